@@ -1,0 +1,39 @@
+# Finds a JDK >= 25 for ./ficus and ./mvnw; sourced (POSIX sh), sets and exports JAVA_HOME.
+# Order: $JAVA_HOME, the `java` on PATH, then the usual install folders. Reads each JDK's
+# `release` file instead of starting a JVM, so the search costs a few milliseconds.
+ficus_jdk_min=25
+
+ficus_jdk_major() { # $1 = a JDK home; prints its feature version, or nothing
+  [ -f "$1/release" ] && [ -x "$1/bin/java" ] || return 0
+  sed -n 's/^JAVA_VERSION="\{0,1\}\([0-9][0-9]*\).*/\1/p' "$1/release" | head -n 1
+}
+
+ficus_jdk_ok() { # $1 = a JDK home; true when it is a JDK (javac too) of version >= 25
+  v=$(ficus_jdk_major "$1")
+  [ -n "$v" ] && [ "$v" -ge "$ficus_jdk_min" ] && [ -x "$1/bin/javac" ]
+}
+
+ficus_find_jdk() {
+  ficus_jdk_looked=""
+  if [ -n "${JAVA_HOME-}" ]; then
+    if ficus_jdk_ok "$JAVA_HOME"; then export JAVA_HOME; return 0; fi
+    ficus_jdk_looked="JAVA_HOME=$JAVA_HOME (${v:-not a JDK})"
+  fi
+  if p=$(command -v java 2>/dev/null); then
+    h=$(dirname "$(dirname "$(readlink -f "$p")")")
+    if ficus_jdk_ok "$h"; then JAVA_HOME=$h; export JAVA_HOME; return 0; fi
+    ficus_jdk_looked="${ficus_jdk_looked:+$ficus_jdk_looked, }PATH java=$p (${v:-unknown version})"
+  fi
+  best=""; best_v=0
+  case $- in *f*) ficus_noglob=1 ;; *) ficus_noglob="" ;; esac
+  set +f # the caller (mvnw) may have turned globbing off
+  for h in /usr/lib/jvm/* /usr/java/* /opt/java/* /opt/jdk* "${HOME:-/nonexistent}"/.sdkman/candidates/java/* "${HOME:-/nonexistent}"/.jdks/*; do
+    [ -d "$h" ] || continue
+    if ficus_jdk_ok "$h" && [ "$v" -gt "$best_v" ]; then best=$h; best_v=$v; fi
+  done
+  [ -z "$ficus_noglob" ] || set -f
+  if [ -n "$best" ]; then JAVA_HOME=$best; export JAVA_HOME; return 0; fi
+  ficus_jdk_looked="${ficus_jdk_looked:+$ficus_jdk_looked, }/usr/lib/jvm, /usr/java, /opt/java, /opt/jdk*, ~/.sdkman, ~/.jdks"
+  echo "ficus needs a JDK $ficus_jdk_min or newer (set JAVA_HOME to one); looked in: $ficus_jdk_looked" >&2
+  return 1
+}

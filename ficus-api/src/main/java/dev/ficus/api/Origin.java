@@ -1,0 +1,16 @@
+package dev.ficus.api;
+
+import dev.ficus.api.config.Positions;
+
+/** Where a resource was read from: its file, the line its document starts on, and field positions. */
+public record Origin(String file, int line, int column, Positions positions) {
+
+    public static Origin synthetic(String label) {
+        return new Origin(label, 0, 0, new Positions(label));
+    }
+
+    @Override
+    public String toString() {
+        return file + ":" + line;
+    }
+}

@@ -1,0 +1,7 @@
+package dev.ficus.api.networking;
+
+import java.util.List;
+
+/** Placeholder until the full spec lands. */
+public record DestinationRule(List<String> hosts) {
+}

@@ -1,0 +1,84 @@
+package dev.ficus.api.validate;
+
+import dev.ficus.api.Kind;
+import dev.ficus.api.Resource;
+import dev.ficus.api.config.ConfigLoader;
+import dev.ficus.api.config.ConfigSet;
+import dev.ficus.api.config.Diagnostic;
+import dev.ficus.api.config.Diagnostics;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs every check on a loaded configuration: per-kind rules ({@code *Checks}), then rules that
+ * span resources (duplicate names). This is what {@code ficus validate} and every config reload
+ * run before anything is served.
+ */
+public final class Validator {
+    private static final Map<Kind, Check<?>> CHECKS = new EnumMap<>(Kind.class);
+
+    static {
+        CHECKS.put(Kind.VIRTUAL_SERVICE, new VirtualServiceChecks());
+        CHECKS.put(Kind.DESTINATION_RULE, new DestinationRuleChecks());
+        CHECKS.put(Kind.SERVICE_ENTRY, new ServiceEntryChecks());
+        CHECKS.put(Kind.WORKLOAD_ENTRY, new WorkloadEntryChecks());
+        CHECKS.put(Kind.GATEWAY, new GatewayChecks());
+        CHECKS.put(Kind.SIDECAR, new SidecarChecks());
+        CHECKS.put(Kind.PEER_AUTHENTICATION, new PeerAuthenticationChecks());
+        CHECKS.put(Kind.AUTHORIZATION_POLICY, new AuthorizationPolicyChecks());
+        CHECKS.put(Kind.REQUEST_AUTHENTICATION, new RequestAuthenticationChecks());
+        CHECKS.put(Kind.TELEMETRY, new TelemetryChecks());
+    }
+
+    private Validator() {
+    }
+
+    /** Loads and validates paths in one go: the result holds load and check diagnostics. */
+    public static ConfigLoader.Result loadAndValidate(List<String> paths, java.io.InputStream stdin) {
+        ConfigLoader.Result loaded = ConfigLoader.load(paths, stdin);
+        return withChecks(loaded);
+    }
+
+    public static ConfigLoader.Result loadAndValidateString(String label, String yaml) {
+        return withChecks(ConfigLoader.loadString(label, yaml));
+    }
+
+    private static ConfigLoader.Result withChecks(ConfigLoader.Result loaded) {
+        List<Diagnostic> all = new ArrayList<>(loaded.diagnostics());
+        all.addAll(validate(loaded.config()));
+        return new ConfigLoader.Result(loaded.config(), all.stream().distinct().sorted().toList());
+    }
+
+    /** The diagnostics of every check on {@code config}, sorted. */
+    public static List<Diagnostic> validate(ConfigSet config) {
+        Diagnostics out = new Diagnostics();
+        Map<String, Resource<?>> seen = new HashMap<>();
+        for (Resource<?> r : config.resources()) {
+            String key = r.kind() + "/" + r.namespace() + "/" + r.name();
+            Resource<?> first = seen.putIfAbsent(key, r);
+            if (first != null) {
+                new Report(r, out).error("metadata.name", "duplicate " + r.kind().kindName() + " '" + r.name()
+                        + "' in namespace " + r.namespace() + "; first defined at " + first.origin());
+            }
+            run(r, config, out);
+        }
+        return out.sorted();
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static void run(Resource<?> r, ConfigSet config, Diagnostics out) {
+        Check check = CHECKS.get(r.kind());
+        if (check == null) return;
+        Report report = new Report(r, out);
+        try {
+            check.check(r, config, report);
+        } catch (RuntimeException e) {
+            // A check must never turn bad input into a stack trace; say what happened instead.
+            report.error("", "internal error while checking (please report): " + e);
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** The data plane: one package per stage of the request path (issue #3). */
+package dev.ficus.proxy;
