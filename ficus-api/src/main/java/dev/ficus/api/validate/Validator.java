@@ -58,15 +58,39 @@ public final class Validator {
         Diagnostics out = new Diagnostics();
         Map<String, Resource<?>> seen = new HashMap<>();
         for (Resource<?> r : config.resources()) {
-            String key = r.kind() + "/" + r.namespace() + "/" + r.name();
-            Resource<?> first = seen.putIfAbsent(key, r);
-            if (first != null) {
-                new Report(r, out).error("metadata.name", "duplicate " + r.kind().kindName() + " '" + r.name()
-                        + "' in namespace " + r.namespace() + "; first defined at " + first.origin());
+            Resource<?> earlier = seen.put(key(r), r);
+            if (earlier == null) continue;
+            String what = r.kind().kindName() + " '" + r.name() + "' in namespace " + r.namespace();
+            if (earlier.origin().file().equals(r.origin().file())) {
+                new Report(r, out).error("metadata.name", "duplicate " + what + "; first defined at " + earlier.origin());
+            } else {
+                // Files of a directory apply in name order, as kubectl apply -f would: the later one wins.
+                new Report(r, out).warning("metadata.name", what + " replaces the one at " + earlier.origin()
+                        + " (files apply in name order; the later wins)");
             }
-            run(r, config, out);
+        }
+        ConfigSet effective = effective(config);
+        for (Resource<?> r : config.resources()) {
+            run(r, effective, out);
         }
         return out.sorted();
+    }
+
+    /**
+     * The configuration that is served: when a kind, namespace and name repeat, the last one read
+     * wins (files apply in name order, as {@code kubectl apply -f DIR} would).
+     */
+    public static ConfigSet effective(ConfigSet config) {
+        Map<String, Resource<?>> last = new java.util.LinkedHashMap<>();
+        for (Resource<?> r : config.resources()) {
+            last.remove(key(r));
+            last.put(key(r), r);
+        }
+        return new ConfigSet(new ArrayList<>(last.values()));
+    }
+
+    private static String key(Resource<?> r) {
+        return r.kind() + "/" + r.namespace() + "/" + r.name();
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
