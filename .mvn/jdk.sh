@@ -1,5 +1,6 @@
 # Finds a JDK >= 25 for ./ficus and ./mvnw; sourced (POSIX sh), sets and exports JAVA_HOME.
-# Order: $JAVA_HOME, the `java` on PATH, then the usual install folders. Reads each JDK's
+# Order: $JAVA_HOME, the `java` on PATH, then the usual install folders (FICUS_JDK_SEARCH
+# replaces that list, space-separated globs). Reads each JDK's
 # `release` file instead of starting a JVM, so the search costs a few milliseconds.
 ficus_jdk_min=25
 
@@ -27,13 +28,14 @@ ficus_find_jdk() {
   best=""; best_v=0
   case $- in *f*) ficus_noglob=1 ;; *) ficus_noglob="" ;; esac
   set +f # the caller (mvnw) may have turned globbing off
-  for h in /usr/lib/jvm/* /usr/java/* /opt/java/* /opt/jdk* "${HOME:-/nonexistent}"/.sdkman/candidates/java/* "${HOME:-/nonexistent}"/.jdks/*; do
+  ficus_jdk_dirs=${FICUS_JDK_SEARCH:-/usr/lib/jvm/* /usr/java/* /opt/java/* /opt/jdk* ${HOME:-/nonexistent}/.sdkman/candidates/java/* ${HOME:-/nonexistent}/.jdks/*}
+  for h in $ficus_jdk_dirs; do
     [ -d "$h" ] || continue
     if ficus_jdk_ok "$h" && [ "$v" -gt "$best_v" ]; then best=$h; best_v=$v; fi
   done
   [ -z "$ficus_noglob" ] || set -f
   if [ -n "$best" ]; then JAVA_HOME=$best; export JAVA_HOME; return 0; fi
-  ficus_jdk_looked="${ficus_jdk_looked:+$ficus_jdk_looked, }/usr/lib/jvm, /usr/java, /opt/java, /opt/jdk*, ~/.sdkman, ~/.jdks"
+  ficus_jdk_looked="${ficus_jdk_looked:+$ficus_jdk_looked, }${FICUS_JDK_SEARCH:-/usr/lib/jvm, /usr/java, /opt/java, /opt/jdk*, ~/.sdkman, ~/.jdks}"
   echo "ficus needs a JDK $ficus_jdk_min or newer (set JAVA_HOME to one); looked in: $ficus_jdk_looked" >&2
   return 1
 }

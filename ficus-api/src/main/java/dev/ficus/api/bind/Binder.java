@@ -333,7 +333,7 @@ public final class Binder {
             if (t.equals(Tag.BOOL)) return "boolean " + v;
             if (t.equals(Tag.NULL)) return "null";
             boolean quoted = s.getScalarStyle() != ScalarStyle.PLAIN;
-            return "string " + (quoted ? v : "'" + v + "'");
+            return "string " + (quoted ? "\"" + v + "\"" : "'" + v + "'");
         }
         return "a value";
     }

@@ -1,0 +1,51 @@
+package dev.ficus.cli;
+
+import dev.ficus.api.config.Diagnostic;
+
+import java.util.List;
+
+/** The little JSON the CLI prints; written by hand to keep start-up fast and dependencies few. */
+final class Json {
+    private Json() {
+    }
+
+    static String diagnostics(List<Diagnostic> list, int resources, long errors, long warnings) {
+        StringBuilder sb = new StringBuilder(128 + list.size() * 160);
+        sb.append("{\"resources\":").append(resources)
+                .append(",\"errors\":").append(errors)
+                .append(",\"warnings\":").append(warnings)
+                .append(",\"diagnostics\":[");
+        for (int i = 0; i < list.size(); i++) {
+            Diagnostic d = list.get(i);
+            if (i > 0) sb.append(',');
+            sb.append("{\"file\":").append(str(d.file()))
+                    .append(",\"line\":").append(d.line())
+                    .append(",\"column\":").append(d.column())
+                    .append(",\"severity\":").append(str(d.severity().label()))
+                    .append(",\"subject\":").append(str(d.subject()))
+                    .append(",\"path\":").append(str(d.path()))
+                    .append(",\"message\":").append(str(d.message()))
+                    .append('}');
+        }
+        return sb.append("]}").toString();
+    }
+
+    static String str(String s) {
+        StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (c < 0x20) sb.append(String.format("\\u%04x", (int) c));
+                    else sb.append(c);
+                }
+            }
+        }
+        return sb.append('"').toString();
+    }
+}
