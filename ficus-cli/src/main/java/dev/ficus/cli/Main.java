@@ -23,7 +23,14 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+        int code;
+        try {
+            code = run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+        } catch (Throwable t) { // an Error (out of memory, ...) that picocli does not handle
+            System.err.println("ficus: internal error: " + t);
+            code = EXIT_INTERNAL;
+        }
+        System.exit(code);
     }
 
     /** Runs the command line with the given output streams; returns the exit code. */

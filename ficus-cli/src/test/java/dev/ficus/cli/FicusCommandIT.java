@@ -111,6 +111,22 @@ class FicusCommandIT {
     }
 
     @Test
+    void hostileYamlIsRefusedInOneLineEach(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("deep.yaml"), "a: " + "[".repeat(50_000) + "]".repeat(50_000) + "\n");
+        StringBuilder bomb = new StringBuilder("a: &a [x, x, x, x, x, x, x, x, x]\n");
+        for (char c = 'b'; c <= 'k'; c++) {
+            String prev = "*" + (char) (c - 1);
+            bomb.append(c).append(": &").append(c).append(" [").append(String.join(", ", java.util.Collections.nCopies(9, prev))).append("]\n");
+        }
+        Files.writeString(dir.resolve("bomb.yaml"), bomb);
+        Run r = ficus("validate", dir.toString());
+        assertThat(r.exit).isEqualTo(1);
+        assertThat(r.out.lines()).containsExactly(
+                dir.resolve("bomb.yaml") + ": error: YAML syntax: Number of aliases for non-scalar nodes exceeds the specified max=50",
+                dir.resolve("deep.yaml") + ": error: YAML nested too deeply to read");
+    }
+
+    @Test
     void usageErrorsExitTwo() throws Exception {
         Run r = ficus("validate");
         assertThat(r.exit).isEqualTo(2);

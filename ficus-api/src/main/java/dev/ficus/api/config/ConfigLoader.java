@@ -162,6 +162,7 @@ public final class ConfigLoader {
                 .setUseMarks(true)
                 .setAllowDuplicateKeys(true) // the binder reports duplicates with their position
                 .setMaxAliasesForCollections(50)
+                .setAllowNonScalarKeys(true) // the binder reports them with their position
                 .build();
         Composer composer = new Composer(settings, new ParserImpl(settings, new StreamReader(settings, text)));
         try {
@@ -174,11 +175,14 @@ public final class ConfigLoader {
         } catch (MarkedYamlEngineException e) {
             Mark m = e.getProblemMark().or(e::getContextMark).orElse(null);
             String problem = e.getProblem() == null ? "invalid YAML" : e.getProblem();
-            String context = e.getContext() == null ? "" : " (" + e.getContext() + ")";
+            String context = e.getContext() == null || e.getContext().isBlank() ? "" : " (" + e.getContext() + ")";
             diagnostics.add(new Diagnostic(label, m == null ? 1 : m.getLine() + 1, m == null ? 1 : m.getColumn() + 1,
                     Severity.ERROR, "", "", "YAML syntax: " + problem + context));
         } catch (YamlEngineException e) {
             fileError(label, "YAML syntax: " + e.getMessage());
+        } catch (StackOverflowError e) {
+            // Thousands of nested [ or { : refuse the file, keep going with the others.
+            fileError(label, "YAML nested too deeply to read");
         }
     }
 
