@@ -19,7 +19,7 @@ class IstioFixturesTest {
         Path dir = Path.of(IstioFixturesTest.class.getResource("/fixtures/istio/bookinfo").toURI());
         ConfigLoader.Result result = Validator.loadAndValidate(List.of(dir.toString()), System.in);
         assertThat(result.diagnostics().stream().filter(Diagnostic::isError).map(Diagnostic::format)).isEmpty();
-        assertThat(result.config().size()).isGreaterThanOrEqualTo(20);
+        assertThat(result.config().size()).isEqualTo(17);
     }
 
     /** The project's shared fixtures, when checked out beside the repository (as in CI). */
