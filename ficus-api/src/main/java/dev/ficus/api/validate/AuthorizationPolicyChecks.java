@@ -203,10 +203,15 @@ final class AuthorizationPolicyChecks implements Check<AuthorizationPolicy> {
                     + v.substring(SpiffeId.SCHEME.length()) + "'");
             return;
         }
-        if (!checkMatchForm(v, r)) return;
+        if (StringMatch.parse(v).isEmpty()) {
+            r.error("'" + v + "' has '*' in the middle; principals match exactly, by prefix 'x*', by suffix '*x' or '*' (any); "
+                    + "for every service account of a namespace write 'TRUST_DOMAIN/ns/NAMESPACE/sa/*' or use namespaces");
+            return;
+        }
         if (v.startsWith("*") || v.endsWith("*")) return; // prefix, suffix or presence forms
-        SpiffeId.principalProblem(v).ifPresent(p -> r.error("invalid principal: " + p
-                + "; a principal is TRUST_DOMAIN/ns/NAMESPACE/sa/SERVICE_ACCOUNT, or a prefix 'x*', a suffix '*x' or '*'"));
+        SpiffeId.principalProblem(v).ifPresent(p -> r.error(p.startsWith("'")
+                ? p + ", or match part of one with '*' at the start or end"
+                : "invalid principal '" + v + "': " + p));
     }
 
     private static void checkRequestPrincipal(String v, ValueReport r) {

@@ -63,7 +63,8 @@ final class RequestAuthenticationChecks implements Check<RequestAuthentication> 
         for (int i = 0; i < rule.fromParams().size(); i++) {
             String v = rule.fromParams().get(i);
             if (v.isEmpty() || v.contains("&") || v.contains("=") || v.contains(" ")) {
-                report.error(path + ".fromParams[" + i + "]", "'" + v + "' is not a query parameter name; write a name such as access_token");
+                report.error(path + ".fromParams[" + i + "]", (v.isEmpty() ? "empty query parameter name" : "'" + v + "' is not a query parameter name")
+                        + "; write a name such as access_token");
             }
         }
         for (int i = 0; i < rule.fromCookies().size(); i++) {
