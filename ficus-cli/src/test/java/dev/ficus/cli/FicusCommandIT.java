@@ -85,6 +85,7 @@ class FicusCommandIT {
         Run r = ficus("validate", dir.toString());
         assertThat(r.exit).isEqualTo(1);
         assertThat(r.out.lines()).containsExactly(
+                dir.resolve("a.yaml") + ":1:1: error: WorkloadEntry/Bad_Name spec.address: address is required unless network is set (an endpoint reached through its network's gateway); give an IP, a DNS name or unix:///path",
                 dir.resolve("a.yaml") + ":1:13: error: WorkloadEntry/Bad_Name apiVersion: apiVersion 'networking.istio.io/v2' is not accepted for WorkloadEntry; use one of networking.istio.io/v1, networking.istio.io/v1beta1, networking.istio.io/v1alpha3",
                 dir.resolve("a.yaml") + ":4:3: error: WorkloadEntry/Bad_Name metadata.name: 'Bad_Name' is not a valid name: use lowercase letters, digits, '-' and '.', starting and ending with a letter or digit",
                 dir.resolve("a.yaml") + ":7:7: error: unknown Istio kind 'VirtualServce' (did you mean 'VirtualService'?); skipped",
