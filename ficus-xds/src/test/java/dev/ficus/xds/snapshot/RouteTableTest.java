@@ -1,0 +1,90 @@
+package dev.ficus.xds.snapshot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class RouteTableTest {
+    record Req(String method, String path, Map<String, String> headers) implements RequestAttributes {
+        @Override public String header(String n) { return headers.get(n); }
+    }
+
+    static VirtualHost vh(String name, String... domains) {
+        return new VirtualHost(name, List.of(domains), List.of(new Route("r", RouteMatch.ANY, RouteAction.Forward.to("c"))));
+    }
+
+    @Test
+    void domainsAreMatchedExactThenSuffixThenPrefixThenAny() {
+        RouteTable t = new RouteTable("t", List.of(
+                vh("exact", "reviews.default.svc", "reviews:9080"),
+                vh("suffix-long", "*.default.svc.cluster"),
+                vh("suffix", "*.svc.cluster"),
+                vh("prefix", "api.*"),
+                vh("any", "*")));
+        assertThat(t.select("reviews.default.svc").name()).isEqualTo("exact");
+        assertThat(t.select("REVIEWS.default.svc").name()).isEqualTo("exact");
+        assertThat(t.select("reviews:9080").name()).isEqualTo("exact");
+        assertThat(t.select("reviews.default.svc:80").name()).as("port stripped on second lookup").isEqualTo("exact");
+        assertThat(t.select("a.default.svc.cluster").name()).isEqualTo("suffix-long");
+        assertThat(t.select("a.other.svc.cluster").name()).isEqualTo("suffix");
+        assertThat(t.select("svc.cluster").name()).as("the wildcard needs at least one character").isEqualTo("any");
+        assertThat(t.select("api.example.com").name()).isEqualTo("prefix");
+        assertThat(t.select("unknown").name()).isEqualTo("any");
+        assertThat(t.select(null).name()).isEqualTo("any");
+    }
+
+    @Test
+    void noCatchAllMeansNoHost() {
+        RouteTable t = new RouteTable("t", List.of(vh("a", "a.com")));
+        assertThat(t.select("b.com")).isNull();
+    }
+
+    @Test
+    void aDomainClaimedTwiceIsRefused() {
+        assertThatThrownBy(() -> new RouteTable("t", List.of(vh("a", "x.com"), vh("b", "X.com"))))
+                .hasMessageContaining("x.com").hasMessageContaining("a").hasMessageContaining("b");
+        assertThatThrownBy(() -> vh("a", "a.*.com")).hasMessageContaining("wildcard");
+    }
+
+    @Test
+    void routesMatchByPathHeadersAndMethodInOrder() {
+        Route byHeader = new Route("canary", RouteMatch.prefix("/api").withHeaders(new HeaderMatch("X-Canary", new StringMatch.Exact("1"))), RouteAction.Forward.to("v2"));
+        Route byRegex = new Route("regex", new RouteMatch(new StringMatch.Regex("/items/[0-9]+"), List.of(), "GET"), RouteAction.Forward.to("items"));
+        Route without = new Route("no-debug", new RouteMatch(null, List.of(new HeaderMatch("x-debug", new StringMatch.Present(), true)), null), RouteAction.Forward.to("v1"));
+        Route rest = new Route("rest", RouteMatch.ANY, new RouteAction.DirectResponse(418, "tea"));
+        VirtualHost v = new VirtualHost("v", List.of("*"), List.of(byHeader, byRegex, without, rest));
+
+        assertThat(v.select(new Req("GET", "/api/x", Map.of("x-canary", "1"))).name()).isEqualTo("canary");
+        assertThat(v.select(new Req("GET", "/items/42", Map.of())).name()).isEqualTo("regex");
+        assertThat(v.select(new Req("POST", "/items/42", Map.of())).name()).as("method must match").isEqualTo("no-debug");
+        assertThat(v.select(new Req("GET", "/items/42x", Map.of())).name()).as("regex matches the whole path").isEqualTo("no-debug");
+        assertThat(v.select(new Req("GET", "/", Map.of("x-debug", ""))).name()).isEqualTo("rest");
+    }
+
+    @Test
+    void weightedPickFollowsCumulativeWeights() {
+        var f = new RouteAction.Forward(List.of(new WeightedCluster("a", 90), new WeightedCluster("b", 10), new WeightedCluster("z", 0)));
+        assertThat(f.totalWeight()).isEqualTo(100);
+        assertThat(f.pick(0)).isEqualTo("a");
+        assertThat(f.pick(89)).isEqualTo("a");
+        assertThat(f.pick(90)).isEqualTo("b");
+        assertThat(f.pick(99)).isEqualTo("b");
+    }
+
+    @Test
+    void snapshotRefusesDanglingReferencesAndDumpsJson() {
+        var table = new RouteTable("rt", List.of(new VirtualHost("v", List.of("*"), List.of(new Route("r", RouteMatch.ANY, RouteAction.Forward.to("missing"))))));
+        assertThatThrownBy(() -> ProxySnapshot.builder("1").routeTable(table).build()).hasMessageContaining("unknown cluster missing");
+
+        var ok = ProxySnapshot.builder("v7")
+                .listener(new ListenerConfig("out", new HostPort("127.0.0.1", 15001), ListenerKind.OUTBOUND, ListenerProtocol.HTTP, "rt"))
+                .routeTable(table)
+                .cluster(ClusterConfig.of("missing", Endpoint.of("10.0.0.1", 8080)))
+                .build();
+        String json = SnapshotJson.write(ok);
+        assertThat(json).startsWith("{\"version\":\"v7\"").contains("\"bind\":\"127.0.0.1:15001\"").contains("\"address\":\"10.0.0.1:8080\"");
+    }
+}
