@@ -59,9 +59,10 @@ public final class Hosts {
     }
 
     /**
-     * The fully qualified name of {@code host} seen from {@code namespace}: {@code reviews},
-     * {@code reviews.NS} and {@code reviews.NS.svc.cluster.local} all give the last form; names
-     * with two or more dots and wildcards are kept as they are (lower-cased).
+     * The fully qualified name of {@code host} seen from {@code namespace}, as Istio resolves short
+     * names: a name without a dot ({@code reviews}) becomes {@code reviews.NS.svc.cluster.local};
+     * names with a dot ({@code example.com}, {@code reviews.shop.svc.cluster.local}), IPs and
+     * wildcards are kept as they are (lower-cased).
      */
     public static String fqdn(String host, String namespace) {
         String h = host.toLowerCase(Locale.ROOT);
@@ -69,7 +70,6 @@ public final class Hosts {
         if (h.contains("*") || isIp(h)) return h;
         int dots = (int) h.chars().filter(c -> c == '.').count();
         if (dots == 0) return h + "." + namespace + "." + CLUSTER_SUFFIX;
-        if (dots == 1) return h + "." + CLUSTER_SUFFIX;
         return h;
     }
 
