@@ -1,0 +1,636 @@
+package dev.ficus.xds.translate;
+
+import dev.ficus.api.Kind;
+import dev.ficus.api.Resource;
+import dev.ficus.api.config.ConfigSet;
+import dev.ficus.api.config.Diagnostic;
+import dev.ficus.api.config.Positions;
+import dev.ficus.api.config.Severity;
+import dev.ficus.api.networking.ConnectionPoolSettings;
+import dev.ficus.api.networking.DestinationRule;
+import dev.ficus.api.networking.Gateway;
+import dev.ficus.api.networking.HTTPMatchRequest;
+import dev.ficus.api.networking.HTTPRoute;
+import dev.ficus.api.networking.HTTPRouteDestination;
+import dev.ficus.api.networking.Headers;
+import dev.ficus.api.networking.Hosts;
+import dev.ficus.api.networking.IstioEgressListener;
+import dev.ficus.api.networking.IstioIngressListener;
+import dev.ficus.api.networking.LoadBalancerSettings;
+import dev.ficus.api.networking.Server;
+import dev.ficus.api.networking.Sidecar;
+import dev.ficus.api.networking.Subset;
+import dev.ficus.api.networking.TrafficPolicy;
+import dev.ficus.api.networking.VirtualService;
+import dev.ficus.xds.snapshot.ClusterConfig;
+import dev.ficus.xds.snapshot.ConnectionPoolLimits;
+import dev.ficus.xds.snapshot.Endpoint;
+import dev.ficus.xds.snapshot.HeaderMatch;
+import dev.ficus.xds.snapshot.HeaderMutations;
+import dev.ficus.xds.snapshot.HealthStatus;
+import dev.ficus.xds.snapshot.HostPort;
+import dev.ficus.xds.snapshot.LbPolicy;
+import dev.ficus.xds.snapshot.ListenerConfig;
+import dev.ficus.xds.snapshot.ListenerKind;
+import dev.ficus.xds.snapshot.ListenerProtocol;
+import dev.ficus.xds.snapshot.ProxySnapshot;
+import dev.ficus.xds.snapshot.Route;
+import dev.ficus.xds.snapshot.RouteAction;
+import dev.ficus.xds.snapshot.RouteMatch;
+import dev.ficus.xds.snapshot.RouteTable;
+import dev.ficus.xds.snapshot.StringMatch;
+import dev.ficus.xds.snapshot.VirtualHost;
+import dev.ficus.xds.snapshot.WeightedCluster;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Translates a validated configuration into the snapshot of one proxy, as Istio's control plane
+ * would for that workload: the Gateways that select it become gateway listeners; the Sidecar that
+ * selects it gives inbound and egress listeners; a default outbound listener (127.0.0.1:15001,
+ * also an HTTP forward proxy) routes to every service of the registry with the VirtualServices
+ * bound to {@code mesh}. Clusters are named as Istio names them ({@code outbound|9080|v1|reviews.shop.svc.cluster.local}).
+ *
+ * <p>What the snapshot cannot carry yet (retries, fault injection, mirroring, ...) is not dropped
+ * in silence: each becomes a note with its file, line and field path.
+ */
+public final class Translator {
+    /** Istio's root namespace: Sidecars there without a selector apply mesh-wide. */
+    public static final String ROOT_NAMESPACE = "istio-system";
+
+    private final ConfigSet config;
+    private final ProxyIdentity who;
+    private final TranslateOptions options;
+    private final ServiceRegistry registry;
+    private final List<Resource<DestinationRule>> destinationRules;
+    private final List<Resource<VirtualService>> virtualServices;
+    private final Map<String, ClusterConfig> clusters = new LinkedHashMap<>();
+    private final Map<String, RouteTable> routeTables = new LinkedHashMap<>();
+    private final List<ListenerConfig> listeners = new ArrayList<>();
+    private final List<Diagnostic> notes = new ArrayList<>();
+    private final Set<String> noted = new HashSet<>();
+
+    private Translator(ConfigSet config, ProxyIdentity who, TranslateOptions options) {
+        this.config = config;
+        this.who = who;
+        this.options = options;
+        this.registry = ServiceRegistry.of(config);
+        this.destinationRules = config.all(Kind.DESTINATION_RULE, DestinationRule.class);
+        this.virtualServices = config.all(Kind.VIRTUAL_SERVICE, VirtualService.class);
+    }
+
+    /** Translates {@code config} (already validated and free of errors) for the proxy {@code who}. */
+    public static Translation translate(ConfigSet config, ProxyIdentity who, TranslateOptions options) {
+        return new Translator(config, who, options).run();
+    }
+
+    private Translation run() {
+        gatewayListeners();
+        Optional<Resource<Sidecar>> sidecar = sidecarFor();
+        sidecar.ifPresent(this::sidecarListeners);
+        if (options.outboundPort() >= 0) {
+            Set<String> visible = sidecar.map(this::egressHostsWithoutPort).orElse(null);
+            routeTables.put("outbound", new RouteTable("outbound", meshVirtualHosts(visible)));
+            listeners.add(new ListenerConfig("outbound", new HostPort(options.outboundBind(), options.outboundPort()),
+                    ListenerKind.OUTBOUND, ListenerProtocol.HTTP, "outbound"));
+        }
+        ProxySnapshot.Builder b = ProxySnapshot.builder(version());
+        listeners.forEach(b::listener);
+        routeTables.values().forEach(b::routeTable);
+        clusters.values().forEach(b::cluster);
+        return new Translation(b.build(), notes);
+    }
+
+    // ---- listeners ----
+
+    private void gatewayListeners() {
+        Map<Integer, List<VirtualHost>> byPort = new TreeMap<>();
+        Map<Integer, String> bindByPort = new TreeMap<>();
+        for (Resource<Gateway> gw : config.all(Kind.GATEWAY, Gateway.class)) {
+            if (gw.spec().selector().isEmpty() || !who.labels().entrySet().containsAll(gw.spec().selector().entrySet())) continue;
+            List<Server> servers = gw.spec().servers();
+            for (int i = 0; i < servers.size(); i++) {
+                Server s = servers.get(i);
+                String path = "spec.servers[" + i + "]";
+                String protocol = s.port().protocol().toUpperCase(Locale.ROOT);
+                if (s.tls() != null || protocol.equals("HTTPS") || protocol.equals("TLS")) {
+                    note(gw, path + ".tls", "TLS termination on gateways is not served by the proxy yet; this server is skipped");
+                    continue;
+                }
+                if (!isHttp(protocol)) {
+                    note(gw, path + ".port.protocol", "only HTTP gateway servers are served by the proxy yet; this " + protocol + " server is skipped");
+                    continue;
+                }
+                int port = s.port().number();
+                bindByPort.putIfAbsent(port, s.bind() != null ? s.bind() : options.gatewayBind());
+                byPort.computeIfAbsent(port, k -> new ArrayList<>()).addAll(gatewayVirtualHosts(gw, s, port));
+            }
+        }
+        for (var e : byPort.entrySet()) {
+            String table = "gateway:" + e.getKey();
+            routeTables.put(table, new RouteTable(table, dedupeDomains(e.getValue())));
+            listeners.add(new ListenerConfig(table, new HostPort(bindByPort.get(e.getKey()), e.getKey()), ListenerKind.GATEWAY, ListenerProtocol.HTTP, table));
+        }
+    }
+
+    private List<VirtualHost> gatewayVirtualHosts(Resource<Gateway> gw, Server server, int port) {
+        List<VirtualHost> out = new ArrayList<>();
+        for (Resource<VirtualService> vs : virtualServices) {
+            if (!bindsTo(vs, gw)) continue;
+            List<String> domains = new ArrayList<>();
+            for (String h : vs.spec().hosts()) {
+                String host = h.toLowerCase(Locale.ROOT);
+                if (!serverCovers(server, gw.namespace(), vs.namespace(), host)) continue;
+                domains.add(host);
+                if (!host.equals("*")) domains.add(host + ":" + port);
+            }
+            if (domains.isEmpty()) continue;
+            List<Route> routes = httpRoutes(vs, port, gw);
+            out.add(new VirtualHost(vs.namespace() + "/" + vs.name() + ":" + port, domains, routes));
+        }
+        return out;
+    }
+
+    private boolean bindsTo(Resource<VirtualService> vs, Resource<Gateway> gw) {
+        for (String g : vs.spec().gateways()) {
+            if (gatewayNameMatches(g, vs.namespace(), gw)) return true;
+        }
+        return false;
+    }
+
+    private static boolean gatewayNameMatches(String ref, String vsNamespace, Resource<Gateway> gw) {
+        int slash = ref.indexOf('/');
+        String ns = slash > 0 ? ref.substring(0, slash) : vsNamespace;
+        String name = slash > 0 ? ref.substring(slash + 1) : ref;
+        return ns.equals(gw.namespace()) && name.equals(gw.name());
+    }
+
+    /** Whether a Gateway server's {@code hosts} ({@code host}, {@code ns/host}, {@code ./host}) admit a VirtualService host. */
+    private static boolean serverCovers(Server server, String gatewayNamespace, String vsNamespace, String vsHost) {
+        for (String h : server.hosts()) {
+            int slash = h.indexOf('/');
+            String ns = slash > 0 ? h.substring(0, slash) : "*";
+            if (ns.equals(".")) ns = gatewayNamespace;
+            String host = (slash > 0 ? h.substring(slash + 1) : h).toLowerCase(Locale.ROOT);
+            if (!ns.equals("*") && !ns.equals(vsNamespace)) continue;
+            if (host.equals("*") || Hosts.covers(host, vsHost) || (vsHost.startsWith("*") && vsHost.equals(host))) return true;
+        }
+        return false;
+    }
+
+    private Optional<Resource<Sidecar>> sidecarFor() {
+        List<Resource<Sidecar>> all = config.all(Kind.SIDECAR, Sidecar.class);
+        for (Resource<Sidecar> s : all) {
+            var sel = s.spec().workloadSelector();
+            if (s.namespace().equals(who.namespace()) && sel != null && !sel.labels().isEmpty() && sel.matches(who.labels())) return Optional.of(s);
+        }
+        for (Resource<Sidecar> s : all) {
+            var sel = s.spec().workloadSelector();
+            if (s.namespace().equals(who.namespace()) && (sel == null || sel.labels().isEmpty())) return Optional.of(s);
+        }
+        for (Resource<Sidecar> s : all) {
+            var sel = s.spec().workloadSelector();
+            if (s.namespace().equals(ROOT_NAMESPACE) && (sel == null || sel.labels().isEmpty())) return Optional.of(s);
+        }
+        return Optional.empty();
+    }
+
+    private void sidecarListeners(Resource<Sidecar> sc) {
+        List<IstioIngressListener> ingress = sc.spec().ingress();
+        for (int i = 0; i < ingress.size(); i++) {
+            IstioIngressListener in = ingress.get(i);
+            String path = "spec.ingress[" + i + "]";
+            if (in.port() == null || in.port().number() == null) continue;
+            int port = in.port().number();
+            String protocol = in.port().protocol() == null ? "HTTP" : in.port().protocol().toUpperCase(Locale.ROOT);
+            if (!isHttp(protocol)) {
+                note(sc, path + ".port.protocol", "only HTTP inbound listeners are served by the proxy yet; this " + protocol + " listener is skipped");
+                continue;
+            }
+            if (in.tls() != null) note(sc, path + ".tls", "TLS on inbound listeners is not served by the proxy yet; the listener serves plaintext");
+            Optional<HostPort> app = defaultEndpoint(sc, path, in.defaultEndpoint(), port);
+            if (app.isEmpty()) continue;
+            String cluster = "inbound|" + port + "||";
+            clusters.put(cluster, ClusterConfig.of(cluster, new Endpoint(app.get(), 1, who.labels(), HealthStatus.HEALTHY)));
+            String table = "inbound:" + port;
+            Route route = new Route("inbound", RouteMatch.ANY, RouteAction.Forward.to(cluster), Duration.ZERO, HeaderMutations.NONE, HeaderMutations.NONE);
+            routeTables.put(table, new RouteTable(table, List.of(new VirtualHost("inbound:" + port, List.of("*"), List.of(route)))));
+            String bind = in.bind() != null ? in.bind() : options.inboundBind();
+            listeners.add(new ListenerConfig(table, new HostPort(bind, port), ListenerKind.INBOUND, ListenerProtocol.HTTP, table));
+        }
+        List<IstioEgressListener> egress = sc.spec().egress();
+        for (int i = 0; i < egress.size(); i++) {
+            IstioEgressListener eg = egress.get(i);
+            if (eg.port() == null || eg.port().number() == null) continue;
+            String path = "spec.egress[" + i + "]";
+            int port = eg.port().number();
+            String protocol = eg.port().protocol() == null ? "HTTP" : eg.port().protocol().toUpperCase(Locale.ROOT);
+            if (!isHttp(protocol)) {
+                note(sc, path + ".port.protocol", "only HTTP egress listeners are served by the proxy yet; this " + protocol + " listener is skipped");
+                continue;
+            }
+            String table = "egress:" + port;
+            routeTables.put(table, new RouteTable(table, meshVirtualHosts(Set.copyOf(eg.hosts()))));
+            String bind = eg.bind() != null ? eg.bind() : options.outboundBind();
+            listeners.add(new ListenerConfig(table, new HostPort(bind, port), ListenerKind.OUTBOUND, ListenerProtocol.HTTP, table));
+        }
+    }
+
+    private Set<String> egressHostsWithoutPort(Resource<Sidecar> sc) {
+        Set<String> hosts = new HashSet<>();
+        for (IstioEgressListener eg : sc.spec().egress()) {
+            if (eg.port() == null || eg.port().number() == null) hosts.addAll(eg.hosts());
+        }
+        return hosts.isEmpty() ? null : hosts;
+    }
+
+    private Optional<HostPort> defaultEndpoint(Resource<?> r, String path, String text, int port) {
+        if (text == null || text.isEmpty()) return Optional.of(new HostPort("127.0.0.1", port));
+        if (text.startsWith("unix://")) {
+            note(r, path + ".defaultEndpoint", "unix domain socket endpoints are not served by the proxy yet; the listener is skipped");
+            return Optional.empty();
+        }
+        HostPort hp = HostPort.parse(text);
+        if (hp.host().equals("0.0.0.0")) hp = new HostPort("127.0.0.1", hp.port());
+        if (hp.host().equals("::")) hp = new HostPort("::1", hp.port());
+        return Optional.of(hp);
+    }
+
+    // ---- mesh routing ----
+
+    /**
+     * Virtual hosts for every service (optionally only those an egress {@code ns/host} list
+     * allows), with the VirtualServices bound to {@code mesh}, plus VirtualService hosts that name
+     * no registered service.
+     */
+    private List<VirtualHost> meshVirtualHosts(Set<String> egressHosts) {
+        List<VirtualHost> out = new ArrayList<>();
+        Set<String> covered = new HashSet<>();
+        for (ServiceRegistry.Service svc : registry.services()) {
+            if (svc.host().contains("*")) continue;
+            if (egressHosts != null && !egressAllows(egressHosts, svc.namespace(), svc.host())) continue;
+
+            Optional<Resource<VirtualService>> vs = meshVirtualServiceFor(svc.host());
+            vs.ifPresent(v -> covered.add(v.namespace() + "/" + v.name()));
+            List<ServiceRegistry.Port> ports = svc.ports().isEmpty() ? List.of(new ServiceRegistry.Port(80, "http", "HTTP", null)) : svc.ports();
+            int defaultPort = ports.stream().filter(p -> p.number() == 80).findFirst()
+                    .or(() -> ports.stream().filter(ServiceRegistry.Port::isHttp).findFirst())
+                    .orElse(ports.getFirst()).number();
+            for (ServiceRegistry.Port p : ports) {
+                List<Route> routes = vs.isPresent()
+                        ? httpRoutes(vs.get(), p.number(), null)
+                        : List.of(new Route("default", RouteMatch.ANY,
+                        RouteAction.Forward.to(cluster(svc.host(), p.number(), null, null, null)), Duration.ZERO, HeaderMutations.NONE, HeaderMutations.NONE));
+                out.add(new VirtualHost(svc.host() + ":" + p.number(), domains(svc, p.number(), p.number() == defaultPort), routes));
+            }
+        }
+        // VirtualServices whose hosts are not services of the registry still route by Host.
+        for (Resource<VirtualService> vs : virtualServices) {
+            if (!vs.spec().effectiveGateways().contains(VirtualService.MESH) || covered.contains(vs.namespace() + "/" + vs.name())) continue;
+            List<String> domains = new ArrayList<>();
+            for (String h : vs.spec().hosts()) {
+                String host = Hosts.fqdn(h, vs.namespace());
+                if (registry.find(host).isPresent() || host.equals("*")) continue;
+                if (egressHosts != null && !egressAllows(egressHosts, vs.namespace(), host)) continue;
+                domains.add(host);
+                domains.add(host + ":80");
+                if (!h.equalsIgnoreCase(host)) domains.add(h.toLowerCase(Locale.ROOT));
+            }
+            if (!domains.isEmpty()) out.add(new VirtualHost(vs.namespace() + "/" + vs.name(), domains, httpRoutes(vs, 80, null)));
+        }
+        return dedupeDomains(out);
+    }
+
+    /** Whether a Sidecar egress list ({@code ns/host}: {@code *}, {@code .} for the proxy's own namespace, {@code ~} for none) admits a host. */
+    private boolean egressAllows(Set<String> egressHosts, String namespace, String host) {
+        for (String e : egressHosts) {
+            int slash = e.indexOf('/');
+            if (slash < 0) continue;
+            String ns = e.substring(0, slash);
+            if (ns.equals(".")) ns = who.namespace();
+            String h = e.substring(slash + 1).toLowerCase(Locale.ROOT);
+            boolean nsOk = ns.equals("*") || ns.equals(namespace);
+            if (nsOk && (h.equals("*") || Hosts.covers(h, host))) return true;
+        }
+        return false;
+    }
+
+    private Optional<Resource<VirtualService>> meshVirtualServiceFor(String fqdn) {
+        // Istio serves one VirtualService per host; the first one read wins.
+        for (Resource<VirtualService> vs : virtualServices) {
+            if (!vs.spec().effectiveGateways().contains(VirtualService.MESH)) continue;
+            for (String h : vs.spec().hosts()) {
+                String host = Hosts.fqdn(h, vs.namespace());
+                if (host.equals(fqdn) || (host.startsWith("*.") && Hosts.covers(host, fqdn))) return Optional.of(vs);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The authorities a service answers to, as Envoy virtual host domains. */
+    private List<String> domains(ServiceRegistry.Service svc, int port, boolean defaultPort) {
+        List<String> names = new ArrayList<>();
+        String host = svc.host();
+        names.add(host);
+        String suffix = "." + Hosts.CLUSTER_SUFFIX;
+        if (host.endsWith(suffix)) {
+            String[] parts = host.substring(0, host.length() - suffix.length()).split("\\.");
+            if (parts.length == 2) {
+                names.add(parts[0] + "." + parts[1] + ".svc");
+                names.add(parts[0] + "." + parts[1]);
+                if (parts[1].equals(who.namespace())) names.add(parts[0]);
+            }
+        }
+        if (svc.source() != null) {
+            for (String a : svc.source().spec().addresses()) {
+                if (!a.contains("/")) names.add(a);
+            }
+        }
+        List<String> out = new ArrayList<>();
+        for (String n : names) {
+            out.add(n + ":" + port);
+            if (defaultPort) out.add(n);
+        }
+        return out;
+    }
+
+    private List<VirtualHost> dedupeDomains(List<VirtualHost> hosts) {
+        Set<String> claimed = new HashSet<>();
+        List<VirtualHost> out = new ArrayList<>();
+        for (VirtualHost vh : hosts) {
+            List<String> free = vh.domains().stream().filter(claimed::add).toList();
+            if (!free.isEmpty()) out.add(free.size() == vh.domains().size() ? vh : new VirtualHost(vh.name(), free, vh.routes()));
+        }
+        return out;
+    }
+
+    private List<Route> httpRoutes(Resource<VirtualService> vs, int port, Resource<Gateway> gateway) {
+        List<Route> out = new ArrayList<>();
+        List<HTTPRoute> http = vs.spec().http();
+        for (int i = 0; i < http.size(); i++) {
+            HTTPRoute hr = http.get(i);
+            String path = "spec.http[" + i + "]";
+            noteUnapplied(vs, path, hr);
+            RouteAction action = action(vs, path, hr, port);
+            if (action == null) continue;
+            HeaderMutations req = mutations(hr.headers() == null ? null : hr.headers().request());
+            HeaderMutations resp = mutations(hr.headers() == null ? null : hr.headers().response());
+            Duration timeout = hr.timeout() != null ? hr.timeout() : Duration.ZERO;
+            String name = hr.name() != null ? hr.name() : vs.name() + ".http[" + i + "]";
+            if (hr.match().isEmpty()) {
+                out.add(new Route(name, RouteMatch.ANY, action, timeout, req, resp));
+                continue;
+            }
+            for (int m = 0; m < hr.match().size(); m++) {
+                RouteMatch rm = routeMatch(vs, path + ".match[" + m + "]", hr.match().get(m), port, gateway);
+                if (rm != null) out.add(new Route(name, rm, action, timeout, req, resp));
+            }
+        }
+        return out;
+    }
+
+    private void noteUnapplied(Resource<VirtualService> vs, String path, HTTPRoute hr) {
+        if (hr.retries() != null) note(vs, path + ".retries", "retries are not applied by the proxy yet");
+        if (hr.fault() != null) note(vs, path + ".fault", "fault injection is not applied by the proxy yet");
+        if (!hr.effectiveMirrors().isEmpty()) note(vs, path + (hr.mirror() != null ? ".mirror" : ".mirrors"), "mirroring is not applied by the proxy yet");
+        if (hr.rewrite() != null) note(vs, path + ".rewrite", "rewrites are not applied by the proxy yet");
+        if (hr.corsPolicy() != null) note(vs, path + ".corsPolicy", "CORS policies are not applied by the proxy yet");
+        for (int d = 0; d < hr.route().size(); d++) {
+            if (hr.route().get(d).headers() != null) note(vs, path + ".route[" + d + "].headers", "per-destination header edits are not applied by the proxy yet");
+        }
+    }
+
+    private RouteAction action(Resource<VirtualService> vs, String path, HTTPRoute hr, int port) {
+        if (hr.directResponse() != null) {
+            var dr = hr.directResponse();
+            String body = dr.body() == null ? "" : new String(dr.body().toBytes(), StandardCharsets.UTF_8);
+            return new RouteAction.DirectResponse(dr.status(), body);
+        }
+        if (hr.redirect() != null) {
+            var r = hr.redirect();
+            String authority = r.authority();
+            if (r.port() != null) {
+                authority = (authority != null ? authority : "") + ":" + r.port();
+                if (r.authority() == null) note(vs, path + ".redirect.port", "a redirect port without authority is not applied by the proxy yet");
+            }
+            if (r.derivePort() != null) note(vs, path + ".redirect.derivePort", "derivePort is not applied by the proxy yet");
+            return new RouteAction.Redirect(r.scheme(), r.authority() == null ? null : authority, r.uri(), r.effectiveRedirectCode());
+        }
+        if (hr.route().isEmpty()) return null;
+        List<WeightedCluster> targets = new ArrayList<>();
+        List<HTTPRouteDestination> route = hr.route();
+        for (int d = 0; d < route.size(); d++) {
+            HTTPRouteDestination rd = route.get(d);
+            var dest = rd.destination();
+            String host = Hosts.fqdn(dest.host(), vs.namespace());
+            Integer destPort = dest.port() != null ? dest.port().number() : null;
+            String cluster = cluster(host, destPort == null ? port : destPort, dest.subset(), vs, path + ".route[" + d + "].destination");
+            int weight = route.size() == 1 && rd.weight() == null ? 100 : rd.weightOrZero();
+            targets.add(new WeightedCluster(cluster, weight));
+        }
+        if (targets.stream().allMatch(t -> t.weight() == 0)) return null;
+        return new RouteAction.Forward(targets);
+    }
+
+    private RouteMatch routeMatch(Resource<VirtualService> vs, String path, HTTPMatchRequest m, int port, Resource<Gateway> gateway) {
+        if (m.port() != null && m.port() != port) return null;
+        if (!m.sourceLabels().isEmpty() && !who.labels().entrySet().containsAll(m.sourceLabels().entrySet())) return null;
+        if (m.sourceNamespace() != null && !m.sourceNamespace().equals(who.namespace())) return null;
+        if (!m.gateways().isEmpty()) {
+            boolean applies = gateway == null
+                    ? m.gateways().contains(VirtualService.MESH)
+                    : m.gateways().stream().anyMatch(g -> gatewayNameMatches(g, vs.namespace(), gateway));
+            if (!applies) return null;
+        }
+        if (!m.queryParams().isEmpty()) note(vs, path + ".queryParams", "query parameter matches are not applied by the proxy yet; this match ignores them");
+        if (m.scheme() != null) note(vs, path + ".scheme", "scheme matches are not applied by the proxy yet; this match ignores it");
+        if (Boolean.TRUE.equals(m.ignoreUriCase())) note(vs, path + ".ignoreUriCase", "case-insensitive URI matches are not applied by the proxy yet");
+        StringMatch uri = m.uri() == null ? null : stringMatch(m.uri());
+        List<HeaderMatch> headers = new ArrayList<>();
+        m.headers().forEach((name, sm) -> headers.add(new HeaderMatch(name, stringMatch(sm))));
+        m.withoutHeaders().forEach((name, sm) -> headers.add(new HeaderMatch(name, stringMatch(sm), true)));
+        if (m.authority() != null) headers.add(new HeaderMatch("host", stringMatch(m.authority())));
+        String method = null;
+        if (m.method() != null) {
+            if (m.method().exact() != null) {
+                method = m.method().exact();
+            } else {
+                headers.add(new HeaderMatch(":method", stringMatch(m.method())));
+                note(vs, path + ".method", "only exact method matches are applied by the proxy yet");
+            }
+        }
+        return new RouteMatch(uri, headers, method);
+    }
+
+    private static StringMatch stringMatch(dev.ficus.api.networking.StringMatch m) {
+        if (m.exact() != null) return new StringMatch.Exact(m.exact());
+        if (m.prefix() != null) return new StringMatch.Prefix(m.prefix());
+        if (m.regex() != null) return new StringMatch.Regex(m.regex());
+        return new StringMatch.Present();
+    }
+
+    private static HeaderMutations mutations(Headers.HeaderOperations ops) {
+        if (ops == null) return HeaderMutations.NONE;
+        List<HeaderMutations.Header> set = new ArrayList<>();
+        ops.set().forEach((k, v) -> set.add(new HeaderMutations.Header(k, v)));
+        List<HeaderMutations.Header> add = new ArrayList<>();
+        ops.add().forEach((k, v) -> add.add(new HeaderMutations.Header(k, v)));
+        return new HeaderMutations(ops.remove(), set, add);
+    }
+
+    // ---- clusters ----
+
+    /**
+     * The cluster for a destination, created on first use with its endpoints and traffic policy.
+     * A destination the registry does not know yields an empty cluster (requests get 503 UH) and
+     * a note at {@code path}.
+     */
+    private String cluster(String host, int port, String subset, Resource<?> from, String path) {
+        String name = "outbound|" + port + "|" + (subset == null ? "" : subset) + "|" + host;
+        if (clusters.containsKey(name)) return name;
+        Optional<ServiceRegistry.Service> svc = registry.find(host);
+        Optional<Resource<DestinationRule>> dr = destinationRuleFor(host);
+        TrafficPolicy base = dr.map(d -> d.spec().trafficPolicy()).orElse(null);
+        Subset sub = null;
+        if (subset != null) {
+            sub = dr.flatMap(d -> d.spec().subset(subset)).orElse(null);
+            if (sub == null && from != null) note(from, path + ".subset", "subset '" + subset + "' of " + host + " is defined by no DestinationRule; requests get 503 UH");
+        }
+        List<Endpoint> endpoints = new ArrayList<>();
+        if (svc.isEmpty()) {
+            if (from != null) note(from, path + ".host", host + " is not a service of the registry (no ServiceEntry declares it); requests get 503 UH");
+        } else {
+            ServiceRegistry.Port p = svc.get().port(port).orElse(new ServiceRegistry.Port(port, null, "TCP", null));
+            if (svc.get().port(port).isEmpty() && !svc.get().ports().isEmpty() && from != null) {
+                note(from, path, host + " has no port " + port + "; endpoints are reached on port " + port);
+            }
+            for (ServiceRegistry.Instance inst : svc.get().instances()) {
+                if (subset != null && (sub == null || !inst.labels().entrySet().containsAll(sub.labels().entrySet()))) continue;
+                if (inst.address().isEmpty() || inst.address().startsWith("unix://")) continue;
+                endpoints.add(new Endpoint(new HostPort(inst.address(), inst.portFor(p)), inst.weight(), inst.labels(), HealthStatus.HEALTHY));
+            }
+        }
+        ClusterConfig c = ClusterConfig.of(name).withEndpoints(endpoints);
+        c = applyPolicy(c, dr.orElse(null), "spec.trafficPolicy", base, port);
+        if (sub != null && sub.trafficPolicy() != null) {
+            int idx = dr.get().spec().subsets().indexOf(sub);
+            c = applyPolicy(c, dr.get(), "spec.subsets[" + idx + "].trafficPolicy", sub.trafficPolicy(), port);
+        }
+        clusters.put(name, c);
+        return name;
+    }
+
+    private ClusterConfig applyPolicy(ClusterConfig c, Resource<DestinationRule> dr, String path, TrafficPolicy tp, int port) {
+        if (tp == null) return c;
+        c = applyParts(c, dr, path, tp.loadBalancer(), tp.connectionPool());
+        if (tp.outlierDetection() != null) note(dr, path + ".outlierDetection", "outlier detection is not applied by the proxy yet");
+        if (tp.tls() != null) note(dr, path + ".tls", "upstream TLS settings are not applied by the proxy yet");
+        for (int i = 0; i < tp.portLevelSettings().size(); i++) {
+            var pl = tp.portLevelSettings().get(i);
+            if (pl.port() == null || pl.port().number() == null || pl.port().number() != port) continue;
+            String pp = path + ".portLevelSettings[" + i + "]";
+            c = applyParts(c, dr, pp, pl.loadBalancer(), pl.connectionPool());
+            if (pl.outlierDetection() != null) note(dr, pp + ".outlierDetection", "outlier detection is not applied by the proxy yet");
+            if (pl.tls() != null) note(dr, pp + ".tls", "upstream TLS settings are not applied by the proxy yet");
+        }
+        return c;
+    }
+
+    private ClusterConfig applyParts(ClusterConfig c, Resource<DestinationRule> dr, String path, LoadBalancerSettings lb, ConnectionPoolSettings pool) {
+        if (lb != null) {
+            if (lb.consistentHash() != null) {
+                note(dr, path + ".loadBalancer.consistentHash", "consistent hashing is not applied by the proxy yet; LEAST_REQUEST is used");
+            }
+            if (lb.localityLbSetting() != null) note(dr, path + ".loadBalancer.localityLbSetting", "locality load balancing is not applied by the proxy yet");
+            c = c.withLbPolicy(switch (lb.effectiveSimple()) {
+                case RANDOM -> LbPolicy.RANDOM;
+                case ROUND_ROBIN -> LbPolicy.ROUND_ROBIN;
+                default -> LbPolicy.LEAST_REQUEST;
+            });
+        }
+        if (pool != null) {
+            ConnectionPoolLimits l = c.limits();
+            int maxConnections = l.maxConnections();
+            int pending = l.maxPendingRequests();
+            int perConnection = l.maxRequestsPerConnection();
+            Duration idle = l.idleTimeout();
+            if (pool.tcp() != null) {
+                if (pool.tcp().maxConnections() != null && pool.tcp().maxConnections() > 0) maxConnections = pool.tcp().maxConnections();
+                if (pool.tcp().connectTimeout() != null && !pool.tcp().connectTimeout().isZero()) c = c.withConnectTimeout(pool.tcp().connectTimeout());
+            }
+            if (pool.http() != null) {
+                if (pool.http().http1MaxPendingRequests() != null && pool.http().http1MaxPendingRequests() > 0) pending = pool.http().http1MaxPendingRequests();
+                if (pool.http().maxRequestsPerConnection() != null && pool.http().maxRequestsPerConnection() >= 0) perConnection = pool.http().maxRequestsPerConnection();
+                if (pool.http().idleTimeout() != null) idle = pool.http().idleTimeout();
+            }
+            c = new ClusterConfig(c.name(), c.endpoints(), c.lbPolicy(), c.connectTimeout(), new ConnectionPoolLimits(maxConnections, pending, perConnection, idle));
+        }
+        return c;
+    }
+
+    /**
+     * The DestinationRule for a host, as Istio picks it: an exact host match over a wildcard, and
+     * among equals the proxy's own namespace, then the service's, then the first read.
+     */
+    private Optional<Resource<DestinationRule>> destinationRuleFor(String host) {
+        Resource<DestinationRule> best = null;
+        int bestScore = -1;
+        String serviceNs = registry.find(host).map(ServiceRegistry.Service::namespace).orElse("");
+        for (Resource<DestinationRule> dr : destinationRules) {
+            if (dr.spec().host() == null) continue;
+            if (dr.spec().workloadSelector() != null && !who.labels().entrySet().containsAll(dr.spec().workloadSelector().matchLabels().entrySet())) continue;
+            String h = Hosts.fqdn(dr.spec().host(), dr.namespace());
+            if (!Hosts.covers(h, host)) continue;
+            int score = (h.equals(host) ? 4 : 0) + (dr.namespace().equals(who.namespace()) ? 2 : dr.namespace().equals(serviceNs) ? 1 : 0);
+            if (score > bestScore) {
+                best = dr;
+                bestScore = score;
+            }
+        }
+        return Optional.ofNullable(best);
+    }
+
+    // ---- helpers ----
+
+    private static boolean isHttp(String protocol) {
+        return switch (protocol) {
+            case "HTTP", "HTTP2", "GRPC", "GRPC-WEB" -> true;
+            default -> false;
+        };
+    }
+
+    private void note(Resource<?> r, String path, String message) {
+        if (r == null || !noted.add(r.kind() + "/" + r.namespace() + "/" + r.name() + "#" + path + "#" + message)) return;
+        long mark = r.origin().positions().find(path);
+        int line = Positions.line(mark) == 0 ? r.origin().line() : Positions.line(mark);
+        int column = Positions.line(mark) == 0 ? r.origin().column() : Positions.column(mark);
+        notes.add(new Diagnostic(r.origin().file(), line, column, Severity.WARNING, r.subject(), path, message));
+    }
+
+    /** A short content hash: equal configurations for the same proxy give equal versions. */
+    private String version() {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            for (Resource<?> r : config.resources()) {
+                sha.update((r.kind() + "/" + r.namespace() + "/" + r.name() + "=" + r.spec() + "\n").getBytes(StandardCharsets.UTF_8));
+            }
+            sha.update((who + "|" + options).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(sha.digest(), 0, 6);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

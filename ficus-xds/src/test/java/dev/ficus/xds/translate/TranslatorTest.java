@@ -1,0 +1,221 @@
+package dev.ficus.xds.translate;
+
+import dev.ficus.api.config.ConfigLoader;
+import dev.ficus.api.config.Diagnostic;
+import dev.ficus.api.validate.Validator;
+import dev.ficus.xds.snapshot.ClusterConfig;
+import dev.ficus.xds.snapshot.Endpoint;
+import dev.ficus.xds.snapshot.HostPort;
+import dev.ficus.xds.snapshot.ListenerConfig;
+import dev.ficus.xds.snapshot.ListenerKind;
+import dev.ficus.xds.snapshot.ProxySnapshot;
+import dev.ficus.xds.snapshot.RequestAttributes;
+import dev.ficus.xds.snapshot.Route;
+import dev.ficus.xds.snapshot.RouteAction;
+import dev.ficus.xds.snapshot.VirtualHost;
+import dev.ficus.xds.snapshot.WeightedCluster;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class TranslatorTest {
+
+    static final String SHOP = """
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: reviews, namespace: shop}
+            spec:
+              hosts: [reviews.shop.svc.cluster.local]
+              location: MESH_INTERNAL
+              resolution: STATIC
+              ports: [{number: 9080, name: http, protocol: HTTP}]
+              workloadSelector: {labels: {app: reviews}}
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: WorkloadEntry
+            metadata: {name: reviews-v1, namespace: shop}
+            spec: {address: 127.0.0.11, ports: {http: 19080}, labels: {app: reviews, version: v1}}
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: WorkloadEntry
+            metadata: {name: reviews-v2, namespace: shop}
+            spec: {address: 127.0.0.12, labels: {app: reviews, version: v2}}
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: reviews, namespace: shop}
+            spec:
+              host: reviews
+              trafficPolicy:
+                loadBalancer: {simple: ROUND_ROBIN}
+                connectionPool: {tcp: {maxConnections: 10, connectTimeout: 2s}}
+              subsets:
+              - {name: v1, labels: {version: v1}}
+              - {name: v2, labels: {version: v2}, trafficPolicy: {loadBalancer: {simple: RANDOM}}}
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: reviews, namespace: shop}
+            spec:
+              hosts: [reviews]
+              http:
+              - match: [{headers: {end-user: {exact: jason}}}]
+                route: [{destination: {host: reviews, subset: v2}}]
+              - route:
+                - {destination: {host: reviews, subset: v1}, weight: 80}
+                - {destination: {host: reviews, subset: v2}, weight: 20}
+                timeout: 3s
+                retries: {attempts: 3}
+            """;
+
+    static Translation translate(String yaml, ProxyIdentity who) {
+        ConfigLoader.Result r = Validator.loadAndValidateString("shop.yaml", yaml);
+        assertThat(r.diagnostics().stream().filter(Diagnostic::isError).map(Diagnostic::format)).isEmpty();
+        return Translator.translate(Validator.effective(r.config()), who, TranslateOptions.DEFAULTS);
+    }
+
+    static final ProxyIdentity FRONTEND = new ProxyIdentity("frontend", "shop", Map.of("app", "frontend"), "frontend");
+
+    record Req(String method, String path, Map<String, String> headers) implements RequestAttributes {
+        @Override
+        public String header(String lowerCaseName) {
+            return headers.get(lowerCaseName);
+        }
+    }
+
+    @Test
+    void servicesBecomeVirtualHostsWithIstioDomainsAndVirtualServiceRoutes() {
+        Translation t = translate(SHOP, FRONTEND);
+        ProxySnapshot s = t.snapshot();
+        assertThat(s.listeners()).containsExactly(new ListenerConfig("outbound", new HostPort("127.0.0.1", 15001), ListenerKind.OUTBOUND,
+                dev.ficus.xds.snapshot.ListenerProtocol.HTTP, "outbound"));
+        VirtualHost vh = s.routeTables().get("outbound").select("reviews:9080");
+        assertThat(vh).isNotNull();
+        assertThat(vh.domains()).contains("reviews", "reviews:9080", "reviews.shop", "reviews.shop.svc.cluster.local:9080");
+        assertThat(s.routeTables().get("outbound").select("reviews")).isSameAs(vh);
+
+        Route jason = vh.select(new Req("GET", "/", Map.of("end-user", "jason")));
+        assertThat(((RouteAction.Forward) jason.action()).clusters())
+                .containsExactly(new WeightedCluster("outbound|9080|v2|reviews.shop.svc.cluster.local", 100));
+        Route other = vh.select(new Req("GET", "/", Map.of()));
+        assertThat(((RouteAction.Forward) other.action()).clusters()).containsExactly(
+                new WeightedCluster("outbound|9080|v1|reviews.shop.svc.cluster.local", 80),
+                new WeightedCluster("outbound|9080|v2|reviews.shop.svc.cluster.local", 20));
+        assertThat(other.timeout()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(jason.timeout()).as("Istio routes have no timeout unless set").isZero();
+    }
+
+    @Test
+    void subsetClustersHoldTheirEndpointsAndMergedPolicy() {
+        ProxySnapshot s = translate(SHOP, FRONTEND).snapshot();
+        ClusterConfig v1 = s.clusters().get("outbound|9080|v1|reviews.shop.svc.cluster.local");
+        assertThat(v1.endpoints()).extracting(Endpoint::address).containsExactly(new HostPort("127.0.0.11", 19080));
+        assertThat(v1.lbPolicy()).isEqualTo(dev.ficus.xds.snapshot.LbPolicy.ROUND_ROBIN);
+        assertThat(v1.connectTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(v1.limits().maxConnections()).isEqualTo(10);
+        ClusterConfig v2 = s.clusters().get("outbound|9080|v2|reviews.shop.svc.cluster.local");
+        assertThat(v2.endpoints()).extracting(Endpoint::address).containsExactly(new HostPort("127.0.0.12", 9080));
+        assertThat(v2.lbPolicy()).isEqualTo(dev.ficus.xds.snapshot.LbPolicy.RANDOM);
+    }
+
+    @Test
+    void whatTheProxyDoesNotApplyYetIsNotedWithItsPosition() {
+        Translation t = translate(SHOP, FRONTEND);
+        assertThat(t.notes()).extracting(Diagnostic::format).containsExactly(
+                "shop.yaml:45:5: warning: VirtualService/reviews spec.http[1].retries: retries are not applied by the proxy yet");
+    }
+
+    @Test
+    void shortNamesAnswerOnlyInTheirOwnNamespace() {
+        ProxySnapshot s = translate(SHOP, new ProxyIdentity("x", "other", Map.of(), null)).snapshot();
+        assertThat(s.routeTables().get("outbound").select("reviews")).isNull();
+        assertThat(s.routeTables().get("outbound").select("reviews.shop")).isNotNull();
+    }
+
+    @Test
+    void gatewaysSelectedByLabelsGetListenersWithTheirVirtualServices() {
+        String yaml = SHOP + """
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: Gateway
+                metadata: {name: edge, namespace: shop}
+                spec:
+                  selector: {istio: ingressgateway}
+                  servers: [{port: {number: 8080, name: http, protocol: HTTP}, hosts: ["*"]}]
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: edge, namespace: shop}
+                spec:
+                  hosts: ["*"]
+                  gateways: [edge]
+                  http:
+                  - match: [{uri: {prefix: /reviews}}]
+                    route: [{destination: {host: reviews, port: {number: 9080}, subset: v1}}]
+                """;
+        ProxySnapshot gw = translate(yaml, new ProxyIdentity("gw", "shop", Map.of("istio", "ingressgateway"), null)).snapshot();
+        assertThat(gw.listeners()).extracting(ListenerConfig::name).containsExactly("gateway:8080", "outbound");
+        VirtualHost vh = gw.routeTables().get("gateway:8080").select("anything.example.com");
+        assertThat(vh.select(new Req("GET", "/reviews/1", Map.of())).action()).isEqualTo(new RouteAction.Forward(List.of(new WeightedCluster("outbound|9080|v1|reviews.shop.svc.cluster.local", 100))));
+        assertThat(vh.select(new Req("GET", "/other", Map.of()))).isNull();
+        ProxySnapshot sidecar = translate(yaml, FRONTEND).snapshot();
+        assertThat(sidecar.listeners()).extracting(ListenerConfig::name).containsExactly("outbound");
+    }
+
+    @Test
+    void sidecarIngressForwardsToTheApplication() {
+        String yaml = SHOP + """
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: Sidecar
+                metadata: {name: frontend, namespace: shop}
+                spec:
+                  workloadSelector: {labels: {app: frontend}}
+                  ingress: [{port: {number: 15006, protocol: HTTP, name: http}, defaultEndpoint: 127.0.0.1:8080}]
+                  egress: [{port: {number: 9080, protocol: HTTP, name: http}, bind: 127.0.0.1, hosts: [shop/reviews.shop.svc.cluster.local]}]
+                """;
+        ProxySnapshot s = translate(yaml, FRONTEND).snapshot();
+        assertThat(s.listeners()).extracting(ListenerConfig::name).containsExactly("inbound:15006", "egress:9080", "outbound");
+        assertThat(s.clusters().get("inbound|15006||").endpoints()).extracting(Endpoint::address).containsExactly(new HostPort("127.0.0.1", 8080));
+        assertThat(s.routeTables().get("egress:9080").select("reviews:9080")).isNotNull();
+    }
+
+    @Test
+    void unknownDestinationsGiveAnEmptyClusterAndANote() {
+        String yaml = """
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: legacy}
+                spec:
+                  hosts: [legacy.example.com]
+                  http:
+                  - route: [{destination: {host: nowhere.example.com}}]
+                """;
+        Translation t = translate(yaml, FRONTEND);
+        assertThat(t.snapshot().clusters().get("outbound|80||nowhere.example.com").endpoints()).isEmpty();
+        assertThat(t.snapshot().routeTables().get("outbound").select("legacy.example.com")).isNotNull();
+        assertThat(t.notes()).extracting(Diagnostic::format).containsExactly(
+                "shop.yaml:7:28: warning: VirtualService/legacy spec.http[0].route[0].destination.host: nowhere.example.com is not a service of the registry (no ServiceEntry declares it); requests get 503 UH");
+    }
+
+    @Test
+    void equalConfigurationsGiveEqualVersions() {
+        assertThat(translate(SHOP, FRONTEND).snapshot().version()).isEqualTo(translate(SHOP, FRONTEND).snapshot().version());
+        assertThat(translate(SHOP.replace("timeout: 3s", "timeout: 4s"), FRONTEND).snapshot().version())
+                .isNotEqualTo(translate(SHOP, FRONTEND).snapshot().version());
+    }
+
+    @Test
+    void everyValidSampleTranslates() throws Exception {
+        var dir = java.nio.file.Path.of(TranslatorTest.class.getResource("/").toURI()).resolve("../../../ficus-api/src/test/resources/fixtures/istio/bookinfo").normalize();
+        ConfigLoader.Result r = Validator.loadAndValidate(List.of(dir.toString()), System.in);
+        for (var labels : List.of(Map.<String, String>of(), Map.of("istio", "ingressgateway"))) {
+            Translation t = Translator.translate(Validator.effective(r.config()), new ProxyIdentity("p", "default", labels, null), TranslateOptions.DEFAULTS);
+            assertThat(t.snapshot().routeTables()).isNotEmpty();
+        }
+    }
+}
