@@ -111,7 +111,6 @@ public final class LoadGenerator {
         Histogram latency = newHistogram();
         Histogram service = newHistogram();
         Histogram interval = newHistogram();
-        Histogram recycleService = newHistogram();
         long lastTick = start;
         long lastCompleted = 0;
         // One iteration a second at most, and never past the hard stop: bounded by (hardStop - start) / 1 s + 1.
@@ -128,7 +127,7 @@ public final class LoadGenerator {
             for (LoopStats s : stats) {
                 Histogram h = s.latency.getIntervalHistogram();
                 interval.add(h);
-                service.add(s.serviceTime.getIntervalHistogram(recycleService));
+                service.add(s.serviceTime.getIntervalHistogram());
                 completed += s.completed.get();
                 for (int i = 0; i < s.errors.length(); i++) errors += s.errors.get(i);
             }
