@@ -5,20 +5,14 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.DecoderResult;
-import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpMessage;
-import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpResponseDecoder;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 
 import java.io.IOException;
 import java.net.SocketAddress;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -63,9 +57,6 @@ final class ConnectionDriver {
     private boolean timerPending;
     private long due;
     private long sentAt;
-    private int status;
-    private long bodyBytes;
-    private long headerBytes;
     private ScheduledFuture<?> watchdog;
 
     ConnectionDriver(Bootstrap bootstrap, SocketAddress address, EventLoop loop, LoopStats stats, ByteBuf request,
@@ -97,16 +88,21 @@ final class ConnectionDriver {
     void connect() {
         if (connecting || finished) return;
         connecting = true;
-        ChannelFuture f = bootstrap.clone(loop).handler(new io.netty.channel.ChannelInitializer<Channel>() {
+        ChannelFuture f = bootstrap.clone(loop).handler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
-                ch.pipeline().addLast("decoder", new HttpResponseDecoder() {
+                ch.pipeline().addLast("parser", new ResponseParser(head, new ResponseParser.Listener() {
                     @Override
-                    protected boolean isContentAlwaysEmpty(HttpMessage msg) {
-                        return head || super.isContentAlwaysEmpty(msg);
+                    public void onResponse(int code, long headerBytes, long totalBytes) {
+                        if (ch == channel && inFlight) completed(code, headerBytes, totalBytes);
                     }
-                });
-                ch.pipeline().addLast("driver", new ResponseHandler());
+
+                    @Override
+                    public void onMalformed(String why) {
+                        if (ch == channel) protocolError(ch);
+                    }
+                }));
+                ch.pipeline().addLast("driver", new ConnectionHandler());
             }
         }).connect(address);
         f.addListener((ChannelFuture cf) -> {
@@ -204,9 +200,6 @@ final class ConnectionDriver {
         k++;
         due = next;
         inFlight = true;
-        status = 0;
-        bodyBytes = 0;
-        headerBytes = 0;
         sentAt = System.nanoTime();
         LoopStats.increment(stats.sent);
         channel.writeAndFlush(request.duplicate(), channel.voidPromise());
@@ -227,7 +220,7 @@ final class ConnectionDriver {
         }
     }
 
-    private void completed() {
+    private void completed(int status, long headerBytes, long totalBytes) {
         long now = System.nanoTime();
         inFlight = false;
         LoopStats.increment(stats.completed);
@@ -237,11 +230,19 @@ final class ConnectionDriver {
             if (status > 0 && status < stats.statusCodes.length) stats.statusCodes[status]++;
             if (status >= 500) stats.error(ErrorKind.STATUS_5XX);
             else if (status >= 400) stats.error(ErrorKind.STATUS_4XX);
-            stats.bodySizes.record(bodyBytes + headerBytes);
+            stats.responseSizes.record(totalBytes);
             stats.headerSizes.record(headerBytes);
             if (now < end) LoopStats.increment(stats.inWindow);
         }
         trySend(false);
+    }
+
+    private void protocolError(Channel ch) {
+        if (inFlight && due >= measureStart) stats.error(ErrorKind.PROTOCOL);
+        inFlight = false;
+        channel = null;
+        ch.close();
+        if (!finished) connect();
     }
 
     private void connectionLost(Channel lost, ErrorKind kind) {
@@ -254,53 +255,11 @@ final class ConnectionDriver {
         if (!finished) connect();
     }
 
-    private static long headerSize(HttpResponse r) {
-        // An estimate of the bytes on the wire: status line, "name: value\r\n" each, blank line.
-        long size = 8 + 1 + 3 + 1 + r.status().reasonPhrase().length() + 2 + 2;
-        for (Map.Entry<String, String> h : r.headers()) {
-            size += h.getKey().length() + 2 + h.getValue().length() + 2;
-        }
-        return size;
-    }
-
-    /** The end of the pipeline: turns decoded response parts into completions. */
-    private final class ResponseHandler extends ChannelInboundHandlerAdapter {
+    /** Connection events after the parser: a closed or failed connection. */
+    private final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            try {
-                if (ctx.channel() != channel || !inFlight) {
-                    return; // a late reply on a connection given up on, or an unsolicited one
-                }
-                if (msg instanceof HttpResponse r) {
-                    DecoderResult dr = r.decoderResult();
-                    if (dr.isFailure()) {
-                        protocolError(ctx);
-                        return;
-                    }
-                    status = r.status().code();
-                    if (due >= measureStart) headerBytes = headerSize(r);
-                }
-                if (msg instanceof HttpContent c) {
-                    if (c.decoderResult().isFailure()) {
-                        protocolError(ctx);
-                        return;
-                    }
-                    bodyBytes += c.content().readableBytes();
-                    if (msg instanceof LastHttpContent) {
-                        completed();
-                    }
-                }
-            } finally {
-                ReferenceCountUtil.release(msg);
-            }
-        }
-
-        private void protocolError(ChannelHandlerContext ctx) {
-            inFlight = false;
-            if (due >= measureStart) stats.error(ErrorKind.PROTOCOL);
-            channel = null;
-            ctx.close();
-            if (!finished) connect();
+            ReferenceCountUtil.release(msg); // the parser passes nothing on; nothing else may arrive
         }
 
         @Override

@@ -169,7 +169,7 @@ public final class LoadGenerator {
                 if (s.statusCodes[c] > 0) codes.merge(c, s.statusCodes[c], Long::sum);
             }
             for (ErrorKind k : ErrorKind.values()) errors.merge(k, s.errors.get(k.ordinal()), Long::sum);
-            sizes.add(s.bodySizes);
+            sizes.add(s.responseSizes);
             headerSizes.add(s.headerSizes);
             sent += s.sent.get();
             inWindow += s.inWindow.get();

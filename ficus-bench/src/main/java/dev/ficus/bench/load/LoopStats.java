@@ -35,7 +35,7 @@ final class LoopStats {
 
     // Read only after the loop is done (a task on the loop publishes them).
     final long[] statusCodes = new long[600];
-    final SizeStats bodySizes = new SizeStats();
+    final SizeStats responseSizes = new SizeStats();
     final SizeStats headerSizes = new SizeStats();
 
     static void increment(AtomicLong counter) {
