@@ -62,11 +62,12 @@ public final class LoadGenerator {
         Class<? extends SocketChannel> channelType = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(config.threads(),
                 new DefaultThreadFactory("ficus-bench", true), io);
-        ByteBuf request = RequestEncoder.shared(config);
+        ByteBuf request = RequestEncoder.direct(config);
         try {
-            return run(group, channelType, epoll ? "epoll" : "nio", request, listener);
+            return run(group, channelType, epoll ? "epoll" : "nio", RequestEncoder.unreleasable(request), listener);
         } finally {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+            request.release(); // the loops are stopped: no write holds a duplicate any more
         }
     }
 

@@ -51,8 +51,17 @@ final class RequestEncoder {
         return all;
     }
 
-    /** A read-only buffer that is never freed: writes take {@link ByteBuf#duplicate()}s of it. */
-    static ByteBuf shared(LoadConfig config) {
-        return Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(encode(config)).asReadOnly());
+    /**
+     * The request in direct memory (no copy on each write). The caller owns the returned buffer and
+     * releases it after the run; writes take duplicates of {@link #unreleasable} views of it.
+     */
+    static ByteBuf direct(LoadConfig config) {
+        byte[] bytes = encode(config);
+        return Unpooled.directBuffer(bytes.length).writeBytes(bytes);
+    }
+
+    /** A read-only view that writes cannot free: each send writes a {@link ByteBuf#duplicate()}. */
+    static ByteBuf unreleasable(ByteBuf request) {
+        return Unpooled.unreleasableBuffer(request.asReadOnly());
     }
 }
