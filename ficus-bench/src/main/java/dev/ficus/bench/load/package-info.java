@@ -1,0 +1,6 @@
+/**
+ * The load generator: HTTP/1.1 keep-alive connections on Netty event loops, driven either on a
+ * fixed schedule (open loop, latencies corrected for coordinated omission) or as fast as the
+ * target answers (closed loop), recorded in per-loop HdrHistograms and merged at the end.
+ */
+package dev.ficus.bench.load;

@@ -1,0 +1,14 @@
+package dev.ficus.bench.report;
+
+import java.math.BigDecimal;
+
+/** Small formatting helpers shared by the reports. */
+final class ReportFormat {
+    private ReportFormat() {
+    }
+
+    /** A number without a trailing ".0" and without exponent: 500, 12.5. */
+    static String number(double d) {
+        return BigDecimal.valueOf(d).stripTrailingZeros().toPlainString();
+    }
+}

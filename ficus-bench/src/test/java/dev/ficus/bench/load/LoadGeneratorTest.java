@@ -1,0 +1,146 @@
+package dev.ficus.bench.load;
+
+import dev.ficus.testing.BenchBackend;
+import org.junit.jupiter.api.Test;
+
+import java.net.ServerSocket;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/**
+ * The load generator against real servers on loopback, port 0. The machine running these tests
+ * may be shared and busy, so every timing bound here is generous and says why; the bounds that
+ * stay tight (the achieved rate) are tight because the schedule, not the machine, decides them.
+ */
+class LoadGeneratorTest {
+
+    @Test
+    void openLoopAchievesTheRequestedRateWithinOnePercent() throws Exception {
+        try (BenchBackend backend = BenchBackend.start()) {
+            LoadConfig config = LoadConfig.builder(backend.uri()).rate(500).duration(Duration.ofSeconds(5))
+                    .warmup(Duration.ofMillis(1200)).connections(4).build();
+            List<Progress> progress = new ArrayList<>();
+            LoadResult r = new LoadGenerator(config).run(progress::add);
+
+            // The schedule fixes the count: 2500 requests are due in the window; only the few in
+            // flight at its edges (at most one per connection) can land outside it.
+            assertThat(r.achievedRate()).isCloseTo(500.0, within(5.0));
+            assertThat(r.errorCount()).isZero();
+            assertThat(r.latency().getTotalCount()).isBetween(2490L, 2510L);
+            assertThat(r.statusCodes()).containsOnlyKeys(200);
+            // Warm-up requests reach the backend but are not counted in the result.
+            assertThat(backend.requests()).isBetween(3050L, 3150L); // 600 in warm-up + 2500
+            assertThat(r.sent()).isEqualTo(backend.requests());
+            // Progress comes once a second: about 6 lines over 6.2 s (a busy machine may lose one).
+            assertThat(progress).hasSizeBetween(5, 8);
+            assertThat(progress.getFirst().phase()).isEqualTo(Progress.Phase.WARMUP);
+            assertThat(progress).anySatisfy(p -> {
+                assertThat(p.phase()).isEqualTo(Progress.Phase.MEASURING);
+                assertThat(p.rate()).isBetween(300.0, 700.0); // one second of a 500/s schedule, loose for jitter
+            });
+        }
+    }
+
+    @Test
+    void aStallingBackendShowsInTheCorrectedPercentilesOnly() throws Exception {
+        // The backend answers nothing for 100 ms of every second. At 200/s on one connection, 20
+        // requests are due during each pause: about 10% of all wait up to 100 ms, so p99 is a
+        // pause-sized number. Measured from the actual send (as a closed-loop tool does), only the
+        // one request in flight per pause (0.5%) is slow, and p99 stays near the normal latency.
+        try (BenchBackend backend = BenchBackend.builder()
+                .stall(Duration.ofSeconds(1), Duration.ofMillis(100)).start()) {
+            LoadConfig config = LoadConfig.builder(backend.uri()).rate(200).duration(Duration.ofSeconds(5))
+                    .connections(1).build();
+            LoadResult r = new LoadGenerator(config).run(Progress.Listener.NONE);
+
+            assertThat(r.errorCount()).isZero();
+            assertThat(r.latencyMillis(99)).isGreaterThanOrEqualTo(50.0);
+            assertThat(r.latency().getMaxValue()).isGreaterThanOrEqualTo(90_000L); // µs: nearly a full pause
+            // Generous: a busy machine can add a few ms to any request; a pause adds 100.
+            assertThat(r.serviceTime().getValueAtPercentile(99) / 1000.0).isLessThan(25.0);
+            assertThat(r.lateSends()).isGreaterThanOrEqualTo(40); // ~19 per pause, 5 pauses; loose
+            assertThat(r.achievedRate()).isCloseTo(200.0, within(4.0)); // the schedule catches up
+        }
+    }
+
+    @Test
+    void closedLoopCompletesWithoutErrors() throws Exception {
+        try (BenchBackend backend = BenchBackend.start()) {
+            LoadConfig config = LoadConfig.builder(backend.uri()).maxRate().duration(Duration.ofSeconds(2))
+                    .warmup(Duration.ofMillis(300)).connections(8).build();
+            LoadResult r = new LoadGenerator(config).run(Progress.Listener.NONE);
+
+            assertThat(r.errorCount()).isZero();
+            assertThat(r.responsesInWindow()).isGreaterThan(500); // even a busy 2-core machine does far more
+            assertThat(r.latency().getTotalCount()).isGreaterThanOrEqualTo(r.responsesInWindow());
+            assertThat(r.sent()).isEqualTo(backend.requests());
+            assertThat(r.connectionsOpened()).isEqualTo(8);
+            // Closed loop: latency is measured from the send, so both histograms are the same.
+            assertThat(r.latency().getTotalCount()).isEqualTo(r.serviceTime().getTotalCount());
+        }
+    }
+
+    @Test
+    void methodBodyAndHeadersReachTheBackend() throws Exception {
+        try (BenchBackend backend = BenchBackend.start()) {
+            LoadConfig config = LoadConfig.builder(backend.uri()).rate(100).duration(Duration.ofSeconds(1))
+                    .method("post").bodySize(100).header("x-test", "1").connections(2).build();
+            LoadResult r = new LoadGenerator(config).run(Progress.Listener.NONE);
+
+            assertThat(r.errorCount()).isZero();
+            assertThat(backend.requests()).isEqualTo(100);
+            assertThat(backend.requestBodyBytes()).isEqualTo(100 * 100);
+            assertThat(r.responseSizes().min()).isGreaterThan(1024); // 1 KiB body + headers
+        }
+    }
+
+    @Test
+    void errorsAreCountedByKind() throws Exception {
+        try (BenchBackend backend = BenchBackend.builder().status(503).start()) {
+            LoadResult r = new LoadGenerator(LoadConfig.builder(backend.uri()).rate(50)
+                    .duration(Duration.ofSeconds(1)).build()).run(Progress.Listener.NONE);
+            assertThat(r.errors().get(ErrorKind.STATUS_5XX)).isEqualTo(50);
+            assertThat(r.statusCodes()).containsEntry(503, 50L);
+        }
+        // A pause longer than the timeout: requests sent during it time out, the connection is
+        // replaced, and the run still ends on time.
+        try (BenchBackend backend = BenchBackend.builder()
+                .stall(Duration.ofSeconds(1), Duration.ofMillis(700)).start()) {
+            long t0 = System.nanoTime();
+            LoadResult r = new LoadGenerator(LoadConfig.builder(backend.uri()).rate(20)
+                    .duration(Duration.ofSeconds(2)).timeout(Duration.ofMillis(200)).build()).run(Progress.Listener.NONE);
+            assertThat(r.errors().get(ErrorKind.TIMEOUT)).isPositive();
+            assertThat(r.connectionsOpened()).isGreaterThan(1);
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(6)); // 2 s run + drain, loose
+        }
+    }
+
+    @Test
+    void aClosedPortGivesConnectErrorsAndTheRunStillEnds() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort(); // free now, nothing listens after the close
+        }
+        long t0 = System.nanoTime();
+        LoadResult r = new LoadGenerator(LoadConfig.builder(URI.create("http://127.0.0.1:" + port + "/"))
+                .rate(100).duration(Duration.ofSeconds(1)).connections(2).build()).run(Progress.Listener.NONE);
+        assertThat(r.errors().get(ErrorKind.CONNECT)).isGreaterThanOrEqualTo(2);
+        assertThat(r.responsesInWindow()).isZero();
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(8)); // loose bound
+    }
+
+    @Test
+    void maxRequestsCapsTheRunWhateverTheRate() throws Exception {
+        try (BenchBackend backend = BenchBackend.start()) {
+            LoadResult r = new LoadGenerator(LoadConfig.builder(backend.uri()).maxRate().duration(Duration.ofSeconds(30))
+                    .connections(2).maxRequests(200).build()).run(Progress.Listener.NONE);
+            assertThat(r.sent()).isEqualTo(200);
+            assertThat(backend.requests()).isEqualTo(200);
+        }
+    }
+}
