@@ -1,7 +1,9 @@
 package dev.ficus.proxy.http;
 
 import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.AbstractScheduledEventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.netty.util.concurrent.Ticker;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -13,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 public final class Deadline implements Runnable {
     private final EventLoop loop;
     private final Runnable onExpiry;
+    private final Ticker ticker;
     private boolean armed;
     private long deadline;
     private ScheduledFuture<?> task;
@@ -21,11 +24,13 @@ public final class Deadline implements Runnable {
     public Deadline(EventLoop loop, Runnable onExpiry) {
         this.loop = loop;
         this.onExpiry = onExpiry;
+        // the loop's own clock, so that tests driving a loop with fake time see deadlines expire
+        this.ticker = loop instanceof AbstractScheduledEventExecutor s ? s.ticker() : Ticker.systemTicker();
     }
 
     public void arm(long timeoutNanos) {
         armed = true;
-        deadline = System.nanoTime() + timeoutNanos;
+        deadline = ticker.nanoTime() + timeoutNanos;
         if (task != null && taskAt - deadline > 0) {
             task.cancel(false);
             task = null;
@@ -47,7 +52,7 @@ public final class Deadline implements Runnable {
     }
 
     private void schedule(long delayNanos) {
-        taskAt = System.nanoTime() + delayNanos;
+        taskAt = ticker.nanoTime() + delayNanos;
         task = loop.schedule(this, delayNanos, TimeUnit.NANOSECONDS);
     }
 
@@ -55,7 +60,7 @@ public final class Deadline implements Runnable {
     public void run() {
         task = null;
         if (!armed) return;
-        long left = deadline - System.nanoTime();
+        long left = deadline - ticker.nanoTime();
         if (left > 0) {
             schedule(left);
             return;

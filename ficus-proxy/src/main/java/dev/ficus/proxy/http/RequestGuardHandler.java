@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
@@ -16,7 +17,7 @@ import io.netty.util.ReferenceCountUtil;
 /**
  * Sits right after the HTTP/1.1 codec and turns what the codec refused into a local reply:
  * oversized header section → 431, any other framing error (oversized request line, Content-Length
- * with Transfer-Encoding, differing Content-Lengths, obs-fold, bad characters, no Host) → 400, and
+ * with Transfer-Encoding, differing Content-Lengths, bad characters, no Host) → 400, and
  * a request head that does not arrive within the deadline → 408. Each closes the connection:
  * after a framing error the byte stream can no longer be trusted. One instance per connection,
  * on its event loop.
@@ -24,13 +25,16 @@ import io.netty.util.ReferenceCountUtil;
 public final class RequestGuardHandler extends ChannelDuplexHandler {
     private final long headersTimeoutNanos;
     private final TrafficStats stats;
+    private final HeadScanHandler scan;
     private Deadline deadline;
     private int inFlight;
     private boolean failed;
 
-    public RequestGuardHandler(Http1Limits limits, TrafficStats stats) {
+    /** @param scan the connection's head scanner, told where heads start and end; may be null */
+    public RequestGuardHandler(Http1Limits limits, TrafficStats stats, HeadScanHandler scan) {
         this.headersTimeoutNanos = limits.requestHeadersTimeout().toNanos();
         this.stats = stats;
+        this.scan = scan;
     }
 
     @Override
@@ -54,10 +58,14 @@ public final class RequestGuardHandler extends ChannelDuplexHandler {
                 return;
             }
             inFlight++;
-        } else if (msg instanceof HttpContent c && c.decoderResult().isFailure()) {
-            ReferenceCountUtil.release(msg);
-            fail(ctx, 400, ResponseFlag.DPE);
-            return;
+            if (scan != null) scan.headDecoded();
+        } else if (msg instanceof HttpContent c) {
+            if (c.decoderResult().isFailure()) {
+                ReferenceCountUtil.release(msg);
+                fail(ctx, 400, ResponseFlag.DPE);
+                return;
+            }
+            if (scan != null && c instanceof LastHttpContent) scan.expectHead();
         }
         ctx.fireChannelRead(msg);
     }

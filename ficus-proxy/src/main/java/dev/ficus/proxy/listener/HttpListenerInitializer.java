@@ -1,6 +1,8 @@
 package dev.ficus.proxy.listener;
 
+import dev.ficus.proxy.http.HeadScanHandler;
 import dev.ficus.proxy.http.Http1Limits;
+import dev.ficus.proxy.http.ResponseFlag;
 import dev.ficus.proxy.http.RequestGuardHandler;
 import dev.ficus.proxy.router.RouterConfig;
 import dev.ficus.proxy.router.RouterHandler;
@@ -11,7 +13,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 
 /**
  * Assembles the pipeline of one accepted HTTP/1.1 connection, in named steps:
- * {@code track → codec → guard → router}. TLS and protocol detection will be steps before the
+ * {@code track → head-scan → codec → guard → router}. TLS and protocol detection will be steps before the
  * codec; L7 filters will sit before the router.
  */
 public final class HttpListenerInitializer extends ChannelInitializer<Channel> {
@@ -29,16 +31,27 @@ public final class HttpListenerInitializer extends ChannelInitializer<Channel> {
     protected void initChannel(Channel ch) {
         ChannelPipeline p = ch.pipeline();
         addTracking(p);
+        HeadScanHandler scan = addHeadScan(p);
         addHttp1Codec(p);
-        addRequestGuard(p);
+        addRequestGuard(p, scan);
         addRouter(p);
+    }
+
+    private HeadScanHandler addHeadScan(ChannelPipeline p) {
+        var stats = router.stats();
+        HeadScanHandler scan = new HeadScanHandler(() -> {
+            stats.request();
+            stats.response(400, ResponseFlag.DPE);
+        });
+        p.addLast("head-scan", scan);
+        return scan;
     }
 
     private void addTracking(ChannelPipeline p) { p.addLast("track", tracker.handler(router.stats())); }
 
     private void addHttp1Codec(ChannelPipeline p) { p.addLast("codec", new HttpServerCodec(limits.decoderConfig())); }
 
-    private void addRequestGuard(ChannelPipeline p) { p.addLast("guard", new RequestGuardHandler(limits, router.stats())); }
+    private void addRequestGuard(ChannelPipeline p, HeadScanHandler scan) { p.addLast("guard", new RequestGuardHandler(limits, router.stats(), scan)); }
 
     private void addRouter(ChannelPipeline p) { p.addLast("router", new RouterHandler(router)); }
 }
