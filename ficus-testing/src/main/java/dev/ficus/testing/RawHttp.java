@@ -23,17 +23,26 @@ public final class RawHttp {
      * body has arrived.
      */
     public static String exchange(int port, String request, Duration timeout) {
+        return exchange(port, request, timeout, false);
+    }
+
+    /** Like {@link #exchange} but reads until the server closes (or the timeout): for pipelined requests. */
+    public static String exchangeUntilClose(int port, String request, Duration timeout) {
+        return exchange(port, request, timeout, true);
+    }
+
+    private static String exchange(int port, String request, Duration timeout, boolean untilClose) {
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
             s.setSoTimeout((int) timeout.toMillis());
             s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
             s.getOutputStream().flush();
-            return readResponse(s.getInputStream(), System.nanoTime() + timeout.toNanos());
+            return readResponse(s.getInputStream(), System.nanoTime() + timeout.toNanos(), untilClose);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    static String readResponse(InputStream in, long deadline) throws IOException {
+    static String readResponse(InputStream in, long deadline, boolean untilClose) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         byte[] buf = new byte[8192];
         while (System.nanoTime() < deadline) {
@@ -49,7 +58,7 @@ public final class RawHttp {
             out.write(buf, 0, r);
             String text = out.toString(StandardCharsets.ISO_8859_1);
             int end = text.indexOf("\r\n\r\n");
-            if (end >= 0) {
+            if (end >= 0 && !untilClose) {
                 int cl = contentLength(text.substring(0, end));
                 if (cl >= 0 && text.length() >= end + 4 + cl) break;
             }
