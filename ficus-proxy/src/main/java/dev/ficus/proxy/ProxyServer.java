@@ -17,6 +17,8 @@ import dev.ficus.xds.snapshot.ListenerConfig;
 import dev.ficus.xds.snapshot.ListenerProtocol;
 import dev.ficus.xds.snapshot.ProxySnapshot;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -54,6 +56,7 @@ public final class ProxyServer implements AutoCloseable {
     private final Map<String, Channel> bound = new HashMap<>();
     private final Map<String, ListenerConfig> boundConfig = new HashMap<>();
     private EventLoopGroup workers;
+    private ByteBufAllocator allocator;
     private UpstreamPools pools;
     private ClusterManager clusters;
     private SnapshotHolder holder;
@@ -78,7 +81,10 @@ public final class ProxyServer implements AutoCloseable {
     public synchronized ProxyServer start() throws InterruptedException {
         if (workers != null) throw new IllegalStateException("already started");
         workers = transport.newGroup(concurrency, "ficus-worker");
-        pools = new UpstreamPools(workers, transport.socketChannel());
+        // one arena per event loop, thread caches only on event loops: measured 15% less CPU per
+        // request than Netty 4.2's default adaptive allocator on the peer benchmark (docs/performance.md)
+        allocator = new PooledByteBufAllocator(true, concurrency, concurrency, 8192, 9, 256, 64, false);
+        pools = new UpstreamPools(workers, transport.socketChannel(), allocator);
         clusters = new ClusterManager(LoadBalancerRegistry.defaults(), stats);
         ProxySnapshot s = initial.get();
         holder = new SnapshotHolder(new RuntimeSnapshot(s, clusters.update(s.clusters())));
@@ -129,6 +135,7 @@ public final class ProxyServer implements AutoCloseable {
                     .option(ChannelOption.SO_BACKLOG, 4096)
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.ALLOCATOR, allocator)
                     .childOption(ChannelOption.AUTO_READ, false)
                     .childHandler(new HttpListenerInitializer(rc, limits, tracker))
                     .bind(l.bind().host(), l.bind().port()).sync().channel();

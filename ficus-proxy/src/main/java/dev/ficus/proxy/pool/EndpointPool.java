@@ -3,6 +3,7 @@ package dev.ficus.proxy.pool;
 import dev.ficus.proxy.lb.EndpointRef;
 import dev.ficus.xds.snapshot.ClusterConfig;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
@@ -22,7 +23,10 @@ public final class EndpointPool {
     private final Class<? extends Channel> channelClass;
     private final ArrayDeque<UpstreamConnection> idle = new ArrayDeque<>();
 
-    EndpointPool(EventLoop loop, EndpointRef endpoint, Class<? extends Channel> channelClass) {
+    private final ByteBufAllocator allocator;
+
+    EndpointPool(EventLoop loop, EndpointRef endpoint, Class<? extends Channel> channelClass, ByteBufAllocator allocator) {
+        this.allocator = allocator;
         this.loop = loop;
         this.endpoint = endpoint;
         this.channelClass = channelClass;
@@ -50,6 +54,7 @@ public final class EndpointPool {
         Bootstrap b = new Bootstrap()
                 .group(loop)
                 .channel(channelClass)
+                .option(ChannelOption.ALLOCATOR, allocator)
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, cluster.connectTimeout().toMillis()))

@@ -1,6 +1,7 @@
 package dev.ficus.proxy.pool;
 
 import dev.ficus.proxy.lb.EndpointRef;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import java.util.IdentityHashMap;
@@ -16,16 +17,19 @@ public final class LoopPools {
     private final Class<? extends Channel> channelClass;
     private final Map<EndpointRef, EndpointPool> pools = new IdentityHashMap<>();
 
-    LoopPools(EventLoop loop, Class<? extends Channel> channelClass) {
+    private final ByteBufAllocator allocator;
+
+    LoopPools(EventLoop loop, Class<? extends Channel> channelClass, ByteBufAllocator allocator) {
         this.loop = loop;
         this.channelClass = channelClass;
+        this.allocator = allocator;
     }
 
     public EndpointPool pool(EndpointRef endpoint) {
         EndpointPool p = pools.get(endpoint);
         if (p == null) {
             if (pools.size() > 64) sweepRetired();
-            p = new EndpointPool(loop, endpoint, channelClass);
+            p = new EndpointPool(loop, endpoint, channelClass, allocator);
             pools.put(endpoint, p);
         }
         return p;

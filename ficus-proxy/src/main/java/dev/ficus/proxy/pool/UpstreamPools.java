@@ -1,5 +1,6 @@
 package dev.ficus.proxy.pool;
 
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
@@ -11,8 +12,8 @@ import java.util.Map;
 public final class UpstreamPools {
     private final Map<EventExecutor, LoopPools> byLoop = new IdentityHashMap<>();
 
-    public UpstreamPools(EventLoopGroup group, Class<? extends Channel> channelClass) {
-        for (EventExecutor e : group) byLoop.put(e, new LoopPools((EventLoop) e, channelClass));
+    public UpstreamPools(EventLoopGroup group, Class<? extends Channel> channelClass, ByteBufAllocator allocator) {
+        for (EventExecutor e : group) byLoop.put(e, new LoopPools((EventLoop) e, channelClass, allocator));
     }
 
     public LoopPools forLoop(EventLoop loop) {
