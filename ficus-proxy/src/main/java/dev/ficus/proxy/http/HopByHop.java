@@ -14,12 +14,14 @@ import java.util.List;
  */
 public final class HopByHop {
     private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
+    private static final AsciiString KEEP_ALIVE = AsciiString.cached("keep-alive");
 
     private HopByHop() {}
 
     /** Strips the hop-by-hop fields in place; allocates only when {@code Connection} names extra fields. */
     public static void strip(HttpHeaders h) {
-        List<String> connection = h.getAll(HttpHeaderNames.CONNECTION);
+        if (h.isEmpty()) return;
+        List<String> connection = h.contains(HttpHeaderNames.CONNECTION) ? h.getAll(HttpHeaderNames.CONNECTION) : List.of();
         for (int i = 0, n = connection.size(); i < n; i++) {
             String v = connection.get(i);
             int start = 0;
@@ -32,7 +34,7 @@ public final class HopByHop {
             }
         }
         h.remove(HttpHeaderNames.CONNECTION);
-        h.remove(HttpHeaderNames.KEEP_ALIVE);
+        h.remove(KEEP_ALIVE);
         h.remove(PROXY_CONNECTION);
         h.remove(HttpHeaderNames.TE);
         h.remove(HttpHeaderNames.TRANSFER_ENCODING);

@@ -169,12 +169,12 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     public void channelInactive(ChannelHandlerContext ctx) {
         closing = true;
         routeDeadline.cancel();
-        if (state != State.IDLE) {
+        if (state == State.CONNECTING || state == State.FORWARDING) {
             flag = ResponseFlag.DC;
             abortUpstream();
             record(responseStarted ? status : 0);
-            state = State.IDLE;
         }
+        state = State.IDLE; // a local reply was already counted when it was sent
         releaseQueue();
         ctx.fireChannelInactive();
     }
