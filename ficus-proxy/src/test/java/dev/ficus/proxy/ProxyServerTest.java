@@ -370,4 +370,34 @@ class ProxyServerTest {
     HttpResponse<String> adminGet(String url) throws Exception {
         return client.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
     }
+
+    @Test
+    void routesAbsoluteFormRequestsByTheirUriAsAnExplicitProxy() throws Exception {
+        FakeUpstream reviews = upstream("reviews"), other = upstream("other");
+        ProxySnapshot s = ProxySnapshot.builder("1")
+                .listener(Snapshots.listener())
+                .routeTable(new RouteTable("main", List.of(
+                        new VirtualHost("reviews", List.of("reviews:9080"), List.of(new Route("r", RouteMatch.prefix("/ratings"), RouteAction.Forward.to("reviews")))),
+                        new VirtualHost("all", List.of("*"), List.of(new Route("o", RouteMatch.ANY, RouteAction.Forward.to("other")))))))
+                .cluster(Snapshots.cluster(reviews)).cluster(Snapshots.cluster(other))
+                .build();
+        ProxyServer p = proxy(s);
+        String out = RawHttp.exchange(p.listenerPort("main"), "GET http://reviews:9080/ratings?id=1 HTTP/1.1\r\nHost: somewhere-else\r\n\r\n", Duration.ofSeconds(5));
+        assertThat(RawHttp.status(out)).isEqualTo(200);
+        assertThat(out).endsWith("reviews");
+        assertThat(reviews.seen().getLast().path()).isEqualTo("/ratings?id=1");
+        assertThat(reviews.seen().getLast().header("host")).isEqualTo("reviews:9080");
+    }
+
+    @Test
+    void closesUpstreamConnectionsIdleLongerThanTheClusterAllows() throws Exception {
+        FakeUpstream u = upstream("a");
+        ClusterConfig c = new ClusterConfig("a", List.of(Endpoint.of(u.host(), u.port())), dev.ficus.xds.snapshot.LbPolicy.ROUND_ROBIN,
+                ClusterConfig.DEFAULT_CONNECT_TIMEOUT, new dev.ficus.xds.snapshot.ConnectionPoolLimits(100, 100, 0, Duration.ofMillis(200)));
+        ProxyServer p = proxy(Snapshots.withRoutes("1", List.of(new Route("r", RouteMatch.ANY, RouteAction.Forward.to("a"))), c).build());
+        assertThat(get(p, "/").statusCode()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(5)).until(() -> p.stats().cluster("a").connectionsActive() == 0);
+        assertThat(get(p, "/").statusCode()).isEqualTo(200);
+        assertThat(p.stats().cluster("a").connectionsTotal()).isEqualTo(2);
+    }
 }

@@ -10,6 +10,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
+import java.time.Duration;
 import java.util.ArrayDeque;
 
 /**
@@ -80,15 +81,17 @@ public final class EndpointPool {
 
     /**
      * Returns a connection whose exchange finished cleanly; it is kept for reuse unless the endpoint
-     * left the snapshot. A read stays pending so that a close by the upstream is noticed at once.
+     * left the snapshot, and closed when it stays idle for {@code idleTimeout} (0: kept until the
+     * upstream closes it). A read stays pending so that a close by the upstream is noticed at once.
      */
-    public void release(UpstreamConnection c) {
+    public void release(UpstreamConnection c, Duration idleTimeout) {
         c.unlease();
         if (endpoint.retired() || !c.channel().isActive()) {
             c.close();
             return;
         }
         idle.addFirst(c);
+        c.idleFor(idleTimeout.toNanos());
         c.channel().read();
     }
 

@@ -1,5 +1,6 @@
 package dev.ficus.proxy.pool;
 
+import dev.ficus.proxy.http.Deadline;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -15,6 +16,7 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     private Channel channel;
     private UpstreamListener listener;
     private int requests;
+    private Deadline idle;
 
     UpstreamConnection(EndpointPool pool) { this.pool = pool; }
 
@@ -28,6 +30,14 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     void lease(UpstreamListener l) {
         listener = l;
         requests++;
+        if (idle != null) idle.disarm();
+    }
+
+    /** Closes the connection if it is still unleased after {@code nanos}; 0 disables the limit. */
+    void idleFor(long nanos) {
+        if (nanos <= 0) return;
+        if (idle == null) idle = new Deadline(channel.eventLoop(), () -> { if (listener == null) channel.close(); });
+        idle.arm(nanos);
     }
 
     void unlease() { listener = null; }
@@ -66,6 +76,7 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (idle != null) idle.cancel();
         pool.closed(this);
         UpstreamListener l = listener;
         listener = null;

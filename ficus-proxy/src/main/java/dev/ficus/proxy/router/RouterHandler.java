@@ -1,6 +1,7 @@
 package dev.ficus.proxy.router;
 
 import dev.ficus.proxy.cluster.ClusterRuntime;
+import dev.ficus.proxy.http.AbsoluteForm;
 import dev.ficus.proxy.http.Deadline;
 import dev.ficus.proxy.http.ExchangeEvent;
 import dev.ficus.proxy.http.HopByHop;
@@ -188,6 +189,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
 
     private void begin(HttpRequest req) {
         RuntimeSnapshot snap = config.snapshots().current();
+        AbsoluteForm.normalize(req);
         HttpHeaders h = req.headers();
         head = req;
         method = req.method();
@@ -292,7 +294,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     @Override
     public void onUpstreamConnected(UpstreamConnection conn) {
         if (state != State.CONNECTING || closing) {
-            conn.pool().release(conn);
+            conn.pool().release(conn, cluster == null ? java.time.Duration.ofSeconds(60) : cluster.config().limits().idleTimeout());
             return;
         }
         upstream = conn;
@@ -407,7 +409,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         upstream = null;
         releaseEndpoint();
         int max = cluster.config().limits().maxRequestsPerConnection();
-        if (requestComplete && upstreamKeepAlive && (max == 0 || c.requests() < max)) c.pool().release(c);
+        if (requestComplete && upstreamKeepAlive && (max == 0 || c.requests() < max)) c.pool().release(c, cluster.config().limits().idleTimeout());
         else c.close();
         if (!requestComplete) {
             // the upstream answered before the request body ended; the rest cannot be framed any more
