@@ -1,0 +1,207 @@
+package dev.ficus.cli;
+
+import dev.ficus.api.Kind;
+import dev.ficus.api.Resource;
+import dev.ficus.api.config.ConfigLoader;
+import dev.ficus.api.config.ConfigSet;
+import dev.ficus.api.config.Diagnostic;
+import dev.ficus.api.networking.WorkloadEntry;
+import dev.ficus.api.validate.Validator;
+import dev.ficus.proxy.ProxyServer;
+import dev.ficus.xds.snapshot.ListenerConfig;
+import dev.ficus.xds.translate.ProxyIdentity;
+import dev.ficus.xds.translate.TranslateOptions;
+import dev.ficus.xds.translate.Translation;
+import dev.ficus.xds.translate.Translator;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code ficus proxy --config PATH}: the data plane on its own, before any control plane exists
+ * (the proxy pattern in front of a legacy system). The proxy's identity comes from a WorkloadEntry
+ * ({@code --workload}) or from labels; the config is validated, translated in-process and watched:
+ * a valid change is swapped in, a bad one is refused with its diagnostics and the old config
+ * keeps serving. SIGTERM (or {@code POST /drain} on the admin port) drains in-flight requests, then
+ * exits 0.
+ */
+@Command(name = "proxy", mixinStandardHelpOptions = true,
+        description = {"Run the ficus proxy on Istio YAML, without a control plane.",
+                "Listeners come from the Gateways and Sidecar that select this proxy, plus an outbound",
+                "listener (default 127.0.0.1:15001) that routes to every service and also serves HTTP_PROXY."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:drained and stopped", "1:the configuration has errors, or a listener could not bind", "2:usage error"})
+final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
+
+    @Option(names = "--config", required = true, split = ",", paramLabel = "PATH",
+            description = "Istio YAML files or directories (watched for changes).")
+    List<String> config;
+
+    @Option(names = "--workload", paramLabel = "NAME",
+            description = "The WorkloadEntry this proxy serves (its labels, namespace and service account).")
+    String workload;
+
+    @Option(names = "--labels", split = ",", paramLabel = "K=V", description = "This proxy's labels, e.g. istio=ingressgateway.")
+    Map<String, String> labels = new LinkedHashMap<>();
+
+    @Option(names = {"-n", "--namespace"}, paramLabel = "NS", description = "This proxy's namespace (default: default, or the WorkloadEntry's).")
+    String namespace;
+
+    @Option(names = "--concurrency", paramLabel = "N", description = "Event-loop threads (default: the number of cores).")
+    Integer concurrency;
+
+    @Option(names = "--admin-port", defaultValue = "15000", paramLabel = "PORT", description = "Admin port (0: any free port; -1: none). Default ${DEFAULT-VALUE}.")
+    int adminPort;
+
+    @Option(names = "--admin-address", defaultValue = "127.0.0.1", paramLabel = "ADDR", description = "Admin address. Default ${DEFAULT-VALUE}.")
+    String adminAddress;
+
+    @Option(names = "--outbound-port", defaultValue = "15001", paramLabel = "PORT",
+            description = "Port of the outbound listener (0: any free port; -1: none). Default ${DEFAULT-VALUE}.")
+    int outboundPort;
+
+    @Option(names = "--drain-timeout", defaultValue = "30s", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "How long SIGTERM waits for in-flight requests. Default ${DEFAULT-VALUE}.")
+    Duration drainTimeout;
+
+    @Option(names = "--watch-interval", defaultValue = "250ms", paramLabel = "DURATION", converter = DurationConverter.class, hidden = true)
+    Duration watchInterval;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    private final Log log = new Log("proxy", System.err);
+
+    @Override
+    public Integer call() throws Exception {
+        if (workload != null && !labels.isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "use either --workload or --labels, not both");
+        }
+        ConfigLoader.Result loaded = Validator.loadAndValidate(config, InputStream.nullInputStream());
+        if (loaded.hasErrors()) {
+            loaded.diagnostics().forEach(d -> System.err.println(d.format()));
+            log.error("the configuration has errors; not starting");
+            return 1;
+        }
+        ConfigSet effective = Validator.effective(loaded.config());
+        ProxyIdentity who;
+        try {
+            who = identity(effective);
+        } catch (IllegalArgumentException e) {
+            log.error(e.getMessage());
+            return 1;
+        }
+        TranslateOptions options = TranslateOptions.DEFAULTS.withOutboundPort(outboundPort);
+        Translation first = Translator.translate(effective, who, options);
+        first.notes().forEach(d -> log.warn(d.format()));
+
+        CountDownLatch stopped = new CountDownLatch(1);
+        ProxyServer.Builder b = ProxyServer.builder()
+                .snapshot(first.snapshot())
+                .adminHost(adminAddress)
+                .adminPort(adminPort)
+                .drainTimeout(drainTimeout)
+                .onDrained(stopped::countDown);
+        if (concurrency != null) b.concurrency(concurrency);
+        ProxyServer server = b.build();
+        try {
+            server.start();
+        } catch (RuntimeException e) {
+            log.error("cannot start: " + e.getMessage());
+            return 1;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            log.info("stopping: draining in-flight requests (up to " + drainTimeout.toSeconds() + "s)");
+            try {
+                server.drain().get(drainTimeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                // drained or timed out: exit either way
+            }
+            server.close();
+            log.info("drained; exiting");
+            Runtime.getRuntime().halt(0); // a drained stop is a clean exit, not "killed by SIGTERM"
+        }, "ficus-shutdown"));
+
+        StringBuilder ready = new StringBuilder("ready: version " + first.snapshot().version() + " as " + who.namespace() + "/" + who.name());
+        for (ListenerConfig l : first.snapshot().listeners()) {
+            if (l.protocol() == dev.ficus.xds.snapshot.ListenerProtocol.TCP) continue;
+            ready.append("; ").append(l.name()).append(" on ").append(l.bind().host()).append(':').append(server.listenerPort(l.name()));
+        }
+        if (adminPort >= 0) ready.append("; admin on http://").append(adminAddress).append(':').append(server.adminPort());
+        log.info(ready.toString());
+
+        try (ConfigWatcher ignored = new ConfigWatcher(config, watchInterval.toMillis(), () -> reload(server, who, options))) {
+            stopped.await();
+        }
+        log.info("drained; exiting");
+        server.close();
+        return 0;
+    }
+
+    /** Re-reads, validates and translates the config; swaps it in only when it is free of errors. */
+    private void reload(ProxyServer server, ProxyIdentity who, TranslateOptions options) {
+        ConfigLoader.Result loaded = Validator.loadAndValidate(config, InputStream.nullInputStream());
+        String serving = server.snapshot().version();
+        if (loaded.hasErrors()) {
+            loaded.diagnostics().stream().filter(Diagnostic::isError).forEach(d -> log.error(d.format()));
+            log.error("config change refused; still serving version " + serving);
+            return;
+        }
+        try {
+            Translation t = Translator.translate(Validator.effective(loaded.config()), who, options);
+            if (t.snapshot().version().equals(serving)) return;
+            t.notes().forEach(d -> log.warn(d.format()));
+            server.update(t.snapshot());
+            log.info("config version " + t.snapshot().version() + " applied (was " + serving + ")");
+        } catch (RuntimeException e) {
+            log.error("config change refused (" + e.getMessage() + "); still serving version " + serving);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private ProxyIdentity identity(ConfigSet config) {
+        if (workload == null) {
+            String ns = namespace != null ? namespace : "default";
+            String name = labels.getOrDefault("app", "proxy");
+            return new ProxyIdentity(name, ns, labels, null);
+        }
+        List<Resource<WorkloadEntry>> matches = config.all(Kind.WORKLOAD_ENTRY, WorkloadEntry.class).stream()
+                .filter(w -> w.name().equals(workload) && (namespace == null || w.namespace().equals(namespace)))
+                .toList();
+        if (matches.isEmpty()) {
+            throw new IllegalArgumentException("no WorkloadEntry named '" + workload + "'" + (namespace == null ? "" : " in namespace " + namespace)
+                    + " in " + String.join(", ", config()));
+        }
+        if (matches.size() > 1) {
+            throw new IllegalArgumentException("WorkloadEntry '" + workload + "' exists in several namespaces ("
+                    + String.join(", ", matches.stream().map(Resource::namespace).toList()) + "); add --namespace");
+        }
+        Resource<WorkloadEntry> w = matches.getFirst();
+        return new ProxyIdentity(w.name(), w.namespace(), w.spec().labels(), w.spec().serviceAccount());
+    }
+
+    private List<String> config() {
+        return config;
+    }
+
+    /** Reads Istio-style durations ({@code 30s}, {@code 250ms}) for options. */
+    static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            try {
+                return dev.ficus.api.Durations.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+}

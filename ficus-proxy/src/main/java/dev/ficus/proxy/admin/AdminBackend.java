@@ -1,0 +1,18 @@
+package dev.ficus.proxy.admin;
+
+import dev.ficus.proxy.telemetry.StatsRegistry;
+import dev.ficus.xds.snapshot.ProxySnapshot;
+import java.util.concurrent.CompletableFuture;
+
+/** What the admin port reads from and asks of the proxy; implemented by {@code ProxyServer}. */
+public interface AdminBackend {
+    ProxySnapshot snapshot();
+
+    StatsRegistry stats();
+
+    /** True while the proxy accepts traffic (started, not draining). */
+    boolean ready();
+
+    /** Starts draining; completes when the last in-flight exchange ended. */
+    CompletableFuture<Void> drain();
+}

@@ -1,0 +1,2 @@
+/** The admin port: readiness, health, config dump, Prometheus statistics and drain. */
+package dev.ficus.proxy.admin;

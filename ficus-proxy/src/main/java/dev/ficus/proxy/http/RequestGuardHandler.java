@@ -1,0 +1,120 @@
+package dev.ficus.proxy.http;
+
+import dev.ficus.proxy.telemetry.TrafficStats;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * Sits right after the HTTP/1.1 codec and turns what the codec refused into a local reply:
+ * oversized header section → 431, any other framing error (oversized request line, Content-Length
+ * with Transfer-Encoding, differing Content-Lengths, bad characters, no Host) → 400, and
+ * a request head that does not arrive within the deadline → 408. Each closes the connection:
+ * after a framing error the byte stream can no longer be trusted. One instance per connection,
+ * on its event loop.
+ */
+public final class RequestGuardHandler extends ChannelDuplexHandler {
+    private final long headersTimeoutNanos;
+    private final TrafficStats stats;
+    private final HeadScanHandler scan;
+    private Deadline deadline;
+    private int inFlight;
+    private boolean failed;
+
+    /** @param scan the connection's head scanner, told where heads start and end; may be null */
+    public RequestGuardHandler(Http1Limits limits, TrafficStats stats, HeadScanHandler scan) {
+        this.headersTimeoutNanos = limits.requestHeadersTimeout().toNanos();
+        this.stats = stats;
+        this.scan = scan;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        deadline = new Deadline(ctx.channel().eventLoop(), () -> timedOut(ctx));
+        if (headersTimeoutNanos > 0) deadline.arm(headersTimeoutNanos);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (failed) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof HttpRequest req) {
+            deadline.disarm();
+            int status = refusal(req);
+            if (status != 0) {
+                ReferenceCountUtil.release(msg);
+                fail(ctx, status, ResponseFlag.DPE);
+                return;
+            }
+            inFlight++;
+            if (scan != null) scan.headDecoded();
+        } else if (msg instanceof HttpContent c) {
+            if (c.decoderResult().isFailure()) {
+                ReferenceCountUtil.release(msg);
+                fail(ctx, 400, ResponseFlag.DPE);
+                return;
+            }
+            if (scan != null && c instanceof LastHttpContent) scan.expectHead();
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    /** The status to refuse a request head with, or 0 to let it pass. */
+    static int refusal(HttpRequest req) {
+        DecoderResult r = req.decoderResult();
+        if (r.isFailure()) return r.cause() instanceof TooLongHttpHeaderException ? 431 : 400;
+        if (req.protocolVersion() == HttpVersion.HTTP_1_1 && !req.headers().contains(HttpHeaderNames.HOST)) return 400;
+        return 0;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == ExchangeEvent.IDLE) {
+            if (--inFlight <= 0) {
+                inFlight = 0;
+                if (headersTimeoutNanos > 0 && !failed) deadline.arm(headersTimeoutNanos);
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    private void timedOut(ChannelHandlerContext ctx) {
+        if (failed || inFlight > 0 || !ctx.channel().isActive()) return;
+        fail(ctx, 408, ResponseFlag.RT);
+    }
+
+    private void fail(ChannelHandlerContext ctx, int status, ResponseFlag flag) {
+        failed = true;
+        stats.request();
+        stats.response(status, flag);
+        if (inFlight > 0) {
+            // a response is still being written for an earlier request: it cannot be followed by ours
+            ctx.close();
+            return;
+        }
+        ctx.writeAndFlush(LocalReply.of(ctx.alloc(), status, flag, null, true)).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        deadline.cancel();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+}

@@ -1,0 +1,30 @@
+package dev.ficus.proxy.http;
+
+/**
+ * Envoy's response flags: why the proxy, not the application, shaped a response. Each local reply
+ * carries its flag in the {@code x-ficus-error} header, in the access log and as a metric label.
+ */
+public enum ResponseFlag {
+    /** No route matched the request. */
+    NR("no route"),
+    /** The cluster has no healthy endpoint. */
+    UH("no healthy upstream"),
+    /** The upstream connection could not be opened (refused or timed out). */
+    UF("upstream connect failure"),
+    /** The route's timeout elapsed before the upstream answered. */
+    UT("upstream request timeout"),
+    /** The upstream closed the connection before a full response. */
+    UC("upstream connection termination"),
+    /** The downstream closed the connection before the exchange finished. */
+    DC("downstream connection termination"),
+    /** The downstream request broke HTTP/1.1 framing rules. */
+    DPE("downstream protocol error"),
+    /** The downstream sent no complete request head in time. */
+    RT("request headers timeout");
+
+    private final String description;
+
+    ResponseFlag(String description) { this.description = description; }
+
+    public String description() { return description; }
+}

@@ -1,0 +1,39 @@
+package dev.ficus.proxy.route;
+
+import dev.ficus.proxy.cluster.ClusterRuntime;
+import dev.ficus.xds.snapshot.ListenerConfig;
+import dev.ficus.xds.snapshot.ProxySnapshot;
+import dev.ficus.xds.snapshot.RouteTable;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A {@link ProxySnapshot} joined with the run-time clusters built for it. The unit that is
+ * swapped atomically: a request reads it once and keeps it to the end.
+ */
+public final class RuntimeSnapshot {
+    private final ProxySnapshot snapshot;
+    private final Map<String, ClusterRuntime> clusters;
+    private final Map<String, RouteTable> tablesByListener;
+
+    public RuntimeSnapshot(ProxySnapshot snapshot, Map<String, ClusterRuntime> clusters) {
+        this.snapshot = snapshot;
+        this.clusters = clusters;
+        Map<String, RouteTable> t = new HashMap<>();
+        for (ListenerConfig l : snapshot.listeners()) {
+            RouteTable table = snapshot.routeTables().get(l.routeTable());
+            if (table != null) t.put(l.name(), table);
+        }
+        this.tablesByListener = Map.copyOf(t);
+    }
+
+    public ProxySnapshot snapshot() { return snapshot; }
+
+    public String version() { return snapshot.version(); }
+
+    /** The route table of a listener, or null when the listener is gone from this snapshot. */
+    public RouteTable routeTable(String listener) { return tablesByListener.get(listener); }
+
+    /** The cluster named by a route; never null, the snapshot checked the reference. */
+    public ClusterRuntime cluster(String name) { return clusters.get(name); }
+}

@@ -1,0 +1,63 @@
+package dev.ficus.proxy.telemetry;
+
+import dev.ficus.proxy.http.ResponseFlag;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * All listener and cluster counters of one proxy, and their Prometheus text exposition. Lookups
+ * happen when a connection opens or a snapshot is installed, not per request.
+ */
+public final class StatsRegistry {
+    private final ConcurrentHashMap<String, TrafficStats> listeners = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, TrafficStats> clusters = new ConcurrentHashMap<>();
+
+    public TrafficStats listener(String name) { return listeners.computeIfAbsent(name, TrafficStats::new); }
+
+    public TrafficStats cluster(String name) { return clusters.computeIfAbsent(name, TrafficStats::new); }
+
+    /** Writes every counter in the Prometheus text format (version 0.0.4). */
+    public String prometheus() {
+        StringBuilder b = new StringBuilder(4096);
+        write(b, "listener", new TreeMap<>(listeners), "downstream connections");
+        write(b, "cluster", new TreeMap<>(clusters), "upstream connections");
+        return b.toString();
+    }
+
+    private static void write(StringBuilder b, String kind, Map<String, TrafficStats> all, String cx) {
+        String p = "ficus_" + kind + "_";
+        b.append("# HELP ").append(p).append("requests_total Requests received.\n# TYPE ").append(p).append("requests_total counter\n");
+        all.forEach((n, s) -> line(b, p + "requests_total", kind, n, null, null, s.requests()));
+        b.append("# HELP ").append(p).append("responses_total Responses by status class (none = closed without a response).\n# TYPE ").append(p).append("responses_total counter\n");
+        all.forEach((n, s) -> {
+            for (int c = 1; c <= 5; c++) line(b, p + "responses_total", kind, n, "class", c + "xx", s.responses(c));
+            line(b, p + "responses_total", kind, n, "class", "none", s.responses(0));
+        });
+        b.append("# HELP ").append(p).append("response_flags_total Exchanges the proxy shaped, by Envoy response flag.\n# TYPE ").append(p).append("response_flags_total counter\n");
+        all.forEach((n, s) -> {
+            for (ResponseFlag f : ResponseFlag.values()) line(b, p + "response_flags_total", kind, n, "flag", f.name(), s.responses(f));
+        });
+        b.append("# HELP ").append(p).append("connections_active Open ").append(cx).append(".\n# TYPE ").append(p).append("connections_active gauge\n");
+        all.forEach((n, s) -> line(b, p + "connections_active", kind, n, null, null, s.connectionsActive()));
+        b.append("# HELP ").append(p).append("connections_total Opened ").append(cx).append(".\n# TYPE ").append(p).append("connections_total counter\n");
+        all.forEach((n, s) -> line(b, p + "connections_total", kind, n, null, null, s.connectionsTotal()));
+    }
+
+    private static void line(StringBuilder b, String metric, String kind, String name, String label, String value, long v) {
+        b.append(metric).append('{').append(kind).append("=\"");
+        escape(b, name);
+        b.append('"');
+        if (label != null) b.append(',').append(label).append("=\"").append(value).append('"');
+        b.append("} ").append(v).append('\n');
+    }
+
+    private static void escape(StringBuilder b, String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\' || c == '"') b.append('\\').append(c);
+            else if (c == '\n') b.append("\\n");
+            else b.append(c);
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package dev.ficus.proxy.telemetry;
+
+import dev.ficus.proxy.http.ResponseFlag;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Counters for one listener or one cluster. Every event loop updates them without locks
+ * (LongAdder); the admin thread sums them when scraped. Kept across snapshot swaps by name.
+ */
+public final class TrafficStats {
+    private final String name;
+    private final LongAdder requests = new LongAdder();
+    private final LongAdder connectionsActive = new LongAdder();
+    private final LongAdder connectionsTotal = new LongAdder();
+    private final LongAdder[] byClass = new LongAdder[6]; // index = status / 100; 0 = no response
+    private final LongAdder[] byFlag = new LongAdder[ResponseFlag.values().length];
+
+    public TrafficStats(String name) {
+        this.name = name;
+        for (int i = 0; i < byClass.length; i++) byClass[i] = new LongAdder();
+        for (int i = 0; i < byFlag.length; i++) byFlag[i] = new LongAdder();
+    }
+
+    public String name() { return name; }
+
+    public void request() { requests.increment(); }
+
+    /** Records one finished exchange; {@code status} 0 means no response was sent, {@code flag} may be null. */
+    public void response(int status, ResponseFlag flag) {
+        int c = status / 100;
+        byClass[c >= 1 && c <= 5 ? c : 0].increment();
+        if (flag != null) byFlag[flag.ordinal()].increment();
+    }
+
+    public void connectionOpened() { connectionsActive.increment(); connectionsTotal.increment(); }
+
+    public void connectionClosed() { connectionsActive.decrement(); }
+
+    public long requests() { return requests.sum(); }
+
+    /** Responses of class {@code c}xx (1..5), or without a response (0). */
+    public long responses(int c) { return byClass[c].sum(); }
+
+    public long responses(ResponseFlag flag) { return byFlag[flag.ordinal()].sum(); }
+
+    public long connectionsActive() { return connectionsActive.sum(); }
+
+    public long connectionsTotal() { return connectionsTotal.sum(); }
+}
