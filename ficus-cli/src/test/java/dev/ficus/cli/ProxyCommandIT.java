@@ -205,7 +205,7 @@ class ProxyCommandIT {
                 """);
         FicusCommandIT.Run r = FicusCommandIT.ficus("proxy", "--config", dir.toString(), "--admin-port", "-1", "--outbound-port", "0");
         assertThat(r.exit()).isEqualTo(1);
-        assertThat(r.err()).contains("bad.yaml:4:35: error: VirtualService/x spec.http[0].timeout: invalid duration '5x'")
+        assertThat(r.err()).contains("bad.yaml:4:37: error: VirtualService/x spec.http[0].timeout: invalid duration '5x'")
                 .contains("the configuration has errors; not starting");
     }
 }
