@@ -118,7 +118,9 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
             log.error("cannot start: " + e.getMessage());
             return 1;
         }
+        java.util.concurrent.atomic.AtomicBoolean signalled = new java.util.concurrent.atomic.AtomicBoolean();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            signalled.set(true);
             log.info("stopping: draining in-flight requests (up to " + drainTimeout.toSeconds() + "s)");
             try {
                 server.drain().get(drainTimeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
@@ -140,6 +142,9 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
 
         try (ConfigWatcher ignored = new ConfigWatcher(config, watchInterval.toMillis(), () -> reload(server, who, options))) {
             stopped.await();
+        }
+        if (signalled.get()) {
+            Thread.currentThread().join(); // the shutdown hook finishes the exit
         }
         log.info("drained; exiting");
         server.close();
