@@ -63,6 +63,11 @@ public final class Http2ServerSteps {
             }
             ctx.fireUserEventTriggered(evt);
         }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // the codec already answered it (RST_STREAM or GOAWAY); nothing is left to do here
+        }
     }
 
     /** Drops the {@code x-http2-*} fields Netty's conversion adds: they are not the client's and must not reach the upstream. */

@@ -67,8 +67,35 @@ public final class Splice {
             closeBoth();
             return;
         }
-        a.read();
-        b.read();
+        readIfOpen(a);
+        readIfOpen(b);
+    }
+
+    /** Reads unless the input already ended: epoll refuses to watch a socket whose input is shut down. */
+    private static void readIfOpen(Channel ch) {
+        if (ch.isActive() && !(ch instanceof DuplexChannel d && d.isInputShutdown())) ch.read();
+    }
+
+    /** One side's input ended (its peer half-closed): shut the other side's output, or close both when both ended. */
+    public void inputEnded(Channel side) {
+        boolean isA = side == a;
+        if (isA) {
+            if (aInputDone) return;
+            aInputDone = true;
+        } else {
+            if (bInputDone) return;
+            bInputDone = true;
+        }
+        if (aInputDone && bInputDone) {
+            closeBoth();
+            return;
+        }
+        Channel peer = isA ? b : a;
+        if (peer instanceof DuplexChannel d && peer.isActive()) {
+            peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> d.shutdownOutput());
+        } else {
+            closeBoth();
+        }
     }
 
     private void closeBoth() {
@@ -98,7 +125,7 @@ public final class Splice {
             }
             peer.writeAndFlush(msg).addListener(f -> {
                 if (f.isSuccess()) {
-                    if (ctx.channel().isActive()) ctx.channel().read();
+                    readIfOpen(ctx.channel());
                 } else {
                     closeBoth();
                 }
@@ -113,18 +140,7 @@ public final class Splice {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof ChannelInputShutdownEvent) {
-                if (isA) aInputDone = true;
-                else bInputDone = true;
-                if (aInputDone && bInputDone) {
-                    closeBoth();
-                    return;
-                }
-                Channel peer = peer();
-                if (peer instanceof DuplexChannel d && peer.isActive()) {
-                    peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> d.shutdownOutput());
-                } else {
-                    closeBoth();
-                }
+                inputEnded(ctx.channel());
                 return;
             }
             ctx.fireUserEventTriggered(evt);

@@ -13,6 +13,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 import java.util.concurrent.ThreadLocalRandom;
@@ -59,6 +61,8 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
+        // a client that sends and half-closes at once must not be closed before the splice exists
+        ctx.channel().config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         if (ctx.channel().isActive()) start(ctx);
     }
 
@@ -130,9 +134,11 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
         Object m;
         while ((m = held.pollFirst()) != null) up.write(m, up.voidPromise());
         up.flush();
+        boolean inputEnded = down instanceof DuplexChannel d && d.isInputShutdown();
         Splice s = Splice.join(down, up);
         ctx.pipeline().remove(this);
         s.start();
+        if (inputEnded) s.inputEnded(down);
     }
 
     private void finish(ResponseFlag flag) {
@@ -153,6 +159,12 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (ctx.channel().isActive() && !done) held.add(msg);
         else ReferenceCountUtil.release(msg);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) return; // seen by the splice as isInputShutdown
+        ctx.fireUserEventTriggered(evt);
     }
 
     @Override
