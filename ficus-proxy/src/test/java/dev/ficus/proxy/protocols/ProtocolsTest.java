@@ -88,6 +88,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Protocols of the data plane over real sockets: TCP and TLS passthrough, detection, h2c, gRPC, WebSocket. */
 class ProtocolsTest {
+    static {
+        // the JDK client reads this once per JVM; ProxyServerTest, which may run later in this JVM, needs it
+        System.setProperty("jdk.httpclient.allowRestrictedHeaders", "host,connection");
+    }
+
     final List<AutoCloseable> closeLater = new ArrayList<>();
 
     @AfterEach
