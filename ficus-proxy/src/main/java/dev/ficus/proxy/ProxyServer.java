@@ -6,15 +6,15 @@ import dev.ficus.proxy.cluster.ClusterManager;
 import dev.ficus.proxy.http.Http1Limits;
 import dev.ficus.proxy.lb.LoadBalancerRegistry;
 import dev.ficus.proxy.listener.ConnectionTracker;
-import dev.ficus.proxy.listener.HttpListenerInitializer;
+import dev.ficus.proxy.listener.ListenerInitializer;
 import dev.ficus.proxy.listener.Transport;
 import dev.ficus.proxy.pool.UpstreamPools;
 import dev.ficus.proxy.route.RuntimeSnapshot;
 import dev.ficus.proxy.route.SnapshotHolder;
 import dev.ficus.proxy.router.RouterConfig;
+import dev.ficus.proxy.tcp.TcpProxyConfig;
 import dev.ficus.proxy.telemetry.StatsRegistry;
 import dev.ficus.xds.snapshot.ListenerConfig;
-import dev.ficus.xds.snapshot.ListenerProtocol;
 import dev.ficus.xds.snapshot.ProxySnapshot;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufAllocator;
@@ -50,6 +50,7 @@ public final class ProxyServer implements AutoCloseable {
     private final Transport transport;
     private final Duration drainTimeout;
     private final Runnable onDrained;
+    private final Duration detectTimeout;
 
     private final StatsRegistry stats = new StatsRegistry();
     private final ConnectionTracker tracker = new ConnectionTracker();
@@ -73,6 +74,7 @@ public final class ProxyServer implements AutoCloseable {
         this.transport = b.transport != null ? b.transport : Transport.best();
         this.drainTimeout = b.drainTimeout;
         this.onDrained = b.onDrained;
+        this.detectTimeout = b.detectTimeout;
     }
 
     public static Builder builder() { return new Builder(); }
@@ -114,13 +116,13 @@ public final class ProxyServer implements AutoCloseable {
     private void bindListeners(ProxySnapshot s) throws InterruptedException {
         Map<String, ListenerConfig> wanted = new HashMap<>();
         for (ListenerConfig l : s.listeners()) {
-            if (l.protocol() == ListenerProtocol.TCP) continue; // TCP proxying arrives with the tcp stage
             wanted.put(l.name(), l);
         }
         for (var it = bound.entrySet().iterator(); it.hasNext(); ) {
             var e = it.next();
             ListenerConfig now = wanted.get(e.getKey());
-            if (now == null || !now.bind().equals(boundConfig.get(e.getKey()).bind())) {
+            ListenerConfig was = boundConfig.get(e.getKey());
+            if (now == null || !now.bind().equals(was.bind()) || now.protocol() != was.protocol()) { // protocols: the pipeline differs
                 e.getValue().close().sync();
                 boundConfig.remove(e.getKey());
                 it.remove();
@@ -129,6 +131,7 @@ public final class ProxyServer implements AutoCloseable {
         for (ListenerConfig l : wanted.values()) {
             if (bound.containsKey(l.name())) continue;
             RouterConfig rc = new RouterConfig(l.name(), holder, stats.listener(l.name()), pools);
+            TcpProxyConfig tc = new TcpProxyConfig(l.name(), holder, stats.listener(l.name()), transport.socketChannel()); // protocols
             Channel ch = new ServerBootstrap()
                     .group(workers)
                     .channel(transport.serverChannel())
@@ -137,7 +140,7 @@ public final class ProxyServer implements AutoCloseable {
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.ALLOCATOR, allocator)
                     .childOption(ChannelOption.AUTO_READ, false)
-                    .childHandler(new HttpListenerInitializer(rc, limits, tracker))
+                    .childHandler(new ListenerInitializer(l.protocol(), rc, tc, limits, tracker, detectTimeout)) // protocols
                     .bind(l.bind().host(), l.bind().port()).sync().channel();
             bound.put(l.name(), ch);
             boundConfig.put(l.name(), l);
@@ -222,6 +225,7 @@ public final class ProxyServer implements AutoCloseable {
         private Transport transport;
         private Duration drainTimeout = Duration.ofSeconds(30);
         private Runnable onDrained;
+        private Duration detectTimeout = ListenerInitializer.DEFAULT_DETECT_TIMEOUT;
 
         public Builder snapshot(Supplier<ProxySnapshot> s) { this.snapshot = s; return this; }
 
@@ -248,6 +252,9 @@ public final class ProxyServer implements AutoCloseable {
 
         /** Runs once draining has finished; the CLI exits the process here. */
         public Builder onDrained(Runnable r) { this.onDrained = r; return this; }
+
+        /** How long an AUTO listener waits for a client's first bytes before taking the connection as TCP. */
+        public Builder detectTimeout(Duration d) { this.detectTimeout = Objects.requireNonNull(d); return this; }
 
         public ProxyServer build() { return new ProxyServer(this); }
     }

@@ -2,6 +2,7 @@ package dev.ficus.proxy.pool;
 
 import dev.ficus.proxy.lb.EndpointRef;
 import dev.ficus.xds.snapshot.ClusterConfig;
+import dev.ficus.xds.snapshot.UpstreamProtocol;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
@@ -10,6 +11,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import java.time.Duration;
 import java.util.ArrayDeque;
 
@@ -25,6 +27,7 @@ public final class EndpointPool {
     private final ArrayDeque<UpstreamConnection> idle = new ArrayDeque<>();
 
     private final ByteBufAllocator allocator;
+    private Http2Connector h2; // streams of HTTP/2 clusters
 
     EndpointPool(EventLoop loop, EndpointRef endpoint, Class<? extends Channel> channelClass, ByteBufAllocator allocator) {
         this.allocator = allocator;
@@ -51,6 +54,11 @@ public final class EndpointPool {
 
     /** Opens a new connection; {@code l} hears {@code onUpstreamConnected} or {@code onUpstreamConnectFailed}. */
     public void connect(ClusterConfig cluster, UpstreamListener l) {
+        if (cluster.upstreamProtocol() == UpstreamProtocol.HTTP2) { // HTTP/2: a new stream on a shared connection
+            if (h2 == null) h2 = new Http2Connector(this, loop, endpoint, channelClass, allocator);
+            h2.openStream(cluster, l);
+            return;
+        }
         UpstreamConnection conn = new UpstreamConnection(this);
         Bootstrap b = new Bootstrap()
                 .group(loop)
@@ -86,7 +94,7 @@ public final class EndpointPool {
      */
     public void release(UpstreamConnection c, Duration idleTimeout) {
         c.unlease();
-        if (endpoint.retired() || !c.channel().isActive()) {
+        if (endpoint.retired() || !c.channel().isActive() || c.channel() instanceof Http2StreamChannel) { // a finished stream is not reused
             c.close();
             return;
         }
@@ -101,5 +109,6 @@ public final class EndpointPool {
     public void closeIdle() {
         UpstreamConnection c;
         while ((c = idle.pollFirst()) != null) c.close();
+        if (h2 != null) h2.close();
     }
 }

@@ -1,6 +1,7 @@
 package dev.ficus.proxy.router;
 
 import dev.ficus.proxy.cluster.ClusterRuntime;
+import dev.ficus.proxy.grpc.GrpcLocalReply;
 import dev.ficus.proxy.http.AbsoluteForm;
 import dev.ficus.proxy.http.Deadline;
 import dev.ficus.proxy.http.ExchangeEvent;
@@ -13,10 +14,12 @@ import dev.ficus.proxy.pool.UpstreamConnection;
 import dev.ficus.proxy.pool.UpstreamListener;
 import dev.ficus.proxy.route.RequestView;
 import dev.ficus.proxy.route.RuntimeSnapshot;
+import dev.ficus.proxy.tcp.Splice;
 import dev.ficus.xds.snapshot.HeaderMutations;
 import dev.ficus.xds.snapshot.Route;
 import dev.ficus.xds.snapshot.RouteAction;
 import dev.ficus.xds.snapshot.RouteTable;
+import dev.ficus.xds.snapshot.UpstreamProtocol;
 import dev.ficus.xds.snapshot.VirtualHost;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -34,6 +37,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
@@ -59,7 +63,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     /** Pipelined messages held while a request is served; more stops reading the connection. */
     private static final int MAX_QUEUED = 64;
 
-    private enum State { IDLE, CONNECTING, FORWARDING, LOCAL }
+    private enum State { IDLE, CONNECTING, FORWARDING, LOCAL, UPGRADED }
 
     private final RouterConfig config;
     private final RequestView view = new RequestView();
@@ -88,6 +92,8 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     private ClusterRuntime cluster;
     private EndpointRef endpoint;
     private UpstreamConnection upstream;
+    private String upgrade; // the protocol an HTTP/1.1 request asked to switch to (Upgrade), forwarded upstream
+    private boolean switching; // a 101 for that upgrade was forwarded; its end turns the exchange into a splice
 
     public RouterHandler(RouterConfig config) { this.config = config; }
 
@@ -204,6 +210,8 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         route = null;
         cluster = null;
         endpoint = null;
+        upgrade = null;
+        switching = false;
         config.stats().request();
 
         RouteTable table = snap.routeTable(config.listener());
@@ -251,8 +259,13 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     private void prepareUpstreamRequest(HttpRequest req) {
         HttpHeaders h = req.headers();
         boolean chunked = HttpUtil.isTransferEncodingChunked(req);
+        upgrade = requestedUpgrade(h);
         HopByHop.strip(h);
         if (chunked) h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        if (upgrade != null) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+            h.set(HttpHeaderNames.UPGRADE, upgrade);
+        }
         req.setProtocolVersion(HttpVersion.HTTP_1_1);
         if (remoteIp != null) {
             String xff = h.get(X_FORWARDED_FOR);
@@ -261,6 +274,16 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         if (!h.contains(X_FORWARDED_PROTO)) h.set(X_FORWARDED_PROTO, HTTP);
         if (!h.contains(X_REQUEST_ID)) h.set(X_REQUEST_ID, RequestIds.next());
         apply(route.requestHeaders(), h);
+    }
+
+    /**
+     * The {@code Upgrade} an HTTP/1.1 client asked for (WebSocket, ...), when it can be forwarded:
+     * both hops must be HTTP/1.1 connections. Otherwise null, and the field is dropped as before.
+     */
+    private String requestedUpgrade(HttpHeaders h) {
+        if (ctx.channel() instanceof Http2StreamChannel || cluster.config().upstreamProtocol() != UpstreamProtocol.HTTP1) return null;
+        if (!h.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)) return null;
+        return h.get(HttpHeaderNames.UPGRADE);
     }
 
     private static void apply(HeaderMutations m, HttpHeaders h) {
@@ -322,6 +345,14 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
 
     @Override
     public void onUpstreamRead(Object msg) {
+        if (switching) {
+            switchToSplice(msg);
+            return;
+        }
+        if (msg instanceof HttpResponse resp && upgrade != null && resp.status().code() == 101) {
+            acceptUpgrade(resp);
+            return;
+        }
         if (msg instanceof HttpResponse resp) {
             int code = resp.status().code();
             informational = code >= 100 && code < 200 && code != 101;
@@ -343,6 +374,43 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         } else {
             ReferenceCountUtil.release(msg);
         }
+    }
+
+    /** Forwards the upstream's 101 with the upgrade fields it names; the next message ends its head. */
+    private void acceptUpgrade(HttpResponse resp) {
+        HttpHeaders h = resp.headers();
+        String to = h.get(HttpHeaderNames.UPGRADE, upgrade);
+        HopByHop.strip(h);
+        h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        h.set(HttpHeaderNames.UPGRADE, to);
+        resp.setProtocolVersion(HttpVersion.HTTP_1_1);
+        responseStarted = true;
+        status = 101;
+        switching = true;
+        ctx.write(resp, ctx.voidPromise());
+    }
+
+    /**
+     * After the 101's end, both connections carry the new protocol: the exchange is counted and
+     * the HTTP handlers on both sides give way to a byte splice. The upstream connection leaves
+     * the pool for good.
+     */
+    private void switchToSplice(Object msg) {
+        if (msg instanceof LastHttpContent) {
+            ctx.write(msg, ctx.voidPromise());
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+        ctx.flush();
+        routeDeadline.disarm();
+        record(101);
+        releaseEndpoint();
+        Channel up = upstream.channel();
+        upstream = null;
+        state = State.UPGRADED;
+        closing = true; // this handler only leaves from here on
+        releaseQueue();
+        Splice.afterUpgrade(ctx.channel(), up);
     }
 
     private void prepareDownstreamResponse(HttpResponse resp, int code) {
@@ -426,7 +494,11 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         flag = f;
         responseStarted = true;
         boolean close = !keepAlive || (bodyExpected && !requestComplete);
-        FullHttpResponse r = LocalReply.of(ctx.alloc(), code, f, body, close);
+        boolean grpc = f != null && head != null && GrpcLocalReply.isGrpc(head.headers());
+        FullHttpResponse r = grpc ? GrpcLocalReply.of(code, f, body) : LocalReply.of(ctx.alloc(), code, f, body, close);
+        if (grpc && close) r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        if (grpc) code = 200; // gRPC carries the failure in grpc-status; the HTTP status is 200
+
         if (location != null) r.headers().set(HttpHeaderNames.LOCATION, location);
         if (route != null && f == null) apply(route.responseHeaders(), r.headers());
         record(code);

@@ -18,6 +18,7 @@ import dev.ficus.api.networking.IstioEgressListener;
 import dev.ficus.api.networking.IstioIngressListener;
 import dev.ficus.api.networking.LoadBalancerSettings;
 import dev.ficus.api.networking.Server;
+import dev.ficus.api.networking.ServerTLSSettings;
 import dev.ficus.api.networking.Sidecar;
 import dev.ficus.api.networking.Subset;
 import dev.ficus.api.networking.TrafficPolicy;
@@ -39,6 +40,8 @@ import dev.ficus.xds.snapshot.RouteAction;
 import dev.ficus.xds.snapshot.RouteMatch;
 import dev.ficus.xds.snapshot.RouteTable;
 import dev.ficus.xds.snapshot.StringMatch;
+import dev.ficus.xds.snapshot.TcpRoute;
+import dev.ficus.xds.snapshot.UpstreamProtocol;
 import dev.ficus.xds.snapshot.VirtualHost;
 import dev.ficus.xds.snapshot.WeightedCluster;
 
@@ -82,6 +85,7 @@ public final class Translator {
     private final List<ListenerConfig> listeners = new ArrayList<>();
     private final List<Diagnostic> notes = new ArrayList<>();
     private final Set<String> noted = new HashSet<>();
+    private final TcpRouteTranslator tcpRoutes; // protocols: tcp[] and tls[] routes
 
     private Translator(ConfigSet config, ProxyIdentity who, TranslateOptions options) {
         this.config = config;
@@ -90,6 +94,7 @@ public final class Translator {
         this.registry = ServiceRegistry.of(config);
         this.destinationRules = config.all(Kind.DESTINATION_RULE, DestinationRule.class);
         this.virtualServices = config.all(Kind.VIRTUAL_SERVICE, VirtualService.class);
+        this.tcpRoutes = new TcpRouteTranslator(virtualServices, this::cluster);
     }
 
     /** Translates {@code config} (already validated and free of errors) for the proxy {@code who}. */
@@ -119,6 +124,7 @@ public final class Translator {
     private void gatewayListeners() {
         Map<Integer, List<VirtualHost>> byPort = new TreeMap<>();
         Map<Integer, String> bindByPort = new TreeMap<>();
+        Map<Integer, Resource<Gateway>> tcpByPort = new TreeMap<>(); // protocols: TCP and TLS-passthrough servers
         for (Resource<Gateway> gw : config.all(Kind.GATEWAY, Gateway.class)) {
             if (gw.spec().selector().isEmpty() || !who.labels().entrySet().containsAll(gw.spec().selector().entrySet())) continue;
             List<Server> servers = gw.spec().servers();
@@ -126,6 +132,11 @@ public final class Translator {
                 Server s = servers.get(i);
                 String path = "spec.servers[" + i + "]";
                 String protocol = s.port().protocol().toUpperCase(Locale.ROOT);
+                if (protocol.equals("TCP") || (protocol.equals("TLS") && s.tls() != null && s.tls().mode() == ServerTLSSettings.TLSmode.PASSTHROUGH)) { // protocols
+                    tcpByPort.putIfAbsent(s.port().number(), gw);
+                    bindByPort.putIfAbsent(s.port().number(), s.bind() != null ? s.bind() : options.gatewayBind());
+                    continue;
+                }
                 if (s.tls() != null || protocol.equals("HTTPS") || protocol.equals("TLS")) {
                     note(gw, path + ".tls", "TLS termination on gateways is not served by the proxy yet; this server is skipped");
                     continue;
@@ -143,6 +154,12 @@ public final class Translator {
             String table = "gateway:" + e.getKey();
             routeTables.put(table, new RouteTable(table, dedupeDomains(e.getValue())));
             listeners.add(new ListenerConfig(table, new HostPort(bindByPort.get(e.getKey()), e.getKey()), ListenerKind.GATEWAY, ListenerProtocol.HTTP, table));
+        }
+        for (var e : tcpByPort.entrySet()) { // protocols
+            if (byPort.containsKey(e.getKey())) continue;
+            String name = "gateway:" + e.getKey();
+            listeners.add(new ListenerConfig(name, new HostPort(bindByPort.get(e.getKey()), e.getKey()), ListenerKind.GATEWAY, ListenerProtocol.TCP, name,
+                    tcpRoutes.table(e.getKey(), e.getValue())));
         }
     }
 
@@ -216,8 +233,8 @@ public final class Translator {
             if (in.port() == null || in.port().number() == null) continue;
             int port = in.port().number();
             String protocol = in.port().protocol() == null ? "HTTP" : in.port().protocol().toUpperCase(Locale.ROOT);
-            if (!isHttp(protocol)) {
-                note(sc, path + ".port.protocol", "only HTTP inbound listeners are served by the proxy yet; this " + protocol + " listener is skipped");
+            if (!isHttp(protocol) && !isOpaque(protocol)) {
+                note(sc, path + ".port.protocol", "only HTTP and TCP inbound listeners are served by the proxy yet; this " + protocol + " listener is skipped");
                 continue;
             }
             if (in.tls() != null) note(sc, path + ".tls", "TLS on inbound listeners is not served by the proxy yet; the listener serves plaintext");
@@ -226,6 +243,12 @@ public final class Translator {
             String cluster = "inbound|" + port + "||";
             clusters.put(cluster, ClusterConfig.of(cluster, new Endpoint(app.get(), 1, who.labels(), HealthStatus.HEALTHY)));
             String table = "inbound:" + port;
+            if (isOpaque(protocol)) { // protocols: bytes to the app
+                String bindTo = in.bind() != null ? in.bind() : options.inboundBind();
+                TcpRoute all = new TcpRoute("inbound", List.of(), RouteAction.Forward.to(cluster));
+                listeners.add(new ListenerConfig(table, new HostPort(bindTo, port), ListenerKind.INBOUND, ListenerProtocol.TCP, table, new dev.ficus.xds.snapshot.TcpRouteTable(List.of(all))));
+                continue;
+            }
             Route route = new Route("inbound", RouteMatch.ANY, RouteAction.Forward.to(cluster), Duration.ZERO, HeaderMutations.NONE, HeaderMutations.NONE);
             routeTables.put(table, new RouteTable(table, List.of(new VirtualHost("inbound:" + port, List.of("*"), List.of(route)))));
             String bind = in.bind() != null ? in.bind() : options.inboundBind();
@@ -238,11 +261,16 @@ public final class Translator {
             String path = "spec.egress[" + i + "]";
             int port = eg.port().number();
             String protocol = eg.port().protocol() == null ? "HTTP" : eg.port().protocol().toUpperCase(Locale.ROOT);
-            if (!isHttp(protocol)) {
-                note(sc, path + ".port.protocol", "only HTTP egress listeners are served by the proxy yet; this " + protocol + " listener is skipped");
+            String table = "egress:" + port;
+            if (isOpaque(protocol)) { // protocols: tcp[] and tls[] routes bound to mesh
+                String bindTo = eg.bind() != null ? eg.bind() : options.outboundBind();
+                listeners.add(new ListenerConfig(table, new HostPort(bindTo, port), ListenerKind.OUTBOUND, ListenerProtocol.TCP, table, tcpRoutes.table(port, null)));
                 continue;
             }
-            String table = "egress:" + port;
+            if (!isHttp(protocol)) {
+                note(sc, path + ".port.protocol", "only HTTP and TCP egress listeners are served by the proxy yet; this " + protocol + " listener is skipped");
+                continue;
+            }
             routeTables.put(table, new RouteTable(table, meshVirtualHosts(Set.copyOf(eg.hosts()))));
             String bind = eg.bind() != null ? eg.bind() : options.outboundBind();
             listeners.add(new ListenerConfig(table, new HostPort(bind, port), ListenerKind.OUTBOUND, ListenerProtocol.HTTP, table));
@@ -529,6 +557,8 @@ public final class Translator {
             int idx = dr.get().spec().subsets().indexOf(sub);
             c = applyPolicy(c, dr.get(), "spec.subsets[" + idx + "].trafficPolicy", sub.trafficPolicy(), port);
         }
+        String portProtocol = svc.flatMap(x -> x.port(port)).map(ServiceRegistry.Port::protocol).orElse("");
+        if (UpstreamProtocols.http2(portProtocol, base, sub == null ? null : sub.trafficPolicy())) c = c.withUpstreamProtocol(UpstreamProtocol.HTTP2); // protocols
         clusters.put(name, c);
         return name;
     }
@@ -604,6 +634,14 @@ public final class Translator {
     }
 
     // ---- helpers ----
+
+    /** Istio protocols the proxy splices as bytes (TLS without termination is routed by SNI). */
+    private static boolean isOpaque(String protocol) {
+        return switch (protocol) {
+            case "TCP", "TLS", "MONGO", "MYSQL", "REDIS" -> true;
+            default -> false;
+        };
+    }
 
     private static boolean isHttp(String protocol) {
         return switch (protocol) {

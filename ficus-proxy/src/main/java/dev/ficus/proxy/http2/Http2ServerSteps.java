@@ -1,0 +1,90 @@
+package dev.ficus.proxy.http2;
+
+import dev.ficus.proxy.http.ExchangeEvent;
+import dev.ficus.proxy.router.RouterConfig;
+import dev.ficus.proxy.router.RouterHandler;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.codec.http2.HttpConversionUtil;
+
+/**
+ * The HTTP/2 part of a downstream pipeline: {@code h2-codec → h2-drain → h2-multiplex}, and for
+ * each stream a child channel running {@code h2-to-http → h2-clean → router}, so that routing,
+ * timeouts and upstream pools are the HTTP/1.1 ones, unchanged. Netty's codec answers protocol
+ * errors (bad frames, flow-control violations) with stream or connection errors per RFC 9113.
+ *
+ * <p>Flow control is per stream: a child channel reads (and so returns window to the client)
+ * only when the router asks, which it does once the upstream can take more.
+ */
+public final class Http2ServerSteps {
+    /** Concurrent streams a client may open on one connection (Envoy's default is 2^31-1; gRPC's 100 is a saner start). */
+    public static final int MAX_CONCURRENT_STREAMS = 1024;
+
+    private Http2ServerSteps() {}
+
+    /** Adds the HTTP/2 handlers at the end of {@code p}; the connection reads continuously, streams on demand. */
+    public static void add(ChannelPipeline p, RouterConfig router) {
+        Channel ch = p.channel();
+        ch.config().setAutoRead(true); // HTTP/2 frames must always be read; streams apply backpressure
+        p.addLast("h2-codec", Http2FrameCodecBuilder.forServer()
+                .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(MAX_CONCURRENT_STREAMS))
+                .validateHeaders(true)
+                .build());
+        p.addLast("h2-drain", new DrainHandler());
+        p.addLast("h2-multiplex", new Http2MultiplexHandler(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel stream) {
+                stream.config().setAutoRead(false);
+                ChannelPipeline sp = stream.pipeline();
+                sp.addLast("h2-to-http", new Http2StreamFrameToHttpObjectCodec(true));
+                sp.addLast("h2-clean", new ExtensionHeaderCleaner());
+                sp.addLast("router", new RouterHandler(router));
+            }
+        }));
+    }
+
+    /** On drain, closes the connection gracefully: the codec sends GOAWAY and waits for open streams. */
+    private static final class DrainHandler extends ChannelDuplexHandler {
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt == ExchangeEvent.DRAIN) {
+                ctx.close();
+                return;
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // the codec already answered it (RST_STREAM or GOAWAY); nothing is left to do here
+        }
+    }
+
+    /** Drops the {@code x-http2-*} fields Netty's conversion adds: they are not the client's and must not reach the upstream. */
+    private static final class ExtensionHeaderCleaner extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof HttpRequest m) strip(m);
+            ctx.fireChannelRead(msg);
+        }
+
+        private static void strip(HttpMessage m) {
+            var h = m.headers();
+            h.remove(HttpConversionUtil.ExtensionHeaderNames.STREAM_ID.text());
+            h.remove(HttpConversionUtil.ExtensionHeaderNames.SCHEME.text());
+            h.remove(HttpConversionUtil.ExtensionHeaderNames.PATH.text());
+            h.remove(HttpConversionUtil.ExtensionHeaderNames.STREAM_DEPENDENCY_ID.text());
+            h.remove(HttpConversionUtil.ExtensionHeaderNames.STREAM_WEIGHT.text());
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package dev.ficus.proxy.listener;
+
+import dev.ficus.proxy.detect.DetectedProtocol;
+import dev.ficus.proxy.detect.ProtocolDetectHandler;
+import dev.ficus.proxy.http.HeadScanHandler;
+import dev.ficus.proxy.http.Http1Limits;
+import dev.ficus.proxy.http.RequestGuardHandler;
+import dev.ficus.proxy.http.ResponseFlag;
+import dev.ficus.proxy.http2.Http2ServerSteps;
+import dev.ficus.proxy.router.RouterConfig;
+import dev.ficus.proxy.router.RouterHandler;
+import dev.ficus.proxy.tcp.TcpProxyConfig;
+import dev.ficus.proxy.tcp.TcpProxyHandler;
+import dev.ficus.xds.snapshot.ListenerProtocol;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpServerCodec;
+import java.time.Duration;
+
+/**
+ * Assembles the pipeline of one accepted connection, in named steps. Every connection starts with
+ * {@code track}; then, by the listener's protocol:
+ * <ul>
+ *   <li>TCP: {@code tcp-proxy} (route by port, splice);</li>
+ *   <li>HTTP: {@code detect} (HTTP/2 preface or not), then the HTTP/1.1 or HTTP/2 steps;</li>
+ *   <li>AUTO: {@code detect} (TLS, HTTP/2, HTTP/1.x, else TCP), then the matching steps.</li>
+ * </ul>
+ * HTTP/1.1 is {@code head-scan → codec → guard → router}; HTTP/2 is {@link Http2ServerSteps};
+ * TLS without termination is {@code tcp-proxy} routed by SNI. The detect step calls back here and
+ * leaves, so handlers never look each other up. TLS termination and L7 filters will be more steps.
+ */
+public final class ListenerInitializer extends ChannelInitializer<Channel> {
+    /** Istio's protocol-detection timeout for server-first protocols, before a connection is taken as TCP. */
+    public static final Duration DEFAULT_DETECT_TIMEOUT = Duration.ofSeconds(1);
+
+    private final ListenerProtocol protocol;
+    private final RouterConfig router;
+    private final TcpProxyConfig tcp;
+    private final Http1Limits limits;
+    private final ConnectionTracker tracker;
+    private final long detectTimeoutNanos;
+
+    public ListenerInitializer(ListenerProtocol protocol, RouterConfig router, TcpProxyConfig tcp, Http1Limits limits, ConnectionTracker tracker, Duration detectTimeout) {
+        this.protocol = protocol;
+        this.router = router;
+        this.tcp = tcp;
+        this.limits = limits;
+        this.tracker = tracker;
+        this.detectTimeoutNanos = detectTimeout.toNanos();
+    }
+
+    @Override
+    protected void initChannel(Channel ch) {
+        ChannelPipeline p = ch.pipeline();
+        addTracking(p);
+        switch (protocol) {
+            case TCP -> {
+                if (tcp.routes(tcp.snapshots().current()).hasTlsRoutes()) addDetect(p, false); // SNI is needed
+                else addTcpProxy(p);
+            }
+            case HTTP -> addDetect(p, true);
+            case AUTO -> addDetect(p, false);
+        }
+    }
+
+    private void addTracking(ChannelPipeline p) { p.addLast("track", tracker.handler(router.stats())); }
+
+    private void addDetect(ChannelPipeline p, boolean httpOnly) {
+        p.addLast("detect", new ProtocolDetectHandler(this::detected, httpOnly, detectTimeoutNanos));
+    }
+
+    /** The detect step's decision: builds the rest of the pipeline after it. */
+    private void detected(ChannelHandlerContext ctx, DetectedProtocol what, String sni) {
+        ChannelPipeline p = ctx.pipeline();
+        if (protocol == ListenerProtocol.TCP && what != DetectedProtocol.TLS) what = DetectedProtocol.TCP;
+        switch (what) {
+            case HTTP1 -> addHttp1(p);
+            case HTTP2 -> Http2ServerSteps.add(p, router);
+            case TLS -> addTlsPassthrough(p, sni);
+            case TCP -> addTcpProxy(p);
+        }
+    }
+
+    private void addHttp1(ChannelPipeline p) {
+        HeadScanHandler scan = addHeadScan(p);
+        addHttp1Codec(p);
+        addRequestGuard(p, scan);
+        addRouter(p);
+    }
+
+    /** TLS is not terminated yet: a TLS route (by SNI) passes it through; without one the connection is refused. */
+    private void addTlsPassthrough(ChannelPipeline p, String sni) {
+        p.addLast("tcp-proxy", TcpProxyHandler.tls(tcp, sni, protocol == ListenerProtocol.TCP));
+    }
+
+    private void addTcpProxy(ChannelPipeline p) { p.addLast("tcp-proxy", TcpProxyHandler.tcp(tcp)); }
+
+    private HeadScanHandler addHeadScan(ChannelPipeline p) {
+        var stats = router.stats();
+        HeadScanHandler scan = new HeadScanHandler(() -> {
+            stats.request();
+            stats.response(400, ResponseFlag.DPE);
+        });
+        p.addLast("head-scan", scan);
+        return scan;
+    }
+
+    private void addHttp1Codec(ChannelPipeline p) { p.addLast("codec", new HttpServerCodec(limits.decoderConfig())); }
+
+    private void addRequestGuard(ChannelPipeline p, HeadScanHandler scan) { p.addLast("guard", new RequestGuardHandler(limits, router.stats(), scan)); }
+
+    private void addRouter(ChannelPipeline p) { p.addLast("router", new RouterHandler(router)); }
+}

@@ -1,0 +1,160 @@
+package dev.ficus.proxy.tcp;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * Joins two channels of one event loop byte for byte: what a TCP route does, and what an HTTP/1.1
+ * exchange becomes after {@code 101 Switching Protocols}. Backpressure as in Netty's proxy example:
+ * both channels run with AUTO_READ off and a side is read again only once its last read was
+ * written to the other side. A side whose input ends shuts the other's output (half-close), and
+ * both close when both inputs ended or either channel closes.
+ *
+ * <p>Only called on the channels' shared event loop; the handlers it adds are named {@code splice}
+ * and sit last in each pipeline.
+ */
+public final class Splice {
+    private final Channel a;
+    private final Channel b;
+    private boolean aInputDone;
+    private boolean bInputDone;
+
+    private Splice(Channel a, Channel b) {
+        this.a = a;
+        this.b = b;
+    }
+
+    /**
+     * Adds a {@code splice} handler to both pipelines; the caller removes whatever protocol
+     * handlers sit before it, then calls {@link #start()}. Bytes that a removed decoder still held
+     * reach the splice handler and are relayed.
+     */
+    public static Splice join(Channel a, Channel b) {
+        Splice s = new Splice(a, b);
+        a.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        b.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        a.pipeline().addLast("splice", s.new Side(true));
+        b.pipeline().addLast("splice", s.new Side(false));
+        return s;
+    }
+
+    /**
+     * Turns an HTTP/1.1 exchange that got {@code 101 Switching Protocols} into a splice: every
+     * handler of both pipelines but {@code track} is replaced by the splice. Called by the router
+     * once the 101 was written downstream, on the shared event loop.
+     */
+    public static void afterUpgrade(Channel downstream, Channel upstream) {
+        Splice s = join(downstream, upstream);
+        for (String name : downstream.pipeline().names()) {
+            if (!name.equals("track") && !name.equals("splice") && downstream.pipeline().context(name) != null) downstream.pipeline().remove(name);
+        }
+        for (String name : upstream.pipeline().names()) {
+            if (!name.equals("splice") && upstream.pipeline().context(name) != null) upstream.pipeline().remove(name);
+        }
+        s.start();
+    }
+
+    /** Starts reading both sides. */
+    public void start() {
+        if (!a.isActive() || !b.isActive()) {
+            closeBoth();
+            return;
+        }
+        readIfOpen(a);
+        readIfOpen(b);
+    }
+
+    /** Reads unless the input already ended: epoll refuses to watch a socket whose input is shut down. */
+    private static void readIfOpen(Channel ch) {
+        if (ch.isActive() && !(ch instanceof DuplexChannel d && d.isInputShutdown())) ch.read();
+    }
+
+    /** One side's input ended (its peer half-closed): shut the other side's output, or close both when both ended. */
+    public void inputEnded(Channel side) {
+        boolean isA = side == a;
+        if (isA) {
+            if (aInputDone) return;
+            aInputDone = true;
+        } else {
+            if (bInputDone) return;
+            bInputDone = true;
+        }
+        if (aInputDone && bInputDone) {
+            closeBoth();
+            return;
+        }
+        Channel peer = isA ? b : a;
+        if (peer instanceof DuplexChannel d && peer.isActive()) {
+            peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> d.shutdownOutput());
+        } else {
+            closeBoth();
+        }
+    }
+
+    private void closeBoth() {
+        closeAfterFlush(a);
+        closeAfterFlush(b);
+    }
+
+    private static void closeAfterFlush(Channel ch) {
+        if (ch.isActive()) ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        else ch.close();
+    }
+
+    private final class Side extends ChannelInboundHandlerAdapter {
+        private final boolean isA;
+
+        Side(boolean isA) { this.isA = isA; }
+
+        private Channel peer() { return isA ? b : a; }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            Channel peer = peer();
+            if (!peer.isActive()) {
+                ReferenceCountUtil.release(msg);
+                ctx.close();
+                return;
+            }
+            peer.writeAndFlush(msg).addListener(f -> {
+                if (f.isSuccess()) {
+                    readIfOpen(ctx.channel());
+                } else {
+                    closeBoth();
+                }
+            });
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            // the next read is issued when the write completes: one read in flight per side
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof ChannelInputShutdownEvent) {
+                inputEnded(ctx.channel());
+                return;
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            closeAfterFlush(peer());
+            ctx.fireChannelInactive();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+}

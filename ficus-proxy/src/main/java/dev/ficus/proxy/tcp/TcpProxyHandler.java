@@ -1,0 +1,186 @@
+package dev.ficus.proxy.tcp;
+
+import dev.ficus.proxy.cluster.ClusterRuntime;
+import dev.ficus.proxy.http.ResponseFlag;
+import dev.ficus.proxy.lb.EndpointRef;
+import dev.ficus.proxy.route.RuntimeSnapshot;
+import dev.ficus.xds.snapshot.RouteAction;
+import dev.ficus.xds.snapshot.TcpRoute;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayDeque;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The terminal stage of an opaque TCP or TLS-passthrough connection: picks the listener's TCP route
+ * (by SNI when the connection is TLS), a cluster by weight and an endpoint, connects to it on this
+ * connection's event loop, then hands both channels to a {@link Splice}. Bytes that arrive before
+ * the upstream is connected (the detected first bytes, for instance) are held and sent first.
+ *
+ * <p>A connection without a route is closed and counted with flag NR, one without a healthy
+ * endpoint with UH, a failed connect with UF. One instance per connection, on its event loop.
+ */
+public final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
+    private final TcpProxyConfig config;
+    private final boolean tls;
+    private final String sni;
+    private final boolean tlsFallsBackToTcp;
+    private final ArrayDeque<Object> held = new ArrayDeque<>(2);
+    private ClusterRuntime cluster;
+    private EndpointRef endpoint;
+    private boolean started;
+    private boolean done;
+
+    /** An opaque TCP connection: served by the first route without SNI hosts. */
+    public static TcpProxyHandler tcp(TcpProxyConfig config) { return new TcpProxyHandler(config, false, null, false); }
+
+    /**
+     * A TLS connection that is not terminated: served by the first route whose SNI hosts match.
+     *
+     * @param sni               the server name of the ClientHello, or null
+     * @param tlsFallsBackToTcp on TCP listeners a TLS connection no TLS route matches takes the TCP route, as in Istio
+     */
+    public static TcpProxyHandler tls(TcpProxyConfig config, String sni, boolean tlsFallsBackToTcp) {
+        return new TcpProxyHandler(config, true, sni, tlsFallsBackToTcp);
+    }
+
+    private TcpProxyHandler(TcpProxyConfig config, boolean tls, String sni, boolean tlsFallsBackToTcp) {
+        this.config = config;
+        this.tls = tls;
+        this.sni = sni;
+        this.tlsFallsBackToTcp = tlsFallsBackToTcp;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        // a client that sends and half-closes at once must not be closed before the splice exists
+        ctx.channel().config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        if (ctx.channel().isActive()) start(ctx);
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        start(ctx);
+        ctx.fireChannelActive();
+    }
+
+    private void start(ChannelHandlerContext ctx) {
+        if (started) return;
+        started = true;
+        RuntimeSnapshot snap = config.snapshots().current();
+        var table = config.routes(snap);
+        TcpRoute route = tls ? table.selectTls(sni) : table.select(null);
+        if (route == null && tls && tlsFallsBackToTcp) route = table.select(null);
+        if (route == null) {
+            refuse(ctx, ResponseFlag.NR);
+            return;
+        }
+        RouteAction.Forward f = route.action();
+        String name = f.clusters().size() == 1 ? f.clusters().getFirst().cluster() : f.pick(ThreadLocalRandom.current().nextInt(f.totalWeight()));
+        ClusterRuntime c = snap.cluster(name);
+        EndpointRef ep = c == null ? null : c.picker().pick();
+        if (ep == null) {
+            refuse(ctx, ResponseFlag.UH);
+            return;
+        }
+        cluster = c;
+        endpoint = ep;
+        ep.requestStarted();
+        c.stats().request();
+        Channel down = ctx.channel();
+        ChannelFuture connect = new Bootstrap()
+                .group(down.eventLoop())
+                .channel(config.channelClass())
+                .option(ChannelOption.ALLOCATOR, down.alloc())
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, c.config().connectTimeout().toMillis()))
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {}
+                })
+                .connect(ep.address());
+        connect.addListener(x -> connected(ctx, connect));
+    }
+
+    private void connected(ChannelHandlerContext ctx, ChannelFuture connect) {
+        Channel down = ctx.channel();
+        if (!connect.isSuccess()) {
+            finish(ResponseFlag.UF);
+            releaseHeld();
+            down.close();
+            return;
+        }
+        Channel up = connect.channel();
+        if (!down.isActive()) {
+            finish(ResponseFlag.DC);
+            releaseHeld();
+            up.close();
+            return;
+        }
+        endpoint.clusterStats().connectionOpened();
+        up.closeFuture().addListener(x -> {
+            endpoint.clusterStats().connectionClosed();
+            finish(null);
+        });
+        Object m;
+        while ((m = held.pollFirst()) != null) up.write(m, up.voidPromise());
+        up.flush();
+        boolean inputEnded = down instanceof DuplexChannel d && d.isInputShutdown();
+        Splice s = Splice.join(down, up);
+        ctx.pipeline().remove(this);
+        s.start();
+        if (inputEnded) s.inputEnded(down);
+    }
+
+    private void finish(ResponseFlag flag) {
+        if (done) return;
+        done = true;
+        endpoint.requestFinished();
+        cluster.stats().response(0, flag);
+        if (flag != null) config.stats().response(0, flag);
+    }
+
+    private void refuse(ChannelHandlerContext ctx, ResponseFlag flag) {
+        config.stats().response(0, flag);
+        releaseHeld();
+        ctx.close();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (ctx.channel().isActive() && !done) held.add(msg);
+        else ReferenceCountUtil.release(msg);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) return; // seen by the splice as isInputShutdown
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        releaseHeld();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) { releaseHeld(); }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) { ctx.close(); }
+
+    private void releaseHeld() {
+        Object m;
+        while ((m = held.pollFirst()) != null) ReferenceCountUtil.release(m);
+    }
+}

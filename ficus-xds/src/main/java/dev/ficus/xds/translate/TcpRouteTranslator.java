@@ -1,0 +1,96 @@
+package dev.ficus.xds.translate;
+
+import dev.ficus.api.Resource;
+import dev.ficus.api.networking.Gateway;
+import dev.ficus.api.networking.Hosts;
+import dev.ficus.api.networking.L4MatchAttributes;
+import dev.ficus.api.networking.RouteDestination;
+import dev.ficus.api.networking.TCPRoute;
+import dev.ficus.api.networking.TLSMatchAttributes;
+import dev.ficus.api.networking.TLSRoute;
+import dev.ficus.api.networking.VirtualService;
+import dev.ficus.xds.snapshot.RouteAction;
+import dev.ficus.xds.snapshot.TcpRoute;
+import dev.ficus.xds.snapshot.TcpRouteTable;
+import dev.ficus.xds.snapshot.WeightedCluster;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Translates VirtualServices' {@code tls[]} (SNI passthrough) and {@code tcp[]} routes into the
+ * {@link TcpRouteTable} of one TCP listener port, as Istio builds an Envoy filter chain per port:
+ * TLS routes first (by {@code sniHosts}), then TCP routes (by {@code match.port}). Called by
+ * {@link Translator}, which owns cluster creation and notes.
+ */
+final class TcpRouteTranslator {
+    /** Creates (or finds) the cluster of a destination; Translator's {@code cluster(...)}. */
+    interface Clusters { String cluster(String host, int port, String subset, Resource<?> from, String path); }
+
+    private final List<Resource<VirtualService>> virtualServices;
+    private final Clusters clusters;
+
+    TcpRouteTranslator(List<Resource<VirtualService>> virtualServices, Clusters clusters) {
+        this.virtualServices = virtualServices;
+        this.clusters = clusters;
+    }
+
+    /** The routes for {@code port}: of VirtualServices bound to {@code gateway}, or to {@code mesh} when it is null. */
+    TcpRouteTable table(int port, Resource<Gateway> gateway) {
+        List<TcpRoute> tls = new ArrayList<>();
+        List<TcpRoute> tcp = new ArrayList<>();
+        for (Resource<VirtualService> vs : virtualServices) {
+            if (!bound(vs.spec().effectiveGateways(), vs.namespace(), gateway)) continue;
+            for (int i = 0; i < vs.spec().tls().size(); i++) {
+                TLSRoute r = vs.spec().tls().get(i);
+                String path = "spec.tls[" + i + "]";
+                RouteAction.Forward action = action(vs, path, r.route(), port);
+                if (action == null) continue;
+                for (TLSMatchAttributes m : r.match()) {
+                    if (m.port() != null && m.port() != port) continue;
+                    if (!m.gateways().isEmpty() && !bound(m.gateways(), vs.namespace(), gateway)) continue;
+                    tls.add(new TcpRoute(vs.name() + "." + path, m.sniHosts(), action));
+                }
+            }
+            for (int i = 0; i < vs.spec().tcp().size(); i++) {
+                TCPRoute r = vs.spec().tcp().get(i);
+                String path = "spec.tcp[" + i + "]";
+                RouteAction.Forward action = action(vs, path, r.route(), port);
+                if (action == null) continue;
+                boolean applies = r.match().isEmpty();
+                for (L4MatchAttributes m : r.match()) {
+                    boolean portOk = m.port() == null || m.port() == port;
+                    boolean gatewayOk = m.gateways().isEmpty() || bound(m.gateways(), vs.namespace(), gateway);
+                    if (portOk && gatewayOk) applies = true;
+                }
+                if (applies) tcp.add(new TcpRoute(vs.name() + "." + path, List.of(), action));
+            }
+        }
+        tls.addAll(tcp);
+        return new TcpRouteTable(tls);
+    }
+
+    private RouteAction.Forward action(Resource<VirtualService> vs, String path, List<RouteDestination> route, int port) {
+        List<WeightedCluster> targets = new ArrayList<>();
+        for (int d = 0; d < route.size(); d++) {
+            RouteDestination rd = route.get(d);
+            String host = Hosts.fqdn(rd.destination().host(), vs.namespace());
+            Integer destPort = rd.destination().port() != null ? rd.destination().port().number() : null;
+            String cluster = clusters.cluster(host, destPort == null ? port : destPort, rd.destination().subset(), vs, path + ".route[" + d + "].destination");
+            int weight = route.size() == 1 && rd.weight() == null ? 100 : rd.weightOrZero();
+            targets.add(new WeightedCluster(cluster, weight));
+        }
+        if (targets.isEmpty() || targets.stream().allMatch(t -> t.weight() == 0)) return null;
+        return new RouteAction.Forward(targets);
+    }
+
+    private static boolean bound(List<String> gateways, String vsNamespace, Resource<Gateway> gateway) {
+        if (gateway == null) return gateways.contains(VirtualService.MESH);
+        for (String ref : gateways) {
+            int slash = ref.indexOf('/');
+            String ns = slash > 0 ? ref.substring(0, slash) : vsNamespace;
+            String name = slash > 0 ? ref.substring(slash + 1) : ref;
+            if (ns.equals(gateway.namespace()) && name.equals(gateway.name())) return true;
+        }
+        return false;
+    }
+}
