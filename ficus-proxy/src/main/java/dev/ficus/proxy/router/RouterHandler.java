@@ -12,17 +12,27 @@ import dev.ficus.proxy.pool.LoopPools;
 import dev.ficus.proxy.pool.UpstreamConnection;
 import dev.ficus.proxy.pool.UpstreamListener;
 import dev.ficus.proxy.route.RequestView;
+import dev.ficus.proxy.retry.Backoff;
+import dev.ficus.proxy.retry.RetryBudget;
 import dev.ficus.proxy.route.RuntimeSnapshot;
 import dev.ficus.xds.snapshot.HeaderMutations;
 import dev.ficus.xds.snapshot.Route;
 import dev.ficus.xds.snapshot.RouteAction;
+import dev.ficus.xds.snapshot.RouteFault;
+import dev.ficus.xds.snapshot.RouteMirror;
+import dev.ficus.xds.snapshot.RoutePolicies;
+import dev.ficus.xds.snapshot.RouteRetry;
+import dev.ficus.xds.snapshot.RouteRewrite;
 import dev.ficus.xds.snapshot.RouteTable;
 import dev.ficus.xds.snapshot.VirtualHost;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -36,9 +46,12 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The terminal stage of an HTTP/1.1 connection (Envoy's router filter): matches each request on
@@ -50,6 +63,13 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p>Flow control: the downstream and upstream channels run with AUTO_READ off. A side is read
  * again after its data is flushed, as long as the other side is writable; writability changes
  * resume it. One instance per downstream connection, only ever called on its event loop.
+ *
+ * <p>Around the upstream call the route's {@link RoutePolicies} apply, in Envoy's order: fault
+ * injection (a delay scheduled on the event loop, then maybe an abort), rewrites, then attempts
+ * with retries (jittered back-off, another endpoint when there is one, the cluster's retry budget)
+ * and mirrors sent once the request is complete. A retry replays the request head and the body
+ * kept so far; the body is kept only while it fits in {@link #MAX_REPLAY} bytes, so a larger body
+ * that has already been streamed upstream is never retried (its bytes are gone).
  */
 public final class RouterHandler extends ChannelDuplexHandler implements UpstreamListener {
     private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
@@ -58,14 +78,27 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     private static final AsciiString HTTP = AsciiString.cached("http");
     /** Pipelined messages held while a request is served; more stops reading the connection. */
     private static final int MAX_QUEUED = 64;
+    /** The most request body kept for a retry or a mirror; a larger body is streamed and never replayed. */
+    static final int MAX_REPLAY = 64 * 1024;
+    private static final AsciiString GRPC_STATUS = AsciiString.cached("grpc-status");
+    private static final AsciiString GRPC_MESSAGE = AsciiString.cached("grpc-message");
+    private static final AsciiString APPLICATION_GRPC = AsciiString.cached("application/grpc");
+    private static final int GRPC_RETRY_ON = RouteRetry.ON_GRPC_CANCELLED | RouteRetry.ON_GRPC_DEADLINE_EXCEEDED
+            | RouteRetry.ON_GRPC_INTERNAL | RouteRetry.ON_GRPC_RESOURCE_EXHAUSTED | RouteRetry.ON_GRPC_UNAVAILABLE;
 
-    private enum State { IDLE, CONNECTING, FORWARDING, LOCAL }
+    /**
+     * Where the exchange is. DELAYED (fault delay) and BACKOFF (between attempts) wait on a timer;
+     * like CONNECTING, they queue what the client sends meanwhile.
+     */
+    private enum State { IDLE, DELAYED, CONNECTING, BACKOFF, FORWARDING, LOCAL }
 
     private final RouterConfig config;
     private final RequestView view = new RequestView();
     private ChannelHandlerContext ctx;
     private LoopPools pools;
     private Deadline routeDeadline;
+    private Deadline tryDeadline;
+    private final Runnable timerTask = this::timerFired;
     private String remoteIp;
 
     private State state = State.IDLE;
@@ -88,6 +121,17 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     private ClusterRuntime cluster;
     private EndpointRef endpoint;
     private UpstreamConnection upstream;
+    // retries, faults and mirrors of the exchange in flight
+    private RoutePolicies policies;
+    private RouteRetry retry;
+    private RetryBudget budget;
+    private boolean retryHeld;
+    private int retriesDone;
+    private EndpointRef lastEndpoint;
+    private boolean keepBody;
+    private ByteBuf replay;
+    private ScheduledFuture<?> timer;
+    private RuntimeSnapshot mirrorsTo;
 
     public RouterHandler(RouterConfig config) { this.config = config; }
 
@@ -98,6 +142,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         this.ctx = ctx;
         this.pools = config.pools().forLoop(ctx.channel().eventLoop());
         this.routeDeadline = new Deadline(ctx.channel().eventLoop(), this::routeTimedOut);
+        this.tryDeadline = new Deadline(ctx.channel().eventLoop(), this::tryTimedOut);
     }
 
     @Override
@@ -113,7 +158,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
             ReferenceCountUtil.release(msg);
             return;
         }
-        if (state == State.CONNECTING || (state != State.IDLE && requestComplete) || (queue != null && !queue.isEmpty())) {
+        if (waiting() || (state != State.IDLE && requestComplete) || (queue != null && !queue.isEmpty())) {
             if (queue == null) queue = new ArrayDeque<>(4);
             queue.add(msg);
             return;
@@ -139,7 +184,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
 
     private void readDownstreamIfAllowed() {
         if (closing || !ctx.channel().isActive()) return;
-        if (state == State.CONNECTING) return; // resumed once connected
+        if (waiting()) return; // resumed once connected or the timer fired
         if (state == State.FORWARDING && !requestComplete && !upstream.channel().isWritable()) return; // resumed by writability
         if (queue != null && queue.size() >= MAX_QUEUED) return;
         // otherwise keep one read pending: it streams the body, and it notices a client that goes away
@@ -170,7 +215,8 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     public void channelInactive(ChannelHandlerContext ctx) {
         closing = true;
         routeDeadline.cancel();
-        if (state == State.CONNECTING || state == State.FORWARDING) {
+        tryDeadline.cancel();
+        if (waiting() || state == State.FORWARDING) {
             flag = ResponseFlag.DC;
             abortUpstream();
             record(responseStarted ? status : 0);
@@ -226,25 +272,177 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         ClusterRuntime c = snap.cluster(name);
         cluster = c;
         c.stats().request();
-        EndpointRef ep = c.picker().pick();
-        if (ep == null) {
-            localReply(503, ResponseFlag.UH, null, null);
+        RoutePolicies p = route.policies();
+        policies = p;
+        retry = p.retry();
+        retriesDone = 0;
+        keepBody = retry.enabled() || !p.mirrors().isEmpty();
+        RouteFault fault = p.fault();
+        if (fault != null && fault.delays() && draw(fault.delayPerMillion())) {
+            // the fault filter runs before the router: the delay is a timer on this loop, never a sleep
+            flag = ResponseFlag.DI;
+            state = State.DELAYED;
+            timer = ctx.executor().schedule(timerTask, fault.delay().toNanos(), TimeUnit.NANOSECONDS);
             return;
         }
+        if (fault != null && abort(fault)) return;
+        if (!p.mirrors().isEmpty()) mirrorsTo = snap;
+        route(req, false);
+    }
+
+    /** Rewrites and prepares the head, then makes the first attempt. */
+    private void route(HttpRequest req, boolean resumed) {
+        RouteRewrite rw = policies.rewrite();
+        if (rw != null) {
+            if (rw.rewritesPath()) req.setUri(rw.rewrite(req.uri()));
+            if (rw.authority() != null) req.headers().set(HttpHeaderNames.HOST, rw.authority());
+        }
         prepareUpstreamRequest(req);
+        budget = config.budgets().forCluster(cluster.name());
+        budget.requestStarted();
+        attempt(resumed);
+    }
+
+    private static boolean draw(int perMillion) {
+        return perMillion >= RouteFault.MILLION || ThreadLocalRandom.current().nextInt(RouteFault.MILLION) < perMillion;
+    }
+
+    /** Answers with the fault's abort when this request draws it. */
+    private boolean abort(RouteFault fault) {
+        if (!fault.aborts() || !draw(fault.abortPerMillion())) return false;
+        localReply(fault.abortStatus(), ResponseFlag.FI, null, null, fault.abortGrpcStatus());
+        return true;
+    }
+
+    /**
+     * Picks an endpoint (another one than the last attempt's when the cluster has one, as Istio's
+     * default {@code previous_hosts} predicate) and leases or opens a connection to it.
+     *
+     * @param resumed called from a callback rather than from the request head: flush and read on
+     */
+    private void attempt(boolean resumed) {
+        EndpointRef ep = cluster.picker().pick();
+        if (retriesDone > 0 && ep == lastEndpoint) {
+            for (int i = 0; i < 3 && ep == lastEndpoint; i++) ep = cluster.picker().pick();
+        }
+        if (ep == null) {
+            if (resumed) discardQueuedBody();
+            localReply(503, retriesDone > 0 ? ResponseFlag.URX : ResponseFlag.UH, null, null);
+            return;
+        }
         endpoint = ep;
+        lastEndpoint = ep;
         ep.requestStarted();
         var pool = pools.pool(ep);
         UpstreamConnection conn = pool.poll(this);
         if (conn != null) {
-            upstream = conn;
-            state = State.FORWARDING;
-            conn.channel().write(req, conn.channel().voidPromise());
-            conn.channel().read();
+            startAttempt(conn, resumed);
         } else {
-            state = State.CONNECTING;
-            pool.connect(c.config(), this);
+            state = State.CONNECTING; // set first: a refused loopback connect may report at once
+            pool.connect(cluster.config(), this);
         }
+    }
+
+    /** Sends the head, the body kept from an earlier attempt and any queued body on {@code conn}. */
+    private void startAttempt(UpstreamConnection conn, boolean resumed) {
+        upstream = conn;
+        state = State.FORWARDING;
+        Channel up = conn.channel();
+        up.write(head, up.voidPromise());
+        if (replay != null && replay.isReadable()) {
+            ByteBuf b = replay.retainedDuplicate();
+            up.write(requestComplete ? new DefaultLastHttpContent(b) : new DefaultHttpContent(b), up.voidPromise());
+        } else if (requestComplete) {
+            up.write(LastHttpContent.EMPTY_LAST_CONTENT, up.voidPromise());
+        }
+        if (requestComplete) armTry();
+        while (queue != null && !queue.isEmpty() && !requestComplete && state == State.FORWARDING) {
+            Object m = queue.peekFirst();
+            if (!(m instanceof HttpContent) || m instanceof HttpRequest) break;
+            queue.pollFirst();
+            body((HttpContent) m);
+        }
+        if (upstream == null) return; // the body's end ended the attempt already
+        if (resumed || requestComplete) up.flush();
+        up.read();
+        if (resumed) readDownstreamIfAllowed();
+    }
+
+    private void armTry() {
+        long t = retry.perTryTimeout().toNanos();
+        if (t > 0) tryDeadline.arm(t);
+    }
+
+    /** The fault delay or a retry back-off elapsed. */
+    private void timerFired() {
+        timer = null;
+        if (closing) return;
+        if (state == State.DELAYED) {
+            RouteFault fault = policies.fault();
+            if (fault.aborts() && draw(fault.abortPerMillion())) {
+                discardQueuedBody();
+                localReply(fault.abortStatus(), ResponseFlag.FI, null, null, fault.abortGrpcStatus());
+                return;
+            }
+            route(head, true);
+        } else if (state == State.BACKOFF) {
+            attempt(true);
+        }
+    }
+
+    private boolean waiting() { return state == State.CONNECTING || state == State.DELAYED || state == State.BACKOFF; }
+
+    /**
+     * After a failed attempt: retries when the route's policy covers {@code failure}, the body can
+     * be replayed, attempts remain and the cluster's retry budget allows; otherwise answers with
+     * {@code failure}, or URX when attempts or the budget ran out.
+     */
+    private void retryOrFail(ResponseFlag failure, boolean retriable) {
+        abortUpstream();
+        tryDeadline.disarm();
+        ResponseFlag f = failure;
+        if (retriable) {
+            ResponseFlag denied = scheduleRetry(failure);
+            if (denied == null) return;
+            f = denied;
+        }
+        if (state != State.FORWARDING) discardQueuedBody();
+        localReply(failure == ResponseFlag.UT ? 504 : 503, f, null, null);
+        drainQueuedBody();
+    }
+
+    /**
+     * Schedules the next attempt after a back-off; returns null, or the flag to answer with: URX
+     * when attempts or the budget ran out, {@code failure} when the body cannot be replayed.
+     */
+    private ResponseFlag scheduleRetry(ResponseFlag failure) {
+        ResponseFlag denied = acquireRetry(failure);
+        if (denied != null) return denied;
+        state = State.BACKOFF;
+        timer = ctx.executor().schedule(timerTask, Backoff.nanos(retry.backoffBase().toNanos(), retriesDone), TimeUnit.NANOSECONDS);
+        return null;
+    }
+
+    /** Counts one more retry against the route's attempts and the cluster's budget; null when allowed. */
+    private ResponseFlag acquireRetry(ResponseFlag failure) {
+        if (!keepBody) return failure; // the body outgrew the replay buffer and was streamed: it cannot be sent again
+        if (retryHeld) {
+            budget.retryFinished(); // the previous retry attempt is over
+            retryHeld = false;
+        }
+        if (retriesDone >= retry.retries() || !budget.tryAcquireRetry()) return ResponseFlag.URX;
+        retryHeld = true;
+        retriesDone++;
+        return null;
+    }
+
+    private void tryTimedOut() {
+        if (state != State.FORWARDING) return;
+        if (responseStarted) {
+            routeTimedOut();
+            return;
+        }
+        retryOrFail(ResponseFlag.UT, retry.enabled() && retry.retriesPerTryTimeout());
     }
 
     /** Rewrites the head in place for the next hop: hop-by-hop fields, framing, forwarding headers. */
@@ -273,6 +471,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     private void body(HttpContent c) {
         boolean last = c instanceof LastHttpContent;
         if (state == State.FORWARDING) {
+            if (keepBody) keep(c.content());
             upstream.channel().write(c, upstream.channel().voidPromise());
         } else {
             c.release(); // a local reply was sent: the rest of the body is read and dropped
@@ -283,9 +482,42 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
                 upstream.channel().flush();
                 long t = route.timeout().toNanos();
                 if (t > 0) routeDeadline.arm(t);
+                armTry();
+                if (mirrorsTo != null) mirror();
             } else if (state == State.LOCAL) {
                 endExchange();
             }
+        }
+    }
+
+    /** Copies body bytes for a retry or a mirror while they fit; past {@link #MAX_REPLAY} gives up on both. */
+    private void keep(ByteBuf content) {
+        int n = content.readableBytes();
+        if (n == 0) return;
+        if (replay == null) replay = ctx.alloc().buffer(Math.min(n, MAX_REPLAY), MAX_REPLAY);
+        if (replay.readableBytes() + n > MAX_REPLAY) {
+            keepBody = false;
+            replay.release();
+            replay = null;
+            return;
+        }
+        replay.writeBytes(content, content.readerIndex(), n);
+    }
+
+    /** Sends the mirrors' copies of the complete request; fire and forget. */
+    private void mirror() {
+        RuntimeSnapshot snap = mirrorsTo;
+        mirrorsTo = null;
+        if (!keepBody) return; // the body was too large to keep: Istio would stream it, ficus skips the copy
+        List<RouteMirror> mirrors = policies.mirrors();
+        long timeout = route.timeout().isZero() ? Route.DEFAULT_TIMEOUT.toNanos() : route.timeout().toNanos();
+        for (int i = 0, n = mirrors.size(); i < n; i++) {
+            RouteMirror m = mirrors.get(i);
+            if (!draw(m.perMillion())) continue;
+            ClusterRuntime c = snap.cluster(m.cluster());
+            if (c == null) continue;
+            ByteBuf copy = replay != null && replay.isReadable() ? replay.retainedDuplicate() : null;
+            MirrorExchange.start(pools, c, head, copy, timeout);
         }
     }
 
@@ -297,27 +529,14 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
             conn.pool().release(conn, cluster == null ? java.time.Duration.ofSeconds(60) : cluster.config().limits().idleTimeout());
             return;
         }
-        upstream = conn;
-        state = State.FORWARDING;
-        Channel up = conn.channel();
-        up.write(head, up.voidPromise());
-        while (queue != null && !queue.isEmpty() && !requestComplete) {
-            Object m = queue.peekFirst();
-            if (!(m instanceof HttpContent) || m instanceof HttpRequest) break;
-            queue.pollFirst();
-            body((HttpContent) m);
-        }
-        up.flush();
-        up.read();
-        readDownstreamIfAllowed();
+        startAttempt(conn, true);
     }
 
     @Override
     public void onUpstreamConnectFailed(Throwable cause) {
         if (state != State.CONNECTING || closing) return;
-        localReply(503, ResponseFlag.UF, null, null);
-        // the request body may still sit in the queue: it is dropped with the exchange
-        drainQueuedBody();
+        // the request body may still sit in the queue: it waits for the retry, or is dropped with the exchange
+        retryOrFail(ResponseFlag.UF, retry.enabled() && retry.retriesConnectFailure());
     }
 
     @Override
@@ -326,7 +545,14 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
             int code = resp.status().code();
             informational = code >= 100 && code < 200 && code != 101;
             if (!informational) {
+                if (retry.enabled() && retry.retriesResponse(code, grpcStatus(resp))) {
+                    if (retryResponse()) {
+                        ReferenceCountUtil.release(msg);
+                        return;
+                    }
+                }
                 responseStarted = true;
+                tryDeadline.disarm();
                 status = code;
                 upstreamKeepAlive = HttpUtil.isKeepAlive(resp);
                 prepareDownstreamResponse(resp, code);
@@ -343,6 +569,35 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         } else {
             ReferenceCountUtil.release(msg);
         }
+    }
+
+    /** The attempt answered with a retriable status: retries, or marks the forwarded answer URX. */
+    private boolean retryResponse() {
+        if (!keepBody) return false; // the body could not be kept: the answer goes to the client as it is
+        ResponseFlag denied = acquireRetry(null);
+        if (denied != null) {
+            flag = denied; // the upstream's answer goes to the client, marked URX when retries ran out
+            return false;
+        }
+        abortUpstream(); // the rest of this response is not wanted: closing is cheaper than draining
+        tryDeadline.disarm();
+        state = State.BACKOFF;
+        timer = ctx.executor().schedule(timerTask, Backoff.nanos(retry.backoffBase().toNanos(), retriesDone), TimeUnit.NANOSECONDS);
+        return true;
+    }
+
+    private int grpcStatus(HttpResponse resp) {
+        if ((retry.retryOn() & GRPC_RETRY_ON) == 0) return -1;
+        // only trailers-only answers carry grpc-status in the head; trailers after a body are not seen
+        String v = resp.headers().get(GRPC_STATUS);
+        if (v == null || v.isEmpty() || v.length() > 2) return -1;
+        int n = 0;
+        for (int i = 0; i < v.length(); i++) {
+            char ch = v.charAt(i);
+            if (ch < '0' || ch > '9') return -1;
+            n = n * 10 + (ch - '0');
+        }
+        return n;
     }
 
     private void prepareDownstreamResponse(HttpResponse resp, int code) {
@@ -379,7 +634,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         if (state != State.FORWARDING) return;
         upstream = null;
         if (!responseStarted) {
-            localReply(503, ResponseFlag.UC, null, null);
+            retryOrFail(ResponseFlag.UC, retry.enabled() && retry.retriesReset());
         } else {
             flag = ResponseFlag.UC;
             record(status);
@@ -388,7 +643,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     }
 
     private void routeTimedOut() {
-        if (state != State.FORWARDING && state != State.CONNECTING) return;
+        if (state != State.FORWARDING && state != State.CONNECTING && state != State.BACKOFF) return;
         if (!responseStarted) {
             localReply(504, ResponseFlag.UT, null, null);
         } else {
@@ -403,6 +658,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
 
     private void responseComplete() {
         routeDeadline.disarm();
+        tryDeadline.disarm();
         ctx.flush();
         record(status);
         UpstreamConnection c = upstream;
@@ -420,13 +676,25 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     }
 
     private void localReply(int code, ResponseFlag f, String body, String location) {
+        localReply(code, f, body, location, -1);
+    }
+
+    /** @param grpcStatus a gRPC status for the {@code grpc-status} header (a gRPC fault abort), or -1 */
+    private void localReply(int code, ResponseFlag f, String body, String location, int grpcStatus) {
         routeDeadline.disarm();
+        tryDeadline.disarm();
+        cancelTimer();
         abortUpstream();
         status = code;
         flag = f;
         responseStarted = true;
         boolean close = !keepAlive || (bodyExpected && !requestComplete);
-        FullHttpResponse r = LocalReply.of(ctx.alloc(), code, f, body, close);
+        FullHttpResponse r = LocalReply.of(ctx.alloc(), code, f, grpcStatus >= 0 ? "" : body, close);
+        if (grpcStatus >= 0) {
+            r.headers().set(HttpHeaderNames.CONTENT_TYPE, APPLICATION_GRPC);
+            r.headers().set(GRPC_STATUS, grpcStatus);
+            r.headers().set(GRPC_MESSAGE, "fault filter abort");
+        }
         if (location != null) r.headers().set(HttpHeaderNames.LOCATION, location);
         if (route != null && f == null) apply(route.responseHeaders(), r.headers());
         record(code);
@@ -447,6 +715,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         head = null;
         route = null;
         cluster = null;
+        policies = null;
         if (!keepAlive) {
             closeDownstream();
             return;
@@ -459,6 +728,25 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         readDownstreamIfAllowed();
     }
 
+    /**
+     * Drops the queued request body of an exchange answered locally before it was forwarded, so
+     * that a complete request keeps its connection alive.
+     */
+    private void discardQueuedBody() {
+        while (queue != null && !queue.isEmpty() && !requestComplete && queue.peekFirst() instanceof HttpContent c && !(c instanceof HttpRequest)) {
+            queue.pollFirst();
+            if (c instanceof LastHttpContent) requestComplete = true;
+            c.release();
+        }
+    }
+
+    private void cancelTimer() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+    }
+
     private void drainQueuedBody() {
         while (queue != null && !queue.isEmpty() && !requestComplete && !closing && queue.peekFirst() instanceof HttpContent c && !(c instanceof HttpRequest)) {
             queue.pollFirst();
@@ -466,9 +754,24 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         }
     }
 
+    /** Counts the finished exchange and returns what it held for retries; called once per exchange. */
     private void record(int code) {
         config.stats().response(code, flag);
         if (cluster != null) cluster.stats().response(code, flag);
+        cancelTimer();
+        tryDeadline.disarm();
+        if (budget != null) {
+            if (retryHeld) budget.retryFinished();
+            budget.requestFinished();
+            budget = null;
+        }
+        retryHeld = false;
+        lastEndpoint = null;
+        mirrorsTo = null;
+        if (replay != null) {
+            replay.release();
+            replay = null;
+        }
     }
 
     private void releaseEndpoint() {
