@@ -277,6 +277,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         retry = p.retry();
         retriesDone = 0;
         keepBody = retry.enabled() || !p.mirrors().isEmpty();
+        if (!p.mirrors().isEmpty()) mirrorsTo = snap;
         RouteFault fault = p.fault();
         if (fault != null && fault.delays() && draw(fault.delayPerMillion())) {
             // the fault filter runs before the router: the delay is a timer on this loop, never a sleep
@@ -286,7 +287,6 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
             return;
         }
         if (fault != null && abort(fault)) return;
-        if (!p.mirrors().isEmpty()) mirrorsTo = snap;
         route(req, false);
     }
 
@@ -350,6 +350,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         Channel up = conn.channel();
         up.write(head, up.voidPromise());
         if (replay != null && replay.isReadable()) {
+            // trailers of a chunked request reach the first attempt only; a replay ends with an empty last chunk
             ByteBuf b = replay.retainedDuplicate();
             up.write(requestComplete ? new DefaultLastHttpContent(b) : new DefaultHttpContent(b), up.voidPromise());
         } else if (requestComplete) {
@@ -362,7 +363,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
             queue.pollFirst();
             body((HttpContent) m);
         }
-        if (upstream == null) return; // the body's end ended the attempt already
+        if (upstream == null) return; // a failure reported while writing ended this attempt already
         if (resumed || requestComplete) up.flush();
         up.read();
         if (resumed) readDownstreamIfAllowed();
