@@ -13,12 +13,14 @@ import dev.ficus.xds.snapshot.LbPolicy;
 import dev.ficus.xds.snapshot.ProxySnapshot;
 import dev.ficus.xds.snapshot.Route;
 import dev.ficus.xds.snapshot.RouteAction;
+import dev.ficus.xds.snapshot.RouteCors;
 import dev.ficus.xds.snapshot.RouteFault;
 import dev.ficus.xds.snapshot.RouteMatch;
 import dev.ficus.xds.snapshot.RouteMirror;
 import dev.ficus.xds.snapshot.RoutePolicies;
 import dev.ficus.xds.snapshot.RouteRetry;
 import dev.ficus.xds.snapshot.RouteRewrite;
+import dev.ficus.xds.snapshot.StringMatch;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -296,5 +298,43 @@ class RouteResilienceTest {
         assertThat(u.seen().getLast().path()).isEqualTo("/list/orders");
         get(p, "/old?q");
         assertThat(u.seen().getLast().path()).isEqualTo("/new?q");
+    }
+
+    // ---- CORS
+
+    @Test
+    void corsPreflightsAreAnsweredLocallyAndResponsesDecorated() throws Exception {
+        FakeUpstream u = upstream("u");
+        RouteCors cors = new RouteCors(List.of(new StringMatch.Exact("https://shop.example"), new StringMatch.Prefix("https://dev.")),
+                "GET,POST", "content-type,x-user", "x-trace", "600", true, false);
+        ProxyServer p = proxy(Snapshots.withRoutes("1", List.of(route("u", RoutePolicies.NONE.withCors(cors))), Snapshots.cluster(u)).build());
+        String base = "http://127.0.0.1:" + p.listenerPort("main");
+
+        HttpResponse<String> pre = client.send(HttpRequest.newBuilder(URI.create(base + "/items"))
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                .header("origin", "https://shop.example").header("access-control-request-method", "POST").build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(pre.statusCode()).isEqualTo(200);
+        assertThat(pre.headers().firstValue("access-control-allow-origin")).hasValue("https://shop.example");
+        assertThat(pre.headers().firstValue("access-control-allow-methods")).hasValue("GET,POST");
+        assertThat(pre.headers().firstValue("access-control-allow-headers")).hasValue("content-type,x-user");
+        assertThat(pre.headers().firstValue("access-control-max-age")).hasValue("600");
+        assertThat(pre.headers().firstValue("access-control-allow-credentials")).hasValue("true");
+        assertThat(u.requestCount()).as("preflights never reach the upstream").isZero();
+
+        HttpResponse<String> simple = client.send(HttpRequest.newBuilder(URI.create(base + "/items")).header("origin", "https://dev.shop").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(simple.body()).isEqualTo("u");
+        assertThat(simple.headers().firstValue("access-control-allow-origin")).hasValue("https://dev.shop");
+        assertThat(simple.headers().firstValue("access-control-expose-headers")).hasValue("x-trace");
+
+        HttpResponse<String> other = client.send(HttpRequest.newBuilder(URI.create(base + "/items")).header("origin", "https://evil.example").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(other.headers().firstValue("access-control-allow-origin")).isEmpty();
+        HttpResponse<String> ignored = client.send(HttpRequest.newBuilder(URI.create(base + "/items"))
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                .header("origin", "https://evil.example").header("access-control-request-method", "POST").build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(ignored.statusCode()).isEqualTo(200);
+        assertThat(ignored.headers().firstValue("access-control-allow-origin")).isEmpty();
+        assertThat(u.requestCount()).as("IGNORE: unmatched preflights are not forwarded").isEqualTo(2);
     }
 }

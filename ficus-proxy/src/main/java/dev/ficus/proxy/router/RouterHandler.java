@@ -18,6 +18,7 @@ import dev.ficus.proxy.route.RuntimeSnapshot;
 import dev.ficus.xds.snapshot.HeaderMutations;
 import dev.ficus.xds.snapshot.Route;
 import dev.ficus.xds.snapshot.RouteAction;
+import dev.ficus.xds.snapshot.RouteCors;
 import dev.ficus.xds.snapshot.RouteFault;
 import dev.ficus.xds.snapshot.RouteMirror;
 import dev.ficus.xds.snapshot.RoutePolicies;
@@ -83,6 +84,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     private static final AsciiString GRPC_STATUS = AsciiString.cached("grpc-status");
     private static final AsciiString GRPC_MESSAGE = AsciiString.cached("grpc-message");
     private static final AsciiString APPLICATION_GRPC = AsciiString.cached("application/grpc");
+    private static final AsciiString TRUE = AsciiString.cached("true");
     private static final int GRPC_RETRY_ON = RouteRetry.ON_GRPC_CANCELLED | RouteRetry.ON_GRPC_DEADLINE_EXCEEDED
             | RouteRetry.ON_GRPC_INTERNAL | RouteRetry.ON_GRPC_RESOURCE_EXHAUSTED | RouteRetry.ON_GRPC_UNAVAILABLE;
 
@@ -132,6 +134,9 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     private ByteBuf replay;
     private ScheduledFuture<?> timer;
     private RuntimeSnapshot mirrorsTo;
+    /** The request's {@code Origin} when the route's CORS policy allows it: responses get CORS headers. */
+    private String corsOrigin;
+    private boolean corsPreflight;
 
     public RouterHandler(RouterConfig config) { this.config = config; }
 
@@ -250,6 +255,8 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         route = null;
         cluster = null;
         endpoint = null;
+        corsOrigin = null;
+        corsPreflight = false;
         config.stats().request();
 
         RouteTable table = snap.routeTable(config.listener());
@@ -277,6 +284,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         retry = p.retry();
         retriesDone = 0;
         keepBody = retry.enabled() || !p.mirrors().isEmpty();
+        if (p.cors() != null && cors(p.cors(), req)) return;
         if (!p.mirrors().isEmpty()) mirrorsTo = snap;
         RouteFault fault = p.fault();
         if (fault != null && fault.delays() && draw(fault.delayPerMillion())) {
@@ -301,6 +309,42 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         budget = config.budgets().forCluster(cluster.name());
         budget.requestStarted();
         attempt(resumed);
+    }
+
+    /**
+     * Envoy's CORS filter, which runs before faults: answers a preflight from an allowed origin
+     * (and, with IGNORE, one from any other origin) and remembers an allowed origin for the
+     * response. Returns true when the request was answered.
+     */
+    private boolean cors(RouteCors cors, HttpRequest req) {
+        String origin = req.headers().get(HttpHeaderNames.ORIGIN);
+        if (origin == null) return false;
+        boolean preflight = method == HttpMethod.OPTIONS && req.headers().contains(HttpHeaderNames.ACCESS_CONTROL_REQUEST_METHOD);
+        if (cors.allows(origin)) {
+            corsOrigin = origin;
+            if (!preflight) return false;
+            corsPreflight = true;
+            localReply(200, null, "", null);
+            return true;
+        }
+        if (preflight && !cors.forwardUnmatchedPreflights()) {
+            localReply(200, null, "", null);
+            return true;
+        }
+        return false;
+    }
+
+    private void corsHeaders(HttpHeaders h, boolean preflight) {
+        RouteCors cors = policies.cors();
+        h.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, corsOrigin);
+        if (cors.allowCredentials()) h.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_CREDENTIALS, TRUE);
+        if (preflight) {
+            if (cors.allowMethods() != null) h.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS, cors.allowMethods());
+            if (cors.allowHeaders() != null) h.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_HEADERS, cors.allowHeaders());
+            if (cors.maxAge() != null) h.set(HttpHeaderNames.ACCESS_CONTROL_MAX_AGE, cors.maxAge());
+        } else if (cors.exposeHeaders() != null) {
+            h.set(HttpHeaderNames.ACCESS_CONTROL_EXPOSE_HEADERS, cors.exposeHeaders());
+        }
     }
 
     private static boolean draw(int perMillion) {
@@ -614,6 +658,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
             else h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }
         apply(route.responseHeaders(), h);
+        if (corsOrigin != null) corsHeaders(h, false);
         resp.setProtocolVersion(HttpVersion.HTTP_1_1);
         if (!keepAlive) h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         else if (http10) h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
@@ -697,6 +742,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
             r.headers().set(GRPC_MESSAGE, "fault filter abort");
         }
         if (location != null) r.headers().set(HttpHeaderNames.LOCATION, location);
+        if (corsOrigin != null) corsHeaders(r.headers(), corsPreflight);
         if (route != null && f == null) apply(route.responseHeaders(), r.headers());
         record(code);
         state = State.LOCAL;

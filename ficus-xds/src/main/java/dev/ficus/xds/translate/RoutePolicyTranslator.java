@@ -1,10 +1,12 @@
 package dev.ficus.xds.translate;
 
+import dev.ficus.api.networking.CorsPolicy;
 import dev.ficus.api.networking.HTTPFaultInjection;
 import dev.ficus.api.networking.HTTPMirrorPolicy;
 import dev.ficus.api.networking.HTTPRetry;
 import dev.ficus.api.networking.HTTPRewrite;
 import dev.ficus.api.networking.HTTPRoute;
+import dev.ficus.xds.snapshot.RouteCors;
 import dev.ficus.xds.snapshot.RouteFault;
 import dev.ficus.xds.snapshot.RouteMatch;
 import dev.ficus.xds.snapshot.RouteMirror;
@@ -18,7 +20,7 @@ import java.util.List;
 
 /**
  * Translates the parts of an Istio HTTP route around the upstream call — {@code retries},
- * {@code fault}, {@code mirror}/{@code mirrors}, {@code rewrite} — into {@link RoutePolicies},
+ * {@code fault}, {@code mirror}/{@code mirrors}, {@code rewrite}, {@code corsPolicy} — into {@link RoutePolicies},
  * with Istio's semantics and defaults. Called by {@link Translator} once per route and match.
  */
 final class RoutePolicyTranslator {
@@ -43,7 +45,7 @@ final class RoutePolicyTranslator {
         RouteFault fault = fault(hr.fault(), path + ".fault");
         List<RouteMirror> mirrors = mirrors(hr, path, namespace, port, clusters);
         RouteRewrite rewrite = rewrite(hr.rewrite(), match);
-        return new RoutePolicies(retry, fault, mirrors, rewrite);
+        return new RoutePolicies(retry, fault, mirrors, rewrite, cors(hr.corsPolicy()));
     }
 
     /** Istio's retry translation: no {@code retries} gets Istio's default; {@code attempts: 0} disables. */
@@ -114,6 +116,26 @@ final class RoutePolicyTranslator {
             out.add(new RouteMirror(clusters.cluster(host, p, d.subset(), mp), share));
         }
         return out;
+    }
+
+    /** Istio's CORS policy; origins from {@code allowOrigins} and the deprecated exact {@code allowOrigin}. */
+    static RouteCors cors(CorsPolicy c) {
+        if (c == null) return null;
+        List<StringMatch> origins = new ArrayList<>();
+        for (var m : c.allowOrigins()) {
+            if (m.exact() != null) origins.add(m.exact().equals("*") ? new StringMatch.Present() : new StringMatch.Exact(m.exact()));
+            else if (m.prefix() != null) origins.add(new StringMatch.Prefix(m.prefix()));
+            else if (m.regex() != null) origins.add(new StringMatch.Regex(m.regex()));
+        }
+        for (String o : c.allowOrigin()) origins.add(o.equals("*") ? new StringMatch.Present() : new StringMatch.Exact(o));
+        String maxAge = c.maxAge() == null ? null : Long.toString(c.maxAge().toSeconds());
+        boolean forward = c.unmatchedPreflights() != CorsPolicy.UnmatchedPreflights.IGNORE;
+        return new RouteCors(origins, join(c.allowMethods()), join(c.allowHeaders()), join(c.exposeHeaders()), maxAge,
+                Boolean.TRUE.equals(c.allowCredentials()), forward);
+    }
+
+    private static String join(List<String> values) {
+        return values == null || values.isEmpty() ? null : String.join(",", values);
     }
 
     static RouteRewrite rewrite(HTTPRewrite r, RouteMatch match) {

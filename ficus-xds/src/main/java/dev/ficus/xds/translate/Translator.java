@@ -65,7 +65,7 @@ import java.util.TreeMap;
  * also an HTTP forward proxy) routes to every service of the registry with the VirtualServices
  * bound to {@code mesh}. Clusters are named as Istio names them ({@code outbound|9080|v1|reviews.shop.svc.cluster.local}).
  *
- * <p>What the snapshot cannot carry yet (CORS, query matches, ...) is not dropped
+ * <p>What the snapshot cannot carry yet (query matches, delegates, ...) is not dropped
  * in silence: each becomes a note with its file, line and field path.
  */
 public final class Translator {
@@ -411,7 +411,6 @@ public final class Translator {
     }
 
     private void noteUnapplied(Resource<VirtualService> vs, String path, HTTPRoute hr) {
-        if (hr.corsPolicy() != null) note(vs, path + ".corsPolicy", "CORS policies are not applied by the proxy yet");
         for (int d = 0; d < hr.route().size(); d++) {
             if (hr.route().get(d).headers() != null) note(vs, path + ".route[" + d + "].headers", "per-destination header edits are not applied by the proxy yet");
         }

@@ -140,4 +140,25 @@ class RoutePolicyTranslatorTest {
         assertThat(RouteFault.perMillion(100)).isEqualTo(RouteFault.MILLION);
         assertThat(RouteFault.perMillion(0)).isZero();
     }
+
+    @Test
+    void corsPoliciesJoinTheirHeaderValuesOnce() {
+        var cors = routes("""
+                - route: [{destination: {host: reviews}}]
+                  corsPolicy:
+                    allowOrigins: [{exact: 'https://a.example'}, {regex: 'https://.*[.]b[.]example'}]
+                    allowMethods: [GET, POST]
+                    allowHeaders: [content-type]
+                    maxAge: 24h
+                    allowCredentials: true
+                    unmatchedPreflights: IGNORE
+                """).getFirst().policies().cors();
+        assertThat(cors.allows("https://a.example")).isTrue();
+        assertThat(cors.allows("https://x.b.example")).isTrue();
+        assertThat(cors.allows("https://c.example")).isFalse();
+        assertThat(cors.allowMethods()).isEqualTo("GET,POST");
+        assertThat(cors.maxAge()).isEqualTo("86400");
+        assertThat(cors.allowCredentials()).isTrue();
+        assertThat(cors.forwardUnmatchedPreflights()).isFalse();
+    }
 }
