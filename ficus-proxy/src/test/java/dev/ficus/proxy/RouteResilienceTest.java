@@ -21,7 +21,11 @@ import dev.ficus.xds.snapshot.RoutePolicies;
 import dev.ficus.xds.snapshot.RouteRetry;
 import dev.ficus.xds.snapshot.RouteRewrite;
 import dev.ficus.xds.snapshot.StringMatch;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -95,6 +99,19 @@ class RouteResilienceTest {
         }
         assertThat(good.requestCount()).isEqualTo(40);
         assertThat(p.stats().listener("main").responses(ResponseFlag.UF)).isZero();
+    }
+
+    @Test
+    void aPostQueuedWhileConnectingIsReplayedOnAnotherEndpoint() throws Exception {
+        FakeUpstream good = upstream("good");
+        ClusterConfig c = ClusterConfig.of("c", Endpoint.of("127.0.0.1", ClosedPort.find()), Endpoint.of(good.host(), good.port()))
+                .withLbPolicy(LbPolicy.ROUND_ROBIN);
+        ProxyServer p = proxy(Snapshots.withRoutes("1", List.of(route("c", RoutePolicies.ISTIO_DEFAULT)), c).build());
+        for (int i = 0; i < 10; i++) {
+            HttpResponse<String> r = post(p, "/p/" + i, 20_000 + i);
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.headers().firstValue("x-received-bytes")).hasValue(Integer.toString(20_000 + i));
+        }
     }
 
     @Test
@@ -276,6 +293,34 @@ class RouteResilienceTest {
             assertThat(r.body()).isEqualTo("a");
         }
         assertThat(p.stats().listener("main").responses(ResponseFlag.UF)).isZero();
+    }
+
+    @Test
+    void aMirrorThatNeverAnswersDoesNotSlowThePrimary() throws Exception {
+        FakeUpstream a = upstream("a");
+        ServerSocket hole = new ServerSocket(0, 50, InetAddress.getLoopbackAddress()); // accepts (backlog) and never answers
+        closeLater.add(hole);
+        ClusterConfig silent = ClusterConfig.of("silent", Endpoint.of("127.0.0.1", hole.getLocalPort()));
+        RoutePolicies pol = new RoutePolicies(RouteRetry.NONE, null, List.of(new RouteMirror("silent", RouteFault.MILLION)), null);
+        Route r = new Route("r", RouteMatch.ANY, RouteAction.Forward.to("a"), Duration.ofMillis(500), null, null, pol);
+        ProxyServer p = proxy(Snapshots.withRoutes("1", List.of(r), Snapshots.cluster(a), silent).build());
+        long t0 = System.nanoTime();
+        for (int i = 0; i < 20; i++) assertThat(get(p, "/" + i).body()).isEqualTo("a");
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(3));
+        await().atMost(Duration.ofSeconds(5)).until(() -> p.stats().listener("main").responses(2) == 20);
+    }
+
+    @Test
+    void aClientLeavingDuringAnInjectedDelayIsCountedAndNothingIsForwarded() throws Exception {
+        FakeUpstream u = upstream("u");
+        RoutePolicies pol = new RoutePolicies(RouteRetry.NONE, new RouteFault(Duration.ofMillis(400), RouteFault.MILLION, 0, -1, 0), List.of(), null);
+        ProxyServer p = proxy(Snapshots.withRoutes("1", List.of(route("u", pol)), Snapshots.cluster(u)).build());
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), p.listenerPort("main"))) {
+            s.getOutputStream().write("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> p.stats().listener("main").responses(ResponseFlag.DC) == 1);
+        assertThat(u.requestCount()).isZero();
     }
 
     // ---- rewrites

@@ -64,8 +64,8 @@ final class RoutePolicyTranslator {
         } else {
             bits = RouteRetry.parseRetryOn(conditions, codes::add,
                     c -> notes.note(path + ".retryOn", "retry condition '" + c + "' is not known to the proxy; it is ignored"));
+            // as Istio: the codes are the bare numbers of retryOn; "retriable-status-codes" alone adds none
             statusCodes = codes.stream().mapToInt(Integer::intValue).toArray();
-            if ((bits & RouteRetry.ON_RETRIABLE_STATUS_CODES) != 0 && statusCodes.length == 0) statusCodes = new int[] {503};
         }
         Duration perTry = r.perTryTimeout() == null ? Duration.ZERO : r.perTryTimeout();
         Duration backoff = r.backoff() == null || r.backoff().isZero() ? RouteRetry.DEFAULT_BACKOFF : r.backoff();
