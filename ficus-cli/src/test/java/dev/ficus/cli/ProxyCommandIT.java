@@ -1,5 +1,6 @@
 package dev.ficus.cli;
 
+import dev.ficus.testing.ClosedPort;
 import dev.ficus.testing.FakeUpstream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -27,7 +28,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * {@code ./ficus proxy} as a process on Istio YAML, driven by real sockets: weighted splits,
- * header routing, live config changes (a bad one refused), and a draining stop on SIGTERM.
+ * header routing, live config changes (a bad one refused), a draining stop on SIGTERM, and retries
+ * and injected faults from a VirtualService.
  */
 class ProxyCommandIT {
     private final List<AutoCloseable> cleanup = new ArrayList<>();
@@ -193,6 +195,73 @@ class ProxyCommandIT {
         assertThat(proxy.waitFor(15, TimeUnit.SECONDS)).isTrue();
         assertThat(proxy.exitValue()).isZero();
         assertThat(log).anyMatch(l -> l.contains("drained; exiting"));
+    }
+
+    static String ratings(int deadPort, FakeUpstream live) {
+        return """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: ratings, namespace: shop}
+                spec:
+                  hosts: [ratings.shop.svc.cluster.local]
+                  location: MESH_INTERNAL
+                  resolution: STATIC
+                  ports: [{number: 9080, name: http, protocol: HTTP}]
+                  workloadSelector: {labels: {app: ratings}}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: WorkloadEntry
+                metadata: {name: ratings-dead, namespace: shop}
+                spec: {address: 127.0.0.1, ports: {http: %d}, labels: {app: ratings}}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: WorkloadEntry
+                metadata: {name: ratings-live, namespace: shop}
+                spec: {address: 127.0.0.1, ports: {http: %d}, labels: {app: ratings}}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: ratings, namespace: shop}
+                spec:
+                  hosts: [ratings]
+                  http:
+                  - match: [{headers: {x-fault: {exact: abort}}}]
+                    fault: {abort: {httpStatus: 418, percentage: {value: 100}}}
+                    route: [{destination: {host: ratings}}]
+                  - match: [{headers: {x-fault: {exact: delay}}}]
+                    fault: {delay: {fixedDelay: 300ms, percentage: {value: 100}}}
+                    route: [{destination: {host: ratings}}]
+                  - route: [{destination: {host: ratings}}]
+                    retries: {attempts: 6, retryOn: 'connect-failure,5xx'}
+                """.formatted(deadPort, live.port());
+    }
+
+    @Test
+    void retriesAcrossADeadEndpointAndInjectsFaults(@TempDir Path dir) throws Exception {
+        FakeUpstream live = upstream("live");
+        Files.writeString(dir.resolve("ratings.yaml"), ratings(ClosedPort.find(), live));
+        Ports ports = start(dir);
+        try (HttpConnection c = new HttpConnection(ports.outbound())) {
+            for (int i = 0; i < 30; i++) {
+                HttpConnection.Response r = c.get("ratings:9080", "/r/" + i);
+                assertThat(r.status()).as("half the endpoints refuse connections").isEqualTo(200);
+                assertThat(r.body()).isEqualTo("live");
+            }
+            HttpConnection.Response flaky = c.get("ratings:9080", "/fail-times/2/e2e");
+            assertThat(flaky.status()).isEqualTo(200);
+            assertThat(live.requestCount("/fail-times/2/e2e")).isEqualTo(3);
+
+            HttpConnection.Response aborted = c.get("ratings:9080", "/a", "x-fault", "abort");
+            assertThat(aborted.status()).isEqualTo(418);
+            assertThat(aborted.header("x-ficus-error")).isEqualTo("FI");
+            assertThat(live.requestCount("/a")).isZero();
+
+            long t0 = System.nanoTime();
+            HttpConnection.Response delayed = c.get("ratings:9080", "/d", "x-fault", "delay");
+            assertThat(delayed.status()).isEqualTo(200);
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(290));
+        }
+        assertThat(log).noneMatch(l -> l.contains("not applied by the proxy"));
     }
 
     @Test

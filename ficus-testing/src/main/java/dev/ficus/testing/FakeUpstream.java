@@ -29,6 +29,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code /delay/MS...} waits before answering, {@code /bytes/N} answers with N bytes, any other
  * path answers with the upstream's name. Each request is recorded with the client's port, so a
  * test can count the connections the proxy opened.
+ *
+ * <p>For failure tests: {@code /status/CODE...} answers with that status; {@code /fail-times/N/...}
+ * answers 503 to the first N requests for that exact path, then as usual;
+ * {@code /slow-times/N/MS/...} waits MS ms before answering the first N requests for that path;
+ * {@code /grpc-status/N...} answers 200 with {@code grpc-status: N} (a trailers-only gRPC error).
+ * Counts are per upstream.
  */
 public final class FakeUpstream implements AutoCloseable {
     /** One request as the upstream saw it; header names are lower-case. */
@@ -42,6 +48,7 @@ public final class FakeUpstream implements AutoCloseable {
     private final ConcurrentLinkedQueue<Seen> seen = new ConcurrentLinkedQueue<>();
     private final Set<Integer> clientPorts = ConcurrentHashMap.newKeySet();
     private final AtomicLong requests = new AtomicLong();
+    private final ConcurrentHashMap<String, AtomicLong> perPath = new ConcurrentHashMap<>();
 
     private FakeUpstream(String name) {
         this.name = name;
@@ -68,6 +75,11 @@ public final class FakeUpstream implements AutoCloseable {
     public List<Seen> seen() { return List.copyOf(seen); }
 
     public long requestCount() { return requests.get(); }
+
+    /** Requests seen for exactly {@code path} (without query) so far. */
+    public long requestCount(String path) {
+        return seen.stream().filter(s -> s.path().split("\\?")[0].equals(path)).count();
+    }
 
     /** How many distinct client connections have sent a request. */
     public int connectionCount() { return clientPorts.size(); }
@@ -96,6 +108,27 @@ public final class FakeUpstream implements AutoCloseable {
                     Thread.currentThread().interrupt();
                 }
             }
+            int status = 200;
+            if (path.startsWith("/fail-times/") || path.startsWith("/slow-times/")) {
+                String[] parts = path.split("/");
+                long times = Long.parseLong(parts[2]);
+                long count = perPath.computeIfAbsent(path, k -> new AtomicLong()).incrementAndGet();
+                if (count <= times) {
+                    if (path.startsWith("/fail-times/")) {
+                        status = 503;
+                    } else {
+                        try {
+                            Thread.sleep(Duration.ofMillis(Long.parseLong(parts[3])));
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                }
+            } else if (path.startsWith("/status/")) {
+                status = Integer.parseInt(path.substring("/status/".length()).split("/")[0]);
+            } else if (path.startsWith("/grpc-status/")) {
+                ex.getResponseHeaders().add("grpc-status", path.substring("/grpc-status/".length()).split("/")[0]);
+            }
             ex.getResponseHeaders().add("x-upstream", name);
             ex.getResponseHeaders().add("x-received-bytes", Long.toString(n));
             ex.getResponseHeaders().add("content-type", "text/plain");
@@ -117,7 +150,7 @@ public final class FakeUpstream implements AutoCloseable {
                 return;
             }
             byte[] body = name.getBytes(StandardCharsets.UTF_8);
-            ex.sendResponseHeaders(200, body.length);
+            ex.sendResponseHeaders(status, body.length);
             try (OutputStream out = ex.getResponseBody()) {
                 out.write(body);
             }

@@ -20,7 +20,13 @@ public enum ResponseFlag {
     /** The downstream request broke HTTP/1.1 framing rules. */
     DPE("downstream protocol error"),
     /** The downstream sent no complete request head in time. */
-    RT("request headers timeout");
+    RT("request headers timeout"),
+    /** Retries were needed but the route's attempts or the cluster's retry budget ran out. */
+    URX("upstream retry limit exceeded"),
+    /** The request was aborted by fault injection. */
+    FI("fault injected"),
+    /** The request was delayed by fault injection. */
+    DI("delay injected");
 
     private final String description;
 

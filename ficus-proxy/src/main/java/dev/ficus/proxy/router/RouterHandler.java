@@ -13,19 +13,30 @@ import dev.ficus.proxy.pool.LoopPools;
 import dev.ficus.proxy.pool.UpstreamConnection;
 import dev.ficus.proxy.pool.UpstreamListener;
 import dev.ficus.proxy.route.RequestView;
+import dev.ficus.proxy.retry.Backoff;
+import dev.ficus.proxy.retry.RetryBudget;
 import dev.ficus.proxy.route.RuntimeSnapshot;
 import dev.ficus.proxy.tcp.Splice;
 import dev.ficus.xds.snapshot.HeaderMutations;
 import dev.ficus.xds.snapshot.Route;
 import dev.ficus.xds.snapshot.RouteAction;
+import dev.ficus.xds.snapshot.RouteCors;
+import dev.ficus.xds.snapshot.RouteFault;
+import dev.ficus.xds.snapshot.RouteMirror;
+import dev.ficus.xds.snapshot.RoutePolicies;
+import dev.ficus.xds.snapshot.RouteRetry;
+import dev.ficus.xds.snapshot.RouteRewrite;
 import dev.ficus.xds.snapshot.RouteTable;
 import dev.ficus.xds.snapshot.UpstreamProtocol;
 import dev.ficus.xds.snapshot.VirtualHost;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -40,9 +51,12 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The terminal stage of an HTTP/1.1 connection (Envoy's router filter): matches each request on
@@ -54,6 +68,13 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p>Flow control: the downstream and upstream channels run with AUTO_READ off. A side is read
  * again after its data is flushed, as long as the other side is writable; writability changes
  * resume it. One instance per downstream connection, only ever called on its event loop.
+ *
+ * <p>Around the upstream call the route's {@link RoutePolicies} apply, in Envoy's order: fault
+ * injection (a delay scheduled on the event loop, then maybe an abort), rewrites, then attempts
+ * with retries (jittered back-off, another endpoint when there is one, the cluster's retry budget)
+ * and mirrors sent once the request is complete. A retry replays the request head and the body
+ * kept so far; the body is kept only while it fits in {@link #MAX_REPLAY} bytes, so a larger body
+ * that has already been streamed upstream is never retried (its bytes are gone).
  */
 public final class RouterHandler extends ChannelDuplexHandler implements UpstreamListener {
     private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
@@ -62,14 +83,29 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     private static final AsciiString HTTP = AsciiString.cached("http");
     /** Pipelined messages held while a request is served; more stops reading the connection. */
     private static final int MAX_QUEUED = 64;
+    /** The most request body kept for a retry or a mirror; a larger body is streamed and never replayed. */
+    static final int MAX_REPLAY = 64 * 1024;
+    private static final AsciiString GRPC_STATUS = AsciiString.cached("grpc-status");
+    private static final AsciiString GRPC_MESSAGE = AsciiString.cached("grpc-message");
+    private static final AsciiString APPLICATION_GRPC = AsciiString.cached("application/grpc");
+    private static final AsciiString TRUE = AsciiString.cached("true");
+    private static final int GRPC_RETRY_ON = RouteRetry.ON_GRPC_CANCELLED | RouteRetry.ON_GRPC_DEADLINE_EXCEEDED
+            | RouteRetry.ON_GRPC_INTERNAL | RouteRetry.ON_GRPC_RESOURCE_EXHAUSTED | RouteRetry.ON_GRPC_UNAVAILABLE;
 
-    private enum State { IDLE, CONNECTING, FORWARDING, LOCAL, UPGRADED }
+    /**
+     * Where the exchange is. DELAYED (fault delay) and BACKOFF (between attempts) wait on a timer;
+     * like CONNECTING, they queue what the client sends meanwhile. UPGRADED: the
+     * connection became a byte splice after a 101.
+     */
+    private enum State { IDLE, DELAYED, CONNECTING, BACKOFF, FORWARDING, LOCAL, UPGRADED }
 
     private final RouterConfig config;
     private final RequestView view = new RequestView();
     private ChannelHandlerContext ctx;
     private LoopPools pools;
     private Deadline routeDeadline;
+    private Deadline tryDeadline;
+    private final Runnable timerTask = this::timerFired;
     private String remoteIp;
 
     private State state = State.IDLE;
@@ -94,6 +130,20 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     private UpstreamConnection upstream;
     private String upgrade; // the protocol an HTTP/1.1 request asked to switch to (Upgrade), forwarded upstream
     private boolean switching; // a 101 for that upgrade was forwarded; its end turns the exchange into a splice
+    // retries, faults and mirrors of the exchange in flight
+    private RoutePolicies policies;
+    private RouteRetry retry;
+    private RetryBudget budget;
+    private boolean retryHeld;
+    private int retriesDone;
+    private EndpointRef lastEndpoint;
+    private boolean keepBody;
+    private ByteBuf replay;
+    private ScheduledFuture<?> timer;
+    private RuntimeSnapshot mirrorsTo;
+    /** The request's {@code Origin} when the route's CORS policy allows it: responses get CORS headers. */
+    private String corsOrigin;
+    private boolean corsPreflight;
 
     public RouterHandler(RouterConfig config) { this.config = config; }
 
@@ -104,6 +154,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         this.ctx = ctx;
         this.pools = config.pools().forLoop(ctx.channel().eventLoop());
         this.routeDeadline = new Deadline(ctx.channel().eventLoop(), this::routeTimedOut);
+        this.tryDeadline = new Deadline(ctx.channel().eventLoop(), this::tryTimedOut);
     }
 
     @Override
@@ -119,7 +170,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
             ReferenceCountUtil.release(msg);
             return;
         }
-        if (state == State.CONNECTING || (state != State.IDLE && requestComplete) || (queue != null && !queue.isEmpty())) {
+        if (waiting() || (state != State.IDLE && requestComplete) || (queue != null && !queue.isEmpty())) {
             if (queue == null) queue = new ArrayDeque<>(4);
             queue.add(msg);
             return;
@@ -145,7 +196,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
 
     private void readDownstreamIfAllowed() {
         if (closing || !ctx.channel().isActive()) return;
-        if (state == State.CONNECTING) return; // resumed once connected
+        if (waiting()) return; // resumed once connected or the timer fired
         if (state == State.FORWARDING && !requestComplete && !upstream.channel().isWritable()) return; // resumed by writability
         if (queue != null && queue.size() >= MAX_QUEUED) return;
         // otherwise keep one read pending: it streams the body, and it notices a client that goes away
@@ -176,7 +227,8 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     public void channelInactive(ChannelHandlerContext ctx) {
         closing = true;
         routeDeadline.cancel();
-        if (state == State.CONNECTING || state == State.FORWARDING) {
+        tryDeadline.cancel();
+        if (waiting() || state == State.FORWARDING) {
             flag = ResponseFlag.DC;
             abortUpstream();
             record(responseStarted ? status : 0);
@@ -212,6 +264,8 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         endpoint = null;
         upgrade = null;
         switching = false;
+        corsOrigin = null;
+        corsPreflight = false;
         config.stats().request();
 
         RouteTable table = snap.routeTable(config.listener());
@@ -234,25 +288,215 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         ClusterRuntime c = snap.cluster(name);
         cluster = c;
         c.stats().request();
-        EndpointRef ep = c.picker().pick();
-        if (ep == null) {
-            localReply(503, ResponseFlag.UH, null, null);
+        RoutePolicies p = route.policies();
+        policies = p;
+        retry = p.retry();
+        retriesDone = 0;
+        keepBody = retry.enabled() || !p.mirrors().isEmpty();
+        if (p.cors() != null && cors(p.cors(), req)) return;
+        if (!p.mirrors().isEmpty()) mirrorsTo = snap;
+        RouteFault fault = p.fault();
+        if (fault != null && fault.delays() && draw(fault.delayPerMillion())) {
+            // the fault filter runs before the router: the delay is a timer on this loop, never a sleep
+            flag = ResponseFlag.DI;
+            state = State.DELAYED;
+            timer = ctx.executor().schedule(timerTask, fault.delay().toNanos(), TimeUnit.NANOSECONDS);
             return;
         }
+        if (fault != null && abort(fault)) return;
+        route(req, false);
+    }
+
+    /** Rewrites and prepares the head, then makes the first attempt. */
+    private void route(HttpRequest req, boolean resumed) {
+        RouteRewrite rw = policies.rewrite();
+        if (rw != null) {
+            if (rw.rewritesPath()) req.setUri(rw.rewrite(req.uri()));
+            if (rw.authority() != null) req.headers().set(HttpHeaderNames.HOST, rw.authority());
+        }
         prepareUpstreamRequest(req);
+        budget = config.budgets().forCluster(cluster.name());
+        budget.requestStarted();
+        attempt(resumed);
+    }
+
+    /**
+     * Envoy's CORS filter, which runs before faults: answers a preflight from an allowed origin
+     * (and, with IGNORE, one from any other origin) and remembers an allowed origin for the
+     * response. Returns true when the request was answered.
+     */
+    private boolean cors(RouteCors cors, HttpRequest req) {
+        String origin = req.headers().get(HttpHeaderNames.ORIGIN);
+        if (origin == null) return false;
+        boolean preflight = method == HttpMethod.OPTIONS && req.headers().contains(HttpHeaderNames.ACCESS_CONTROL_REQUEST_METHOD);
+        if (cors.allows(origin)) {
+            corsOrigin = origin;
+            if (!preflight) return false;
+            corsPreflight = true;
+            localReply(200, null, "", null);
+            return true;
+        }
+        if (preflight && !cors.forwardUnmatchedPreflights()) {
+            localReply(200, null, "", null);
+            return true;
+        }
+        return false;
+    }
+
+    private void corsHeaders(HttpHeaders h, boolean preflight) {
+        RouteCors cors = policies.cors();
+        h.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, corsOrigin);
+        if (cors.allowCredentials()) h.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_CREDENTIALS, TRUE);
+        if (preflight) {
+            if (cors.allowMethods() != null) h.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS, cors.allowMethods());
+            if (cors.allowHeaders() != null) h.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_HEADERS, cors.allowHeaders());
+            if (cors.maxAge() != null) h.set(HttpHeaderNames.ACCESS_CONTROL_MAX_AGE, cors.maxAge());
+        } else if (cors.exposeHeaders() != null) {
+            h.set(HttpHeaderNames.ACCESS_CONTROL_EXPOSE_HEADERS, cors.exposeHeaders());
+        }
+    }
+
+    private static boolean draw(int perMillion) {
+        return perMillion >= RouteFault.MILLION || ThreadLocalRandom.current().nextInt(RouteFault.MILLION) < perMillion;
+    }
+
+    /** Answers with the fault's abort when this request draws it. */
+    private boolean abort(RouteFault fault) {
+        if (!fault.aborts() || !draw(fault.abortPerMillion())) return false;
+        localReply(fault.abortStatus(), ResponseFlag.FI, null, null, fault.abortGrpcStatus());
+        return true;
+    }
+
+    /**
+     * Picks an endpoint (another one than the last attempt's when the cluster has one, as Istio's
+     * default {@code previous_hosts} predicate) and leases or opens a connection to it.
+     *
+     * @param resumed called from a callback rather than from the request head: flush and read on
+     */
+    private void attempt(boolean resumed) {
+        EndpointRef ep = cluster.picker().pick();
+        if (retriesDone > 0 && ep == lastEndpoint) {
+            for (int i = 0; i < 3 && ep == lastEndpoint; i++) ep = cluster.picker().pick();
+        }
+        if (ep == null) {
+            if (resumed) discardQueuedBody();
+            localReply(503, retriesDone > 0 ? ResponseFlag.URX : ResponseFlag.UH, null, null);
+            return;
+        }
         endpoint = ep;
+        lastEndpoint = ep;
         ep.requestStarted();
         var pool = pools.pool(ep);
         UpstreamConnection conn = pool.poll(this);
         if (conn != null) {
-            upstream = conn;
-            state = State.FORWARDING;
-            conn.channel().write(req, conn.channel().voidPromise());
-            conn.channel().read();
+            startAttempt(conn, resumed);
         } else {
-            state = State.CONNECTING;
-            pool.connect(c.config(), this);
+            state = State.CONNECTING; // set first: a refused loopback connect may report at once
+            pool.connect(cluster.config(), this);
         }
+    }
+
+    /** Sends the head, the body kept from an earlier attempt and any queued body on {@code conn}. */
+    private void startAttempt(UpstreamConnection conn, boolean resumed) {
+        upstream = conn;
+        state = State.FORWARDING;
+        Channel up = conn.channel();
+        up.write(head, up.voidPromise());
+        if (replay != null && replay.isReadable()) {
+            // trailers of a chunked request reach the first attempt only; a replay ends with an empty last chunk
+            ByteBuf b = replay.retainedDuplicate();
+            up.write(requestComplete ? new DefaultLastHttpContent(b) : new DefaultHttpContent(b), up.voidPromise());
+        } else if (requestComplete) {
+            up.write(LastHttpContent.EMPTY_LAST_CONTENT, up.voidPromise());
+        }
+        if (requestComplete) armTry();
+        while (queue != null && !queue.isEmpty() && !requestComplete && state == State.FORWARDING) {
+            Object m = queue.peekFirst();
+            if (!(m instanceof HttpContent) || m instanceof HttpRequest) break;
+            queue.pollFirst();
+            body((HttpContent) m);
+        }
+        if (upstream == null) return; // a failure reported while writing ended this attempt already
+        if (resumed || requestComplete) up.flush();
+        up.read();
+        if (resumed) readDownstreamIfAllowed();
+    }
+
+    private void armTry() {
+        long t = retry.perTryTimeout().toNanos();
+        if (t > 0) tryDeadline.arm(t);
+    }
+
+    /** The fault delay or a retry back-off elapsed. */
+    private void timerFired() {
+        timer = null;
+        if (closing) return;
+        if (state == State.DELAYED) {
+            RouteFault fault = policies.fault();
+            if (fault.aborts() && draw(fault.abortPerMillion())) {
+                discardQueuedBody();
+                localReply(fault.abortStatus(), ResponseFlag.FI, null, null, fault.abortGrpcStatus());
+                return;
+            }
+            route(head, true);
+        } else if (state == State.BACKOFF) {
+            attempt(true);
+        }
+    }
+
+    private boolean waiting() { return state == State.CONNECTING || state == State.DELAYED || state == State.BACKOFF; }
+
+    /**
+     * After a failed attempt: retries when the route's policy covers {@code failure}, the body can
+     * be replayed, attempts remain and the cluster's retry budget allows; otherwise answers with
+     * {@code failure}, or URX when attempts or the budget ran out.
+     */
+    private void retryOrFail(ResponseFlag failure, boolean retriable) {
+        abortUpstream();
+        tryDeadline.disarm();
+        ResponseFlag f = failure;
+        if (retriable) {
+            ResponseFlag denied = scheduleRetry(failure);
+            if (denied == null) return;
+            f = denied;
+        }
+        if (state != State.FORWARDING) discardQueuedBody();
+        localReply(failure == ResponseFlag.UT ? 504 : 503, f, null, null);
+        drainQueuedBody();
+    }
+
+    /**
+     * Schedules the next attempt after a back-off; returns null, or the flag to answer with: URX
+     * when attempts or the budget ran out, {@code failure} when the body cannot be replayed.
+     */
+    private ResponseFlag scheduleRetry(ResponseFlag failure) {
+        ResponseFlag denied = acquireRetry(failure);
+        if (denied != null) return denied;
+        state = State.BACKOFF;
+        timer = ctx.executor().schedule(timerTask, Backoff.nanos(retry.backoffBase().toNanos(), retriesDone), TimeUnit.NANOSECONDS);
+        return null;
+    }
+
+    /** Counts one more retry against the route's attempts and the cluster's budget; null when allowed. */
+    private ResponseFlag acquireRetry(ResponseFlag failure) {
+        if (!keepBody) return failure; // the body outgrew the replay buffer and was streamed: it cannot be sent again
+        if (retryHeld) {
+            budget.retryFinished(); // the previous retry attempt is over
+            retryHeld = false;
+        }
+        if (retriesDone >= retry.retries() || !budget.tryAcquireRetry()) return ResponseFlag.URX;
+        retryHeld = true;
+        retriesDone++;
+        return null;
+    }
+
+    private void tryTimedOut() {
+        if (state != State.FORWARDING) return;
+        if (responseStarted) {
+            routeTimedOut();
+            return;
+        }
+        retryOrFail(ResponseFlag.UT, retry.enabled() && retry.retriesPerTryTimeout());
     }
 
     /** Rewrites the head in place for the next hop: hop-by-hop fields, framing, forwarding headers. */
@@ -296,6 +540,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     private void body(HttpContent c) {
         boolean last = c instanceof LastHttpContent;
         if (state == State.FORWARDING) {
+            if (keepBody) keep(c.content());
             upstream.channel().write(c, upstream.channel().voidPromise());
         } else {
             c.release(); // a local reply was sent: the rest of the body is read and dropped
@@ -306,9 +551,42 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
                 upstream.channel().flush();
                 long t = route.timeout().toNanos();
                 if (t > 0) routeDeadline.arm(t);
+                armTry();
+                if (mirrorsTo != null) mirror();
             } else if (state == State.LOCAL) {
                 endExchange();
             }
+        }
+    }
+
+    /** Copies body bytes for a retry or a mirror while they fit; past {@link #MAX_REPLAY} gives up on both. */
+    private void keep(ByteBuf content) {
+        int n = content.readableBytes();
+        if (n == 0) return;
+        if (replay == null) replay = ctx.alloc().buffer(Math.min(n, MAX_REPLAY), MAX_REPLAY);
+        if (replay.readableBytes() + n > MAX_REPLAY) {
+            keepBody = false;
+            replay.release();
+            replay = null;
+            return;
+        }
+        replay.writeBytes(content, content.readerIndex(), n);
+    }
+
+    /** Sends the mirrors' copies of the complete request; fire and forget. */
+    private void mirror() {
+        RuntimeSnapshot snap = mirrorsTo;
+        mirrorsTo = null;
+        if (!keepBody) return; // the body was too large to keep: Istio would stream it, ficus skips the copy
+        List<RouteMirror> mirrors = policies.mirrors();
+        long timeout = route.timeout().isZero() ? Route.DEFAULT_TIMEOUT.toNanos() : route.timeout().toNanos();
+        for (int i = 0, n = mirrors.size(); i < n; i++) {
+            RouteMirror m = mirrors.get(i);
+            if (!draw(m.perMillion())) continue;
+            ClusterRuntime c = snap.cluster(m.cluster());
+            if (c == null) continue;
+            ByteBuf copy = replay != null && replay.isReadable() ? replay.retainedDuplicate() : null;
+            MirrorExchange.start(pools, c, head, copy, timeout);
         }
     }
 
@@ -320,27 +598,14 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
             conn.pool().release(conn, cluster == null ? java.time.Duration.ofSeconds(60) : cluster.config().limits().idleTimeout());
             return;
         }
-        upstream = conn;
-        state = State.FORWARDING;
-        Channel up = conn.channel();
-        up.write(head, up.voidPromise());
-        while (queue != null && !queue.isEmpty() && !requestComplete) {
-            Object m = queue.peekFirst();
-            if (!(m instanceof HttpContent) || m instanceof HttpRequest) break;
-            queue.pollFirst();
-            body((HttpContent) m);
-        }
-        up.flush();
-        up.read();
-        readDownstreamIfAllowed();
+        startAttempt(conn, true);
     }
 
     @Override
     public void onUpstreamConnectFailed(Throwable cause) {
         if (state != State.CONNECTING || closing) return;
-        localReply(503, ResponseFlag.UF, null, null);
-        // the request body may still sit in the queue: it is dropped with the exchange
-        drainQueuedBody();
+        // the request body may still sit in the queue: it waits for the retry, or is dropped with the exchange
+        retryOrFail(ResponseFlag.UF, retry.enabled() && retry.retriesConnectFailure());
     }
 
     @Override
@@ -357,7 +622,14 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
             int code = resp.status().code();
             informational = code >= 100 && code < 200 && code != 101;
             if (!informational) {
+                if (retry.enabled() && retry.retriesResponse(code, grpcStatus(resp))) {
+                    if (retryResponse()) {
+                        ReferenceCountUtil.release(msg);
+                        return;
+                    }
+                }
                 responseStarted = true;
+                tryDeadline.disarm();
                 status = code;
                 upstreamKeepAlive = HttpUtil.isKeepAlive(resp);
                 prepareDownstreamResponse(resp, code);
@@ -403,7 +675,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         }
         ctx.flush();
         routeDeadline.disarm();
-        record(101);
+        record(101); // also disarms the try deadline and returns what was kept for retries
         releaseEndpoint();
         Channel up = upstream.channel();
         upstream = null;
@@ -411,6 +683,35 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         closing = true; // this handler only leaves from here on
         releaseQueue();
         Splice.afterUpgrade(ctx.channel(), up);
+    }
+
+    /** The attempt answered with a retriable status: retries, or marks the forwarded answer URX. */
+    private boolean retryResponse() {
+        if (!keepBody) return false; // the body could not be kept: the answer goes to the client as it is
+        ResponseFlag denied = acquireRetry(null);
+        if (denied != null) {
+            flag = denied; // the upstream's answer goes to the client, marked URX when retries ran out
+            return false;
+        }
+        abortUpstream(); // the rest of this response is not wanted: closing is cheaper than draining
+        tryDeadline.disarm();
+        state = State.BACKOFF;
+        timer = ctx.executor().schedule(timerTask, Backoff.nanos(retry.backoffBase().toNanos(), retriesDone), TimeUnit.NANOSECONDS);
+        return true;
+    }
+
+    private int grpcStatus(HttpResponse resp) {
+        if ((retry.retryOn() & GRPC_RETRY_ON) == 0) return -1;
+        // only trailers-only answers carry grpc-status in the head; trailers after a body are not seen
+        String v = resp.headers().get(GRPC_STATUS);
+        if (v == null || v.isEmpty() || v.length() > 2) return -1;
+        int n = 0;
+        for (int i = 0; i < v.length(); i++) {
+            char ch = v.charAt(i);
+            if (ch < '0' || ch > '9') return -1;
+            n = n * 10 + (ch - '0');
+        }
+        return n;
     }
 
     private void prepareDownstreamResponse(HttpResponse resp, int code) {
@@ -426,6 +727,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
             else h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }
         apply(route.responseHeaders(), h);
+        if (corsOrigin != null) corsHeaders(h, false);
         resp.setProtocolVersion(HttpVersion.HTTP_1_1);
         if (!keepAlive) h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         else if (http10) h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
@@ -447,7 +749,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         if (state != State.FORWARDING) return;
         upstream = null;
         if (!responseStarted) {
-            localReply(503, ResponseFlag.UC, null, null);
+            retryOrFail(ResponseFlag.UC, retry.enabled() && retry.retriesReset());
         } else {
             flag = ResponseFlag.UC;
             record(status);
@@ -456,7 +758,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     }
 
     private void routeTimedOut() {
-        if (state != State.FORWARDING && state != State.CONNECTING) return;
+        if (state != State.FORWARDING && state != State.CONNECTING && state != State.BACKOFF) return;
         if (!responseStarted) {
             localReply(504, ResponseFlag.UT, null, null);
         } else {
@@ -471,6 +773,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
 
     private void responseComplete() {
         routeDeadline.disarm();
+        tryDeadline.disarm();
         ctx.flush();
         record(status);
         UpstreamConnection c = upstream;
@@ -488,18 +791,35 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     }
 
     private void localReply(int code, ResponseFlag f, String body, String location) {
+        localReply(code, f, body, location, -1);
+    }
+
+    /** @param grpcStatus a gRPC status for the {@code grpc-status} header (a gRPC fault abort), or -1 */
+    private void localReply(int code, ResponseFlag f, String body, String location, int grpcStatus) {
         routeDeadline.disarm();
+        tryDeadline.disarm();
+        cancelTimer();
         abortUpstream();
         status = code;
         flag = f;
         responseStarted = true;
         boolean close = !keepAlive || (bodyExpected && !requestComplete);
         boolean grpc = f != null && head != null && GrpcLocalReply.isGrpc(head.headers());
-        FullHttpResponse r = grpc ? GrpcLocalReply.of(code, f, body) : LocalReply.of(ctx.alloc(), code, f, body, close);
-        if (grpc && close) r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        if (grpc) code = 200; // gRPC carries the failure in grpc-status; the HTTP status is 200
-
+        FullHttpResponse r;
+        if (grpcStatus >= 0) {
+            r = LocalReply.of(ctx.alloc(), code, f, "", close);
+            r.headers().set(HttpHeaderNames.CONTENT_TYPE, APPLICATION_GRPC);
+            r.headers().set(GRPC_STATUS, grpcStatus);
+            r.headers().set(GRPC_MESSAGE, "fault filter abort");
+        } else if (grpc) {
+            r = GrpcLocalReply.of(code, f, body);
+            if (close) r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            code = 200; // gRPC carries the failure in grpc-status; the HTTP status is 200
+        } else {
+            r = LocalReply.of(ctx.alloc(), code, f, body, close);
+        }
         if (location != null) r.headers().set(HttpHeaderNames.LOCATION, location);
+        if (corsOrigin != null) corsHeaders(r.headers(), corsPreflight);
         if (route != null && f == null) apply(route.responseHeaders(), r.headers());
         record(code);
         state = State.LOCAL;
@@ -519,6 +839,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         head = null;
         route = null;
         cluster = null;
+        policies = null;
         if (!keepAlive) {
             closeDownstream();
             return;
@@ -531,6 +852,25 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         readDownstreamIfAllowed();
     }
 
+    /**
+     * Drops the queued request body of an exchange answered locally before it was forwarded, so
+     * that a complete request keeps its connection alive.
+     */
+    private void discardQueuedBody() {
+        while (queue != null && !queue.isEmpty() && !requestComplete && queue.peekFirst() instanceof HttpContent c && !(c instanceof HttpRequest)) {
+            queue.pollFirst();
+            if (c instanceof LastHttpContent) requestComplete = true;
+            c.release();
+        }
+    }
+
+    private void cancelTimer() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+    }
+
     private void drainQueuedBody() {
         while (queue != null && !queue.isEmpty() && !requestComplete && !closing && queue.peekFirst() instanceof HttpContent c && !(c instanceof HttpRequest)) {
             queue.pollFirst();
@@ -538,9 +878,24 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         }
     }
 
+    /** Counts the finished exchange and returns what it held for retries; called once per exchange. */
     private void record(int code) {
         config.stats().response(code, flag);
         if (cluster != null) cluster.stats().response(code, flag);
+        cancelTimer();
+        tryDeadline.disarm();
+        if (budget != null) {
+            if (retryHeld) budget.retryFinished();
+            budget.requestFinished();
+            budget = null;
+        }
+        retryHeld = false;
+        lastEndpoint = null;
+        mirrorsTo = null;
+        if (replay != null) {
+            replay.release();
+            replay = null;
+        }
     }
 
     private void releaseEndpoint() {

@@ -38,6 +38,7 @@ import dev.ficus.xds.snapshot.ProxySnapshot;
 import dev.ficus.xds.snapshot.Route;
 import dev.ficus.xds.snapshot.RouteAction;
 import dev.ficus.xds.snapshot.RouteMatch;
+import dev.ficus.xds.snapshot.RoutePolicies;
 import dev.ficus.xds.snapshot.RouteTable;
 import dev.ficus.xds.snapshot.StringMatch;
 import dev.ficus.xds.snapshot.TcpRoute;
@@ -67,7 +68,7 @@ import java.util.TreeMap;
  * also an HTTP forward proxy) routes to every service of the registry with the VirtualServices
  * bound to {@code mesh}. Clusters are named as Istio names them ({@code outbound|9080|v1|reviews.shop.svc.cluster.local}).
  *
- * <p>What the snapshot cannot carry yet (retries, fault injection, mirroring, ...) is not dropped
+ * <p>What the snapshot cannot carry yet (query matches, delegates, ...) is not dropped
  * in silence: each becomes a note with its file, line and field path.
  */
 public final class Translator {
@@ -321,7 +322,8 @@ public final class Translator {
                 List<Route> routes = vs.isPresent()
                         ? httpRoutes(vs.get(), p.number(), null)
                         : List.of(new Route("default", RouteMatch.ANY,
-                        RouteAction.Forward.to(cluster(svc.host(), p.number(), null, null, null)), Duration.ZERO, HeaderMutations.NONE, HeaderMutations.NONE));
+                        RouteAction.Forward.to(cluster(svc.host(), p.number(), null, null, null)), Duration.ZERO, HeaderMutations.NONE, HeaderMutations.NONE,
+                        RoutePolicies.ISTIO_DEFAULT));
                 out.add(new VirtualHost(svc.host() + ":" + p.number(), domains(svc, p.number(), p.number() == defaultPort), routes));
             }
         }
@@ -419,23 +421,24 @@ public final class Translator {
             Duration timeout = hr.timeout() != null ? hr.timeout() : Duration.ZERO;
             String name = hr.name() != null ? hr.name() : vs.name() + ".http[" + i + "]";
             if (hr.match().isEmpty()) {
-                out.add(new Route(name, RouteMatch.ANY, action, timeout, req, resp));
+                out.add(new Route(name, RouteMatch.ANY, action, timeout, req, resp, policies(vs, path, hr, RouteMatch.ANY, port)));
                 continue;
             }
             for (int m = 0; m < hr.match().size(); m++) {
                 RouteMatch rm = routeMatch(vs, path + ".match[" + m + "]", hr.match().get(m), port, gateway);
-                if (rm != null) out.add(new Route(name, rm, action, timeout, req, resp));
+                if (rm != null) out.add(new Route(name, rm, action, timeout, req, resp, policies(vs, path, hr, rm, port)));
             }
         }
         return out;
     }
 
+    /** Retries, faults, mirrors and rewrites of one route and match (see {@link RoutePolicyTranslator}). */
+    private RoutePolicies policies(Resource<VirtualService> vs, String path, HTTPRoute hr, RouteMatch match, int port) {
+        return RoutePolicyTranslator.translate(hr, match, path, vs.namespace(), port,
+                (host, p, subset, at) -> cluster(host, p, subset, vs, at), (at, message) -> note(vs, at, message));
+    }
+
     private void noteUnapplied(Resource<VirtualService> vs, String path, HTTPRoute hr) {
-        if (hr.retries() != null) note(vs, path + ".retries", "retries are not applied by the proxy yet");
-        if (hr.fault() != null) note(vs, path + ".fault", "fault injection is not applied by the proxy yet");
-        if (!hr.effectiveMirrors().isEmpty()) note(vs, path + (hr.mirror() != null ? ".mirror" : ".mirrors"), "mirroring is not applied by the proxy yet");
-        if (hr.rewrite() != null) note(vs, path + ".rewrite", "rewrites are not applied by the proxy yet");
-        if (hr.corsPolicy() != null) note(vs, path + ".corsPolicy", "CORS policies are not applied by the proxy yet");
         for (int d = 0; d < hr.route().size(); d++) {
             if (hr.route().get(d).headers() != null) note(vs, path + ".route[" + d + "].headers", "per-destination header edits are not applied by the proxy yet");
         }

@@ -124,9 +124,10 @@ class TranslatorTest {
 
     @Test
     void whatTheProxyDoesNotApplyYetIsNotedWithItsPosition() {
-        Translation t = translate(SHOP, FRONTEND);
+        Translation t = translate(SHOP.replace("retries: {attempts: 3}", "retries: {attempts: 3, retryOn: 'reset,envoy-ratelimited'}")
+                + "    corsPolicy: {allowOrigins: [{exact: 'https://a.example'}]}\n", FRONTEND);
         assertThat(t.notes()).extracting(Diagnostic::format).containsExactly(
-                "shop.yaml:45:5: warning: VirtualService/reviews spec.http[1].retries: retries are not applied by the proxy yet");
+                "shop.yaml:45:28: warning: VirtualService/reviews spec.http[1].retries.retryOn: retry condition 'envoy-ratelimited' is not known to the proxy; it is ignored");
     }
 
     @Test
