@@ -8,6 +8,8 @@ import dev.ficus.proxy.http.HopByHop;
 import dev.ficus.proxy.http.LocalReply;
 import dev.ficus.proxy.http.ResponseFlag;
 import dev.ficus.proxy.lb.EndpointRef;
+import dev.ficus.proxy.lb.PickContext;
+import dev.ficus.proxy.pool.EndpointPool;
 import dev.ficus.proxy.pool.LoopPools;
 import dev.ficus.proxy.pool.UpstreamConnection;
 import dev.ficus.proxy.pool.UpstreamListener;
@@ -67,6 +69,9 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     private LoopPools pools;
     private Deadline routeDeadline;
     private String remoteIp;
+    // cluster policy: request attributes for consistent hashing, reused across requests
+    private final PickContext pick = new PickContext();
+    private String remotePeer;
 
     private State state = State.IDLE;
     private ArrayDeque<Object> queue;
@@ -102,7 +107,10 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        if (ctx.channel().remoteAddress() instanceof InetSocketAddress a) remoteIp = a.getAddress().getHostAddress();
+        if (ctx.channel().remoteAddress() instanceof InetSocketAddress a) {
+            remoteIp = a.getAddress().getHostAddress();
+            remotePeer = remoteIp + ":" + a.getPort(); // cluster policy: seeds generated affinity cookies
+        }
         ctx.read();
         ctx.fireChannelActive();
     }
@@ -171,6 +179,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         closing = true;
         routeDeadline.cancel();
         if (state == State.CONNECTING || state == State.FORWARDING) {
+            if (state == State.CONNECTING && endpoint != null) pools.pool(endpoint).cancelWait(this); // cluster policy: leave the pending queue
             flag = ResponseFlag.DC;
             abortUpstream();
             record(responseStarted ? status : 0);
@@ -226,9 +235,14 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         ClusterRuntime c = snap.cluster(name);
         cluster = c;
         c.stats().request();
-        EndpointRef ep = c.picker().pick();
+        EndpointRef ep = c.picker().pick(pick.reset(req, remoteIp, remotePeer)); // cluster policy: hash keys
         if (ep == null) {
             localReply(503, ResponseFlag.UH, null, null);
+            return;
+        }
+        // cluster policy: circuit breaker on requests in flight (http2MaxRequests); released in releaseEndpoint
+        if (!ep.breakers().tryAcquireRequest()) {
+            localReply(503, ResponseFlag.UO, null, null);
             return;
         }
         prepareUpstreamRequest(req);
@@ -243,7 +257,8 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
             conn.channel().read();
         } else {
             state = State.CONNECTING;
-            pool.connect(c.config(), this);
+            // cluster policy: connect under maxConnections, else wait under maxPendingRequests, else overflow
+            if (pool.acquire(c.config(), this) == EndpointPool.Acquired.OVERFLOW) localReply(503, ResponseFlag.UO, null, null);
         }
     }
 
@@ -315,6 +330,13 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     @Override
     public void onUpstreamConnectFailed(Throwable cause) {
         if (state != State.CONNECTING || closing) return;
+        // cluster policy: a waiting request that can no longer get a connection overflows; a failed connect counts against the endpoint
+        if (cause instanceof EndpointPool.Overflow) {
+            localReply(503, ResponseFlag.UO, null, null);
+            drainQueuedBody();
+            return;
+        }
+        if (endpoint != null) endpoint.reportLocalOriginFailure();
         localReply(503, ResponseFlag.UF, null, null);
         // the request body may still sit in the queue: it is dropped with the exchange
         drainQueuedBody();
@@ -328,6 +350,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
             if (!informational) {
                 responseStarted = true;
                 status = code;
+                if (endpoint != null) endpoint.reportStatus(code); // cluster policy: outlier detection
                 upstreamKeepAlive = HttpUtil.isKeepAlive(resp);
                 prepareDownstreamResponse(resp, code);
             } else {
@@ -358,6 +381,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
             else h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }
         apply(route.responseHeaders(), h);
+        if (pick.setCookie() != null) h.add(HttpHeaderNames.SET_COOKIE, pick.setCookie()); // cluster policy: generated affinity cookie
         resp.setProtocolVersion(HttpVersion.HTTP_1_1);
         if (!keepAlive) h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         else if (http10) h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
@@ -379,10 +403,12 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         if (state != State.FORWARDING) return;
         upstream = null;
         if (!responseStarted) {
+            if (endpoint != null) endpoint.reportLocalOriginFailure(); // cluster policy: outlier detection
             localReply(503, ResponseFlag.UC, null, null);
         } else {
             flag = ResponseFlag.UC;
             record(status);
+            releaseEndpoint(); // cluster policy: frees the request slot (and the in-flight count) of this exchange
             closeDownstream();
         }
     }
@@ -390,6 +416,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     private void routeTimedOut() {
         if (state != State.FORWARDING && state != State.CONNECTING) return;
         if (!responseStarted) {
+            if (endpoint != null) endpoint.reportLocalOriginFailure(); // cluster policy: outlier detection
             localReply(504, ResponseFlag.UT, null, null);
         } else {
             flag = ResponseFlag.UT;
@@ -474,6 +501,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     private void releaseEndpoint() {
         if (endpoint != null) {
             endpoint.requestFinished();
+            endpoint.breakers().releaseRequest(); // cluster policy
             endpoint = null;
         }
     }

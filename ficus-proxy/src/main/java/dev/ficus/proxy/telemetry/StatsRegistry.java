@@ -21,7 +21,12 @@ public final class StatsRegistry {
     public String prometheus() {
         StringBuilder b = new StringBuilder(4096);
         write(b, "listener", new TreeMap<>(listeners), "downstream connections");
-        write(b, "cluster", new TreeMap<>(clusters), "upstream connections");
+        Map<String, TrafficStats> sorted = new TreeMap<>(clusters);
+        write(b, "cluster", sorted, "upstream connections");
+        b.append("# HELP ficus_cluster_outlier_ejections_active Endpoints outlier detection keeps out of load balancing now.\n# TYPE ficus_cluster_outlier_ejections_active gauge\n");
+        sorted.forEach((n, s) -> line(b, "ficus_cluster_outlier_ejections_active", "cluster", n, null, null, s.ejectionsActive()));
+        b.append("# HELP ficus_cluster_outlier_ejections_total Ejections by outlier detection.\n# TYPE ficus_cluster_outlier_ejections_total counter\n");
+        sorted.forEach((n, s) -> line(b, "ficus_cluster_outlier_ejections_total", "cluster", n, null, null, s.ejectionsTotal()));
         return b.toString();
     }
 

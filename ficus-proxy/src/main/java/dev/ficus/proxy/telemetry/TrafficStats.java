@@ -14,6 +14,9 @@ public final class TrafficStats {
     private final LongAdder connectionsTotal = new LongAdder();
     private final LongAdder[] byClass = new LongAdder[6]; // index = status / 100; 0 = no response
     private final LongAdder[] byFlag = new LongAdder[ResponseFlag.values().length];
+    // clusters only: outlier ejections, changed on the detector thread
+    private final java.util.concurrent.atomic.AtomicInteger ejectionsActive = new java.util.concurrent.atomic.AtomicInteger();
+    private final LongAdder ejectionsTotal = new LongAdder();
 
     public TrafficStats(String name) {
         this.name = name;
@@ -35,6 +38,16 @@ public final class TrafficStats {
     public void connectionOpened() { connectionsActive.increment(); connectionsTotal.increment(); }
 
     public void connectionClosed() { connectionsActive.decrement(); }
+
+    /** An endpoint of this cluster was ejected by outlier detection. */
+    public void ejected() { ejectionsActive.incrementAndGet(); ejectionsTotal.increment(); }
+
+    /** An ejected endpoint returned (or left the cluster). */
+    public void unEjected() { ejectionsActive.decrementAndGet(); }
+
+    public long ejectionsActive() { return ejectionsActive.get(); }
+
+    public long ejectionsTotal() { return ejectionsTotal.sum(); }
 
     public long requests() { return requests.sum(); }
 
