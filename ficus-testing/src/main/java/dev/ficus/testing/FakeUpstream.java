@@ -29,6 +29,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code /delay/MS...} waits before answering, {@code /bytes/N} answers with N bytes, any other
  * path answers with the upstream's name. Each request is recorded with the client's port, so a
  * test can count the connections the proxy opened.
+ *
+ * <p>Failures, for outlier-detection tests: {@code /answer/CODE...} answers with that status,
+ * and {@link #failWith(int)} makes every later request answer with a status until it is reset
+ * with 0 (a whole endpoint going bad and recovering).
  */
 public final class FakeUpstream implements AutoCloseable {
     /** One request as the upstream saw it; header names are lower-case. */
@@ -42,6 +46,7 @@ public final class FakeUpstream implements AutoCloseable {
     private final ConcurrentLinkedQueue<Seen> seen = new ConcurrentLinkedQueue<>();
     private final Set<Integer> clientPorts = ConcurrentHashMap.newKeySet();
     private final AtomicLong requests = new AtomicLong();
+    private volatile int failWith;
 
     private FakeUpstream(String name) {
         this.name = name;
@@ -68,6 +73,12 @@ public final class FakeUpstream implements AutoCloseable {
     public List<Seen> seen() { return List.copyOf(seen); }
 
     public long requestCount() { return requests.get(); }
+
+    /** From now on answers every request with {@code status} (and its name as the body); 0 serves normally again. */
+    public FakeUpstream failWith(int status) {
+        this.failWith = status;
+        return this;
+    }
 
     /** How many distinct client connections have sent a request. */
     public int connectionCount() { return clientPorts.size(); }
@@ -99,6 +110,16 @@ public final class FakeUpstream implements AutoCloseable {
             ex.getResponseHeaders().add("x-upstream", name);
             ex.getResponseHeaders().add("x-received-bytes", Long.toString(n));
             ex.getResponseHeaders().add("content-type", "text/plain");
+            int forced = failWith;
+            if (forced == 0 && path.startsWith("/answer/")) forced = Integer.parseInt(path.substring("/answer/".length()).split("/")[0]);
+            if (forced != 0) {
+                byte[] body = name.getBytes(StandardCharsets.UTF_8);
+                ex.sendResponseHeaders(forced, body.length);
+                try (OutputStream out = ex.getResponseBody()) {
+                    out.write(body);
+                }
+                return;
+            }
             if ("HEAD".equals(ex.getRequestMethod())) {
                 ex.sendResponseHeaders(200, -1);
                 return;

@@ -8,7 +8,9 @@ import java.util.List;
  * Ketama-style ring hash (Envoy's {@code RING_HASH}): each endpoint is placed on a 64-bit ring at
  * a number of points proportional to its weight, at least {@code minimumRingSize} points in all;
  * a request goes to the first point at or after its key's hash. Removing one of N endpoints moves
- * only the keys that pointed at its points, about 1/N of them. The ring is built once per endpoint
+ * the keys that pointed at its points, about 1/N of them, plus a few more because the ring is
+ * rescaled to keep its minimum size (as Envoy does; the ring depends only on the current endpoints,
+ * so every proxy builds the same one). The ring is built once per endpoint
  * change, off the event loop; a pick is one binary search over a {@code long[]}.
  */
 public final class RingHashLoadBalancer implements LoadBalancer {
