@@ -35,6 +35,11 @@ import org.junit.jupiter.api.Test;
 
 /** DestinationRule cluster behaviour over real sockets: circuit breakers, outlier ejection, consistent hashing. */
 class ClusterPolicyTest {
+    static {
+        // the JDK client reads this once per JVM: set it as ProxyServerTest does, whichever test class runs first
+        System.setProperty("jdk.httpclient.allowRestrictedHeaders", "host,connection");
+    }
+
     final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     final List<AutoCloseable> closeLater = new ArrayList<>();
 
