@@ -55,9 +55,11 @@ class ClusterPolicyTest {
         return u;
     }
 
-    ProxyServer proxy(ClusterConfig c) throws Exception {
+    ProxyServer proxy(ClusterConfig c) throws Exception { return proxy(c, 2); }
+
+    ProxyServer proxy(ClusterConfig c, int eventLoops) throws Exception {
         ProxySnapshot s = Snapshots.withRoutes("1", List.of(new Route("all", RouteMatch.ANY, RouteAction.Forward.to(c.name()))), c).build();
-        ProxyServer p = ProxyServer.builder().snapshot(s).concurrency(2).adminPort(-1).build().start();
+        ProxyServer p = ProxyServer.builder().snapshot(s).concurrency(eventLoops).adminPort(-1).build().start();
         closeLater.add(p);
         return p;
     }
@@ -87,7 +89,7 @@ class ClusterPolicyTest {
     void overMaxConnectionsAndPendingRequestsTheProxyAnswers503UO() throws Exception {
         FakeUpstream slow = upstream("slow");
         ClusterConfig c = cluster(LbPolicy.ROUND_ROBIN, slow).withLimits(new ConnectionPoolLimits(1, 1, 0, Duration.ofMinutes(1)));
-        ProxyServer p = proxy(c);
+        ProxyServer p = proxy(c, 1);
 
         var first = getAsync(p, "/delay/1500");
         await().atMost(Duration.ofSeconds(5)).until(() -> slow.requestCount() == 1);
@@ -103,6 +105,21 @@ class ClusterPolicyTest {
         TrafficStats stats = p.stats().cluster("c");
         assertThat(stats.responses(ResponseFlag.UO)).isEqualTo(1);
         assertThat(p.stats().prometheus()).contains("ficus_cluster_response_flags_total{cluster=\"c\",flag=\"UO\"} 1");
+    }
+
+    @Test
+    void aLowConnectionLimitStrandsNoEventLoop() throws Exception {
+        FakeUpstream u = upstream("u");
+        ProxyServer p = proxy(cluster(LbPolicy.ROUND_ROBIN, u).withLimits(new ConnectionPoolLimits(1, 10, 0, Duration.ofMinutes(1))), 2);
+        // each fresh client connection lands on the next event loop; an idle connection on one loop
+        // holds the only slot, yet the other loop still opens its one connection (as Envoy does)
+        for (int i = 0; i < 4; i++) {
+            try (HttpClient fresh = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
+                assertThat(fresh.send(req(p, "/").build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+            }
+        }
+        assertThat(u.connectionCount()).isEqualTo(2);
+        assertThat(p.stats().cluster("c").responses(ResponseFlag.UO)).isZero();
     }
 
     @Test

@@ -18,11 +18,9 @@ import java.util.ArrayDeque;
  * on that loop, so the downstream and upstream channels of an exchange never cross threads and the
  * pool needs no lock. Most recently used connections are reused first (they are the warmest).
  *
- * <p>Circuit breaking: {@link #acquire} opens a connection only under the cluster's
- * {@code maxConnections} (counted across event loops by {@link CircuitBreakers}); over it, the
- * request waits here for one of this pool's connections, under {@code maxPendingRequests}. A
- * request that cannot wait (the limit is reached, or this loop has no connection to the endpoint
- * that could ever free up) overflows.
+ * <p>Circuit breaking (see {@link #acquire}): a request without an idle connection waits here
+ * under the cluster's {@code maxPendingRequests} while connections open under its
+ * {@code maxConnections}, both counted across event loops by {@link CircuitBreakers}.
  */
 public final class EndpointPool {
     private final EventLoop loop;
@@ -33,6 +31,8 @@ public final class EndpointPool {
     private final ArrayDeque<UpstreamListener> waiters = new ArrayDeque<>();
     /** Connections of this pool open or opening; each holds a connection slot. */
     private int open;
+    /** Of those, the ones still opening. */
+    private int connecting;
 
     private final ByteBufAllocator allocator;
 
@@ -60,35 +60,23 @@ public final class EndpointPool {
     }
 
     /** What {@link #acquire} did with a request that found no idle connection. */
-    public enum Acquired { CONNECTING, PENDING, OVERFLOW }
-
-    /** Thrown to a waiting request (via {@code onUpstreamConnectFailed}) that can no longer get a connection. */
-    public static final class Overflow extends Exception {
-        private static final long serialVersionUID = 1L;
-
-        Overflow() { super("connection pool overflow", null, false, false); }
-    }
-
-    private static final Overflow OVERFLOW = new Overflow();
+    public enum Acquired { PENDING, OVERFLOW }
 
     /**
-     * For a request that found no idle connection: opens one if the cluster's connection limit
-     * allows, else queues {@code l} for the next connection this pool frees, if the pending limit
-     * allows and this pool has a connection that will free up. {@code l} hears
-     * {@code onUpstreamConnected} or {@code onUpstreamConnectFailed} unless OVERFLOW is returned.
+     * For a request that found no idle connection, as Envoy's pools do: the request waits for a
+     * connection of this pool, under the cluster's {@code maxPendingRequests}, and a connection is
+     * opened for it under {@code maxConnections}. An empty pool opens one connection even over that
+     * limit (Envoy's rule against stranded requests: another event loop may hold every slot), so
+     * with N event loops a cluster may have up to N - 1 connections more than its limit.
+     * Unless OVERFLOW is returned, {@code l} hears {@code onUpstreamConnected} with the first
+     * connection that frees up or opens, or {@code onUpstreamConnectFailed}.
      */
     public Acquired acquire(ClusterConfig cluster, UpstreamListener l) {
-        CircuitBreakers b = endpoint.breakers();
-        if (b.tryAcquireConnection()) {
-            open(cluster, l);
-            return Acquired.CONNECTING;
-        }
-        if (open > 0 && b.tryAcquirePending()) {
-            waitingCluster = cluster;
-            waiters.addLast(l);
-            return Acquired.PENDING;
-        }
-        return Acquired.OVERFLOW;
+        if (!endpoint.breakers().tryAcquirePending()) return Acquired.OVERFLOW;
+        waitingCluster = cluster;
+        waiters.addLast(l);
+        if (connecting < waiters.size()) tryOpen(cluster);
+        return Acquired.PENDING;
     }
 
     /** Takes {@code l} out of the queue of waiting requests; false if it was not waiting. */
@@ -100,20 +88,32 @@ public final class EndpointPool {
         return false;
     }
 
+    /** Requests waiting for a connection of this pool. */
     public int waiting() { return waiters.size(); }
 
     /** The cluster config the last waiter came with, to open connections for waiters. */
     private ClusterConfig waitingCluster;
 
-    /** Opens a new connection regardless of the connection limit (counted all the same). */
+    private void tryOpen(ClusterConfig cluster) {
+        CircuitBreakers b = endpoint.breakers();
+        if (b.tryAcquireConnection()) {
+            open(cluster, null);
+        } else if (open == 0) {
+            b.forceAcquireConnection();
+            open(cluster, null);
+        }
+    }
+
+    /** Opens a new connection for {@code l} regardless of the limits (counted all the same). */
     public void connect(ClusterConfig cluster, UpstreamListener l) {
         endpoint.breakers().forceAcquireConnection();
         open(cluster, l);
     }
 
-    /** Opens a connection for which a connection slot is already held. */
-    private void open(ClusterConfig cluster, UpstreamListener l) {
+    /** Opens a connection for which a connection slot is already held, for {@code target} or (null) the first waiter. */
+    private void open(ClusterConfig cluster, UpstreamListener target) {
         open++;
+        connecting++;
         UpstreamConnection conn = new UpstreamConnection(this);
         Bootstrap b = new Bootstrap()
                 .group(loop)
@@ -131,18 +131,38 @@ public final class EndpointPool {
                 });
         ChannelFuture f = b.connect(endpoint.address());
         f.addListener(done -> {
+            connecting--;
             if (done.isSuccess()) {
                 endpoint.clusterStats().connectionOpened();
                 f.channel().closeFuture().addListener(x -> endpoint.clusterStats().connectionClosed());
-                conn.lease(l);
-                l.onUpstreamConnected(conn);
+                if (target != null) {
+                    conn.lease(target);
+                    target.onUpstreamConnected(conn);
+                } else {
+                    release(conn, cluster.limits().idleTimeout()); // to the first waiter, or idle if it went away
+                }
             } else {
                 open--;
                 endpoint.breakers().releaseConnection();
-                l.onUpstreamConnectFailed(done.cause());
-                serveWaiters();
+                if (target != null) target.onUpstreamConnectFailed(done.cause());
+                else failWaiters(done.cause());
             }
         });
+    }
+
+    /**
+     * A connection opened for the waiters failed: the first waiter fails with it, and all of them
+     * when no other connection of this pool is open or opening (none would ever serve them).
+     */
+    private void failWaiters(Throwable cause) {
+        int n = open == 0 ? waiters.size() : Math.min(1, waiters.size());
+        if (n == 0) return;
+        UpstreamListener[] failed = new UpstreamListener[n]; // taken out first: a failed exchange may queue a new request here
+        for (int i = 0; i < n; i++) {
+            failed[i] = waiters.pollFirst();
+            endpoint.breakers().releasePending();
+        }
+        for (UpstreamListener w : failed) w.onUpstreamConnectFailed(cause);
     }
 
     /**
@@ -169,29 +189,12 @@ public final class EndpointPool {
         c.channel().read();
     }
 
-    /** A connection of this pool closed: its slot frees, and a waiting request may open a new one. */
+    /** A connection of this pool closed: its slot frees, and waiting requests may get a new one. */
     void closed(UpstreamConnection c) {
         idle.remove(c);
         open--;
         endpoint.breakers().releaseConnection();
-        serveWaiters();
-    }
-
-    /** Opens connections for waiting requests while the limit allows; with nothing left to wait for, they overflow. */
-    private void serveWaiters() {
-        while (!waiters.isEmpty()) {
-            if (endpoint.breakers().tryAcquireConnection()) {
-                UpstreamListener w = waiters.pollFirst();
-                endpoint.breakers().releasePending();
-                open(waitingCluster, w);
-            } else if (open == 0) {
-                UpstreamListener w = waiters.pollFirst();
-                endpoint.breakers().releasePending();
-                w.onUpstreamConnectFailed(OVERFLOW);
-            } else {
-                return;
-            }
-        }
+        if (connecting < waiters.size() && waitingCluster != null) tryOpen(waitingCluster);
     }
 
     /** Closes every idle connection (on drain and shutdown). */

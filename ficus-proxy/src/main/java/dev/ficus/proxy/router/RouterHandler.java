@@ -257,7 +257,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
             conn.channel().read();
         } else {
             state = State.CONNECTING;
-            // cluster policy: connect under maxConnections, else wait under maxPendingRequests, else overflow
+            // cluster policy: wait for a connection under maxPendingRequests (one opens under maxConnections), else overflow
             if (pool.acquire(c.config(), this) == EndpointPool.Acquired.OVERFLOW) localReply(503, ResponseFlag.UO, null, null);
         }
     }
@@ -330,13 +330,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     @Override
     public void onUpstreamConnectFailed(Throwable cause) {
         if (state != State.CONNECTING || closing) return;
-        // cluster policy: a waiting request that can no longer get a connection overflows; a failed connect counts against the endpoint
-        if (cause instanceof EndpointPool.Overflow) {
-            localReply(503, ResponseFlag.UO, null, null);
-            drainQueuedBody();
-            return;
-        }
-        if (endpoint != null) endpoint.reportLocalOriginFailure();
+        if (endpoint != null) endpoint.reportLocalOriginFailure(); // cluster policy: outlier detection
         localReply(503, ResponseFlag.UF, null, null);
         // the request body may still sit in the queue: it is dropped with the exchange
         drainQueuedBody();
