@@ -48,6 +48,9 @@ public final class ClusterManager {
         OutlierDetector detector;
         Map<HostPort, EndpointRef> refs = new LinkedHashMap<>();
         List<EndpointRef> healthy = List.of();
+        // what the current picker was built from: an unchanged set keeps it (no ring or table rebuilt)
+        LoadBalancer publishedBy;
+        List<EndpointRef> publishedFor;
 
         State(String name, TrafficStats stats, CircuitBreakers breakers) {
             this.name = name;
@@ -131,7 +134,10 @@ public final class ClusterManager {
             boolean panic = min > 0 && (long) notEjected.size() * 100 < (long) min * s.refs.size();
             if (!panic) available = notEjected;
         }
-        s.picker.publish(s.lb.update(List.copyOf(available)));
+        if (s.publishedBy == s.lb && available.equals(s.publishedFor)) return; // EndpointRef equality is identity
+        s.publishedFor = List.copyOf(available);
+        s.publishedBy = s.lb;
+        s.picker.publish(s.lb.update(s.publishedFor));
     }
 
     /** Detector thread: {@code ep} failed enough times in a row; eject it if the cluster allows. */

@@ -11,6 +11,8 @@ import java.util.List;
  * A cluster of one snapshot as the request path sees it: its config, endpoints, the picker its
  * load balancer publishes (it changes when outlier detection ejects or returns an endpoint), its
  * circuit breakers and its counters. Immutable apart from what those hold; read on event loops.
+ * The picker and the breakers belong to the cluster, not to the snapshot: a runtime of an older
+ * snapshot picks from the cluster's newest endpoints, never from endpoints that left it.
  */
 public record ClusterRuntime(ClusterConfig config, List<EndpointRef> endpoints, Picker picker, TrafficStats stats, CircuitBreakers breakers) {
     public ClusterRuntime(ClusterConfig config, List<EndpointRef> endpoints, Picker picker, TrafficStats stats) {
