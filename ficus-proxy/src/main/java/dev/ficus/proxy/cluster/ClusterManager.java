@@ -69,7 +69,11 @@ public final class ClusterManager {
         Map<String, State> next = new HashMap<>();
         for (ClusterConfig c : clusters.values()) {
             State s = states.get(c.name());
-            if (s == null) s = new State(c.name(), stats.cluster(c.name()), new CircuitBreakers(c.limits()));
+            if (s == null) {
+                s = new State(c.name(), stats.cluster(c.name()), new CircuitBreakers(c.limits()));
+                CircuitBreakers b = s.breakers;
+                s.stats.breakers(b::connections, b::pending, b::requests, b::retries);
+            }
             s.breakers.limits(c.limits());
             if (s.lb == null || s.policy != c.lbPolicy() || !Objects.equals(s.hash, c.hash())) {
                 s.lb = registry.provider(c.lbPolicy()).newLoadBalancer(c);

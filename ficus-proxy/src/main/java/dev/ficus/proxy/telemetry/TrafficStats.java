@@ -17,6 +17,8 @@ public final class TrafficStats {
     // clusters only: outlier ejections, changed on the detector thread
     private final java.util.concurrent.atomic.AtomicInteger ejectionsActive = new java.util.concurrent.atomic.AtomicInteger();
     private final LongAdder ejectionsTotal = new LongAdder();
+    /** Clusters only: what the circuit breakers hold now (connections, pending, requests, retries), read when scraped. */
+    private volatile java.util.function.IntSupplier[] breakers;
 
     public TrafficStats(String name) {
         this.name = name;
@@ -48,6 +50,21 @@ public final class TrafficStats {
     public long ejectionsActive() { return ejectionsActive.get(); }
 
     public long ejectionsTotal() { return ejectionsTotal.sum(); }
+
+    /** Lets a scrape read the cluster's circuit-breaker counts; set once by the cluster manager. */
+    public void breakers(java.util.function.IntSupplier connections, java.util.function.IntSupplier pending,
+                         java.util.function.IntSupplier requests, java.util.function.IntSupplier retries) {
+        this.breakers = new java.util.function.IntSupplier[] {connections, pending, requests, retries};
+    }
+
+    /** Circuit-breaker counts in the order of {@link #breakers}, or null when not a cluster. */
+    public int[] breakerCounts() {
+        java.util.function.IntSupplier[] b = breakers;
+        if (b == null) return null;
+        int[] out = new int[b.length];
+        for (int i = 0; i < b.length; i++) out[i] = b[i].getAsInt();
+        return out;
+    }
 
     public long requests() { return requests.sum(); }
 
