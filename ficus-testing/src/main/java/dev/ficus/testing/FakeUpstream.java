@@ -35,6 +35,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code /slow-times/N/MS/...} waits MS ms before answering the first N requests for that path;
  * {@code /grpc-status/N...} answers 200 with {@code grpc-status: N} (a trailers-only gRPC error).
  * Counts are per upstream.
+ * Whole-endpoint failures, for outlier-detection tests: {@code /answer/CODE...} answers with that status,
+ * and {@link #failWith(int)} makes every later request answer with a status until it is reset
+ * with 0 (a whole endpoint going bad and recovering).
  */
 public final class FakeUpstream implements AutoCloseable {
     /** One request as the upstream saw it; header names are lower-case. */
@@ -49,6 +52,7 @@ public final class FakeUpstream implements AutoCloseable {
     private final Set<Integer> clientPorts = ConcurrentHashMap.newKeySet();
     private final AtomicLong requests = new AtomicLong();
     private final ConcurrentHashMap<String, AtomicLong> perPath = new ConcurrentHashMap<>();
+    private volatile int failWith;
 
     private FakeUpstream(String name) {
         this.name = name;
@@ -79,6 +83,12 @@ public final class FakeUpstream implements AutoCloseable {
     /** Requests seen for exactly {@code path} (without query) so far. */
     public long requestCount(String path) {
         return seen.stream().filter(s -> s.path().split("\\?")[0].equals(path)).count();
+    }
+
+    /** From now on answers every request with {@code status} (and its name as the body); 0 serves normally again. */
+    public FakeUpstream failWith(int status) {
+        this.failWith = status;
+        return this;
     }
 
     /** How many distinct client connections have sent a request. */
@@ -132,6 +142,16 @@ public final class FakeUpstream implements AutoCloseable {
             ex.getResponseHeaders().add("x-upstream", name);
             ex.getResponseHeaders().add("x-received-bytes", Long.toString(n));
             ex.getResponseHeaders().add("content-type", "text/plain");
+            int forced = failWith;
+            if (forced == 0 && path.startsWith("/answer/")) forced = Integer.parseInt(path.substring("/answer/".length()).split("/")[0]);
+            if (forced != 0) {
+                byte[] body = name.getBytes(StandardCharsets.UTF_8);
+                ex.sendResponseHeaders(forced, body.length);
+                try (OutputStream out = ex.getResponseBody()) {
+                    out.write(body);
+                }
+                return;
+            }
             if ("HEAD".equals(ex.getRequestMethod())) {
                 ex.sendResponseHeaders(200, -1);
                 return;

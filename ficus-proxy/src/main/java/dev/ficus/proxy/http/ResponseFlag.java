@@ -15,6 +15,8 @@ public enum ResponseFlag {
     UT("upstream request timeout"),
     /** The upstream closed the connection before a full response. */
     UC("upstream connection termination"),
+    /** A circuit breaker of the cluster (connections, pending or active requests) was open. */
+    UO("upstream overflow"),
     /** The downstream closed the connection before the exchange finished. */
     DC("downstream connection termination"),
     /** The downstream request broke HTTP/1.1 framing rules. */

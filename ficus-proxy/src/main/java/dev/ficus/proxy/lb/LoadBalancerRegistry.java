@@ -14,7 +14,8 @@ public final class LoadBalancerRegistry {
     }
 
     public static LoadBalancerRegistry defaults() {
-        return new LoadBalancerRegistry(List.of(new RoundRobinLoadBalancerProvider(), new LeastRequestLoadBalancerProvider(), new RandomLoadBalancerProvider()));
+        return new LoadBalancerRegistry(List.of(new RoundRobinLoadBalancerProvider(), new LeastRequestLoadBalancerProvider(), new RandomLoadBalancerProvider(),
+                new ConsistentHashLoadBalancerProvider(LbPolicy.RING_HASH), new ConsistentHashLoadBalancerProvider(LbPolicy.MAGLEV)));
     }
 
     public LoadBalancerProvider provider(LbPolicy policy) {

@@ -11,4 +11,7 @@ public interface Picker {
 
     /** The endpoint for the next request, or null when no endpoint is healthy. */
     EndpointRef pick();
+
+    /** The endpoint for the request in {@code ctx}; policies that ignore the request need not override it. */
+    default EndpointRef pick(PickContext ctx) { return pick(); }
 }

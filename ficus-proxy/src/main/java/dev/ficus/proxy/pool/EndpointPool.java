@@ -19,12 +19,22 @@ import java.util.ArrayDeque;
  * Keep-alive connections to one endpoint, owned by one event loop: new connections are registered
  * on that loop, so the downstream and upstream channels of an exchange never cross threads and the
  * pool needs no lock. Most recently used connections are reused first (they are the warmest).
+ *
+ * <p>Circuit breaking (see {@link #acquire}): a request without an idle connection waits here
+ * under the cluster's {@code maxPendingRequests} while connections open under its
+ * {@code maxConnections}, both counted across event loops by {@link CircuitBreakers}.
  */
 public final class EndpointPool {
     private final EventLoop loop;
     private final EndpointRef endpoint;
     private final Class<? extends Channel> channelClass;
     private final ArrayDeque<UpstreamConnection> idle = new ArrayDeque<>();
+    /** Requests waiting for a connection (pending requests); each holds a pending slot. */
+    private final ArrayDeque<UpstreamListener> waiters = new ArrayDeque<>();
+    /** Connections of this pool open or opening; each holds a connection slot. */
+    private int open;
+    /** Of those, the ones still opening. */
+    private int connecting;
 
     private final ByteBufAllocator allocator;
     private Http2Connector h2; // streams of HTTP/2 clusters
@@ -52,13 +62,74 @@ public final class EndpointPool {
         return null;
     }
 
-    /** Opens a new connection; {@code l} hears {@code onUpstreamConnected} or {@code onUpstreamConnectFailed}. */
-    public void connect(ClusterConfig cluster, UpstreamListener l) {
+    /** What {@link #acquire} did with a request that found no idle connection. */
+    public enum Acquired { PENDING, OVERFLOW }
+
+    /**
+     * For a request that found no idle connection, as Envoy's pools do: the request waits for a
+     * connection of this pool, under the cluster's {@code maxPendingRequests}, and a connection is
+     * opened for it under {@code maxConnections}. An empty pool opens one connection even over that
+     * limit (Envoy's rule against stranded requests: another event loop may hold every slot), so
+     * with N event loops a cluster may have up to N - 1 connections more than its limit.
+     * Unless OVERFLOW is returned, {@code l} hears {@code onUpstreamConnected} with the first
+     * connection that frees up or opens, or {@code onUpstreamConnectFailed}.
+     */
+    public Acquired acquire(ClusterConfig cluster, UpstreamListener l) {
         if (cluster.upstreamProtocol() == UpstreamProtocol.HTTP2) { // HTTP/2: a new stream on a shared connection
-            if (h2 == null) h2 = new Http2Connector(this, loop, endpoint, channelClass, allocator);
-            h2.openStream(cluster, l);
+            openStream(cluster, l);
+            return Acquired.PENDING;
+        }
+        if (!endpoint.breakers().tryAcquirePending()) return Acquired.OVERFLOW;
+        waitingCluster = cluster;
+        waiters.addLast(l);
+        if (connecting < waiters.size()) tryOpen(cluster);
+        return Acquired.PENDING;
+    }
+
+    /** Takes {@code l} out of the queue of waiting requests; false if it was not waiting. */
+    public boolean cancelWait(UpstreamListener l) {
+        if (waiters.remove(l)) {
+            endpoint.breakers().releasePending();
+            return true;
+        }
+        return false;
+    }
+
+    /** Requests waiting for a connection of this pool. */
+    public int waiting() { return waiters.size(); }
+
+    /** The cluster config the last waiter came with, to open connections for waiters. */
+    private ClusterConfig waitingCluster;
+
+    private void tryOpen(ClusterConfig cluster) {
+        CircuitBreakers b = endpoint.breakers();
+        if (b.tryAcquireConnection()) {
+            open(cluster, null);
+        } else if (open == 0) {
+            b.forceAcquireConnection();
+            open(cluster, null);
+        }
+    }
+
+    /** Opens a new connection for {@code l} regardless of the limits (counted all the same). */
+    public void connect(ClusterConfig cluster, UpstreamListener l) {
+        if (cluster.upstreamProtocol() == UpstreamProtocol.HTTP2) {
+            openStream(cluster, l);
             return;
         }
+        endpoint.breakers().forceAcquireConnection();
+        open(cluster, l);
+    }
+
+    private void openStream(ClusterConfig cluster, UpstreamListener l) {
+        if (h2 == null) h2 = new Http2Connector(this, loop, endpoint, channelClass, allocator);
+        h2.openStream(cluster, l);
+    }
+
+    /** Opens a connection for which a connection slot is already held, for {@code target} or (null) the first waiter. */
+    private void open(ClusterConfig cluster, UpstreamListener target) {
+        open++;
+        connecting++;
         UpstreamConnection conn = new UpstreamConnection(this);
         Bootstrap b = new Bootstrap()
                 .group(loop)
@@ -76,15 +147,38 @@ public final class EndpointPool {
                 });
         ChannelFuture f = b.connect(endpoint.address());
         f.addListener(done -> {
+            connecting--;
             if (done.isSuccess()) {
                 endpoint.clusterStats().connectionOpened();
                 f.channel().closeFuture().addListener(x -> endpoint.clusterStats().connectionClosed());
-                conn.lease(l);
-                l.onUpstreamConnected(conn);
+                if (target != null) {
+                    conn.lease(target);
+                    target.onUpstreamConnected(conn);
+                } else {
+                    release(conn, cluster.limits().idleTimeout()); // to the first waiter, or idle if it went away
+                }
             } else {
-                l.onUpstreamConnectFailed(done.cause());
+                open--;
+                endpoint.breakers().releaseConnection();
+                if (target != null) target.onUpstreamConnectFailed(done.cause());
+                else failWaiters(done.cause());
             }
         });
+    }
+
+    /**
+     * A connection opened for the waiters failed: the first waiter fails with it, and all of them
+     * when no other connection of this pool is open or opening (none would ever serve them).
+     */
+    private void failWaiters(Throwable cause) {
+        int n = open == 0 ? waiters.size() : Math.min(1, waiters.size());
+        if (n == 0) return;
+        UpstreamListener[] failed = new UpstreamListener[n]; // taken out first: a failed exchange may queue a new request here
+        for (int i = 0; i < n; i++) {
+            failed[i] = waiters.pollFirst();
+            endpoint.breakers().releasePending();
+        }
+        for (UpstreamListener w : failed) w.onUpstreamConnectFailed(cause);
     }
 
     /**
@@ -98,12 +192,26 @@ public final class EndpointPool {
             c.close();
             return;
         }
+        UpstreamListener w = waiters.pollFirst();
+        if (w != null) {
+            // a waiting request takes the connection at once (it is on this loop too)
+            endpoint.breakers().releasePending();
+            c.lease(w);
+            w.onUpstreamConnected(c);
+            return;
+        }
         idle.addFirst(c);
         c.idleFor(idleTimeout.toNanos());
         c.channel().read();
     }
 
-    void closed(UpstreamConnection c) { idle.remove(c); }
+    /** A connection of this pool closed: its slot frees, and waiting requests may get a new one. */
+    void closed(UpstreamConnection c) {
+        idle.remove(c);
+        open--;
+        endpoint.breakers().releaseConnection();
+        if (connecting < waiters.size() && waitingCluster != null) tryOpen(waitingCluster);
+    }
 
     /** Closes every idle connection (on drain and shutdown). */
     public void closeIdle() {

@@ -9,6 +9,8 @@ import dev.ficus.proxy.http.HopByHop;
 import dev.ficus.proxy.http.LocalReply;
 import dev.ficus.proxy.http.ResponseFlag;
 import dev.ficus.proxy.lb.EndpointRef;
+import dev.ficus.proxy.lb.PickContext;
+import dev.ficus.proxy.pool.EndpointPool;
 import dev.ficus.proxy.pool.LoopPools;
 import dev.ficus.proxy.pool.UpstreamConnection;
 import dev.ficus.proxy.pool.UpstreamListener;
@@ -107,6 +109,9 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     private Deadline tryDeadline;
     private final Runnable timerTask = this::timerFired;
     private String remoteIp;
+    // cluster policy: request attributes for consistent hashing, reused across requests
+    private final PickContext pick = new PickContext();
+    private String remotePeer;
 
     private State state = State.IDLE;
     private ArrayDeque<Object> queue;
@@ -159,7 +164,10 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        if (ctx.channel().remoteAddress() instanceof InetSocketAddress a) remoteIp = a.getAddress().getHostAddress();
+        if (ctx.channel().remoteAddress() instanceof InetSocketAddress a) {
+            remoteIp = a.getAddress().getHostAddress();
+            remotePeer = remoteIp + ":" + a.getPort(); // cluster policy: seeds generated affinity cookies
+        }
         ctx.read();
         ctx.fireChannelActive();
     }
@@ -229,6 +237,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         routeDeadline.cancel();
         tryDeadline.cancel();
         if (waiting() || state == State.FORWARDING) {
+            if (state == State.CONNECTING && endpoint != null) pools.pool(endpoint).cancelWait(this); // cluster policy: leave the pending queue
             flag = ResponseFlag.DC;
             abortUpstream();
             record(responseStarted ? status : 0);
@@ -374,13 +383,20 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
      * @param resumed called from a callback rather than from the request head: flush and read on
      */
     private void attempt(boolean resumed) {
-        EndpointRef ep = cluster.picker().pick();
+        PickContext keys = pick.reset(head, remoteIp, remotePeer); // cluster policy: hash keys
+        EndpointRef ep = cluster.picker().pick(keys);
         if (retriesDone > 0 && ep == lastEndpoint) {
-            for (int i = 0; i < 3 && ep == lastEndpoint; i++) ep = cluster.picker().pick();
+            for (int i = 0; i < 3 && ep == lastEndpoint; i++) ep = cluster.picker().pick(keys);
         }
         if (ep == null) {
             if (resumed) discardQueuedBody();
             localReply(503, retriesDone > 0 ? ResponseFlag.URX : ResponseFlag.UH, null, null);
+            return;
+        }
+        // cluster policy: circuit breaker on requests in flight (http2MaxRequests); released in releaseEndpoint
+        if (!ep.breakers().tryAcquireRequest()) {
+            if (resumed) discardQueuedBody();
+            localReply(503, ResponseFlag.UO, null, null);
             return;
         }
         endpoint = ep;
@@ -392,7 +408,11 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
             startAttempt(conn, resumed);
         } else {
             state = State.CONNECTING; // set first: a refused loopback connect may report at once
-            pool.connect(cluster.config(), this);
+            // cluster policy: wait for a connection under maxPendingRequests (one opens under maxConnections), else overflow
+            if (pool.acquire(cluster.config(), this) == EndpointPool.Acquired.OVERFLOW) {
+                if (resumed) discardQueuedBody();
+                localReply(503, ResponseFlag.UO, null, null);
+            }
         }
     }
 
@@ -604,6 +624,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     @Override
     public void onUpstreamConnectFailed(Throwable cause) {
         if (state != State.CONNECTING || closing) return;
+        if (endpoint != null) endpoint.reportLocalOriginFailure(); // cluster policy: outlier detection
         // the request body may still sit in the queue: it waits for the retry, or is dropped with the exchange
         retryOrFail(ResponseFlag.UF, retry.enabled() && retry.retriesConnectFailure());
     }
@@ -631,6 +652,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
                 responseStarted = true;
                 tryDeadline.disarm();
                 status = code;
+                if (endpoint != null) endpoint.reportStatus(code); // cluster policy: outlier detection
                 upstreamKeepAlive = HttpUtil.isKeepAlive(resp);
                 prepareDownstreamResponse(resp, code);
             } else {
@@ -728,6 +750,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         }
         apply(route.responseHeaders(), h);
         if (corsOrigin != null) corsHeaders(h, false);
+        if (pick.setCookie() != null) h.add(HttpHeaderNames.SET_COOKIE, pick.setCookie()); // cluster policy: generated affinity cookie
         resp.setProtocolVersion(HttpVersion.HTTP_1_1);
         if (!keepAlive) h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         else if (http10) h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
@@ -749,10 +772,12 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         if (state != State.FORWARDING) return;
         upstream = null;
         if (!responseStarted) {
+            if (endpoint != null) endpoint.reportLocalOriginFailure(); // cluster policy: outlier detection
             retryOrFail(ResponseFlag.UC, retry.enabled() && retry.retriesReset());
         } else {
             flag = ResponseFlag.UC;
             record(status);
+            releaseEndpoint(); // cluster policy: frees the request slot (and the in-flight count) of this exchange
             closeDownstream();
         }
     }
@@ -760,6 +785,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     private void routeTimedOut() {
         if (state != State.FORWARDING && state != State.CONNECTING && state != State.BACKOFF) return;
         if (!responseStarted) {
+            if (endpoint != null) endpoint.reportLocalOriginFailure(); // cluster policy: outlier detection
             localReply(504, ResponseFlag.UT, null, null);
         } else {
             flag = ResponseFlag.UT;
@@ -901,6 +927,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     private void releaseEndpoint() {
         if (endpoint != null) {
             endpoint.requestFinished();
+            endpoint.breakers().releaseRequest(); // cluster policy
             endpoint = null;
         }
     }
@@ -909,6 +936,8 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         if (upstream != null) {
             upstream.close();
             upstream = null;
+        } else if (state == State.CONNECTING && endpoint != null) {
+            pools.pool(endpoint).cancelWait(this); // cluster policy: leave the pending queue
         }
         releaseEndpoint();
     }

@@ -21,7 +21,20 @@ public final class StatsRegistry {
     public String prometheus() {
         StringBuilder b = new StringBuilder(4096);
         write(b, "listener", new TreeMap<>(listeners), "downstream connections");
-        write(b, "cluster", new TreeMap<>(clusters), "upstream connections");
+        Map<String, TrafficStats> sorted = new TreeMap<>(clusters);
+        write(b, "cluster", sorted, "upstream connections");
+        b.append("# HELP ficus_cluster_outlier_ejections_active Endpoints outlier detection keeps out of load balancing now.\n# TYPE ficus_cluster_outlier_ejections_active gauge\n");
+        sorted.forEach((n, s) -> line(b, "ficus_cluster_outlier_ejections_active", "cluster", n, null, null, s.ejectionsActive()));
+        b.append("# HELP ficus_cluster_outlier_ejections_total Ejections by outlier detection.\n# TYPE ficus_cluster_outlier_ejections_total counter\n");
+        sorted.forEach((n, s) -> line(b, "ficus_cluster_outlier_ejections_total", "cluster", n, null, null, s.ejectionsTotal()));
+        b.append("# HELP ficus_cluster_circuit_breaker_in_use What the cluster's circuit breakers count now (limits: DestinationRule connectionPool).\n")
+                .append("# TYPE ficus_cluster_circuit_breaker_in_use gauge\n");
+        String[] resources = {"connections", "pending_requests", "requests", "retries"};
+        sorted.forEach((n, s) -> {
+            int[] counts = s.breakerCounts();
+            if (counts == null) return;
+            for (int i = 0; i < counts.length; i++) line(b, "ficus_cluster_circuit_breaker_in_use", "cluster", n, "resource", resources[i], counts[i]);
+        });
         return b.toString();
     }
 

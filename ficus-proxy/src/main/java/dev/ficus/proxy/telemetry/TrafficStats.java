@@ -14,6 +14,11 @@ public final class TrafficStats {
     private final LongAdder connectionsTotal = new LongAdder();
     private final LongAdder[] byClass = new LongAdder[6]; // index = status / 100; 0 = no response
     private final LongAdder[] byFlag = new LongAdder[ResponseFlag.values().length];
+    // clusters only: outlier ejections, changed on the detector thread
+    private final java.util.concurrent.atomic.AtomicInteger ejectionsActive = new java.util.concurrent.atomic.AtomicInteger();
+    private final LongAdder ejectionsTotal = new LongAdder();
+    /** Clusters only: what the circuit breakers hold now (connections, pending, requests, retries), read when scraped. */
+    private volatile java.util.function.IntSupplier[] breakers;
 
     public TrafficStats(String name) {
         this.name = name;
@@ -35,6 +40,31 @@ public final class TrafficStats {
     public void connectionOpened() { connectionsActive.increment(); connectionsTotal.increment(); }
 
     public void connectionClosed() { connectionsActive.decrement(); }
+
+    /** An endpoint of this cluster was ejected by outlier detection. */
+    public void ejected() { ejectionsActive.incrementAndGet(); ejectionsTotal.increment(); }
+
+    /** An ejected endpoint returned (or left the cluster). */
+    public void unEjected() { ejectionsActive.decrementAndGet(); }
+
+    public long ejectionsActive() { return ejectionsActive.get(); }
+
+    public long ejectionsTotal() { return ejectionsTotal.sum(); }
+
+    /** Lets a scrape read the cluster's circuit-breaker counts; set once by the cluster manager. */
+    public void breakers(java.util.function.IntSupplier connections, java.util.function.IntSupplier pending,
+                         java.util.function.IntSupplier requests, java.util.function.IntSupplier retries) {
+        this.breakers = new java.util.function.IntSupplier[] {connections, pending, requests, retries};
+    }
+
+    /** Circuit-breaker counts in the order of {@link #breakers}, or null when not a cluster. */
+    public int[] breakerCounts() {
+        java.util.function.IntSupplier[] b = breakers;
+        if (b == null) return null;
+        int[] out = new int[b.length];
+        for (int i = 0; i < b.length; i++) out[i] = b[i].getAsInt();
+        return out;
+    }
 
     public long requests() { return requests.sum(); }
 

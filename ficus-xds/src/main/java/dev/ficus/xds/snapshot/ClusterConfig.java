@@ -7,9 +7,13 @@ import java.util.Objects;
 /**
  * A set of endpoints traffic is balanced over: an Istio service (or one subset of it, named
  * {@code outbound|port|subset|host}) with its DestinationRule's traffic policy applied.
+ *
+ * @param hash    the hash key and table size; set exactly when {@code lbPolicy} is a consistent hash
+ * @param outlier passive health checking, or null when the DestinationRule asks for none
+ * @param upstreamProtocol HTTP/1.1 or HTTP/2 towards the endpoints (HTTP2/GRPC ports, h2UpgradePolicy)
  */
 public record ClusterConfig(String name, List<Endpoint> endpoints, LbPolicy lbPolicy, Duration connectTimeout, ConnectionPoolLimits limits,
-                            UpstreamProtocol upstreamProtocol) {
+                            ConsistentHashConfig hash, OutlierDetectionConfig outlier, UpstreamProtocol upstreamProtocol) {
     /** Istio's default connect timeout. */
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
@@ -20,23 +24,35 @@ public record ClusterConfig(String name, List<Endpoint> endpoints, LbPolicy lbPo
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         if (connectTimeout.isNegative() || connectTimeout.isZero()) throw new IllegalArgumentException("connectTimeout must be > 0");
         Objects.requireNonNull(limits, "limits");
+        if (lbPolicy.consistentHash() != (hash != null)) throw new IllegalArgumentException("a hash config goes with RING_HASH or MAGLEV, and only with them");
         upstreamProtocol = upstreamProtocol == null ? UpstreamProtocol.HTTP1 : upstreamProtocol;
     }
 
-    /** A cluster spoken to in HTTP/1.1. */
+    /** A cluster spoken to in HTTP/1.1, without consistent hashing or outlier detection. */
     public ClusterConfig(String name, List<Endpoint> endpoints, LbPolicy lbPolicy, Duration connectTimeout, ConnectionPoolLimits limits) {
-        this(name, endpoints, lbPolicy, connectTimeout, limits, UpstreamProtocol.HTTP1);
+        this(name, endpoints, lbPolicy, connectTimeout, limits, null, null, UpstreamProtocol.HTTP1);
     }
 
     public static ClusterConfig of(String name, Endpoint... endpoints) {
         return new ClusterConfig(name, List.of(endpoints), LbPolicy.ROUND_ROBIN, DEFAULT_CONNECT_TIMEOUT, ConnectionPoolLimits.DEFAULT);
     }
 
-    public ClusterConfig withLbPolicy(LbPolicy p) { return new ClusterConfig(name, endpoints, p, connectTimeout, limits, upstreamProtocol); }
+    /** A simple policy; drops any hash config. */
+    public ClusterConfig withLbPolicy(LbPolicy p) {
+        if (p.consistentHash()) throw new IllegalArgumentException("use withConsistentHash for " + p);
+        return new ClusterConfig(name, endpoints, p, connectTimeout, limits, null, outlier, upstreamProtocol);
+    }
 
-    public ClusterConfig withConnectTimeout(Duration t) { return new ClusterConfig(name, endpoints, lbPolicy, t, limits, upstreamProtocol); }
+    /** {@code RING_HASH} or {@code MAGLEV} with its key and table size. */
+    public ClusterConfig withConsistentHash(LbPolicy p, ConsistentHashConfig h) { return new ClusterConfig(name, endpoints, p, connectTimeout, limits, h, outlier, upstreamProtocol); }
 
-    public ClusterConfig withEndpoints(List<Endpoint> e) { return new ClusterConfig(name, e, lbPolicy, connectTimeout, limits, upstreamProtocol); }
+    public ClusterConfig withConnectTimeout(Duration t) { return new ClusterConfig(name, endpoints, lbPolicy, t, limits, hash, outlier, upstreamProtocol); }
 
-    public ClusterConfig withUpstreamProtocol(UpstreamProtocol p) { return new ClusterConfig(name, endpoints, lbPolicy, connectTimeout, limits, p); }
+    public ClusterConfig withEndpoints(List<Endpoint> e) { return new ClusterConfig(name, e, lbPolicy, connectTimeout, limits, hash, outlier, upstreamProtocol); }
+
+    public ClusterConfig withLimits(ConnectionPoolLimits l) { return new ClusterConfig(name, endpoints, lbPolicy, connectTimeout, l, hash, outlier, upstreamProtocol); }
+
+    public ClusterConfig withOutlier(OutlierDetectionConfig o) { return new ClusterConfig(name, endpoints, lbPolicy, connectTimeout, limits, hash, o, upstreamProtocol); }
+
+    public ClusterConfig withUpstreamProtocol(UpstreamProtocol p) { return new ClusterConfig(name, endpoints, lbPolicy, connectTimeout, limits, hash, outlier, p); }
 }

@@ -6,7 +6,6 @@ import dev.ficus.api.config.ConfigSet;
 import dev.ficus.api.config.Diagnostic;
 import dev.ficus.api.config.Positions;
 import dev.ficus.api.config.Severity;
-import dev.ficus.api.networking.ConnectionPoolSettings;
 import dev.ficus.api.networking.DestinationRule;
 import dev.ficus.api.networking.Gateway;
 import dev.ficus.api.networking.HTTPMatchRequest;
@@ -16,7 +15,6 @@ import dev.ficus.api.networking.Headers;
 import dev.ficus.api.networking.Hosts;
 import dev.ficus.api.networking.IstioEgressListener;
 import dev.ficus.api.networking.IstioIngressListener;
-import dev.ficus.api.networking.LoadBalancerSettings;
 import dev.ficus.api.networking.Server;
 import dev.ficus.api.networking.ServerTLSSettings;
 import dev.ficus.api.networking.Sidecar;
@@ -24,13 +22,11 @@ import dev.ficus.api.networking.Subset;
 import dev.ficus.api.networking.TrafficPolicy;
 import dev.ficus.api.networking.VirtualService;
 import dev.ficus.xds.snapshot.ClusterConfig;
-import dev.ficus.xds.snapshot.ConnectionPoolLimits;
 import dev.ficus.xds.snapshot.Endpoint;
 import dev.ficus.xds.snapshot.HeaderMatch;
 import dev.ficus.xds.snapshot.HeaderMutations;
 import dev.ficus.xds.snapshot.HealthStatus;
 import dev.ficus.xds.snapshot.HostPort;
-import dev.ficus.xds.snapshot.LbPolicy;
 import dev.ficus.xds.snapshot.ListenerConfig;
 import dev.ficus.xds.snapshot.ListenerKind;
 import dev.ficus.xds.snapshot.ListenerProtocol;
@@ -568,48 +564,14 @@ public final class Translator {
 
     private ClusterConfig applyPolicy(ClusterConfig c, Resource<DestinationRule> dr, String path, TrafficPolicy tp, int port) {
         if (tp == null) return c;
-        c = applyParts(c, dr, path, tp.loadBalancer(), tp.connectionPool());
-        if (tp.outlierDetection() != null) note(dr, path + ".outlierDetection", "outlier detection is not applied by the proxy yet");
+        c = ClusterPolicies.apply(c, path, tp.loadBalancer(), tp.connectionPool(), tp.outlierDetection(), (p, m) -> note(dr, p, m));
         if (tp.tls() != null) note(dr, path + ".tls", "upstream TLS settings are not applied by the proxy yet");
         for (int i = 0; i < tp.portLevelSettings().size(); i++) {
             var pl = tp.portLevelSettings().get(i);
             if (pl.port() == null || pl.port().number() == null || pl.port().number() != port) continue;
             String pp = path + ".portLevelSettings[" + i + "]";
-            c = applyParts(c, dr, pp, pl.loadBalancer(), pl.connectionPool());
-            if (pl.outlierDetection() != null) note(dr, pp + ".outlierDetection", "outlier detection is not applied by the proxy yet");
+            c = ClusterPolicies.apply(c, pp, pl.loadBalancer(), pl.connectionPool(), pl.outlierDetection(), (p, m) -> note(dr, p, m));
             if (pl.tls() != null) note(dr, pp + ".tls", "upstream TLS settings are not applied by the proxy yet");
-        }
-        return c;
-    }
-
-    private ClusterConfig applyParts(ClusterConfig c, Resource<DestinationRule> dr, String path, LoadBalancerSettings lb, ConnectionPoolSettings pool) {
-        if (lb != null) {
-            if (lb.consistentHash() != null) {
-                note(dr, path + ".loadBalancer.consistentHash", "consistent hashing is not applied by the proxy yet; LEAST_REQUEST is used");
-            }
-            if (lb.localityLbSetting() != null) note(dr, path + ".loadBalancer.localityLbSetting", "locality load balancing is not applied by the proxy yet");
-            c = c.withLbPolicy(switch (lb.effectiveSimple()) {
-                case RANDOM -> LbPolicy.RANDOM;
-                case ROUND_ROBIN -> LbPolicy.ROUND_ROBIN;
-                default -> LbPolicy.LEAST_REQUEST;
-            });
-        }
-        if (pool != null) {
-            ConnectionPoolLimits l = c.limits();
-            int maxConnections = l.maxConnections();
-            int pending = l.maxPendingRequests();
-            int perConnection = l.maxRequestsPerConnection();
-            Duration idle = l.idleTimeout();
-            if (pool.tcp() != null) {
-                if (pool.tcp().maxConnections() != null && pool.tcp().maxConnections() > 0) maxConnections = pool.tcp().maxConnections();
-                if (pool.tcp().connectTimeout() != null && !pool.tcp().connectTimeout().isZero()) c = c.withConnectTimeout(pool.tcp().connectTimeout());
-            }
-            if (pool.http() != null) {
-                if (pool.http().http1MaxPendingRequests() != null && pool.http().http1MaxPendingRequests() > 0) pending = pool.http().http1MaxPendingRequests();
-                if (pool.http().maxRequestsPerConnection() != null && pool.http().maxRequestsPerConnection() >= 0) perConnection = pool.http().maxRequestsPerConnection();
-                if (pool.http().idleTimeout() != null) idle = pool.http().idleTimeout();
-            }
-            c = new ClusterConfig(c.name(), c.endpoints(), c.lbPolicy(), c.connectTimeout(), new ConnectionPoolLimits(maxConnections, pending, perConnection, idle));
         }
         return c;
     }

@@ -1,0 +1,151 @@
+package dev.ficus.xds.translate;
+
+import dev.ficus.api.networking.ConnectionPoolSettings;
+import dev.ficus.api.networking.ConsistentHashLB;
+import dev.ficus.api.networking.LoadBalancerSettings;
+import dev.ficus.api.networking.OutlierDetection;
+import dev.ficus.xds.snapshot.ClusterConfig;
+import dev.ficus.xds.snapshot.ConnectionPoolLimits;
+import dev.ficus.xds.snapshot.ConsistentHashConfig;
+import dev.ficus.xds.snapshot.HashPolicy;
+import dev.ficus.xds.snapshot.LbPolicy;
+import dev.ficus.xds.snapshot.OutlierDetectionConfig;
+
+import java.time.Duration;
+
+/**
+ * The cluster half of a DestinationRule's traffic policy: {@code loadBalancer},
+ * {@code connectionPool} and {@code outlierDetection} applied to a {@link ClusterConfig}, with
+ * Istio's defaults for unset fields. Settings the proxy cannot honour become notes, never silence.
+ * Used by {@link Translator} for the rule's policy, then its subset's, then its port's.
+ */
+final class ClusterPolicies {
+    /** Where notes go: a field path below the applied policy, and a message. */
+    interface Notes {
+        void note(String path, String message);
+    }
+
+    private ClusterPolicies() {}
+
+    static ClusterConfig apply(ClusterConfig c, String path, LoadBalancerSettings lb, ConnectionPoolSettings pool, OutlierDetection od, Notes notes) {
+        if (lb != null) c = loadBalancer(c, path + ".loadBalancer", lb, notes);
+        if (pool != null) c = connectionPool(c, path + ".connectionPool", pool, notes);
+        if (od != null) c = c.withOutlier(outlierDetection(od, c.outlier()));
+        return c;
+    }
+
+    static ClusterConfig loadBalancer(ClusterConfig c, String path, LoadBalancerSettings lb, Notes notes) {
+        if (lb.localityLbSetting() != null) notes.note(path + ".localityLbSetting", "locality load balancing is not applied by the proxy yet");
+        ConsistentHashLB ch = lb.consistentHash();
+        if (ch == null) {
+            return c.withLbPolicy(switch (lb.effectiveSimple()) {
+                case RANDOM -> LbPolicy.RANDOM;
+                case ROUND_ROBIN -> LbPolicy.ROUND_ROBIN;
+                case PASSTHROUGH -> {
+                    notes.note(path + ".simple", "PASSTHROUGH is not applied by the proxy yet; LEAST_REQUEST is used");
+                    yield LbPolicy.LEAST_REQUEST;
+                }
+                default -> LbPolicy.LEAST_REQUEST;
+            });
+        }
+        String chPath = path + ".consistentHash";
+        HashPolicy key;
+        if (ch.httpHeaderName() != null) {
+            key = new HashPolicy.Header(ch.httpHeaderName());
+        } else if (ch.httpCookie() != null) {
+            key = new HashPolicy.Cookie(ch.httpCookie().name(), ch.httpCookie().path(), ch.httpCookie().ttl());
+        } else if (ch.httpQueryParameterName() != null) {
+            key = new HashPolicy.QueryParameter(ch.httpQueryParameterName());
+        } else if (Boolean.TRUE.equals(ch.useSourceIp())) {
+            key = new HashPolicy.SourceIp();
+        } else {
+            notes.note(chPath, "consistent hashing without a key is not applied; LEAST_REQUEST is used");
+            return c.withLbPolicy(LbPolicy.LEAST_REQUEST);
+        }
+        if (ch.maglev() != null) {
+            long size = ch.maglev().tableSize() == null ? ConsistentHashConfig.DEFAULT_MAGLEV_SIZE : ch.maglev().tableSize();
+            long prime = nextPrime(Math.max(2, Math.min(size, ConsistentHashConfig.MAX_TABLE_SIZE)));
+            if (prime > ConsistentHashConfig.MAX_TABLE_SIZE) prime = ConsistentHashConfig.DEFAULT_MAGLEV_SIZE;
+            if (prime != size) notes.note(chPath + ".maglev.tableSize", "a Maglev table size must be a prime up to " + ConsistentHashConfig.MAX_TABLE_SIZE + "; " + prime + " is used");
+            return c.withConsistentHash(LbPolicy.MAGLEV, new ConsistentHashConfig(key, (int) prime));
+        }
+        long ring = ch.effectiveMinimumRingSize();
+        if (ring < 1 || ring > ConsistentHashConfig.MAX_TABLE_SIZE) {
+            notes.note(chPath + (ch.ringHash() != null ? ".ringHash.minimumRingSize" : ".minimumRingSize"), "a ring size must be in [1, " + ConsistentHashConfig.MAX_TABLE_SIZE + "]; " + ConsistentHashConfig.DEFAULT_RING_SIZE + " is used");
+            ring = ConsistentHashConfig.DEFAULT_RING_SIZE;
+        }
+        return c.withConsistentHash(LbPolicy.RING_HASH, new ConsistentHashConfig(key, (int) ring));
+    }
+
+    /** Limits set here replace the cluster's; unset (or zero) ones keep what the cluster had, at first Istio's "unlimited". */
+    static ClusterConfig connectionPool(ClusterConfig c, String path, ConnectionPoolSettings pool, Notes notes) {
+        ConnectionPoolLimits l = c.limits();
+        int maxConnections = l.maxConnections();
+        int pending = l.maxPendingRequests();
+        int requests = l.maxRequests();
+        int perConnection = l.maxRequestsPerConnection();
+        int retries = l.maxRetries();
+        Duration idle = l.idleTimeout();
+        var tcp = pool.tcp();
+        if (tcp != null) {
+            if (positive(tcp.maxConnections())) maxConnections = tcp.maxConnections();
+            if (tcp.connectTimeout() != null && !tcp.connectTimeout().isZero() && !tcp.connectTimeout().isNegative()) c = c.withConnectTimeout(tcp.connectTimeout());
+            // HTTP connections take http.idleTimeout; tcp.idleTimeout is their fallback
+            if (tcp.idleTimeout() != null && (pool.http() == null || pool.http().idleTimeout() == null)) idle = tcp.idleTimeout();
+            if (tcp.maxConnectionDuration() != null) notes.note(path + ".tcp.maxConnectionDuration", "a maximum connection duration is not applied by the proxy yet");
+            if (tcp.tcpKeepalive() != null) notes.note(path + ".tcp.tcpKeepalive", "TCP keepalive settings are not applied by the proxy yet");
+        }
+        var http = pool.http();
+        if (http != null) {
+            if (positive(http.http1MaxPendingRequests())) pending = http.http1MaxPendingRequests();
+            if (positive(http.http2MaxRequests())) requests = http.http2MaxRequests();
+            if (http.maxRequestsPerConnection() != null && http.maxRequestsPerConnection() >= 0) perConnection = http.maxRequestsPerConnection();
+            if (positive(http.maxRetries())) retries = http.maxRetries();
+            if (http.idleTimeout() != null && !http.idleTimeout().isNegative()) idle = http.idleTimeout();
+            if (http.h2UpgradePolicy() != null && http.h2UpgradePolicy() != ConnectionPoolSettings.HTTPSettings.H2UpgradePolicy.DEFAULT) {
+                notes.note(path + ".http.h2UpgradePolicy", "upstream HTTP/2 is not served by the proxy yet; connections stay HTTP/1.1");
+            }
+            if (http.useClientProtocol() != null) notes.note(path + ".http.useClientProtocol", "upstream HTTP/2 is not served by the proxy yet; connections stay HTTP/1.1");
+            if (http.maxConcurrentStreams() != null) notes.note(path + ".http.maxConcurrentStreams", "upstream HTTP/2 is not served by the proxy yet; the stream limit has no effect");
+        }
+        return c.withLimits(new ConnectionPoolLimits(maxConnections, pending, requests, perConnection, retries, idle));
+    }
+
+    /** Istio's defaults for unset fields, or those of a policy applied before (a subset inherits nothing: the whole block replaces). */
+    static OutlierDetectionConfig outlierDetection(OutlierDetection od, OutlierDetectionConfig before) {
+        OutlierDetectionConfig d = OutlierDetectionConfig.DEFAULT;
+        int gateway = od.consecutiveGatewayErrors() != null ? Math.max(0, od.consecutiveGatewayErrors()) : d.consecutiveGatewayErrors();
+        int local = od.consecutiveLocalOriginFailures() != null ? Math.max(0, od.consecutiveLocalOriginFailures()) : d.consecutiveLocalOriginFailures();
+        return new OutlierDetectionConfig(
+                Math.max(0, od.effectiveConsecutive5xxErrors()),
+                gateway,
+                Boolean.TRUE.equals(od.splitExternalLocalOriginErrors()),
+                local,
+                atLeastOneMs(od.interval(), d.interval()),
+                atLeastOneMs(od.baseEjectionTime(), d.baseEjectionTime()),
+                od.maxEjectionPercent() != null ? clampPercent(od.maxEjectionPercent()) : d.maxEjectionPercent(),
+                od.minHealthPercent() != null ? clampPercent(od.minHealthPercent()) : d.minHealthPercent());
+    }
+
+    private static boolean positive(Integer v) { return v != null && v > 0; }
+
+    private static int clampPercent(int p) { return Math.max(0, Math.min(100, p)); }
+
+    private static Duration atLeastOneMs(Duration d, Duration dflt) {
+        if (d == null) return dflt;
+        return d.toMillis() < 1 ? Duration.ofMillis(1) : d;
+    }
+
+    static long nextPrime(long n) {
+        for (long p = Math.max(2, n); ; p++) {
+            if (isPrime(p)) return p;
+        }
+    }
+
+    private static boolean isPrime(long n) {
+        if (n < 2) return false;
+        if (n % 2 == 0) return n == 2;
+        for (long d = 3; d * d <= n; d += 2) if (n % d == 0) return false;
+        return true;
+    }
+}

@@ -1,0 +1,163 @@
+package dev.ficus.xds.translate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ficus.api.config.Diagnostic;
+import dev.ficus.xds.snapshot.ClusterConfig;
+import dev.ficus.xds.snapshot.ConnectionPoolLimits;
+import dev.ficus.xds.snapshot.ConsistentHashConfig;
+import dev.ficus.xds.snapshot.HashPolicy;
+import dev.ficus.xds.snapshot.LbPolicy;
+import dev.ficus.xds.snapshot.OutlierDetectionConfig;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** DestinationRule's connectionPool, outlierDetection and consistentHash as the proxy's cluster config. */
+class ClusterPoliciesTest {
+    static final String SERVICE = """
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: reviews, namespace: shop}
+            spec:
+              hosts: [reviews.shop.svc.cluster.local]
+              location: MESH_INTERNAL
+              resolution: STATIC
+              ports: [{number: 9080, name: http, protocol: HTTP}]
+              endpoints: [{address: 127.0.0.11, labels: {version: v1}}, {address: 127.0.0.12, labels: {version: v2}}]
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: reviews, namespace: shop}
+            spec:
+              hosts: [reviews]
+              http:
+              - route: [{destination: {host: reviews, subset: v1}, weight: 50}, {destination: {host: reviews, subset: v2}, weight: 50}]
+            ---
+            """;
+
+    static Translation translate(String destinationRule) {
+        return TranslatorTest.translate(SERVICE + destinationRule, TranslatorTest.FRONTEND);
+    }
+
+    static ClusterConfig cluster(Translation t, String subset) {
+        return t.snapshot().clusters().get("outbound|9080|" + subset + "|reviews.shop.svc.cluster.local");
+    }
+
+    @Test
+    void connectionPoolBecomesCircuitBreakerLimits() {
+        Translation t = translate("""
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: reviews, namespace: shop}
+                spec:
+                  host: reviews
+                  trafficPolicy:
+                    connectionPool:
+                      tcp: {maxConnections: 7, connectTimeout: 250ms, idleTimeout: 5m}
+                      http: {http1MaxPendingRequests: 3, http2MaxRequests: 20, maxRequestsPerConnection: 4, maxRetries: 2, idleTimeout: 30s}
+                  subsets:
+                  - {name: v1, labels: {version: v1}}
+                  - name: v2
+                    labels: {version: v2}
+                    trafficPolicy: {connectionPool: {tcp: {maxConnections: 1}}}
+                """);
+        ClusterConfig v1 = cluster(t, "v1");
+        assertThat(v1.limits()).isEqualTo(new ConnectionPoolLimits(7, 3, 20, 4, 2, Duration.ofSeconds(30)));
+        assertThat(v1.connectTimeout()).isEqualTo(Duration.ofMillis(250));
+        ClusterConfig v2 = cluster(t, "v2");
+        assertThat(v2.limits().maxConnections()).isEqualTo(1);
+        assertThat(v2.limits().maxPendingRequests()).as("the subset's pool only overrides what it sets").isEqualTo(3);
+        assertThat(t.notes()).isEmpty();
+    }
+
+    @Test
+    void unsetLimitsAreUnlimitedAsInIstio() {
+        Translation t = translate("""
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: reviews, namespace: shop}
+                spec:
+                  host: reviews
+                  trafficPolicy: {connectionPool: {tcp: {idleTimeout: 2m}}}
+                  subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]
+                """);
+        ConnectionPoolLimits l = cluster(t, "v1").limits();
+        assertThat(l.maxConnections()).isEqualTo(ConnectionPoolLimits.UNLIMITED);
+        assertThat(l.maxPendingRequests()).isEqualTo(ConnectionPoolLimits.UNLIMITED);
+        assertThat(l.maxRequests()).isEqualTo(ConnectionPoolLimits.UNLIMITED);
+        assertThat(l.maxRetries()).isEqualTo(ConnectionPoolLimits.UNLIMITED);
+        assertThat(l.idleTimeout()).as("tcp.idleTimeout when http has none").isEqualTo(Duration.ofMinutes(2));
+    }
+
+    @Test
+    void outlierDetectionWithIstioDefaultsAndTheDeprecatedField() {
+        Translation t = translate("""
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: reviews, namespace: shop}
+                spec:
+                  host: reviews
+                  trafficPolicy:
+                    outlierDetection: {consecutiveGatewayErrors: 2, interval: 1s, baseEjectionTime: 15s, maxEjectionPercent: 50, minHealthPercent: 30}
+                  subsets:
+                  - {name: v1, labels: {version: v1}}
+                  - name: v2
+                    labels: {version: v2}
+                    trafficPolicy: {outlierDetection: {consecutiveErrors: 9, splitExternalLocalOriginErrors: true, consecutiveLocalOriginFailures: 4}}
+                """);
+        assertThat(cluster(t, "v1").outlier()).isEqualTo(new OutlierDetectionConfig(5, 2, false, 5, Duration.ofSeconds(1), Duration.ofSeconds(15), 50, 30));
+        assertThat(cluster(t, "v2").outlier()).as("a subset's block replaces the rule's")
+                .isEqualTo(new OutlierDetectionConfig(9, 0, true, 4, Duration.ofSeconds(10), Duration.ofSeconds(30), 10, 0));
+        assertThat(t.notes()).extracting(Diagnostic::format).noneMatch(n -> n.contains("outlier"));
+    }
+
+    @Test
+    void consistentHashKeysAndTables() {
+        Translation t = translate("""
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: reviews, namespace: shop}
+                spec:
+                  host: reviews
+                  trafficPolicy:
+                    loadBalancer: {consistentHash: {httpCookie: {name: user, path: /, ttl: 60s}, ringHash: {minimumRingSize: 4096}}}
+                  subsets:
+                  - name: v1
+                    labels: {version: v1}
+                    trafficPolicy: {loadBalancer: {consistentHash: {httpHeaderName: x-user, maglev: {tableSize: 1009}}}}
+                  - name: v2
+                    labels: {version: v2}
+                """);
+        ClusterConfig v2 = cluster(t, "v2");
+        assertThat(v2.lbPolicy()).isEqualTo(LbPolicy.RING_HASH);
+        assertThat(v2.hash()).isEqualTo(new ConsistentHashConfig(new HashPolicy.Cookie("user", "/", Duration.ofSeconds(60)), 4096));
+        ClusterConfig v1 = cluster(t, "v1");
+        assertThat(v1.lbPolicy()).isEqualTo(LbPolicy.MAGLEV);
+        assertThat(v1.hash()).isEqualTo(new ConsistentHashConfig(new HashPolicy.Header("x-user"), 1009));
+        assertThat(t.notes()).isEmpty();
+    }
+
+    @Test
+    void sourceIpAndQueryParameterKeysUseTheDefaultRing() {
+        Translation t = translate("""
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: reviews, namespace: shop}
+                spec:
+                  host: reviews
+                  trafficPolicy: {loadBalancer: {consistentHash: {useSourceIp: true}}}
+                  subsets:
+                  - {name: v1, labels: {version: v1}, trafficPolicy: {loadBalancer: {consistentHash: {httpQueryParameterName: cart, minimumRingSize: 64}}}}
+                  - {name: v2, labels: {version: v2}}
+                """);
+        assertThat(cluster(t, "v2").hash()).isEqualTo(new ConsistentHashConfig(new HashPolicy.SourceIp(), 1024));
+        assertThat(cluster(t, "v1").hash()).isEqualTo(new ConsistentHashConfig(new HashPolicy.QueryParameter("cart"), 64));
+    }
+
+    @Test
+    void primes() {
+        assertThat(ClusterPolicies.nextPrime(65537)).isEqualTo(65537);
+        assertThat(ClusterPolicies.nextPrime(1000)).isEqualTo(1009);
+        assertThat(ClusterPolicies.nextPrime(1)).isEqualTo(2);
+    }
+}
