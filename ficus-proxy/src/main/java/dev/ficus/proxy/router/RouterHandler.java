@@ -643,6 +643,8 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
             int code = resp.status().code();
             informational = code >= 100 && code < 200 && code != 101;
             if (!informational) {
+                // cluster policy: outlier detection sees every attempt's answer, retried or not
+                if (endpoint != null) endpoint.reportStatus(code);
                 if (retry.enabled() && retry.retriesResponse(code, grpcStatus(resp))) {
                     if (retryResponse()) {
                         ReferenceCountUtil.release(msg);
@@ -652,7 +654,6 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
                 responseStarted = true;
                 tryDeadline.disarm();
                 status = code;
-                if (endpoint != null) endpoint.reportStatus(code); // cluster policy: outlier detection
                 upstreamKeepAlive = HttpUtil.isKeepAlive(resp);
                 prepareDownstreamResponse(resp, code);
             } else {
