@@ -140,8 +140,11 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
         if (adminPort >= 0) ready.append("; admin on http://").append(adminAddress).append(':').append(server.adminPort());
         log.info(ready.toString());
 
-        try (ConfigWatcher ignored = new ConfigWatcher(config, watchInterval.toMillis(), () -> reload(server, who, options))) {
+        ConfigWatcher watcher = new ConfigWatcher(config, watchInterval.toMillis(), () -> reload(server, who, options));
+        try {
             stopped.await();
+        } finally {
+            watcher.close();
         }
         if (signalled.get()) {
             Thread.currentThread().join(); // the shutdown hook finishes the exit

@@ -98,9 +98,9 @@ public final class BenchBackend implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
-        server.close().sync();
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+    public void close() {
+        server.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 
     /** Nanoseconds until the current pause ends, or 0 when not pausing. */

@@ -46,7 +46,8 @@ class RequestGuardHandlerTest {
         ReferenceCountUtil.release(first);
         Object m;
         while ((m = ch.readInbound()) != null) ReferenceCountUtil.release(m);
-        assertThat((Object) ch.readOutbound()).isNull();
+        Object out = ch.readOutbound();
+        assertThat(out).isNull();
         assertThat(ch.isActive()).isTrue();
         ch.finishAndReleaseAll();
     }

@@ -383,7 +383,13 @@ class ProtocolsTest {
     }
 
     record ManagedChannelCloser(ManagedChannel ch) implements AutoCloseable {
-        @Override public void close() throws InterruptedException { ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS); }
+        @Override public void close() {
+            try {
+                ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     // ---- WebSocket
