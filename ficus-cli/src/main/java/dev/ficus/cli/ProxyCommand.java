@@ -23,7 +23,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code ficus proxy --config PATH}: the data plane on its own, before any control plane exists
@@ -118,19 +117,13 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
             log.error("cannot start: " + e.getMessage());
             return 1;
         }
-        java.util.concurrent.atomic.AtomicBoolean signalled = new java.util.concurrent.atomic.AtomicBoolean();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            signalled.set(true);
-            log.info("stopping: draining in-flight requests (up to " + drainTimeout.toSeconds() + "s)");
-            try {
-                server.drain().get(drainTimeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
-            } catch (Exception e) {
-                // drained or timed out: exit either way
-            }
-            server.close();
-            log.info("drained; exiting");
-            Runtime.getRuntime().halt(0); // a drained stop is a clean exit, not "killed by SIGTERM"
-        }, "ficus-shutdown"));
+        // SIGTERM and Ctrl-C drain in-flight requests, then the command returns and exits 0.
+        Signals.onTermination(signal -> {
+            log.info("stopping on SIG" + signal + ": draining in-flight requests (up to " + drainTimeout.toSeconds() + "s)");
+            server.drain();
+        });
+        // Any other way out (an exit elsewhere, SIGHUP) still closes the listeners.
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "ficus-shutdown"));
 
         StringBuilder ready = new StringBuilder("ready: version " + first.snapshot().version() + " as " + who.namespace() + "/" + who.name());
         for (ListenerConfig l : first.snapshot().listeners()) {
@@ -145,9 +138,6 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
             stopped.await();
         } finally {
             watcher.close();
-        }
-        if (signalled.get()) {
-            Thread.currentThread().join(); // the shutdown hook finishes the exit
         }
         log.info("drained; exiting");
         server.close();

@@ -169,7 +169,7 @@ public final class ConfigLoader {
             while (composer.hasNext()) {
                 Node doc = composer.next();
                 if (doc != null) {
-                    loadDocument(label, doc);
+                    loadDocument(label, doc, text);
                 }
             }
         } catch (MarkedYamlEngineException e) {
@@ -186,7 +186,7 @@ public final class ConfigLoader {
         }
     }
 
-    private void loadDocument(String label, Node doc) {
+    private void loadDocument(String label, Node doc, String text) {
         if (doc instanceof ScalarNode s && s.getTag().equals(Tag.NULL)) {
             return; // an empty document between '---' separators
         }
@@ -215,7 +215,7 @@ public final class ConfigLoader {
         if (kindName.equals("List") && apiVersion.equals("v1")) {
             NodeTuple items = fields.get("items");
             if (items != null && items.getValueNode() instanceof SequenceNode seq) {
-                for (Node item : seq.getValue()) loadDocument(label, item);
+                for (Node item : seq.getValue()) loadDocument(label, item, text);
             }
             return;
         }
@@ -282,7 +282,20 @@ public final class ConfigLoader {
         if (meta == null || meta.name() == null || spec == null) {
             return;
         }
-        resources.add(new Resource<>(k, apiVersion, meta, spec, new Origin(label, line, col, positions)));
+        resources.add(new Resource<>(k, apiVersion, meta, spec, new Origin(label, line, col, positions, fingerprint(doc, text))));
+    }
+
+    /** A short hash of the document's own text: equal text, equal fingerprint. */
+    private static String fingerprint(Node doc, String text) {
+        int start = doc.getStartMark().map(Mark::getIndex).orElse(0);
+        int end = doc.getEndMark().map(Mark::getIndex).orElse(text.length());
+        try {
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            sha.update(text.substring(Math.max(0, start), Math.min(text.length(), Math.max(start, end))).getBytes(StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(sha.digest(), 0, 12);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static List<String> kindNames() {

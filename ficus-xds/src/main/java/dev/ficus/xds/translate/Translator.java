@@ -628,7 +628,9 @@ public final class Translator {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             for (Resource<?> r : config.resources()) {
-                sha.update((r.kind() + "/" + r.namespace() + "/" + r.name() + "=" + r.spec() + "\n").getBytes(StandardCharsets.UTF_8));
+                // the document's text fingerprint; a record's toString only for resources made in code
+                String content = r.origin().fingerprint().isEmpty() ? String.valueOf(r.spec()) : r.origin().fingerprint();
+                sha.update((r.kind() + "/" + r.namespace() + "/" + r.name() + "=" + content + "\n").getBytes(StandardCharsets.UTF_8));
             }
             sha.update((who + "|" + options).getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(sha.digest(), 0, 6);
