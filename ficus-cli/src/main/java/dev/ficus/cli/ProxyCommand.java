@@ -113,8 +113,9 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
         ProxyServer server = b.build();
         try {
             server.start();
-        } catch (RuntimeException e) {
-            log.error("cannot start: " + e.getMessage());
+        } catch (Exception e) { // Netty rethrows bind failures (a checked IOException) from sync()
+            log.error("cannot start: " + e.getMessage() + (e.getMessage() != null && e.getMessage().contains("in use")
+                    ? " (another process listens on a port of this config or on the admin port; see --admin-port, --outbound-port)" : ""));
             return 1;
         }
         // SIGTERM and Ctrl-C drain in-flight requests, then the command returns and exits 0.

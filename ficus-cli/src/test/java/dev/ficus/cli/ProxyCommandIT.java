@@ -265,6 +265,19 @@ class ProxyCommandIT {
     }
 
     @Test
+    void aPortInUseIsOneClearLineAndExitOne(@TempDir Path dir) throws Exception {
+        FakeUpstream v1 = upstream("v1");
+        FakeUpstream v2 = upstream("v2");
+        Files.writeString(dir.resolve("shop.yaml"), shop(v1, v2, 100));
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            FicusCommandIT.Run r = FicusCommandIT.ficus("proxy", "--config", dir.toString(), "--labels", "app=frontend", "-n", "shop",
+                    "--admin-port", Integer.toString(taken.getLocalPort()), "--outbound-port", "0");
+            assertThat(r.exit()).isEqualTo(1);
+            assertThat(r.err()).contains("cannot start: ").contains("Address already in use").contains("--admin-port");
+        }
+    }
+
+    @Test
     void aConfigWithErrorsDoesNotStart(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("bad.yaml"), """
                 apiVersion: networking.istio.io/v1
