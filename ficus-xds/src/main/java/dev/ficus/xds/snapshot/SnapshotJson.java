@@ -22,6 +22,16 @@ public final class SnapshotJson {
             b.append(",\"kind\":"); str(b, l.kind().name());
             b.append(",\"protocol\":"); str(b, l.protocol().name());
             b.append(",\"routeTable\":"); str(b, l.routeTable());
+            if (!l.tcpRoutes().isEmpty()) {
+                b.append(",\"tcpRoutes\":[");
+                sep(b, l.tcpRoutes().routes(), r -> {
+                    b.append("{\"name\":"); str(b, r.name());
+                    b.append(",\"sniHosts\":["); sep(b, r.sniHosts(), h -> str(b, h));
+                    b.append("],\"clusters\":"); weighted(b, r.action());
+                    b.append('}');
+                });
+                b.append(']');
+            }
             b.append('}');
         });
         b.append("],\"routeTables\":[");
@@ -42,10 +52,15 @@ public final class SnapshotJson {
             b.append("{\"name\":"); str(b, c.name());
             b.append(",\"lbPolicy\":"); str(b, c.lbPolicy().name());
             b.append(",\"connectTimeoutMs\":").append(c.connectTimeout().toMillis());
+            b.append(",\"upstreamProtocol\":"); str(b, c.upstreamProtocol().name());
             b.append(",\"limits\":{\"maxConnections\":").append(c.limits().maxConnections())
                     .append(",\"maxPendingRequests\":").append(c.limits().maxPendingRequests())
+                    .append(",\"maxRequests\":").append(c.limits().maxRequests())
                     .append(",\"maxRequestsPerConnection\":").append(c.limits().maxRequestsPerConnection())
+                    .append(",\"maxRetries\":").append(c.limits().maxRetries())
                     .append(",\"idleTimeoutMs\":").append(c.limits().idleTimeout().toMillis()).append('}');
+            if (c.hash() != null) { b.append(",\"hash\":"); hash(b, c.hash()); }
+            if (c.outlier() != null) { b.append(",\"outlier\":"); outlier(b, c.outlier()); }
             b.append(",\"endpoints\":[");
             sep(b, c.endpoints(), e -> {
                 b.append("{\"address\":"); str(b, e.address().toString());
@@ -79,11 +94,7 @@ public final class SnapshotJson {
         }
         b.append("},\"action\":");
         switch (r.action()) {
-            case RouteAction.Forward f -> {
-                b.append("{\"clusters\":[");
-                sep(b, f.clusters(), wc -> { b.append("{\"cluster\":"); str(b, wc.cluster()); b.append(",\"weight\":").append(wc.weight()).append('}'); });
-                b.append("]}");
-            }
+            case RouteAction.Forward f -> { b.append("{\"clusters\":"); weighted(b, f); b.append('}'); }
             case RouteAction.DirectResponse d -> { b.append("{\"directResponse\":{\"status\":").append(d.status()).append(",\"body\":"); str(b, d.body()); b.append("}}"); }
             case RouteAction.Redirect rd -> {
                 b.append("{\"redirect\":{\"status\":").append(rd.status());
@@ -96,7 +107,125 @@ public final class SnapshotJson {
         b.append(",\"timeoutMs\":").append(r.timeout().toMillis());
         if (!r.requestHeaders().isEmpty()) { b.append(",\"requestHeaders\":"); mutations(b, r.requestHeaders()); }
         if (!r.responseHeaders().isEmpty()) { b.append(",\"responseHeaders\":"); mutations(b, r.responseHeaders()); }
+        if (!r.policies().equals(RoutePolicies.NONE)) { b.append(",\"policies\":"); policies(b, r.policies()); }
         b.append('}');
+    }
+
+    private static void weighted(StringBuilder b, RouteAction.Forward f) {
+        b.append('[');
+        sep(b, f.clusters(), wc -> { b.append("{\"cluster\":"); str(b, wc.cluster()); b.append(",\"weight\":").append(wc.weight()).append('}'); });
+        b.append(']');
+    }
+
+    /** Only what a route sets: a reader diffing two dumps sees a policy appear, not a page of nulls. */
+    private static void policies(StringBuilder b, RoutePolicies p) {
+        b.append('{');
+        boolean first = true;
+        if (!p.retry().equals(RouteRetry.NONE)) { b.append("\"retry\":"); retry(b, p.retry()); first = false; }
+        if (p.fault() != null) {
+            if (!first) b.append(',');
+            RouteFault f = p.fault();
+            b.append("\"fault\":{\"delayMs\":").append(f.delay().toMillis())
+                    .append(",\"delayPerMillion\":").append(f.delayPerMillion())
+                    .append(",\"abortStatus\":").append(f.abortStatus())
+                    .append(",\"abortGrpcStatus\":").append(f.abortGrpcStatus())
+                    .append(",\"abortPerMillion\":").append(f.abortPerMillion()).append('}');
+            first = false;
+        }
+        if (!p.mirrors().isEmpty()) {
+            if (!first) b.append(',');
+            b.append("\"mirrors\":[");
+            sep(b, p.mirrors(), m -> { b.append("{\"cluster\":"); str(b, m.cluster()); b.append(",\"perMillion\":").append(m.perMillion()).append('}'); });
+            b.append(']');
+            first = false;
+        }
+        if (p.rewrite() != null) {
+            if (!first) b.append(',');
+            RouteRewrite w = p.rewrite();
+            b.append("\"rewrite\":{");
+            boolean f = optional(b, true, "matchedPrefix", w.matchedPrefix());
+            f = optional(b, f, "uri", w.uri());
+            f = optional(b, f, "regex", w.regex() == null ? null : w.regex().pattern());
+            f = optional(b, f, "regexRewrite", w.regexRewrite());
+            optional(b, f, "authority", w.authority());
+            b.append('}');
+            first = false;
+        }
+        if (p.cors() != null) {
+            if (!first) b.append(',');
+            RouteCors c = p.cors();
+            b.append("\"cors\":{\"origins\":[");
+            sep(b, c.origins(), o -> match(b, o));
+            b.append(']');
+            optional(b, false, "allowMethods", c.allowMethods());
+            optional(b, false, "allowHeaders", c.allowHeaders());
+            optional(b, false, "exposeHeaders", c.exposeHeaders());
+            optional(b, false, "maxAge", c.maxAge());
+            b.append(",\"allowCredentials\":").append(c.allowCredentials());
+            b.append(",\"forwardUnmatchedPreflights\":").append(c.forwardUnmatchedPreflights()).append('}');
+        }
+        b.append('}');
+    }
+
+    /** Envoy's {@code retry_on} names, in the order of the bits. */
+    private static final String[] RETRY_ON = {"5xx", "gateway-error", "reset", "connect-failure", "retriable-4xx", "refused-stream",
+            "retriable-status-codes", "cancelled", "deadline-exceeded", "internal", "resource-exhausted", "unavailable"};
+
+    private static void retry(StringBuilder b, RouteRetry r) {
+        b.append("{\"retries\":").append(r.retries());
+        b.append(",\"perTryTimeoutMs\":").append(r.perTryTimeout().toMillis());
+        b.append(",\"retryOn\":[");
+        boolean first = true;
+        for (int bit = 0; bit < RETRY_ON.length; bit++) {
+            if ((r.retryOn() & (1 << bit)) == 0) continue;
+            if (!first) b.append(',');
+            first = false;
+            str(b, RETRY_ON[bit]);
+        }
+        b.append("],\"retriableStatusCodes\":[");
+        int[] codes = r.retriableStatusCodes();
+        for (int i = 0; i < codes.length; i++) {
+            if (i > 0) b.append(',');
+            b.append(codes[i]);
+        }
+        b.append("],\"backoffBaseMs\":").append(r.backoffBase().toMillis()).append('}');
+    }
+
+    private static void hash(StringBuilder b, ConsistentHashConfig h) {
+        b.append("{\"key\":");
+        switch (h.key()) {
+            case HashPolicy.Header x -> { b.append("{\"header\":"); str(b, x.name()); b.append('}'); }
+            case HashPolicy.Cookie x -> {
+                b.append("{\"cookie\":{\"name\":"); str(b, x.name());
+                optional(b, false, "path", x.path());
+                if (x.ttl() != null) b.append(",\"ttlMs\":").append(x.ttl().toMillis());
+                b.append("}}");
+            }
+            case HashPolicy.SourceIp x -> b.append("{\"sourceIp\":true}");
+            case HashPolicy.QueryParameter x -> { b.append("{\"queryParameter\":"); str(b, x.name()); b.append('}'); }
+        }
+        b.append(",\"tableSize\":").append(h.tableSize()).append('}');
+    }
+
+    private static void outlier(StringBuilder b, OutlierDetectionConfig o) {
+        b.append("{\"consecutive5xxErrors\":").append(o.consecutive5xxErrors())
+                .append(",\"consecutiveGatewayErrors\":").append(o.consecutiveGatewayErrors())
+                .append(",\"splitExternalLocalOriginErrors\":").append(o.splitExternalLocalOriginErrors())
+                .append(",\"consecutiveLocalOriginFailures\":").append(o.consecutiveLocalOriginFailures())
+                .append(",\"intervalMs\":").append(o.interval().toMillis())
+                .append(",\"baseEjectionTimeMs\":").append(o.baseEjectionTime().toMillis())
+                .append(",\"maxEjectionPercent\":").append(o.maxEjectionPercent())
+                .append(",\"minHealthPercent\":").append(o.minHealthPercent()).append('}');
+    }
+
+    /** Appends {@code "name":"value"} when the value is set, with a comma unless it comes first; returns whether the next field is still first. */
+    private static boolean optional(StringBuilder b, boolean first, String name, String value) {
+        if (value == null) return first;
+        if (!first) b.append(',');
+        str(b, name);
+        b.append(':');
+        str(b, value);
+        return false;
     }
 
     private static void mutations(StringBuilder b, HeaderMutations m) {

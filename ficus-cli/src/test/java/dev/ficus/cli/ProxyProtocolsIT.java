@@ -1,0 +1,308 @@
+package dev.ficus.cli;
+
+import dev.ficus.testing.ClosedPort;
+import dev.ficus.testing.FakeUpstream;
+import dev.ficus.testing.TcpEchoServer;
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.ServerCalls;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * {@code ./ficus proxy} as a process on Istio YAML, driven by real clients over protocols other
+ * than HTTP/1.1: h2c with prior knowledge from curl, a weighted VirtualService {@code tcp} route on
+ * a Sidecar egress TCP listener, and gRPC (unary, streaming, error status) to a GRPC service port.
+ */
+class ProxyProtocolsIT {
+    private final List<AutoCloseable> cleanup = new ArrayList<>();
+    private final List<String> log = Collections.synchronizedList(new ArrayList<>());
+    private Process proxy;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (proxy != null && proxy.isAlive()) proxy.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        for (AutoCloseable c : cleanup) c.close();
+    }
+
+    record Ports(int outbound, int admin) {
+    }
+
+    // the process start of ProxyCommandIT
+    Ports start(Path config) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(FicusCommandIT.ROOT.resolve("ficus").toString(), "proxy",
+                "--config", config.toString(), "--labels", "app=frontend", "--namespace", "shop",
+                "--admin-port", "0", "--outbound-port", "0", "--concurrency", "1", "--drain-timeout", "10s")
+                .directory(FicusCommandIT.ROOT.toFile())
+                .redirectErrorStream(true);
+        proxy = pb.start();
+        CompletableFuture<Ports> ready = new CompletableFuture<>();
+        Pattern p = Pattern.compile("outbound on 127\\.0\\.0\\.1:(\\d+); admin on http://127\\.0\\.0\\.1:(\\d+)");
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(proxy.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    log.add(line);
+                    Matcher m = p.matcher(line);
+                    if (m.find()) ready.complete(new Ports(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))));
+                }
+            } catch (IOException e) {
+                // the process ended
+            }
+            ready.completeExceptionally(new AssertionError("proxy exited before ready:\n" + String.join("\n", log)));
+        }, "proxy-log");
+        reader.setDaemon(true);
+        reader.start();
+        return ready.orTimeout(120, TimeUnit.SECONDS).join();
+    }
+
+    private FakeUpstream upstream(String name) {
+        FakeUpstream u = FakeUpstream.start(name);
+        cleanup.add(u);
+        return u;
+    }
+
+    // ---- h2c
+
+    record Curl(int exit, String out) {
+    }
+
+    static Curl curl(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("curl", "-sS", "--max-time", "10"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(20, TimeUnit.SECONDS)).as("curl finished").isTrue();
+        return new Curl(p.exitValue(), out);
+    }
+
+    @Test
+    void h2cWithPriorKnowledgeIsRoutedLikeHttp1(@TempDir Path dir) throws Exception {
+        FakeUpstream v1 = upstream("v1");
+        FakeUpstream v2 = upstream("v2");
+        Files.writeString(dir.resolve("shop.yaml"), ProxyCommandIT.shop(v1, v2, 100));
+        Ports ports = start(dir);
+        String url = "http://127.0.0.1:" + ports.outbound() + "/reviews/h2";
+
+        Curl plain = curl("--http2-prior-knowledge", "-H", "Host: reviews:9080", "-w", " %{http_version} %{http_code}", url);
+        assertThat(plain.exit()).as(plain.out()).isZero();
+        assertThat(plain.out()).isEqualTo("v1 2 200");
+
+        Curl jason = curl("--http2-prior-knowledge", "-H", "Host: reviews:9080", "-H", "end-user: jason", "-w", " %{http_version} %{http_code}", url);
+        assertThat(jason.out()).isEqualTo("v2 2 200");
+
+        Curl none = curl("--http2-prior-knowledge", "-H", "Host: nowhere.example.com", "-D", "-", "-o", "/dev/null", url);
+        assertThat(none.out()).startsWith("HTTP/2 404").containsIgnoringCase("x-ficus-error: NR");
+
+        assertThat(v1.seen()).anyMatch(s -> s.path().equals("/reviews/h2"));
+        assertThat(v2.seen()).anyMatch(s -> s.path().equals("/reviews/h2") && "jason".equals(s.header("end-user")));
+    }
+
+    // ---- TCP
+
+    static String db(int listenerPort, TcpEchoServer a, TcpEchoServer b) {
+        return """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: db, namespace: shop}
+                spec:
+                  hosts: [db.shop.svc.cluster.local]
+                  location: MESH_INTERNAL
+                  resolution: STATIC
+                  ports: [{number: %1$d, name: tcp, protocol: TCP}]
+                  workloadSelector: {labels: {app: db}}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: WorkloadEntry
+                metadata: {name: db-a, namespace: shop}
+                spec: {address: 127.0.0.1, ports: {tcp: %2$d}, labels: {app: db, version: a}}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: WorkloadEntry
+                metadata: {name: db-b, namespace: shop}
+                spec: {address: 127.0.0.1, ports: {tcp: %3$d}, labels: {app: db, version: b}}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: db, namespace: shop}
+                spec:
+                  host: db.shop.svc.cluster.local
+                  subsets:
+                  - {name: a, labels: {version: a}}
+                  - {name: b, labels: {version: b}}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: Sidecar
+                metadata: {name: default, namespace: shop}
+                spec:
+                  egress:
+                  - port: {number: %1$d, protocol: TCP, name: db}
+                    bind: 127.0.0.1
+                    hosts: ["./*"]
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: db, namespace: shop}
+                spec:
+                  hosts: [db.shop.svc.cluster.local]
+                  tcp:
+                  - match: [{port: %1$d}]
+                    route:
+                    - {destination: {host: db.shop.svc.cluster.local, subset: a, port: {number: %1$d}}, weight: 50}
+                    - {destination: {host: db.shop.svc.cluster.local, subset: b, port: {number: %1$d}}, weight: 50}
+                """.formatted(listenerPort, a.port(), b.port());
+    }
+
+    /** One connection through the listener: a line out, the echoed line back, then a half-close answered by {@code name:bye}. */
+    static List<String> exchange(int port, String line) throws IOException {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            s.setSoTimeout(5000);
+            OutputStream out = s.getOutputStream();
+            out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+            List<String> got = new ArrayList<>();
+            got.add(in.readLine());
+            s.shutdownOutput();
+            got.add(in.readLine());
+            return got;
+        }
+    }
+
+    @Test
+    void aWeightedTcpRouteOnASidecarEgressListenerSplitsConnections(@TempDir Path dir) throws Exception {
+        TcpEchoServer a = TcpEchoServer.start("a");
+        TcpEchoServer b = TcpEchoServer.start("b");
+        cleanup.add(a);
+        cleanup.add(b);
+        int listener = ClosedPort.find();
+        Files.writeString(dir.resolve("db.yaml"), db(listener, a, b));
+        start(dir);
+
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).ignoreExceptions()
+                .until(() -> exchange(listener, "ping").getFirst().endsWith(":ping"));
+        Map<String, Integer> counts = new HashMap<>();
+        for (int i = 0; i < 200; i++) {
+            List<String> got = exchange(listener, "n" + i);
+            String name = got.getFirst().substring(0, got.getFirst().indexOf(':'));
+            assertThat(got).containsExactly(name + ":n" + i, name + ":bye");
+            counts.merge(name, 1, Integer::sum);
+        }
+        assertThat(counts.keySet()).containsExactlyInAnyOrder("a", "b");
+        assertThat(counts.get("a")).isBetween(70, 130);
+        assertThat(counts.get("b")).isBetween(70, 130);
+        assertThat(log).noneMatch(l -> l.contains("is skipped"));
+    }
+
+    // ---- gRPC
+
+    static final MethodDescriptor.Marshaller<String> STRING = new MethodDescriptor.Marshaller<>() {
+        @Override public InputStream stream(String v) { return new ByteArrayInputStream(v.getBytes(StandardCharsets.UTF_8)); }
+        @Override public String parse(InputStream in) {
+            try {
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    };
+    static final MethodDescriptor<String, String> SAY = method("Say", MethodDescriptor.MethodType.UNARY);
+    static final MethodDescriptor<String, String> COUNT = method("Count", MethodDescriptor.MethodType.SERVER_STREAMING);
+    static final MethodDescriptor<String, String> FAIL = method("Fail", MethodDescriptor.MethodType.UNARY);
+
+    static MethodDescriptor<String, String> method(String name, MethodDescriptor.MethodType type) {
+        return MethodDescriptor.<String, String>newBuilder().setType(type).setFullMethodName("ficus.test.Echo/" + name)
+                .setRequestMarshaller(STRING).setResponseMarshaller(STRING).build();
+    }
+
+    Server grpcServer() throws IOException {
+        ServerServiceDefinition svc = ServerServiceDefinition.builder("ficus.test.Echo")
+                .addMethod(SAY, ServerCalls.asyncUnaryCall((req, obs) -> {
+                    obs.onNext("echo:" + req);
+                    obs.onCompleted();
+                }))
+                .addMethod(COUNT, ServerCalls.asyncServerStreamingCall((req, obs) -> {
+                    for (int i = 0; i < 50; i++) obs.onNext(req + i);
+                    obs.onCompleted();
+                }))
+                .addMethod(FAIL, ServerCalls.asyncUnaryCall((req, obs) -> obs.onError(Status.NOT_FOUND.withDescription("no " + req).asRuntimeException())))
+                .build();
+        Server s = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(svc).build().start();
+        cleanup.add(() -> s.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+        return s;
+    }
+
+    static String echo(int grpcPort) {
+        return """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: echo, namespace: shop}
+                spec:
+                  hosts: [echo.shop.svc.cluster.local]
+                  location: MESH_INTERNAL
+                  resolution: STATIC
+                  ports: [{number: 9000, name: grpc, protocol: GRPC}]
+                  workloadSelector: {labels: {app: echo}}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: WorkloadEntry
+                metadata: {name: echo-1, namespace: shop}
+                spec: {address: 127.0.0.1, ports: {grpc: %d}, labels: {app: echo}}
+                """.formatted(grpcPort);
+    }
+
+    @Test
+    void grpcUnaryStreamingAndErrorStatusGoThroughTheProxy(@TempDir Path dir) throws Exception {
+        Server server = grpcServer();
+        Files.writeString(dir.resolve("echo.yaml"), echo(server.getPort()));
+        Ports ports = start(dir);
+        ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", ports.outbound()).overrideAuthority("echo:9000").usePlaintext().build();
+        cleanup.add(() -> ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+        CallOptions opts = CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS);
+
+        for (int i = 0; i < 20; i++) assertThat(ClientCalls.blockingUnaryCall(ch, SAY, opts, "hi" + i)).isEqualTo("echo:hi" + i);
+        List<String> streamed = new ArrayList<>();
+        ClientCalls.blockingServerStreamingCall(ch, COUNT, opts, "n").forEachRemaining(streamed::add);
+        assertThat(streamed).hasSize(50).startsWith("n0", "n1").endsWith("n49");
+        assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(ch, FAIL, opts, "thing"))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+                    assertThat(e.getStatus().getDescription()).isEqualTo("no thing");
+                });
+    }
+}
