@@ -30,7 +30,7 @@ import static org.awaitility.Awaitility.await;
  */
 class ProxyClusterIT {
     private final List<AutoCloseable> cleanup = new ArrayList<>();
-    private final List<String> log = Collections.synchronizedList(new ArrayList<>());
+    private List<String> log = List.of();
     private Process proxy;
 
     @AfterEach
@@ -72,34 +72,13 @@ class ProxyClusterIT {
                 """.formatted(a.port(), b.port());
     }
 
-    record Ports(int outbound, int admin) {
-    }
 
-    // the process start of ProxyCommandIT
-    Ports start(Path config) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(FicusCommandIT.ROOT.resolve("ficus").toString(), "proxy",
-                "--config", config.toString(), "--labels", "app=frontend", "--namespace", "shop",
-                "--admin-port", "0", "--outbound-port", "0", "--concurrency", "1", "--drain-timeout", "10s")
-                .directory(FicusCommandIT.ROOT.toFile())
-                .redirectErrorStream(true);
-        proxy = pb.start();
-        CompletableFuture<Ports> ready = new CompletableFuture<>();
-        Pattern p = Pattern.compile("outbound on 127\\.0\\.0\\.1:(\\d+); admin on http://127\\.0\\.0\\.1:(\\d+)");
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(proxy.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = r.readLine()) != null; ) {
-                    log.add(line);
-                    Matcher m = p.matcher(line);
-                    if (m.find()) ready.complete(new Ports(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))));
-                }
-            } catch (IOException e) {
-                // the process ended
-            }
-            ready.completeExceptionally(new AssertionError("proxy exited before ready:\n" + String.join("\n", log)));
-        }, "proxy-log");
-        reader.setDaemon(true);
-        reader.start();
-        return ready.orTimeout(120, TimeUnit.SECONDS).join();
+    ProxyProcess.Ports start(Path config) throws IOException {
+        ProxyProcess p = ProxyProcess.start(config);
+        cleanup.add(p);
+        proxy = p.process();
+        log = p.log();
+        return p.ports();
     }
 
     private FakeUpstream upstream(String name) {
@@ -119,7 +98,7 @@ class ProxyClusterIT {
         FakeUpstream a = upstream("a");
         FakeUpstream b = upstream("b");
         Files.writeString(dir.resolve("ratings.yaml"), ratings(a, b));
-        Ports ports = start(dir);
+        ProxyProcess.Ports ports = start(dir);
         String cluster = "outbound|9080||ratings.shop.svc.cluster.local";
         try (HttpConnection c = new HttpConnection(ports.outbound())) {
             for (int i = 0; i < 10; i++) assertThat(c.get("ratings:9080", "/").status()).isEqualTo(200);

@@ -34,7 +34,7 @@ import static org.awaitility.Awaitility.await;
 class ProxyCommandIT {
     private final List<AutoCloseable> cleanup = new ArrayList<>();
     private Process proxy;
-    private final List<String> log = Collections.synchronizedList(new ArrayList<>());
+    private List<String> log = List.of();
 
     @AfterEach
     void stop() throws Exception {
@@ -89,33 +89,13 @@ class ProxyCommandIT {
                 """.formatted(v1.port(), v2.port(), v1Weight, 100 - v1Weight);
     }
 
-    record Ports(int outbound, int admin) {
-    }
 
-    Ports start(Path config) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(FicusCommandIT.ROOT.resolve("ficus").toString(), "proxy",
-                "--config", config.toString(), "--labels", "app=frontend", "--namespace", "shop",
-                "--admin-port", "0", "--outbound-port", "0", "--concurrency", "1", "--drain-timeout", "10s")
-                .directory(FicusCommandIT.ROOT.toFile())
-                .redirectErrorStream(true);
-        proxy = pb.start();
-        CompletableFuture<Ports> ready = new CompletableFuture<>();
-        Pattern p = Pattern.compile("outbound on 127\\.0\\.0\\.1:(\\d+); admin on http://127\\.0\\.0\\.1:(\\d+)");
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(proxy.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = r.readLine()) != null; ) {
-                    log.add(line);
-                    Matcher m = p.matcher(line);
-                    if (m.find()) ready.complete(new Ports(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))));
-                }
-            } catch (IOException e) {
-                // the process ended
-            }
-            ready.completeExceptionally(new AssertionError("proxy exited before ready:\n" + String.join("\n", log)));
-        }, "proxy-log");
-        reader.setDaemon(true);
-        reader.start();
-        return ready.orTimeout(120, TimeUnit.SECONDS).join();
+    ProxyProcess.Ports start(Path config) throws IOException {
+        ProxyProcess p = ProxyProcess.start(config);
+        cleanup.add(p);
+        proxy = p.process();
+        log = p.log();
+        return p.ports();
     }
 
     private FakeUpstream upstream(String name) {
@@ -129,7 +109,7 @@ class ProxyCommandIT {
         FakeUpstream v1 = upstream("v1");
         FakeUpstream v2 = upstream("v2");
         Files.writeString(dir.resolve("shop.yaml"), shop(v1, v2, 80));
-        Ports ports = start(dir);
+        ProxyProcess.Ports ports = start(dir);
 
         Map<String, Integer> counts = new HashMap<>();
         try (HttpConnection c = new HttpConnection(ports.outbound())) {
@@ -155,7 +135,7 @@ class ProxyCommandIT {
         FakeUpstream v2 = upstream("v2");
         Path file = dir.resolve("shop.yaml");
         Files.writeString(file, shop(v1, v2, 100));
-        Ports ports = start(dir);
+        ProxyProcess.Ports ports = start(dir);
         try (HttpConnection c = new HttpConnection(ports.outbound())) {
             assertThat(c.get("reviews:9080", "/").body()).isEqualTo("v1");
 
@@ -177,7 +157,7 @@ class ProxyCommandIT {
         FakeUpstream v1 = upstream("v1");
         FakeUpstream v2 = upstream("v2");
         Files.writeString(dir.resolve("shop.yaml"), shop(v1, v2, 100));
-        Ports ports = start(dir);
+        ProxyProcess.Ports ports = start(dir);
         HttpConnection c = new HttpConnection(ports.outbound());
         cleanup.add(c);
         CompletableFuture<HttpConnection.Response> slow = CompletableFuture.supplyAsync(() -> {
@@ -240,7 +220,7 @@ class ProxyCommandIT {
     void retriesAcrossADeadEndpointAndInjectsFaults(@TempDir Path dir) throws Exception {
         FakeUpstream live = upstream("live");
         Files.writeString(dir.resolve("ratings.yaml"), ratings(ClosedPort.find(), live));
-        Ports ports = start(dir);
+        ProxyProcess.Ports ports = start(dir);
         try (HttpConnection c = new HttpConnection(ports.outbound())) {
             for (int i = 0; i < 30; i++) {
                 HttpConnection.Response r = c.get("ratings:9080", "/r/" + i);

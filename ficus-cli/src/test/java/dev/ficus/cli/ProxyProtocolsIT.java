@@ -52,7 +52,7 @@ import static org.awaitility.Awaitility.await;
  */
 class ProxyProtocolsIT {
     private final List<AutoCloseable> cleanup = new ArrayList<>();
-    private final List<String> log = Collections.synchronizedList(new ArrayList<>());
+    private List<String> log = List.of();
     private Process proxy;
 
     @AfterEach
@@ -61,34 +61,13 @@ class ProxyProtocolsIT {
         for (AutoCloseable c : cleanup) c.close();
     }
 
-    record Ports(int outbound, int admin) {
-    }
 
-    // the process start of ProxyCommandIT
-    Ports start(Path config) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(FicusCommandIT.ROOT.resolve("ficus").toString(), "proxy",
-                "--config", config.toString(), "--labels", "app=frontend", "--namespace", "shop",
-                "--admin-port", "0", "--outbound-port", "0", "--concurrency", "1", "--drain-timeout", "10s")
-                .directory(FicusCommandIT.ROOT.toFile())
-                .redirectErrorStream(true);
-        proxy = pb.start();
-        CompletableFuture<Ports> ready = new CompletableFuture<>();
-        Pattern p = Pattern.compile("outbound on 127\\.0\\.0\\.1:(\\d+); admin on http://127\\.0\\.0\\.1:(\\d+)");
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(proxy.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = r.readLine()) != null; ) {
-                    log.add(line);
-                    Matcher m = p.matcher(line);
-                    if (m.find()) ready.complete(new Ports(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))));
-                }
-            } catch (IOException e) {
-                // the process ended
-            }
-            ready.completeExceptionally(new AssertionError("proxy exited before ready:\n" + String.join("\n", log)));
-        }, "proxy-log");
-        reader.setDaemon(true);
-        reader.start();
-        return ready.orTimeout(120, TimeUnit.SECONDS).join();
+    ProxyProcess.Ports start(Path config) throws IOException {
+        ProxyProcess p = ProxyProcess.start(config);
+        cleanup.add(p);
+        proxy = p.process();
+        log = p.log();
+        return p.ports();
     }
 
     private FakeUpstream upstream(String name) {
@@ -116,7 +95,7 @@ class ProxyProtocolsIT {
         FakeUpstream v1 = upstream("v1");
         FakeUpstream v2 = upstream("v2");
         Files.writeString(dir.resolve("shop.yaml"), ProxyCommandIT.shop(v1, v2, 100));
-        Ports ports = start(dir);
+        ProxyProcess.Ports ports = start(dir);
         String url = "http://127.0.0.1:" + ports.outbound() + "/reviews/h2";
 
         Curl plain = curl("--http2-prior-knowledge", "-H", "Host: reviews:9080", "-w", " %{http_version} %{http_code}", url);
@@ -290,7 +269,7 @@ class ProxyProtocolsIT {
     void grpcUnaryStreamingAndErrorStatusGoThroughTheProxy(@TempDir Path dir) throws Exception {
         Server server = grpcServer();
         Files.writeString(dir.resolve("echo.yaml"), echo(server.getPort()));
-        Ports ports = start(dir);
+        ProxyProcess.Ports ports = start(dir);
         ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", ports.outbound()).overrideAuthority("echo:9000").usePlaintext().build();
         cleanup.add(() -> ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
         CallOptions opts = CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS);
