@@ -25,6 +25,9 @@ public final class LoopPools {
         this.allocator = allocator;
     }
 
+    /** The socket channel class upstream connections of this loop use (CONNECT tunnels dial with it too). */
+    public Class<? extends Channel> channelClass() { return channelClass; }
+
     public EndpointPool pool(EndpointRef endpoint) {
         EndpointPool p = pools.get(endpoint);
         if (p == null) {

@@ -19,6 +19,13 @@ public final class RequestView implements RequestAttributes {
         return this;
     }
 
+    /** A CONNECT request: its target is an authority, so route matching sees the path {@code /}. */
+    public RequestView resetConnect(HttpRequest r) {
+        this.request = r;
+        this.path = "/";
+        return this;
+    }
+
     @Override public String method() { return request.method().name(); }
 
     @Override public String path() { return path; }

@@ -35,6 +35,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultHttpContent;
@@ -97,7 +98,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     /**
      * Where the exchange is. DELAYED (fault delay) and BACKOFF (between attempts) wait on a timer;
      * like CONNECTING, they queue what the client sends meanwhile. UPGRADED: the
-     * connection became a byte splice after a 101.
+     * connection became a byte splice after a 101 (or after the 200 that opened a CONNECT tunnel).
      */
     private enum State { IDLE, DELAYED, CONNECTING, BACKOFF, FORWARDING, LOCAL, UPGRADED }
 
@@ -277,9 +278,20 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         corsPreflight = false;
         config.stats().request();
 
+        // CONNECT host:port (forward-proxy mode): routed by its authority with the path "/", then tunneled
+        boolean connect = method == HttpMethod.CONNECT;
+        if (connect) {
+            keepAlive = false; // an answer other than the tunnel ends the connection: tunnel bytes may follow
+            String authority = ConnectTunnel.authority(req.uri());
+            if (authority == null || ctx.channel() instanceof Http2StreamChannel) { // tunnels are served on HTTP/1.1 only
+                localReply(400, null, null, null);
+                return;
+            }
+            h.set(HttpHeaderNames.HOST, authority);
+        }
         RouteTable table = snap.routeTable(config.listener());
         VirtualHost vh = table == null ? null : table.select(h.get(HttpHeaderNames.HOST));
-        Route r = vh == null ? null : vh.select(view.reset(req));
+        Route r = vh == null ? null : vh.select(connect ? view.resetConnect(req) : view.reset(req));
         if (r == null) {
             localReply(404, ResponseFlag.NR, null, null);
             return;
@@ -288,8 +300,65 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         switch (r.action()) {
             case RouteAction.DirectResponse d -> localReply(d.status(), null, d.body(), null);
             case RouteAction.Redirect rd -> localReply(rd.status(), null, "", location(rd, req));
+            case RouteAction.Forward f when connect -> tunnel(snap, f);
             case RouteAction.Forward f -> forward(snap, f, req);
         }
+    }
+
+    /**
+     * A CONNECT request: picks the route's cluster and an endpoint as for any request, opens a TCP
+     * connection to it on this event loop (state CONNECTING queues what the client sends meanwhile)
+     * and continues in {@link #tunnelConnected}. The route's retries, faults and mirrors do not apply.
+     */
+    private void tunnel(RuntimeSnapshot snap, RouteAction.Forward f) {
+        String name = f.clusters().size() == 1 ? f.clusters().getFirst().cluster() : f.pick(ThreadLocalRandom.current().nextInt(f.totalWeight()));
+        ClusterRuntime c = snap.cluster(name);
+        if (c == null) {
+            localReply(503, ResponseFlag.UH, null, null);
+            return;
+        }
+        cluster = c;
+        c.stats().request();
+        EndpointRef ep = c.picker().pick(pick.reset(head, remoteIp, remotePeer));
+        if (ep == null) {
+            localReply(503, ResponseFlag.UH, null, null);
+            return;
+        }
+        if (!ep.breakers().tryAcquireRequest()) { // released in releaseEndpoint, as for any request
+            localReply(503, ResponseFlag.UO, null, null);
+            return;
+        }
+        endpoint = ep;
+        ep.requestStarted();
+        state = State.CONNECTING;
+        ChannelFuture connect = ConnectTunnel.connect(ctx.channel(), pools.channelClass(), c, ep);
+        connect.addListener(x -> tunnelConnected(connect));
+    }
+
+    /** Answers 200 and splices both connections, or 503 UF when the connect failed. */
+    private void tunnelConnected(ChannelFuture connect) {
+        Channel up = connect.channel();
+        if (state != State.CONNECTING || closing) { // the client went away meanwhile; already counted (DC)
+            up.close();
+            return;
+        }
+        if (!connect.isSuccess()) {
+            if (endpoint != null) endpoint.reportLocalOriginFailure(); // cluster policy: outlier detection
+            localReply(503, ResponseFlag.UF, null, null);
+            return;
+        }
+        EndpointRef ep = endpoint;
+        ep.clusterStats().connectionOpened();
+        up.closeFuture().addListener(x -> ep.clusterStats().connectionClosed());
+        responseStarted = true;
+        status = 200;
+        ctx.writeAndFlush(ConnectTunnel.established(), ctx.voidPromise());
+        record(200); // counted like an exchange once the tunnel stands, as an upgrade is after its 101
+        releaseEndpoint();
+        state = State.UPGRADED;
+        closing = true; // this handler only leaves from here on
+        releaseQueue(); // the request's end; the client waits for the 200 before it sends tunnel bytes
+        Splice.afterUpgrade(ctx.channel(), up);
     }
 
     private void forward(RuntimeSnapshot snap, RouteAction.Forward f, HttpRequest req) {

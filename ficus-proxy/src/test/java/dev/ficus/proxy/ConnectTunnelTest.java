@@ -1,0 +1,143 @@
+package dev.ficus.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.ficus.proxy.http.ResponseFlag;
+import dev.ficus.testing.ClosedPort;
+import dev.ficus.testing.FakeUpstream;
+import dev.ficus.testing.TcpEchoServer;
+import dev.ficus.xds.snapshot.ClusterConfig;
+import dev.ficus.xds.snapshot.Endpoint;
+import dev.ficus.xds.snapshot.ProxySnapshot;
+import dev.ficus.xds.snapshot.Route;
+import dev.ficus.xds.snapshot.RouteAction;
+import dev.ficus.xds.snapshot.RouteMatch;
+import dev.ficus.xds.snapshot.RouteTable;
+import dev.ficus.xds.snapshot.VirtualHost;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** HTTP CONNECT on an HTTP listener (forward-proxy mode): routing by authority, the tunnel, and its failures. */
+class ConnectTunnelTest {
+    final List<AutoCloseable> closeLater = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (AutoCloseable c : closeLater.reversed()) c.close();
+    }
+
+    <T extends AutoCloseable> T later(T c) {
+        closeLater.add(c);
+        return c;
+    }
+
+    /** Virtual host {@code authority} routes (a route with a path prefix, to show CONNECT matches "/") to cluster {@code name}. */
+    static ProxySnapshot snapshot(String authority, String name, int port) {
+        return ProxySnapshot.builder("1")
+                .listener(Snapshots.listener())
+                .routeTable(new RouteTable("main", List.of(new VirtualHost("tunnel", List.of(authority),
+                        List.of(new Route("only-api", RouteMatch.prefix("/api"), new RouteAction.DirectResponse(418, "api")),
+                                new Route("root", RouteMatch.prefix("/"), RouteAction.Forward.to(name)))))))
+                .cluster(ClusterConfig.of(name, Endpoint.of("127.0.0.1", port)))
+                .build();
+    }
+
+    ProxyServer proxy(ProxySnapshot s) throws Exception {
+        return later(ProxyServer.builder().snapshot(s).concurrency(1).adminPort(-1).build().start());
+    }
+
+    record Answer(String statusLine, List<String> rest) {}
+
+    /** Sends {@code head}, then each of {@code lines} once the status line came, half-closes and reads to the end. */
+    static Answer exchange(int port, String head, String... lines) throws Exception {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            out.write(head.getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+            String status = in.readLine();
+            List<String> headers = new ArrayList<>();
+            for (String l; (l = in.readLine()) != null && !l.isEmpty() && headers.size() < 100; ) headers.add(l);
+            if (status != null && status.startsWith("HTTP/1.1 200")) {
+                assertThat(headers).noneMatch(h -> h.toLowerCase().startsWith("content-length") || h.toLowerCase().startsWith("transfer-encoding"));
+                for (String line : lines) out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                s.shutdownOutput();
+                return new Answer(status, in.lines().toList());
+            }
+            return new Answer(status, headers);
+        }
+    }
+
+    @Test
+    void connectTunnelsBytesBothWaysAndHalfCloses() throws Exception {
+        TcpEchoServer echo = later(TcpEchoServer.start("echo"));
+        ProxyServer p = proxy(snapshot("echo:9000", "echo", echo.port()));
+        Answer a = exchange(p.listenerPort("main"), "CONNECT echo:9000 HTTP/1.1\r\nHost: echo:9000\r\n\r\n", "hello through the tunnel");
+        assertThat(a.statusLine()).isEqualTo("HTTP/1.1 200 Connection Established");
+        assertThat(a.rest()).containsExactly("echo:hello through the tunnel", "echo:bye");
+        assertThat(echo.connectionCount()).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> p.stats().listener("main").responses(2) == 1);
+        assertThat(p.stats().listener("main").requests()).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> p.stats().cluster("echo").connectionsActive() == 0);
+        assertThat(p.stats().cluster("echo").connectionsTotal()).isEqualTo(1);
+    }
+
+    @Test
+    void connectWithoutMatchingAuthorityIs404NR() throws Exception {
+        TcpEchoServer echo = later(TcpEchoServer.start("echo"));
+        ProxyServer p = proxy(snapshot("echo:9000", "echo", echo.port()));
+        Answer a = exchange(p.listenerPort("main"), "CONNECT other:443 HTTP/1.1\r\nHost: other:443\r\n\r\n");
+        assertThat(a.statusLine()).startsWith("HTTP/1.1 404");
+        assertThat(a.rest()).anyMatch(h -> h.equalsIgnoreCase("x-ficus-error: NR"));
+        assertThat(p.stats().listener("main").responses(ResponseFlag.NR)).isEqualTo(1);
+        assertThat(echo.connectionCount()).isZero();
+    }
+
+    @Test
+    void connectToAClosedPortIs503UF() throws Exception {
+        ProxyServer p = proxy(snapshot("echo:9000", "down", ClosedPort.find()));
+        Answer a = exchange(p.listenerPort("main"), "CONNECT echo:9000 HTTP/1.1\r\nHost: echo:9000\r\n\r\n");
+        assertThat(a.statusLine()).startsWith("HTTP/1.1 503");
+        assertThat(a.rest()).anyMatch(h -> h.equalsIgnoreCase("x-ficus-error: UF"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> p.stats().listener("main").responses(ResponseFlag.UF) == 1);
+    }
+
+    @Test
+    void connectWithoutHostAndPortIs400() throws Exception {
+        TcpEchoServer echo = later(TcpEchoServer.start("echo"));
+        ProxyServer p = proxy(snapshot("echo:9000", "echo", echo.port()));
+        for (String target : List.of("echo", "/echo:9000", "echo:", "echo:http", "echo:70000")) {
+            Answer a = exchange(p.listenerPort("main"), "CONNECT " + target + " HTTP/1.1\r\nHost: echo:9000\r\n\r\n");
+            assertThat(a.statusLine()).as(target).startsWith("HTTP/1.1 400");
+        }
+        assertThat(echo.connectionCount()).isZero();
+    }
+
+    @Test
+    void curlProxyTunnelReachesAnHttpUpstream() throws Exception {
+        FakeUpstream web = later(FakeUpstream.start("web"));
+        ProxyServer p = proxy(snapshot("web:9000", "web", web.port()));
+        Process curl = new ProcessBuilder("curl", "-sS", "--max-time", "10", "-p", "-x", "http://127.0.0.1:" + p.listenerPort("main"), "http://web:9000/hello")
+                .redirectErrorStream(true).start();
+        assertThat(curl.waitFor(15, TimeUnit.SECONDS)).isTrue();
+        String out = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(curl.exitValue()).as(out).isZero();
+        assertThat(out).isEqualTo("web");
+        assertThat(web.seen()).singleElement().satisfies(s -> {
+            assertThat(s.path()).isEqualTo("/hello");
+            assertThat(s.header("host")).isEqualTo("web:9000");
+        });
+    }
+}
