@@ -6,6 +6,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
@@ -92,10 +93,25 @@ public final class Splice {
         }
         Channel peer = isA ? b : a;
         if (peer instanceof DuplexChannel d && peer.isActive()) {
-            peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> d.shutdownOutput());
+            peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> shutdownOutputWhenFlushed(d));
         } else {
             closeBoth();
         }
+    }
+
+    /**
+     * Shuts the output down only once nothing is queued for it: Netty drops whatever is still in a
+     * channel's outbound buffer when its output is shut down, and the tail of a large transfer may
+     * still sit there while the socket is full.
+     */
+    private static void shutdownOutputWhenFlushed(DuplexChannel d) {
+        if (!d.isActive()) return;
+        ChannelOutboundBuffer pending = d.unsafe().outboundBuffer();
+        if (pending != null && !pending.isEmpty()) {
+            d.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> shutdownOutputWhenFlushed(d));
+            return;
+        }
+        d.shutdownOutput();
     }
 
     private void closeBoth() {
@@ -154,7 +170,8 @@ public final class Splice {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            ctx.close();
+            // a failed read must not drop what is still queued for this side: write it, then close both
+            closeBoth();
         }
     }
 }
