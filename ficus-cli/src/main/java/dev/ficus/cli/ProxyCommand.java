@@ -4,11 +4,15 @@ import dev.ficus.api.Kind;
 import dev.ficus.api.Resource;
 import dev.ficus.api.config.ConfigLoader;
 import dev.ficus.api.config.ConfigSet;
+import dev.ficus.api.config.ConfigWatcher;
 import dev.ficus.api.config.Diagnostic;
 import dev.ficus.api.networking.WorkloadEntry;
 import dev.ficus.api.validate.Validator;
 import dev.ficus.proxy.ProxyServer;
 import dev.ficus.xds.snapshot.ListenerConfig;
+import dev.ficus.xds.snapshot.ProxySnapshot;
+import dev.ficus.xds.sync.Node;
+import dev.ficus.xds.sync.SyncClient;
 import dev.ficus.xds.translate.ProxyIdentity;
 import dev.ficus.xds.translate.TranslateOptions;
 import dev.ficus.xds.translate.Translation;
@@ -25,28 +29,34 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code ficus proxy --config PATH}: the data plane on its own, before any control plane exists
- * (the proxy pattern in front of a legacy system). The proxy's identity comes from a WorkloadEntry
- * ({@code --workload}) or from labels; the config is validated, translated in-process and watched:
- * a valid change is swapped in, a bad one is refused with its diagnostics and the old config
- * keeps serving. SIGTERM (or {@code POST /drain} on the admin port) drains in-flight requests, then
- * exits 0.
+ * {@code ficus proxy}: the data plane. Standalone ({@code --config PATH}), before any control
+ * plane exists (the proxy pattern in front of a legacy system): the config is validated,
+ * translated in-process and watched; a valid change is swapped in, a bad one is refused with its
+ * diagnostics and the old config keeps serving. Dynamic ({@code --control HOST:PORT}): snapshots
+ * come from the control plane over the sync stream; a snapshot that cannot be applied is NACKed
+ * and the old one keeps serving, and so it does while the control plane is away. The proxy's
+ * identity comes from WorkloadEntries ({@code --workload}, several in node mode) or from labels.
+ * SIGTERM (or {@code POST /drain} on the admin port) drains in-flight requests, then exits 0.
  */
 @Command(name = "proxy", mixinStandardHelpOptions = true,
-        description = {"Run the ficus proxy on Istio YAML, without a control plane.",
+        description = {"Run the ficus proxy, on Istio YAML (--config) or fed by a control plane (--control).",
                 "Listeners come from the Gateways and Sidecar that select this proxy, plus an outbound",
                 "listener (default 127.0.0.1:15001) that routes to every service and also serves HTTP_PROXY."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:drained and stopped", "1:the configuration has errors, or a listener could not bind", "2:usage error"})
 final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
 
-    @Option(names = "--config", required = true, split = ",", paramLabel = "PATH",
-            description = "Istio YAML files or directories (watched for changes).")
+    @Option(names = "--config", split = ",", paramLabel = "PATH",
+            description = "Istio YAML files or directories (watched for changes): standalone mode.")
     List<String> config;
 
-    @Option(names = "--workload", paramLabel = "NAME",
-            description = "The WorkloadEntry this proxy serves (its labels, namespace and service account).")
-    String workload;
+    @Option(names = "--control", paramLabel = "HOST:PORT",
+            description = "The control plane's sync address (e.g. 127.0.0.1:15010): dynamic mode.")
+    String control;
+
+    @Option(names = "--workload", split = ",", paramLabel = "NAME",
+            description = "The WorkloadEntry this proxy serves (its labels, namespace and service account); with --control, several (node mode).")
+    List<String> workloads;
 
     @Option(names = "--labels", split = ",", paramLabel = "K=V", description = "This proxy's labels, e.g. istio=ingressgateway.")
     Map<String, String> labels = new LinkedHashMap<>();
@@ -81,8 +91,15 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (workload != null && !labels.isEmpty()) {
+        if (workloads != null && !labels.isEmpty()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "use either --workload or --labels, not both");
+        }
+        if ((config == null) == (control == null)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "give either --config PATH (standalone) or --control HOST:PORT (fed by a control plane)");
+        }
+        if (control != null) return dynamic();
+        if (workloads != null && workloads.size() > 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "a standalone proxy serves one --workload; several need --control (node mode)");
         }
         ConfigLoader.Result loaded = Validator.loadAndValidate(config, InputStream.nullInputStream());
         if (loaded.hasErrors()) {
@@ -126,13 +143,7 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
         // Any other way out (an exit elsewhere, SIGHUP) still closes the listeners.
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "ficus-shutdown"));
 
-        StringBuilder ready = new StringBuilder("ready: version " + first.snapshot().version() + " as " + who.namespace() + "/" + who.name());
-        for (ListenerConfig l : first.snapshot().listeners()) {
-            if (l.protocol() == dev.ficus.xds.snapshot.ListenerProtocol.TCP) continue;
-            ready.append("; ").append(l.name()).append(" on ").append(l.bind().host()).append(':').append(server.listenerPort(l.name()));
-        }
-        if (adminPort >= 0) ready.append("; admin on http://").append(adminAddress).append(':').append(server.adminPort());
-        log.info(ready.toString());
+        log.info(readyLine(server, first.snapshot(), who.namespace() + "/" + who.name()));
 
         ConfigWatcher watcher = new ConfigWatcher(config, watchInterval.toMillis(), () -> reload(server, who, options));
         try {
@@ -143,6 +154,84 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
         log.info("drained; exiting");
         server.close();
         return 0;
+    }
+
+    private String readyLine(ProxyServer server, ProxySnapshot s, String who) {
+        StringBuilder ready = new StringBuilder("ready: version " + s.version() + " as " + who);
+        for (ListenerConfig l : s.listeners()) {
+            if (l.protocol() == dev.ficus.xds.snapshot.ListenerProtocol.TCP) continue;
+            ready.append("; ").append(l.name()).append(" on ").append(l.bind().host()).append(':').append(server.listenerPort(l.name()));
+        }
+        if (adminPort >= 0) ready.append("; admin on http://").append(adminAddress).append(':').append(server.adminPort());
+        return ready.toString();
+    }
+
+    /**
+     * Fed by a control plane: the first snapshot starts the server (a listener that cannot bind
+     * NACKs it, and the next push tries again), every later one updates it.
+     */
+    private int dynamic() throws Exception {
+        int colon = control.lastIndexOf(':');
+        int port;
+        try {
+            port = Integer.parseInt(control.substring(colon + 1));
+        } catch (RuntimeException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--control wants HOST:PORT, e.g. 127.0.0.1:15010; got '" + control + "'");
+        }
+        String host = control.substring(0, Math.max(colon, 0));
+        if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
+        Node node = new Node(ProcessHandle.current().pid() + "@" + hostName(), workloads == null ? List.of() : workloads,
+                namespace, labels, VersionCommand.version(), outboundPort == 15001 ? null : outboundPort);
+        CountDownLatch stopped = new CountDownLatch(1);
+        ProxyServer[] server = new ProxyServer[1];
+        SyncClient.Applier applier = snapshot -> {
+            if (server[0] != null) {
+                server[0].update(snapshot);
+                return;
+            }
+            ProxyServer.Builder b = ProxyServer.builder().snapshot(snapshot).adminHost(adminAddress).adminPort(adminPort)
+                    .drainTimeout(drainTimeout).onDrained(stopped::countDown);
+            if (concurrency != null) b.concurrency(concurrency);
+            ProxyServer s = b.build();
+            try {
+                s.start();
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot start: " + e.getMessage(), e);
+            }
+            server[0] = s;
+        };
+        log.info("waiting for the control plane at " + control + " as " + node.describe());
+        SyncClient client = SyncClient.start(host, port, node, applier, log::info);
+        Signals.onTermination(signal -> {
+            ProxyServer s = server[0];
+            if (s == null) {
+                log.info("stopping on SIG" + signal + " before the first config arrived");
+                stopped.countDown();
+                return;
+            }
+            log.info("stopping on SIG" + signal + ": draining in-flight requests (up to " + drainTimeout.toSeconds() + "s)");
+            s.drain();
+        });
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> { if (server[0] != null) server[0].close(); }, "ficus-shutdown"));
+        client.firstSnapshot().thenAccept(s -> log.info(readyLine(server[0], s, node.describe())));
+        try {
+            stopped.await();
+        } finally {
+            client.close();
+        }
+        if (server[0] != null) {
+            log.info("drained; exiting");
+            server[0].close();
+        }
+        return 0;
+    }
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "localhost";
+        }
     }
 
     /** Re-reads, validates and translates the config; swaps it in only when it is free of errors. */
@@ -168,6 +257,7 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
     }
 
     private ProxyIdentity identity(ConfigSet config) {
+        String workload = workloads == null ? null : workloads.getFirst();
         if (workload == null) {
             String ns = namespace != null ? namespace : "default";
             String name = labels.getOrDefault("app", "proxy");

@@ -93,7 +93,7 @@ public final class ProxyServer implements AutoCloseable {
         try {
             bindListeners(s);
             if (adminPort >= 0) admin = new AdminServer(transport, adminHost, adminPort, new Backend());
-        } catch (InterruptedException | RuntimeException e) {
+        } catch (Exception e) { // includes the BindException Netty's sync() rethrows undeclared
             close();
             throw e;
         }
@@ -103,48 +103,74 @@ public final class ProxyServer implements AutoCloseable {
 
     /**
      * Installs {@code next}: new requests use it at once, requests in flight finish on the snapshot
-     * they started with. Listeners that appeared are bound, those that disappeared are closed.
+     * they started with. Listeners that appeared are bound first: when one cannot bind, the ones
+     * bound for this update are closed again and the exception propagates with nothing changed (a
+     * control plane sees the refusal as a NACK). Listeners that disappeared are closed last.
      */
     public synchronized void update(ProxySnapshot next) throws InterruptedException {
         if (workers == null) throw new IllegalStateException("not started");
+        Map<String, Channel> fresh = drained == null ? bindNew(next) : Map.of();
         RuntimeSnapshot rs = new RuntimeSnapshot(next, clusters.update(next.clusters()));
         holder.swap(rs);
-        if (drained == null) bindListeners(next);
+        if (drained == null) commitListeners(next, fresh);
         pools.sweepRetired();
     }
 
     private void bindListeners(ProxySnapshot s) throws InterruptedException {
-        Map<String, ListenerConfig> wanted = new HashMap<>();
-        for (ListenerConfig l : s.listeners()) {
-            wanted.put(l.name(), l);
+        commitListeners(s, bindNew(s));
+    }
+
+    /** Binds the listeners of {@code s} that are not bound as {@code s} wants them; all or none. */
+    private Map<String, Channel> bindNew(ProxySnapshot s) throws InterruptedException {
+        Map<String, Channel> fresh = new HashMap<>();
+        try {
+            for (ListenerConfig l : s.listeners()) {
+                ListenerConfig was = boundConfig.get(l.name());
+                if (was != null && was.bind().equals(l.bind()) && was.protocol() == l.protocol()) continue;
+                if (was != null && was.bind().equals(l.bind())) { // same socket, new pipeline: the old one must go first
+                    bound.remove(l.name()).close().sync();
+                    boundConfig.remove(l.name());
+                }
+                fresh.put(l.name(), bind(l));
+            }
+        } catch (Exception e) { // includes the BindException Netty's sync() rethrows undeclared
+            for (Channel c : fresh.values()) c.close().sync();
+            throw e;
         }
+        return fresh;
+    }
+
+    /** Puts freshly bound listeners in service and closes the ones {@code s} no longer has. */
+    private void commitListeners(ProxySnapshot s, Map<String, Channel> fresh) throws InterruptedException {
+        Map<String, ListenerConfig> wanted = new HashMap<>();
+        for (ListenerConfig l : s.listeners()) wanted.put(l.name(), l);
         for (var it = bound.entrySet().iterator(); it.hasNext(); ) {
             var e = it.next();
-            ListenerConfig now = wanted.get(e.getKey());
-            ListenerConfig was = boundConfig.get(e.getKey());
-            if (now == null || !now.bind().equals(was.bind()) || now.protocol() != was.protocol()) { // protocols: the pipeline differs
+            if (!wanted.containsKey(e.getKey()) || fresh.containsKey(e.getKey())) {
                 e.getValue().close().sync();
                 boundConfig.remove(e.getKey());
                 it.remove();
             }
         }
-        for (ListenerConfig l : wanted.values()) {
-            if (bound.containsKey(l.name())) continue;
-            RouterConfig rc = new RouterConfig(l.name(), holder, stats.listener(l.name()), pools);
-            TcpProxyConfig tc = new TcpProxyConfig(l.name(), holder, stats.listener(l.name()), transport.socketChannel()); // protocols
-            Channel ch = new ServerBootstrap()
-                    .group(workers)
-                    .channel(transport.serverChannel())
-                    .option(ChannelOption.SO_BACKLOG, 4096)
-                    .option(ChannelOption.SO_REUSEADDR, true)
-                    .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childOption(ChannelOption.ALLOCATOR, allocator)
-                    .childOption(ChannelOption.AUTO_READ, false)
-                    .childHandler(new ListenerInitializer(l.protocol(), rc, tc, limits, tracker, detectTimeout)) // protocols
-                    .bind(l.bind().host(), l.bind().port()).sync().channel();
-            bound.put(l.name(), ch);
-            boundConfig.put(l.name(), l);
+        for (var e : fresh.entrySet()) {
+            bound.put(e.getKey(), e.getValue());
+            boundConfig.put(e.getKey(), wanted.get(e.getKey()));
         }
+    }
+
+    private Channel bind(ListenerConfig l) throws InterruptedException {
+        RouterConfig rc = new RouterConfig(l.name(), holder, stats.listener(l.name()), pools);
+        TcpProxyConfig tc = new TcpProxyConfig(l.name(), holder, stats.listener(l.name()), transport.socketChannel()); // protocols
+        return new ServerBootstrap()
+                .group(workers)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.ALLOCATOR, allocator)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childHandler(new ListenerInitializer(l.protocol(), rc, tc, limits, tracker, detectTimeout)) // protocols
+                .bind(l.bind().host(), l.bind().port()).sync().channel();
     }
 
     /** The port a listener is bound to (useful when the snapshot asked for port 0). */

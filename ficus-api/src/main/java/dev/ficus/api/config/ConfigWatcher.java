@@ -1,4 +1,4 @@
-package dev.ficus.cli;
+package dev.ficus.api.config;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,14 +19,14 @@ import java.util.stream.Stream;
  * missing). When the fingerprint changes and then holds still for one period, {@code onChange}
  * runs on the watcher's own thread, never on an event loop.
  */
-final class ConfigWatcher implements AutoCloseable {
+public final class ConfigWatcher implements AutoCloseable {
     private final List<String> paths;
     private final Runnable onChange;
     private final ScheduledExecutorService timer;
     private String seen;
     private String pending;
 
-    ConfigWatcher(List<String> paths, long periodMillis, Runnable onChange) {
+    public ConfigWatcher(List<String> paths, long periodMillis, Runnable onChange) {
         this.paths = paths;
         this.onChange = onChange;
         this.seen = fingerprint();

@@ -1,0 +1,89 @@
+package dev.ficus.cli;
+
+import dev.ficus.control.ControlPlane;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code ficus control --config DIR}: the control plane. Watches the config (a bad change is
+ * refused with file:line and the last good config keeps serving), keeps the registry, and pushes
+ * one snapshot per proxy over the sync stream. SIGTERM stops it; proxies keep serving what they
+ * have until it returns.
+ */
+@Command(name = "control", mixinStandardHelpOptions = true,
+        description = {"Run the ficus control plane on a directory of Istio YAML.",
+                "Proxies connect with: ficus proxy --control 127.0.0.1:15010 --workload NAME"},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:stopped", "1:the configuration has errors, or a port could not bind", "2:usage error"})
+final class ControlCommand implements Callable<Integer> {
+
+    @Option(names = "--config", required = true, split = ",", paramLabel = "PATH",
+            description = "Istio YAML files or directories (watched for changes).")
+    List<String> config;
+
+    @Option(names = "--address", defaultValue = "127.0.0.1", paramLabel = "ADDR",
+            description = "Address of the sync and HTTP ports. Default ${DEFAULT-VALUE}.")
+    String address;
+
+    @Option(names = "--sync-port", defaultValue = "15010", paramLabel = "PORT",
+            description = "Port proxies connect to (0: any free port). Default ${DEFAULT-VALUE}.")
+    int syncPort;
+
+    @Option(names = "--http-port", defaultValue = "15014", paramLabel = "PORT",
+            description = "Metrics, status and the registry's REST API (0: any free port; -1: none). Default ${DEFAULT-VALUE}.")
+    int httpPort;
+
+    @Option(names = "--watch-interval", defaultValue = "250ms", paramLabel = "DURATION", converter = ProxyCommand.DurationConverter.class, hidden = true)
+    Duration watchInterval;
+
+    @Option(names = "--debounce", defaultValue = "100ms", paramLabel = "DURATION", converter = ProxyCommand.DurationConverter.class,
+            description = "Quiet time after a change before pushing (a burst of changes makes one push). Default ${DEFAULT-VALUE}.")
+    Duration debounce;
+
+    private final Log log = new Log("control", System.err);
+
+    @Override
+    public Integer call() throws Exception {
+        ControlPlane cp = ControlPlane.builder()
+                .config(config)
+                .sync(address, syncPort)
+                .http(address, httpPort)
+                .watchInterval(watchInterval)
+                .debounce(debounce)
+                .log(new ControlPlane.Logger() {
+                    @Override public void info(String m) { log.info(m); }
+                    @Override public void warn(String m) { log.warn(m); }
+                    @Override public void error(String m) { log.error(m); }
+                })
+                .build();
+        try {
+            cp.start();
+        } catch (ControlPlane.ConfigException e) {
+            e.diagnostics().forEach(d -> System.err.println(d.format()));
+            log.error("the configuration has errors; not starting");
+            return 1;
+        } catch (Exception e) { // Netty rethrows bind failures (a checked IOException) undeclared
+            cp.close();
+            log.error("cannot start: " + e.getMessage() + (String.valueOf(e.getMessage()).contains("in use")
+                    ? " (another process listens on the sync or HTTP port; see --sync-port, --http-port)" : ""));
+            return 1;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Signals.onTermination(signal -> {
+            log.info("stopping on SIG" + signal + "; proxies keep serving their last config");
+            stopped.countDown();
+        });
+        Runtime.getRuntime().addShutdownHook(new Thread(cp::close, "ficus-shutdown"));
+        log.info("ready: " + cp.config().size() + " resources; sync on " + address + ":" + cp.syncPort()
+                + (cp.httpPort() >= 0 ? "; http://" + address + ":" + cp.httpPort() + " (/metrics, /v1/status, /v1/workloads)" : ""));
+        stopped.await();
+        cp.close();
+        return 0;
+    }
+
+}

@@ -1,0 +1,310 @@
+package dev.ficus.cli;
+
+import dev.ficus.api.Kind;
+import dev.ficus.api.Resource;
+import dev.ficus.api.config.ConfigLoader;
+import dev.ficus.api.config.ConfigSet;
+import dev.ficus.api.mesh.App;
+import dev.ficus.api.mesh.ReadinessProbe;
+import dev.ficus.api.networking.Sidecar;
+import dev.ficus.api.networking.WorkloadEntry;
+import dev.ficus.api.validate.Validator;
+import dev.ficus.control.ControlPlane;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code ficus up DIR}: a whole mesh on one machine in one command. Starts a control plane on
+ * DIR, the proxies for the meshed workloads (one for all of them by default — node mode — or one
+ * per workload with {@code --sidecars}), and the apps DIR says how to run ({@code App}), waits
+ * until each is ready, prints what runs where and streams every log with its name in front. On
+ * Ctrl-C or SIGTERM it stops the apps, drains the proxies and stops the control plane — only the
+ * processes it started.
+ */
+@Command(name = "up", mixinStandardHelpOptions = true,
+        description = {"Run a mesh from a directory: control plane, proxies and apps, in one command.",
+                "A workload is meshed when an App names it or a Sidecar selects it; other WorkloadEntries",
+                "are reached at their address, unmeshed (legacy systems). Ctrl-C stops everything it started."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:stopped", "1:the configuration has errors, or something could not start", "2:usage error"})
+final class UpCommand implements Callable<Integer> {
+
+    @Parameters(arity = "1..*", paramLabel = "PATH", description = "Directories or files of Istio YAML and App resources.")
+    List<String> paths;
+
+    @Option(names = "--sidecars", description = "One proxy per meshed workload instead of one for the node.")
+    boolean sidecars;
+
+    @Option(names = "--sync-port", defaultValue = "15010", paramLabel = "PORT", description = "Control plane sync port. Default ${DEFAULT-VALUE}.")
+    int syncPort;
+
+    @Option(names = "--http-port", defaultValue = "15014", paramLabel = "PORT", description = "Control plane HTTP port (metrics, status, registry). Default ${DEFAULT-VALUE}.")
+    int httpPort;
+
+    @Option(names = "--admin-port", defaultValue = "15000", paramLabel = "PORT",
+            description = "Admin port of the (first) proxy; with --sidecars the next ones count up from it. Default ${DEFAULT-VALUE}.")
+    int adminPort;
+
+    @Option(names = "--outbound-port", defaultValue = "15001", paramLabel = "PORT",
+            description = "Outbound (HTTP_PROXY) port of the node proxy; -1: none. Default ${DEFAULT-VALUE}.")
+    int outboundPort;
+
+    @Option(names = "--ready-timeout", defaultValue = "60s", paramLabel = "DURATION", converter = ProxyCommand.DurationConverter.class,
+            description = "How long to wait for proxies and apps to be ready. Default ${DEFAULT-VALUE}.")
+    Duration readyTimeout;
+
+    private final Log log = new Log("up", System.err);
+    private final PrintStream out = System.out;
+    private final List<Child> children = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Child> proxyChildren = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** One proxy process to start: its name, workloads and ports. */
+    private record ProxyPlan(String name, List<String> workloads, String namespace, int adminPort, int outboundPort) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        ConfigLoader.Result loaded = Validator.loadAndValidate(paths, InputStream.nullInputStream());
+        if (loaded.hasErrors()) {
+            loaded.diagnostics().forEach(d -> System.err.println(d.format()));
+            log.error("the configuration has errors; not starting");
+            return 1;
+        }
+        ConfigSet config = Validator.effective(loaded.config());
+        List<Resource<App>> apps = config.all(Kind.APP, App.class);
+        List<Resource<WorkloadEntry>> meshed = meshedWorkloads(config, apps);
+
+        ControlPlane cp = ControlPlane.builder().config(paths).sync("127.0.0.1", syncPort).http("127.0.0.1", httpPort)
+                .log(new ControlPlane.Logger() {
+                    private final Log l = new Log("control", System.err);
+                    @Override public void info(String m) { l.info(m); }
+                    @Override public void warn(String m) { l.warn(m); }
+                    @Override public void error(String m) { l.error(m); }
+                })
+                .build();
+        try {
+            cp.start();
+        } catch (ControlPlane.ConfigException e) {
+            e.diagnostics().forEach(d -> System.err.println(d.format()));
+            return 1;
+        } catch (Exception e) { // bind failures come back undeclared from Netty
+            cp.close();
+            log.error("cannot start the control plane: " + e.getMessage() + " (see --sync-port, --http-port)");
+            return 1;
+        }
+        CountDownLatch stop = new CountDownLatch(1);
+        Signals.onTermination(signal -> {
+            log.info("stopping on SIG" + signal + ": apps, then proxies (draining), then the control plane");
+            stop.countDown();
+        });
+        Thread hook = new Thread(() -> stopAll(cp), "ficus-up-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            List<ProxyPlan> plans = plan(meshed);
+            Map<String, CompletableFuture<String>> proxyReady = new LinkedHashMap<>();
+            for (ProxyPlan p : plans) proxyReady.put(p.name(), startProxy(p, cp.syncPort()));
+            for (var e : proxyReady.entrySet()) {
+                try {
+                    e.getValue().get(readyTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.TimeoutException ex) {
+                    log.error("proxy " + e.getKey() + " was not ready within " + readyTimeout.toSeconds() + "s; stopping");
+                    return 1;
+                }
+            }
+            Map<String, Long> appPids = new LinkedHashMap<>();
+            for (Resource<App> a : apps) appPids.put(a.name(), startApp(a).pid());
+            for (Resource<App> a : apps) {
+                if (!awaitReady(a)) {
+                    log.error("app " + a.name() + " was not ready within " + readyTimeout.toSeconds() + "s; stopping");
+                    return 1;
+                }
+            }
+            printTable(cp, config, plans, proxyReady, apps, appPids, meshed);
+            stop.await();
+            return 0;
+        } finally {
+            stopAll(cp);
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // already shutting down
+            }
+        }
+    }
+
+    /** Workloads named by an App or selected by a Sidecar (same namespace), in config order. */
+    static List<Resource<WorkloadEntry>> meshedWorkloads(ConfigSet config, List<Resource<App>> apps) {
+        Set<String> byApp = new LinkedHashSet<>();
+        for (Resource<App> a : apps) byApp.add(a.namespace() + "/" + a.spec().workload());
+        List<Resource<Sidecar>> sidecars = config.all(Kind.SIDECAR, Sidecar.class);
+        List<Resource<WorkloadEntry>> out = new ArrayList<>();
+        for (Resource<WorkloadEntry> w : config.all(Kind.WORKLOAD_ENTRY, WorkloadEntry.class)) {
+            boolean selected = sidecars.stream().anyMatch(s -> s.namespace().equals(w.namespace())
+                    && s.spec().workloadSelector() != null && s.spec().workloadSelector().matches(w.spec().labels()));
+            if (byApp.contains(w.namespace() + "/" + w.name()) || selected) out.add(w);
+        }
+        return out;
+    }
+
+    private List<ProxyPlan> plan(List<Resource<WorkloadEntry>> meshed) {
+        List<ProxyPlan> plans = new ArrayList<>();
+        if (meshed.isEmpty()) return plans;
+        if (sidecars) {
+            int admin = adminPort;
+            for (Resource<WorkloadEntry> w : meshed) {
+                plans.add(new ProxyPlan(w.name() + "-proxy", List.of(w.name()), w.namespace(), admin <= 0 ? admin : admin++,
+                        plans.isEmpty() ? outboundPort : -1));
+            }
+            return plans;
+        }
+        Set<String> namespaces = new LinkedHashSet<>();
+        meshed.forEach(w -> namespaces.add(w.namespace()));
+        String ns = namespaces.size() == 1 ? namespaces.iterator().next() : null;
+        plans.add(new ProxyPlan("proxy", meshed.stream().map(Resource::name).toList(), ns, adminPort, outboundPort));
+        return plans;
+    }
+
+    private static final Pattern ADMIN = Pattern.compile("admin on (http://\\S+?)(;|$)");
+
+    /** Starts a proxy; completes with its admin URL once it logged its ready line. */
+    private CompletableFuture<String> startProxy(ProxyPlan p, int sync) throws IOException {
+        List<String> cmd = new ArrayList<>(ficusCommand());
+        cmd.addAll(List.of("proxy", "--control", "127.0.0.1:" + sync, "--workload", String.join(",", p.workloads()),
+                "--admin-port", Integer.toString(p.adminPort()), "--outbound-port", Integer.toString(p.outboundPort())));
+        if (p.namespace() != null) cmd.addAll(List.of("--namespace", p.namespace()));
+        CompletableFuture<String> ready = new CompletableFuture<>();
+        Child c = Child.start(p.name(), cmd, null, Map.of(), out, line -> {
+            if (line.contains(" ready: ")) {
+                Matcher m = ADMIN.matcher(line);
+                ready.complete(m.find() ? m.group(1) : "");
+            }
+        });
+        proxyChildren.add(c);
+        c.process().onExit().thenRun(() -> ready.completeExceptionally(new IllegalStateException("proxy " + p.name() + " exited")));
+        return ready;
+    }
+
+    /** How to run {@code ficus} again: the launcher when ficus was started by it, else this JVM. */
+    private static List<String> ficusCommand() {
+        String launcher = System.getenv("FICUS_LAUNCHER");
+        if (launcher != null && Path.of(launcher).toFile().canExecute()) return List.of(launcher);
+        return List.of(javaPath(), "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-Xmx64m",
+                "-cp", System.getProperty("java.class.path"), Main.class.getName());
+    }
+
+    private static String javaPath() {
+        return ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    }
+
+    private Child startApp(Resource<App> a) throws IOException {
+        App spec = a.spec();
+        List<String> cmd = spec.command().stream().map(s -> s.replace(App.FICUS_JAVA, javaPath())).toList();
+        Path base = Path.of(a.origin().file()).toAbsolutePath().getParent();
+        Path dir = spec.workingDir() == null ? base : base.resolve(spec.workingDir());
+        Child c = Child.start(a.name(), cmd, dir, spec.env() == null ? Map.of() : spec.env(), out, line -> { });
+        children.add(c);
+        c.process().onExit().thenAccept(p -> {
+            if (!stopping) log.warn("app " + a.name() + " exited with code " + p.exitValue());
+        });
+        return c;
+    }
+
+    private volatile boolean stopping;
+
+    /** Polls the app's readiness probe (or its port) until it answers, within the ready timeout. */
+    private boolean awaitReady(Resource<App> a) throws InterruptedException {
+        App spec = a.spec();
+        ReadinessProbe probe = spec.readinessProbe();
+        Integer port = spec.probePort() != null ? spec.probePort() : spec.port();
+        if (port == null) return true;
+        long deadline = System.nanoTime() + readyTimeout.toNanos();
+        try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build()) {
+            while (System.nanoTime() < deadline) {
+                if (probe != null && probe.httpGet() != null) {
+                    try {
+                        int code = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + probe.httpGet().pathOrDefault()))
+                                .timeout(Duration.ofSeconds(probe.timeoutSecondsOrDefault())).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+                        if (code >= 200 && code < 400) return true;
+                    } catch (IOException e) {
+                        // not listening yet
+                    }
+                } else {
+                    try (Socket s = new Socket()) {
+                        s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+                        return true;
+                    } catch (IOException e) {
+                        // not listening yet
+                    }
+                }
+                if (children.stream().anyMatch(c -> c.name().equals(a.name()) && !c.alive())) return false;
+                Thread.sleep(100); // a bounded poll of a process we started, not a test wait
+            }
+        }
+        return false;
+    }
+
+    private void printTable(ControlPlane cp, ConfigSet config, List<ProxyPlan> plans, Map<String, CompletableFuture<String>> admin,
+                            List<Resource<App>> apps, Map<String, Long> pids, List<Resource<WorkloadEntry>> meshed) {
+        StringBuilder b = new StringBuilder("\nficus up: " + String.join(" ", paths) + " — " + config.size() + " resources\n");
+        b.append(String.format("  %-22s %s%n", "control plane", "sync 127.0.0.1:" + cp.syncPort() + "   status http://127.0.0.1:" + cp.httpPort()
+                + "/v1/status   metrics http://127.0.0.1:" + cp.httpPort() + "/metrics"));
+        for (ProxyPlan p : plans) {
+            b.append(String.format("  %-22s %s%n", "proxy " + p.name(), "admin " + admin.get(p.name()).getNow("?")
+                    + (p.outboundPort() > 0 ? "   outbound/HTTP_PROXY http://127.0.0.1:" + p.outboundPort() : "")
+                    + "   workloads " + String.join(", ", p.workloads())));
+        }
+        for (Resource<App> a : apps) {
+            b.append(String.format("  %-22s %s%n", "app " + a.name(), "pid " + pids.get(a.name())
+                    + (a.spec().port() != null ? "   http://127.0.0.1:" + a.spec().port() : "") + "   workload " + a.spec().workload()));
+        }
+        Set<String> meshedNames = new LinkedHashSet<>();
+        meshed.forEach(w -> meshedNames.add(w.namespace() + "/" + w.name()));
+        for (Resource<WorkloadEntry> w : config.all(Kind.WORKLOAD_ENTRY, WorkloadEntry.class)) {
+            if (meshedNames.contains(w.namespace() + "/" + w.name())) continue;
+            b.append(String.format("  %-22s %s%n", "unmeshed " + w.name(), w.spec().address() + " " + w.spec().ports() + " (reached in plaintext)"));
+        }
+        b.append("Edit the YAML under ").append(String.join(" ", paths)).append(" and proxies pick it up within a second; Ctrl-C stops everything.\n");
+        synchronized (out) {
+            out.print(b);
+            out.flush();
+        }
+    }
+
+    private void stopAll(ControlPlane cp) {
+        if (stopping) return;
+        stopping = true;
+        try {
+            for (Child c : children) c.stop(Duration.ofSeconds(10));
+            for (Child c : proxyChildren) c.stop(Duration.ofSeconds(35));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            children.forEach(c -> c.process().destroyForcibly());
+            proxyChildren.forEach(c -> c.process().destroyForcibly());
+        }
+        cp.close();
+    }
+}

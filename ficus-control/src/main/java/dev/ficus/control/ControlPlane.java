@@ -1,0 +1,263 @@
+package dev.ficus.control;
+
+import dev.ficus.api.Kind;
+import dev.ficus.api.Resource;
+import dev.ficus.api.config.ConfigLoader;
+import dev.ficus.api.config.ConfigSet;
+import dev.ficus.api.config.ConfigWatcher;
+import dev.ficus.api.config.Diagnostic;
+import dev.ficus.api.networking.WorkloadEntry;
+import dev.ficus.api.validate.Validator;
+import dev.ficus.xds.snapshot.ProxySnapshot;
+import dev.ficus.xds.sync.Node;
+import dev.ficus.xds.sync.SyncServer;
+import dev.ficus.xds.translate.ProxyIdentity;
+import dev.ficus.xds.translate.TranslateOptions;
+import dev.ficus.xds.translate.Translation;
+import dev.ficus.xds.translate.Translator;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * {@code ficus control}: the configuration store (a watched directory of Istio YAML, validated as
+ * {@code ficus validate} does; a bad change is refused and the last good config keeps serving),
+ * the registry (WorkloadEntries from YAML plus workloads registered over REST), translation to one
+ * snapshot per proxy, and the sync server that pushes it.
+ */
+public final class ControlPlane implements AutoCloseable {
+
+    /** Where the control plane writes its one-line log. */
+    public interface Logger {
+        void info(String message);
+        void warn(String message);
+        void error(String message);
+    }
+
+    /** The configuration given at start has errors: nothing was started. */
+    public static final class ConfigException extends Exception {
+        private final transient List<Diagnostic> diagnostics;
+
+        ConfigException(List<Diagnostic> diagnostics) {
+            super(diagnostics.stream().filter(Diagnostic::isError).count() + " error(s) in the configuration");
+            this.diagnostics = List.copyOf(diagnostics);
+        }
+
+        public List<Diagnostic> diagnostics() { return diagnostics; }
+    }
+
+    /** The configuration in service: what the files say, and the registry merged in. */
+    private record Generation(long number, ConfigSet files, ConfigSet combined) {
+    }
+
+    private final Builder cfg;
+    private final Logger log;
+    private final ControlMetrics metrics = new ControlMetrics();
+    private final Map<String, ProxySnapshot> cache = new HashMap<>(); // push thread only
+    private volatile Generation generation;
+    private long cacheGeneration = -1; // push thread only
+    private SyncServer sync;
+    private ControlHttpServer http;
+    private ConfigWatcher watcher;
+
+    private ControlPlane(Builder b) {
+        this.cfg = b;
+        this.log = b.log;
+    }
+
+    public static Builder builder() { return new Builder(); }
+
+    /** Loads and validates the config, then starts the sync server, the HTTP API and the watch. */
+    public ControlPlane start() throws ConfigException, IOException, InterruptedException {
+        ConfigLoader.Result loaded = Validator.loadAndValidate(cfg.config, InputStream.nullInputStream());
+        if (loaded.hasErrors()) throw new ConfigException(loaded.diagnostics());
+        loaded.diagnostics().forEach(d -> log.warn(d.format()));
+        ConfigSet files = Validator.effective(loaded.config());
+        generation = new Generation(1, files, combine(files));
+        metrics.configLoaded(generation.combined());
+        sync = SyncServer.builder()
+                .host(cfg.syncHost).port(cfg.syncPort)
+                .source(this::snapshotFor)
+                .events(new SyncEvents())
+                .debounce(cfg.debounce, cfg.debounce.multipliedBy(10))
+                .start();
+        if (cfg.httpPort >= 0) {
+            http = new ControlHttpServer(cfg.httpHost, cfg.httpPort, this, cfg.extraRoutes);
+            http.start();
+        }
+        if (cfg.watchInterval != null) watcher = new ConfigWatcher(cfg.config, cfg.watchInterval.toMillis(), this::reload);
+        return this;
+    }
+
+    public int syncPort() { return sync.port(); }
+
+    public int httpPort() { return http == null ? -1 : http.port(); }
+
+    public ControlMetrics metrics() { return metrics; }
+
+    /** The proxies connected now. */
+    public List<SyncServer.ProxyStatus> proxies() { return sync.status(); }
+
+    /** The configuration in service, with registered workloads merged in. */
+    public ConfigSet config() { return generation.combined(); }
+
+    /**
+     * Re-reads and validates the files; swaps the result in and pushes only when it is free of
+     * errors. Returns the diagnostics of a refused change (empty when applied or unchanged).
+     */
+    public synchronized List<Diagnostic> reload() {
+        ConfigLoader.Result loaded = Validator.loadAndValidate(cfg.config, InputStream.nullInputStream());
+        if (loaded.hasErrors()) {
+            List<Diagnostic> errors = loaded.diagnostics().stream().filter(Diagnostic::isError).toList();
+            errors.forEach(d -> log.error(d.format()));
+            log.error("config change refused; proxies keep the last good config");
+            metrics.configRefused();
+            return errors;
+        }
+        ConfigSet files = Validator.effective(loaded.config());
+        Generation g = generation;
+        generation = new Generation(g.number() + 1, files, combine(files));
+        metrics.configLoaded(generation.combined());
+        log.info("config change accepted (" + files.size() + " resources); pushing");
+        sync.push();
+        return List.of();
+    }
+
+    /** The registry changed (a workload registered, expired or changed health): re-merge and push. */
+    public synchronized void registryChanged() {
+        Generation g = generation;
+        generation = new Generation(g.number() + 1, g.files(), combine(g.files()));
+        metrics.configLoaded(generation.combined());
+        sync.push();
+    }
+
+    private ConfigSet combine(ConfigSet files) {
+        List<Resource<WorkloadEntry>> registered = cfg.registered.get();
+        if (registered.isEmpty()) return files;
+        List<Resource<?>> all = new ArrayList<>(files.resources());
+        all.addAll(registered);
+        return new ConfigSet(all);
+    }
+
+    /** Runs on the sync push thread: translations are cached per proxy identity and generation. */
+    private ProxySnapshot snapshotFor(Node node) {
+        Generation g = generation;
+        if (g.number() != cacheGeneration) {
+            cache.clear();
+            cacheGeneration = g.number();
+        }
+        String key = node.workloads() + "|" + node.namespace() + "|" + new java.util.TreeMap<>(node.labels()) + "|" + node.outboundPort();
+        ProxySnapshot cached = cache.get(key);
+        if (cached != null) return cached;
+        TranslateOptions options = node.outboundPort() == null ? cfg.translateOptions : cfg.translateOptions.withOutboundPort(node.outboundPort());
+        List<ProxyIdentity> who = identities(g.combined(), node);
+        List<Translation> translations = new ArrayList<>();
+        for (int i = 0; i < who.size(); i++) {
+            // In node mode one outbound listener serves every workload of the node: the first builds it.
+            TranslateOptions o = i == 0 ? options : options.withOutboundPort(-1);
+            translations.add(Translator.translate(g.combined(), who.get(i), o));
+        }
+        ProxySnapshot s = translations.size() == 1 ? translations.getFirst().snapshot() : NodeSnapshots.merge(translations);
+        cache.put(key, s);
+        return s;
+    }
+
+    private static List<ProxyIdentity> identities(ConfigSet config, Node node) {
+        if (node.workloads().isEmpty()) {
+            String ns = node.namespace() == null ? "default" : node.namespace();
+            return List.of(new ProxyIdentity(node.labels().getOrDefault("app", "proxy"), ns, node.labels(), null));
+        }
+        List<ProxyIdentity> out = new ArrayList<>();
+        List<Resource<WorkloadEntry>> all = config.all(Kind.WORKLOAD_ENTRY, WorkloadEntry.class);
+        for (String name : node.workloads()) {
+            List<Resource<WorkloadEntry>> matches = all.stream()
+                    .filter(w -> w.name().equals(name) && (node.namespace() == null || w.namespace().equals(node.namespace())))
+                    .toList();
+            if (matches.isEmpty()) {
+                throw new IllegalArgumentException("no WorkloadEntry named '" + name + "'"
+                        + (node.namespace() == null ? "" : " in namespace " + node.namespace()) + " in the control plane's config");
+            }
+            if (matches.size() > 1) {
+                throw new IllegalArgumentException("WorkloadEntry '" + name + "' exists in several namespaces ("
+                        + String.join(", ", matches.stream().map(Resource::namespace).toList()) + "); the proxy must name one");
+            }
+            Resource<WorkloadEntry> w = matches.getFirst();
+            out.add(new ProxyIdentity(w.name(), w.namespace(), w.spec().labels(), w.spec().serviceAccount()));
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        if (watcher != null) watcher.close();
+        if (http != null) http.close();
+        if (sync != null) sync.close();
+    }
+
+    private final class SyncEvents implements SyncServer.Events {
+        @Override public void connected(SyncServer.ProxyStatus s) {
+            metrics.connected();
+            log.info("proxy " + s.node().describe() + " connected from " + s.peer());
+        }
+
+        @Override public void pushed(SyncServer.ProxyStatus s, int resources, int removed) {
+            metrics.pushed(resources, removed);
+        }
+
+        @Override public void acked(SyncServer.ProxyStatus s, Duration sinceChange) {
+            metrics.acked(sinceChange);
+        }
+
+        @Override public void nacked(SyncServer.ProxyStatus s, String error) {
+            metrics.nacked();
+            log.warn("proxy " + s.node().describe() + " refused version " + s.pendingVersion() + ": " + error);
+        }
+
+        @Override public void disconnected(SyncServer.ProxyStatus s) {
+            metrics.disconnected();
+            log.info("proxy " + (s.node() == null ? s.id() : s.node().describe()) + " disconnected");
+        }
+    }
+
+    /** Settings; every port may be 0 (any free port). */
+    public static final class Builder {
+        private List<String> config = List.of();
+        private String syncHost = "127.0.0.1";
+        private int syncPort = 15010;
+        private String httpHost = "127.0.0.1";
+        private int httpPort = 15014;
+        private Duration watchInterval = Duration.ofMillis(250);
+        private Duration debounce = Duration.ofMillis(100);
+        private TranslateOptions translateOptions = TranslateOptions.DEFAULTS;
+        private Supplier<List<Resource<WorkloadEntry>>> registered = List::of;
+        private Map<String, ControlHttpServer.Route> extraRoutes = Map.of();
+        private Logger log = new Logger() {
+            @Override public void info(String m) {}
+            @Override public void warn(String m) {}
+            @Override public void error(String m) {}
+        };
+
+        public Builder config(List<String> paths) { this.config = List.copyOf(paths); return this; }
+        public Builder sync(String host, int port) { this.syncHost = host; this.syncPort = port; return this; }
+        /** The HTTP API and metrics; port -1: none. */
+        public Builder http(String host, int port) { this.httpHost = host; this.httpPort = port; return this; }
+        /** Poll interval of the config watch; null: no watch. */
+        public Builder watchInterval(Duration d) { this.watchInterval = d; return this; }
+        public Builder debounce(Duration d) { this.debounce = Objects.requireNonNull(d); return this; }
+        public Builder translateOptions(TranslateOptions o) { this.translateOptions = Objects.requireNonNull(o); return this; }
+        /** Workloads registered at run time, merged into the config on each change. */
+        public Builder registered(Supplier<List<Resource<WorkloadEntry>>> s) { this.registered = Objects.requireNonNull(s); return this; }
+        /** More HTTP routes by path prefix (the registry's REST API). */
+        public Builder routes(Map<String, ControlHttpServer.Route> r) { this.extraRoutes = Map.copyOf(r); return this; }
+        public Builder log(Logger l) { this.log = Objects.requireNonNull(l); return this; }
+
+        public ControlPlane build() { return new ControlPlane(this); }
+    }
+}

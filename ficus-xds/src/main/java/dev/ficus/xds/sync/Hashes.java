@@ -1,0 +1,21 @@
+package dev.ficus.xds.sync;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/** Content hashes of resource bodies: the first 16 hex digits of SHA-256. */
+final class Hashes {
+    private Hashes() {
+    }
+
+    static String of(String body) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(body.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+}

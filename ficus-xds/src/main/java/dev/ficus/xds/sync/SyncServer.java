@@ -1,0 +1,393 @@
+package dev.ficus.xds.sync;
+
+import dev.ficus.xds.snapshot.ProxySnapshot;
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Grpc;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.ServerCalls;
+import io.grpc.stub.StreamObserver;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The control plane's half of the sync protocol. Every stream is a session whose state (what the
+ * proxy holds after its last ACK, the push in flight) lives on one push thread, so sessions need
+ * no locks and a slow or failing proxy never holds up another.
+ *
+ * <p>A push to a session sends only the resources whose hash differs from what the proxy ACKed
+ * and names the ones removed; at most one push is in flight per session, and changes that arrive
+ * meanwhile are coalesced into the next. A NACK leaves the proxy on its previous version: the
+ * session forgets the refused push, records the error (see {@link #status()}) and tries again on
+ * the next change. {@link #push()} is debounced: a burst of changes costs one push round.
+ */
+public final class SyncServer implements AutoCloseable {
+
+    /** Computes what one proxy should serve; called on the push thread. */
+    public interface SnapshotSource {
+        /**
+         * The snapshot for {@code node}; an {@link IllegalArgumentException} (say, an unknown
+         * workload) ends that proxy's stream with its message, and the proxy retries.
+         */
+        ProxySnapshot snapshotFor(Node node);
+    }
+
+    /** What happens to sessions, for metrics and logs; called on the push thread. */
+    public interface Events {
+        default void connected(ProxyStatus s) {}
+        default void pushed(ProxyStatus s, int resources, int removed) {}
+        /** {@code sinceChange}: from the config change that caused the push to this ACK. */
+        default void acked(ProxyStatus s, Duration sinceChange) {}
+        default void nacked(ProxyStatus s, String error) {}
+        default void disconnected(ProxyStatus s) {}
+        Events NONE = new Events() {};
+    }
+
+    /** One connected proxy as {@code ficus status} shows it. */
+    public record ProxyStatus(String id, Node node, String peer, Instant connectedAt, String ackedVersion,
+                              String pendingVersion, long pushes, long acks, long nacks, String lastNack,
+                              String lastNackVersion, Instant lastAckAt) {
+    }
+
+    private final Server server;
+    private final SnapshotSource source;
+    private final Events events;
+    private final Duration debounce;
+    private final Duration maxDelay;
+    private final ScheduledExecutorService pushThread;
+    private final Map<Session, Boolean> sessions = new LinkedHashMap<>(); // push thread only
+    private ScheduledFuture<?> scheduled; // push thread only
+    private Instant burstStart; // push thread only: first change not yet pushed
+    private Instant changeAt = Instant.now(); // push thread only: the change the latest round carries
+    private long nonces;
+
+    private SyncServer(Builder b) throws IOException {
+        this.source = Objects.requireNonNull(b.source, "source");
+        this.events = b.events;
+        this.debounce = b.debounce;
+        this.maxDelay = b.maxDelay;
+        this.pushThread = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "ficus-sync-push");
+            t.setDaemon(true);
+            return t;
+        });
+        ServerServiceDefinition service = ServerServiceDefinition.builder(SyncMessages.SERVICE)
+                .addMethod(SyncMessages.STREAM, ServerCalls.asyncBidiStreamingCall(this::open))
+                .build();
+        this.server = NettyServerBuilder.forAddress(new InetSocketAddress(b.host, b.port))
+                .addService(ServerInterceptors.intercept(service, new PeerInterceptor()))
+                .maxInboundMessageSize(SyncMessages.MAX_MESSAGE_BYTES)
+                .permitKeepAliveTime(5, TimeUnit.SECONDS)
+                .permitKeepAliveWithoutCalls(true)
+                .build()
+                .start();
+    }
+
+    public static Builder builder() { return new Builder(); }
+
+    /** The port the server listens on (useful with port 0). */
+    public int port() { return ((InetSocketAddress) server.getListenSockets().getFirst()).getPort(); }
+
+    /** Schedules a push round to every session, after the debounce period. Any thread. */
+    public void push() {
+        Instant now = Instant.now();
+        pushThread.execute(() -> {
+            if (burstStart == null) burstStart = now;
+            if (scheduled != null) scheduled.cancel(false);
+            Duration left = Duration.between(Instant.now(), burstStart.plus(maxDelay));
+            Duration wait = left.compareTo(debounce) < 0 ? (left.isNegative() ? Duration.ZERO : left) : debounce;
+            scheduled = pushThread.schedule(this::pushRound, wait.toNanos(), TimeUnit.NANOSECONDS);
+        });
+    }
+
+    /** The sessions as they are now, in connection order. */
+    public List<ProxyStatus> status() {
+        return onPushThread(() -> sessions.keySet().stream().map(Session::status).toList());
+    }
+
+    private <T> T onPushThread(Callable<T> c) {
+        try {
+            return pushThread.submit(c).get(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void pushRound() {
+        scheduled = null;
+        changeAt = burstStart == null ? Instant.now() : burstStart;
+        burstStart = null;
+        Round round = new Round();
+        for (Session s : new ArrayList<>(sessions.keySet())) {
+            s.dirty = true;
+            s.changeAt = changeAt;
+            s.maybePush(round);
+        }
+    }
+
+    /**
+     * What one push round computes once and shares: each distinct snapshot's resources, and the
+     * delta between two snapshots (proxies of one identity hold the same snapshot, so a thousand
+     * of them cost one diff).
+     */
+    private static final class Round {
+        final Map<ProxySnapshot, Map<ResourceKey, WireResource>> encoded = new IdentityHashMap<>();
+        final Map<ProxySnapshot, Map<ProxySnapshot, Delta>> deltas = new IdentityHashMap<>();
+
+        Map<ResourceKey, WireResource> resources(ProxySnapshot s) {
+            return encoded.computeIfAbsent(s, SnapshotResources::split);
+        }
+
+        Delta delta(ProxySnapshot from, Map<ResourceKey, String> held, ProxySnapshot to) {
+            if (from == null) return Delta.of(held, resources(to));
+            return deltas.computeIfAbsent(from, k -> new IdentityHashMap<>()).computeIfAbsent(to, k -> Delta.of(held, resources(to)));
+        }
+    }
+
+    /** The resources to send and the keys to remove, to go from {@code held} to a snapshot. */
+    private record Delta(List<WireResource> changed, List<ResourceKey> removed, Map<ResourceKey, String> next) {
+        static Delta of(Map<ResourceKey, String> held, Map<ResourceKey, WireResource> all) {
+            List<WireResource> changed = new ArrayList<>();
+            Map<ResourceKey, String> next = new HashMap<>(all.size() * 2);
+            for (var e : all.entrySet()) {
+                next.put(e.getKey(), e.getValue().hash());
+                if (!e.getValue().hash().equals(held.get(e.getKey()))) changed.add(e.getValue());
+            }
+            List<ResourceKey> removed = new ArrayList<>();
+            for (ResourceKey k : held.keySet()) if (!all.containsKey(k)) removed.add(k);
+            removed.sort(null);
+            return new Delta(List.copyOf(changed), List.copyOf(removed), java.util.Collections.unmodifiableMap(next));
+        }
+    }
+
+    private StreamObserver<SyncRequest> open(StreamObserver<SyncResponse> out) {
+        ServerCallStreamObserver<SyncResponse> call = (ServerCallStreamObserver<SyncResponse>) out;
+        Session s = new Session(call);
+        call.setOnCancelHandler(() -> pushThread.execute(s::gone));
+        return new StreamObserver<>() {
+            @Override public void onNext(SyncRequest r) { pushThread.execute(() -> s.received(r)); }
+            @Override public void onError(Throwable t) { pushThread.execute(s::gone); }
+            @Override public void onCompleted() {
+                pushThread.execute(() -> {
+                    s.gone();
+                    s.closeQuietly(Status.OK);
+                });
+            }
+        };
+    }
+
+    /** One proxy's stream; every method runs on the push thread. */
+    private final class Session {
+        final ServerCallStreamObserver<SyncResponse> out;
+        final String peer;
+        final Instant connectedAt = Instant.now();
+        Node node;
+        Map<ResourceKey, String> acked = new HashMap<>();
+        String ackedVersion = "";
+        ProxySnapshot lastSent;
+        Map<ResourceKey, String> inFlight;
+        String inFlightVersion;
+        String inFlightNonce;
+        ProxySnapshot inFlightSnapshot;
+        boolean dirty;
+        boolean closed;
+        Instant changeAt = Instant.now();
+        long pushes, acks, nacks;
+        String lastNack, lastNackVersion;
+        Instant lastAckAt;
+
+        Session(ServerCallStreamObserver<SyncResponse> out) {
+            this.out = out;
+            SocketAddress remote = PEER.get();
+            this.peer = remote instanceof InetSocketAddress i ? i.getAddress().getHostAddress() + ":" + i.getPort()
+                    : remote == null ? "" : remote.toString();
+        }
+
+        ProxyStatus status() {
+            return new ProxyStatus(node == null ? "(hello pending)" : node.id(), node, peer, connectedAt, ackedVersion,
+                    inFlightVersion, pushes, acks, nacks, lastNack, lastNackVersion, lastAckAt);
+        }
+
+        void received(SyncRequest r) {
+            if (closed) return;
+            if (node == null) {
+                if (r.node() == null) {
+                    closeQuietly(Status.INVALID_ARGUMENT.withDescription("the first request must carry the node"));
+                    return;
+                }
+                node = r.node();
+                ackedVersion = r.versionInfo();
+                acked = new HashMap<>();
+                for (var e : r.known().entrySet()) {
+                    ResourceKey k = parseKey(e.getKey());
+                    if (k != null) acked.put(k, e.getValue());
+                }
+                sessions.put(this, Boolean.TRUE);
+                events.connected(status());
+                dirty = true;
+                changeAt = Instant.now();
+                maybePush(new Round());
+                return;
+            }
+            if (inFlightNonce == null || !inFlightNonce.equals(r.responseNonce())) return; // stale answer to an older push
+            if (r.isNack()) {
+                nacks++;
+                lastNack = r.errorDetail();
+                lastNackVersion = inFlightVersion;
+                events.nacked(status(), r.errorDetail());
+            } else {
+                acks++;
+                acked = inFlight;
+                ackedVersion = inFlightVersion;
+                lastSent = inFlightSnapshot;
+                lastAckAt = Instant.now();
+                lastNack = null; // the count of NACKs stays; the error is history once a later push is taken
+                lastNackVersion = null;
+                events.acked(status(), Duration.between(changeAt, lastAckAt));
+            }
+            inFlight = null;
+            inFlightNonce = null;
+            inFlightVersion = null;
+            inFlightSnapshot = null;
+            if (dirty) maybePush(new Round());
+        }
+
+        void maybePush(Round round) {
+            if (closed || node == null || inFlightNonce != null || !dirty) return;
+            dirty = false;
+            ProxySnapshot snap;
+            try {
+                snap = source.snapshotFor(node);
+            } catch (IllegalArgumentException e) {
+                closeQuietly(Status.NOT_FOUND.withDescription(e.getMessage()));
+                gone();
+                return;
+            } catch (RuntimeException e) {
+                closeQuietly(Status.INTERNAL.withDescription("cannot compute this proxy's config: " + e));
+                gone();
+                return;
+            }
+            if (snap == lastSent && snap.version().equals(ackedVersion)) return;
+            // lastSent is the snapshot whose resources the proxy holds, when it took our push (not after a hello)
+            Delta d = round.delta(lastSent, acked, snap);
+            if (d.changed().isEmpty() && d.removed().isEmpty() && snap.version().equals(ackedVersion)) {
+                lastSent = snap;
+                return;
+            }
+            String nonce = Long.toString(++nonces, 36);
+            inFlight = d.next();
+            inFlightNonce = nonce;
+            inFlightVersion = snap.version();
+            inFlightSnapshot = snap;
+            pushes++;
+            try {
+                out.onNext(new SyncResponse(snap.version(), nonce, d.changed(), d.removed()));
+            } catch (RuntimeException e) { // the stream went away under us
+                gone();
+                return;
+            }
+            events.pushed(status(), d.changed().size(), d.removed().size());
+        }
+
+        void gone() {
+            if (closed) return;
+            closed = true;
+            if (sessions.remove(this) != null) events.disconnected(status());
+        }
+
+        void closeQuietly(Status st) {
+            try {
+                if (st.isOk()) out.onCompleted();
+                else out.onError(st.asRuntimeException());
+            } catch (RuntimeException ignored) {
+                // already closed by the peer
+            }
+        }
+    }
+
+    private static ResourceKey parseKey(String s) {
+        int slash = s.indexOf('/');
+        if (slash < 0) return null;
+        try {
+            return new ResourceKey(ResourceType.valueOf(s.substring(0, slash)), s.substring(slash + 1));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** Stops accepting streams and ends the open ones; proxies keep serving what they have. */
+    @Override
+    public void close() {
+        server.shutdownNow();
+        try {
+            server.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        pushThread.shutdownNow();
+    }
+
+    /** Where to listen, what to serve. */
+    public static final class Builder {
+        private String host = "127.0.0.1";
+        private int port = 15010;
+        private SnapshotSource source;
+        private Events events = Events.NONE;
+        private Duration debounce = Duration.ofMillis(100);
+        private Duration maxDelay = Duration.ofSeconds(1);
+
+        public Builder host(String h) { this.host = Objects.requireNonNull(h); return this; }
+        public Builder port(int p) { this.port = p; return this; }
+        public Builder source(SnapshotSource s) { this.source = s; return this; }
+        public Builder events(Events e) { this.events = Objects.requireNonNull(e); return this; }
+        /** Quiet time after a change before a push round starts; {@code maxDelay} bounds a burst. */
+        public Builder debounce(Duration quiet, Duration maxDelay) {
+            this.debounce = Objects.requireNonNull(quiet);
+            this.maxDelay = Objects.requireNonNull(maxDelay);
+            return this;
+        }
+
+        public SyncServer start() throws IOException { return new SyncServer(this); }
+    }
+
+    private static final Context.Key<SocketAddress> PEER = Context.key("ficus-sync-peer");
+
+    /** Makes the caller's address visible to {@link #open} (gRPC keeps it in the call's attributes). */
+    private static final class PeerInterceptor implements ServerInterceptor {
+        @Override
+        public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
+            Context ctx = Context.current().withValue(PEER, call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
+            return Contexts.interceptCall(ctx, call, headers, next);
+        }
+    }
+}
