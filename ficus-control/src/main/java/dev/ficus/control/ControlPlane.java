@@ -8,6 +8,9 @@ import dev.ficus.api.config.ConfigWatcher;
 import dev.ficus.api.config.Diagnostic;
 import dev.ficus.api.networking.WorkloadEntry;
 import dev.ficus.api.validate.Validator;
+import dev.ficus.control.registry.HealthChecker;
+import dev.ficus.control.registry.RegistryApi;
+import dev.ficus.control.registry.WorkloadRegistry;
 import dev.ficus.xds.snapshot.ProxySnapshot;
 import dev.ficus.xds.sync.Node;
 import dev.ficus.xds.sync.SyncServer;
@@ -19,12 +22,12 @@ import dev.ficus.xds.translate.Translator;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.function.Supplier;
 
 /**
  * {@code ficus control}: the configuration store (a watched directory of Istio YAML, validated as
@@ -64,6 +67,8 @@ public final class ControlPlane implements AutoCloseable {
     private volatile Generation generation;
     private long cacheGeneration = -1; // push thread only
     private SyncServer sync;
+    private HealthChecker health;
+    private WorkloadRegistry registry;
     private ControlHttpServer http;
     private ConfigWatcher watcher;
 
@@ -80,6 +85,8 @@ public final class ControlPlane implements AutoCloseable {
         if (loaded.hasErrors()) throw new ConfigException(loaded.diagnostics());
         loaded.diagnostics().forEach(d -> log.warn(d.format()));
         ConfigSet files = Validator.effective(loaded.config());
+        health = new HealthChecker();
+        registry = new WorkloadRegistry(InstantSource.system(), health, cfg.sweepInterval);
         generation = new Generation(1, files, combine(files));
         metrics.configLoaded(generation.combined());
         sync = SyncServer.builder()
@@ -88,8 +95,12 @@ public final class ControlPlane implements AutoCloseable {
                 .events(new SyncEvents())
                 .debounce(cfg.debounce, cfg.debounce.multipliedBy(10))
                 .start();
+        registry.addListener(this::registryChanged);
         if (cfg.httpPort >= 0) {
-            http = new ControlHttpServer(cfg.httpHost, cfg.httpPort, this, cfg.extraRoutes);
+            RegistryApi api = new RegistryApi(registry);
+            Map<String, ControlHttpServer.Route> routes = new HashMap<>(cfg.extraRoutes);
+            routes.put(RegistryApi.PREFIX, api::handle);
+            http = new ControlHttpServer(cfg.httpHost, cfg.httpPort, this, routes);
             http.start();
         }
         if (cfg.watchInterval != null) watcher = new ConfigWatcher(cfg.config, cfg.watchInterval.toMillis(), this::reload);
@@ -138,13 +149,13 @@ public final class ControlPlane implements AutoCloseable {
         sync.push();
     }
 
+    /** The files' config with the registered workloads (healthy, unexpired) merged in; a file's entry wins a name clash. */
     private ConfigSet combine(ConfigSet files) {
-        List<Resource<WorkloadEntry>> registered = cfg.registered.get();
-        if (registered.isEmpty()) return files;
-        List<Resource<?>> all = new ArrayList<>(files.resources());
-        all.addAll(registered);
-        return new ConfigSet(all);
+        return registry.mergeInto(files);
     }
+
+    /** Workloads registered over REST ({@code /v1/workloads}). */
+    public WorkloadRegistry registry() { return registry; }
 
     /** Runs on the sync push thread: translations are cached per proxy identity and generation. */
     private ProxySnapshot snapshotFor(Node node) {
@@ -199,6 +210,8 @@ public final class ControlPlane implements AutoCloseable {
         if (watcher != null) watcher.close();
         if (http != null) http.close();
         if (sync != null) sync.close();
+        if (registry != null) registry.close();
+        if (health != null) health.close();
     }
 
     private final class SyncEvents implements SyncServer.Events {
@@ -236,7 +249,7 @@ public final class ControlPlane implements AutoCloseable {
         private Duration watchInterval = Duration.ofMillis(250);
         private Duration debounce = Duration.ofMillis(100);
         private TranslateOptions translateOptions = TranslateOptions.DEFAULTS;
-        private Supplier<List<Resource<WorkloadEntry>>> registered = List::of;
+        private Duration sweepInterval = Duration.ofSeconds(1);
         private Map<String, ControlHttpServer.Route> extraRoutes = Map.of();
         private Logger log = new Logger() {
             @Override public void info(String m) {}
@@ -252,8 +265,8 @@ public final class ControlPlane implements AutoCloseable {
         public Builder watchInterval(Duration d) { this.watchInterval = d; return this; }
         public Builder debounce(Duration d) { this.debounce = Objects.requireNonNull(d); return this; }
         public Builder translateOptions(TranslateOptions o) { this.translateOptions = Objects.requireNonNull(o); return this; }
-        /** Workloads registered at run time, merged into the config on each change. */
-        public Builder registered(Supplier<List<Resource<WorkloadEntry>>> s) { this.registered = Objects.requireNonNull(s); return this; }
+        /** How often expired registrations are swept out (a lease ends within TTL + this). */
+        public Builder sweepInterval(Duration d) { this.sweepInterval = Objects.requireNonNull(d); return this; }
         /** More HTTP routes by path prefix (the registry's REST API). */
         public Builder routes(Map<String, ControlHttpServer.Route> r) { this.extraRoutes = Map.copyOf(r); return this; }
         public Builder log(Logger l) { this.log = Objects.requireNonNull(l); return this; }
