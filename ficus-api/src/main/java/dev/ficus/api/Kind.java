@@ -1,5 +1,6 @@
 package dev.ficus.api;
 
+import dev.ficus.api.mesh.App;
 import dev.ficus.api.networking.DestinationRule;
 import dev.ficus.api.networking.Gateway;
 import dev.ficus.api.networking.ServiceEntry;
@@ -15,7 +16,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
-/** The kinds ficus reads, with the API versions it accepts for each and the record of its spec. */
+/**
+ * The kinds ficus reads, with the API versions it accepts for each and the record of its spec:
+ * Istio's, and ficus's own (mesh.ficus.dev) for what Istio has no kind for.
+ */
 public enum Kind {
     VIRTUAL_SERVICE("VirtualService", Groups.NETWORKING, Groups.NETWORKING_VERSIONS, VirtualService.class),
     DESTINATION_RULE("DestinationRule", Groups.NETWORKING, Groups.NETWORKING_VERSIONS, DestinationRule.class),
@@ -26,7 +30,9 @@ public enum Kind {
     PEER_AUTHENTICATION("PeerAuthentication", Groups.SECURITY, Groups.SECURITY_VERSIONS, PeerAuthentication.class),
     AUTHORIZATION_POLICY("AuthorizationPolicy", Groups.SECURITY, Groups.SECURITY_VERSIONS, AuthorizationPolicy.class),
     REQUEST_AUTHENTICATION("RequestAuthentication", Groups.SECURITY, Groups.SECURITY_VERSIONS, RequestAuthentication.class),
-    TELEMETRY("Telemetry", Groups.TELEMETRY, Groups.TELEMETRY_VERSIONS, Telemetry.class);
+    TELEMETRY("Telemetry", Groups.TELEMETRY, Groups.TELEMETRY_VERSIONS, Telemetry.class),
+    /** ficus's own: a local process that {@code ficus up} runs for a WorkloadEntry. */
+    APP("App", Groups.MESH, Groups.MESH_VERSIONS, App.class);
 
     private final String kindName;
     private final String group;
@@ -81,8 +87,10 @@ public enum Kind {
         static final String NETWORKING = "networking.istio.io";
         static final String SECURITY = "security.istio.io";
         static final String TELEMETRY = "telemetry.istio.io";
+        static final String MESH = "mesh.ficus.dev";
         static final List<String> NETWORKING_VERSIONS = List.of("v1", "v1beta1", "v1alpha3");
         static final List<String> SECURITY_VERSIONS = List.of("v1", "v1beta1");
         static final List<String> TELEMETRY_VERSIONS = List.of("v1", "v1alpha1");
+        static final List<String> MESH_VERSIONS = List.of("v1alpha1");
     }
 }

@@ -222,14 +222,19 @@ public final class ConfigLoader {
         Optional<Kind> kind = Kind.byName(kindName);
         if (kind.isEmpty()) {
             boolean istio = apiVersion.contains(".istio.io/");
+            boolean ficus = apiVersion.startsWith(Kind.APP.group() + "/");
+            String didYouMean = Names.closest(kindName, kindNames()).map(s -> " (did you mean '" + s + "'?)").orElse("");
             String message = istio && Kind.ISTIO_KINDS_NOT_READ.contains(kindName)
                     ? "Istio kind " + kindName + " is not supported by ficus; skipped"
                     : istio
-                    ? "unknown Istio kind '" + kindName + "'" + Names.closest(kindName, kindNames()).map(s -> " (did you mean '" + s + "'?)").orElse("") + "; skipped"
+                    ? "unknown Istio kind '" + kindName + "'" + didYouMean + "; skipped"
+                    : ficus
+                    ? "unknown ficus kind '" + kindName + "'" + didYouMean + "; skipped"
                     : "kind " + kindName + " (" + apiVersion + ") is not a kind ficus reads; skipped";
             Mark km = fields.get("kind").getValueNode().getStartMark().orElse(null);
+            boolean error = ficus || istio && !Kind.ISTIO_KINDS_NOT_READ.contains(kindName);
             diagnostics.add(new Diagnostic(label, km == null ? line : km.getLine() + 1, km == null ? col : km.getColumn() + 1,
-                    istio && !Kind.ISTIO_KINDS_NOT_READ.contains(kindName) ? Severity.ERROR : Severity.WARNING, "", "", message));
+                    error ? Severity.ERROR : Severity.WARNING, "", "", message));
             return;
         }
         Kind k = kind.get();

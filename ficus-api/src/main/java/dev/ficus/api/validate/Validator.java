@@ -32,6 +32,7 @@ public final class Validator {
         CHECKS.put(Kind.AUTHORIZATION_POLICY, new AuthorizationPolicyChecks());
         CHECKS.put(Kind.REQUEST_AUTHENTICATION, new RequestAuthenticationChecks());
         CHECKS.put(Kind.TELEMETRY, new TelemetryChecks());
+        CHECKS.put(Kind.APP, new AppChecks());
     }
 
     private Validator() {
