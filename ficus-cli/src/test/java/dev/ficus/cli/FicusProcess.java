@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import static org.awaitility.Awaitility.await;
+import org.awaitility.Awaitility;
 
 /** Any {@code ./ficus} command as a process, with its output kept for assertions. */
 final class FicusProcess implements AutoCloseable {
@@ -44,7 +44,7 @@ final class FicusProcess implements AutoCloseable {
     String await(String regex, Duration atMost) {
         Pattern p = Pattern.compile(regex);
         String[] found = new String[1];
-        await().atMost(atMost).pollInterval(Duration.ofMillis(20)).failFast("ficus exited: " + this, () -> !process.isAlive() && found[0] == null && !matches(p, found))
+        Awaitility.await().atMost(atMost).pollInterval(Duration.ofMillis(20)).failFast("ficus exited: " + this, () -> !process.isAlive() && found[0] == null && !matches(p, found))
                 .until(() -> matches(p, found));
         return found[0];
     }

@@ -205,8 +205,12 @@ public final class ControlPlane implements AutoCloseable {
         return out;
     }
 
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** Stops everything; proxies keep serving what they have. Safe to call twice (a signal, then a shutdown hook). */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) return;
         if (watcher != null) watcher.close();
         if (http != null) http.close();
         if (sync != null) sync.close();
