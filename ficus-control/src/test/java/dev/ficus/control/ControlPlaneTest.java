@@ -190,6 +190,40 @@ class ControlPlaneTest {
     }
 
     @Test
+    void aLegacySystemRegistersOverRestAndLeavesWhenItStopsHeartbeating() throws Exception {
+        Files.writeString(dir.resolve("services.yaml"), SERVICES + """
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: billing, namespace: shop}
+                spec:
+                  hosts: [billing.shop.svc.cluster.local]
+                  location: MESH_INTERNAL
+                  resolution: STATIC
+                  ports: [{number: 8080, name: http, protocol: HTTP}]
+                  workloadSelector: {labels: {app: billing}}
+                """);
+        cp = ControlPlane.builder().config(List.of(dir.toString())).sync("127.0.0.1", 0).http("127.0.0.1", 0)
+                .watchInterval(Duration.ofMillis(50)).debounce(Duration.ofMillis(20)).sweepInterval(Duration.ofMillis(100))
+                .build().start();
+        connect("web").firstSnapshot().get(10, TimeUnit.SECONDS);
+        String billing = "outbound|8080||billing.shop.svc.cluster.local";
+        assertThat(applied.getLast().clusters().get(billing).endpoints()).isEmpty();
+
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cp.httpPort() + "/v1/workloads"))
+                    .POST(HttpRequest.BodyPublishers.ofString("""
+                            {"name":"billing-1","namespace":"shop","address":"127.0.0.41","ports":{"http":19200},
+                             "labels":{"app":"billing"},"ttl":"1s"}""")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        }
+        await().atMost(Duration.ofSeconds(2)).untilAsserted(() -> assertThat(applied.getLast().clusters().get(billing).endpoints())
+                .singleElement().satisfies(e -> assertThat(e.address()).isEqualTo(new dev.ficus.xds.snapshot.HostPort("127.0.0.41", 19200))));
+        // no heartbeat: gone within its TTL plus a sweep
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(applied.getLast().clusters().get(billing).endpoints()).isEmpty());
+    }
+
+    @Test
     void anUnknownWorkloadIsToldWhy() throws Exception {
         Files.writeString(dir.resolve("services.yaml"), SERVICES);
         start();
