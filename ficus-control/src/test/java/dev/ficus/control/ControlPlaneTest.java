@@ -224,6 +224,21 @@ class ControlPlaneTest {
     }
 
     @Test
+    void aRestartedProxyGetsTheCurrentConfig() throws Exception {
+        Files.writeString(dir.resolve("services.yaml"), SERVICES);
+        Files.writeString(dir.resolve("routing.yaml"), routing(100, 0));
+        start();
+        connect("web").firstSnapshot().get(10, TimeUnit.SECONDS);
+        client.close();
+        await().atMost(Duration.ofSeconds(5)).until(() -> cp.proxies().isEmpty());
+        Files.writeString(dir.resolve("routing.yaml"), routing(20, 80));
+        await().atMost(Duration.ofSeconds(5)).until(() -> cp.metrics().prometheus().contains("ficus_config_changes_total 2\n"));
+        applied.clear();
+        ProxySnapshot s = connect("web").firstSnapshot().get(10, TimeUnit.SECONDS);
+        assertThat(weightOfV2(s)).isEqualTo(80);
+    }
+
+    @Test
     void anUnknownWorkloadIsToldWhy() throws Exception {
         Files.writeString(dir.resolve("services.yaml"), SERVICES);
         start();
