@@ -101,8 +101,10 @@ public final class SyncServer implements AutoCloseable {
         ServerServiceDefinition service = ServerServiceDefinition.builder(SyncMessages.SERVICE)
                 .addMethod(SyncMessages.STREAM, ServerCalls.asyncBidiStreamingCall(this::open))
                 .build();
-        this.server = NettyServerBuilder.forAddress(new InetSocketAddress(b.host, b.port))
-                .addService(ServerInterceptors.intercept(service, new PeerInterceptor()))
+        NettyServerBuilder nb = NettyServerBuilder.forAddress(new InetSocketAddress(b.host, b.port))
+                .addService(ServerInterceptors.intercept(service, new PeerInterceptor()));
+        for (ServerServiceDefinition extra : b.services) nb.addService(ServerInterceptors.intercept(extra, new PeerInterceptor()));
+        this.server = nb
                 .maxInboundMessageSize(SyncMessages.MAX_MESSAGE_BYTES)
                 .permitKeepAliveTime(5, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true)
@@ -365,6 +367,10 @@ public final class SyncServer implements AutoCloseable {
         private Events events = Events.NONE;
         private Duration debounce = Duration.ofMillis(100);
         private Duration maxDelay = Duration.ofSeconds(1);
+        private final List<ServerServiceDefinition> services = new ArrayList<>();
+
+        /** Another gRPC service on the sync port (the certificate authority's). */
+        public Builder service(ServerServiceDefinition s) { services.add(Objects.requireNonNull(s)); return this; }
 
         public Builder host(String h) { this.host = Objects.requireNonNull(h); return this; }
         public Builder port(int p) { this.port = p; return this; }
@@ -381,6 +387,9 @@ public final class SyncServer implements AutoCloseable {
     }
 
     private static final Context.Key<SocketAddress> PEER = Context.key("ficus-sync-peer");
+
+    /** The caller's address, inside a call of any service on the sync port. */
+    public static SocketAddress callerAddress() { return PEER.get(); }
 
     /** Makes the caller's address visible to {@link #open} (gRPC keeps it in the call's attributes). */
     private static final class PeerInterceptor implements ServerInterceptor {
