@@ -5,6 +5,8 @@ import dev.ficus.proxy.admin.AdminServer;
 import dev.ficus.proxy.cluster.ClusterManager;
 import dev.ficus.proxy.http.Http1Limits;
 import dev.ficus.proxy.lb.LoadBalancerRegistry;
+import dev.ficus.proxy.tls.MeshTls;
+import dev.ficus.proxy.tls.MtlsServerHandshake;
 import dev.ficus.proxy.listener.ConnectionTracker;
 import dev.ficus.proxy.listener.ListenerInitializer;
 import dev.ficus.proxy.listener.Transport;
@@ -51,6 +53,7 @@ public final class ProxyServer implements AutoCloseable {
     private final Duration drainTimeout;
     private final Runnable onDrained;
     private final Duration detectTimeout;
+    private final MeshTls meshTls;
 
     private final StatsRegistry stats = new StatsRegistry();
     private final ConnectionTracker tracker = new ConnectionTracker();
@@ -75,6 +78,7 @@ public final class ProxyServer implements AutoCloseable {
         this.drainTimeout = b.drainTimeout;
         this.onDrained = b.onDrained;
         this.detectTimeout = b.detectTimeout;
+        this.meshTls = b.meshTls;
     }
 
     public static Builder builder() { return new Builder(); }
@@ -86,7 +90,7 @@ public final class ProxyServer implements AutoCloseable {
         // one arena per event loop, thread caches only on event loops: measured 15% less CPU per
         // request than Netty 4.2's default adaptive allocator on the peer benchmark (docs/performance.md)
         allocator = new PooledByteBufAllocator(true, concurrency, concurrency, 8192, 9, 256, 64, false);
-        pools = new UpstreamPools(workers, transport.socketChannel(), allocator);
+        pools = new UpstreamPools(workers, transport.socketChannel(), allocator, meshTls);
         clusters = new ClusterManager(LoadBalancerRegistry.defaults(), stats);
         ProxySnapshot s = initial.get();
         holder = new SnapshotHolder(new RuntimeSnapshot(s, clusters.update(s.clusters())));
@@ -158,6 +162,21 @@ public final class ProxyServer implements AutoCloseable {
         }
     }
 
+    private final Map<String, MtlsServerHandshake.Counters> mtlsCounters = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Inbound listeners terminate mesh mTLS as their current PeerAuthentication mode says. */
+    private ListenerInitializer.InboundTls inboundTls(ListenerConfig l) {
+        if (l.kind() != dev.ficus.xds.snapshot.ListenerKind.INBOUND) return null;
+        String name = l.name();
+        return new ListenerInitializer.InboundTls(meshTls, () -> {
+            for (ListenerConfig c : holder.current().snapshot().listeners()) if (c.name().equals(name)) return c.mtls();
+            return dev.ficus.xds.snapshot.MtlsMode.DISABLE;
+        }, mtlsCounters.computeIfAbsent(name, k -> new MtlsServerHandshake.Counters()));
+    }
+
+    /** mTLS counters of each inbound listener (accepted, failed handshakes, plaintext refused under STRICT). */
+    public Map<String, MtlsServerHandshake.Counters> mtlsCounters() { return mtlsCounters; }
+
     private Channel bind(ListenerConfig l) throws InterruptedException {
         RouterConfig rc = new RouterConfig(l.name(), holder, stats.listener(l.name()), pools);
         TcpProxyConfig tc = new TcpProxyConfig(l.name(), holder, stats.listener(l.name()), transport.socketChannel()); // protocols
@@ -169,7 +188,7 @@ public final class ProxyServer implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.ALLOCATOR, allocator)
                 .childOption(ChannelOption.AUTO_READ, false)
-                .childHandler(new ListenerInitializer(l.protocol(), rc, tc, limits, tracker, detectTimeout)) // protocols
+                .childHandler(new ListenerInitializer(l.protocol(), rc, tc, limits, tracker, detectTimeout, inboundTls(l))) // protocols
                 .bind(l.bind().host(), l.bind().port()).sync().channel();
     }
 
@@ -188,6 +207,9 @@ public final class ProxyServer implements AutoCloseable {
     public ProxySnapshot snapshot() { return holder.current().snapshot(); }
 
     public StatsRegistry stats() { return stats; }
+
+    /** The mesh certificate and TLS contexts this proxy uses. */
+    public MeshTls meshTls() { return meshTls; }
 
     public Transport transport() { return transport; }
 
@@ -252,8 +274,12 @@ public final class ProxyServer implements AutoCloseable {
         private Duration drainTimeout = Duration.ofSeconds(30);
         private Runnable onDrained;
         private Duration detectTimeout = ListenerInitializer.DEFAULT_DETECT_TIMEOUT;
+        private MeshTls meshTls = new MeshTls();
 
         public Builder snapshot(Supplier<ProxySnapshot> s) { this.snapshot = s; return this; }
+
+        /** The mesh certificate holder (filled by the control plane's CA); without one, no mesh mTLS. */
+        public Builder meshTls(MeshTls t) { this.meshTls = Objects.requireNonNull(t); return this; }
 
         public Builder snapshot(ProxySnapshot s) { return snapshot(() -> s); }
 

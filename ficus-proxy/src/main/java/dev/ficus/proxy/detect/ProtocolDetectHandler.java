@@ -32,13 +32,23 @@ public final class ProtocolDetectHandler extends ByteToMessageDecoder {
 
     private final Choice choice;
     private final boolean httpOnly;
+    private final boolean tls;
     private final long timeoutNanos;
     private ScheduledFuture<?> timer;
     private boolean decided;
 
     public ProtocolDetectHandler(Choice choice, boolean httpOnly, long timeoutNanos) {
+        this(choice, httpOnly, !httpOnly, timeoutNanos);
+    }
+
+    /**
+     * @param tls with {@code httpOnly}: TLS is told apart too (an HTTP listener that terminates
+     *            mesh mTLS: TLS, else HTTP/2 or HTTP/1.1)
+     */
+    public ProtocolDetectHandler(Choice choice, boolean httpOnly, boolean tls, long timeoutNanos) {
         this.choice = choice;
         this.httpOnly = httpOnly;
+        this.tls = tls;
         this.timeoutNanos = timeoutNanos;
     }
 
@@ -57,12 +67,13 @@ public final class ProtocolDetectHandler extends ByteToMessageDecoder {
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         if (decided) return;
-        DetectedProtocol p = classify(in, httpOnly);
+        DetectedProtocol p = classify(in, httpOnly, tls);
         if (p == null) return;
         String sni = null;
         if (p == DetectedProtocol.TLS) {
             sni = ClientHello.serverName(in);
             if (sni == ClientHello.INCOMPLETE) return;
+            if (ClientHello.offersAlpn(in, dev.ficus.proxy.tls.MeshTls.ALPN_MESH_BYTES)) p = DetectedProtocol.MESH_TLS;
         }
         decide(ctx, p, sni);
     }
@@ -94,9 +105,13 @@ public final class ProtocolDetectHandler extends ByteToMessageDecoder {
 
     /** The protocol the bytes so far prove, or null when more bytes are needed. */
     static DetectedProtocol classify(ByteBuf in, boolean httpOnly) {
+        return classify(in, httpOnly, !httpOnly);
+    }
+
+    static DetectedProtocol classify(ByteBuf in, boolean httpOnly, boolean tls) {
         int n = in.readableBytes();
         if (n == 0) return null;
-        if (!httpOnly && ClientHello.looksLikeTls(in)) return n < 2 ? null : DetectedProtocol.TLS;
+        if (tls && ClientHello.looksLikeTls(in)) return n < 2 ? null : DetectedProtocol.TLS;
         int preface = prefix(in, H2_PREFACE);
         if (preface == H2_PREFACE.length) return DetectedProtocol.HTTP2;
         if (preface == n) return null; // so far a prefix of the preface

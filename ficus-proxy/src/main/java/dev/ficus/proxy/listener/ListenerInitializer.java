@@ -17,7 +17,11 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpServerCodec;
+import dev.ficus.proxy.tls.MeshTls;
+import dev.ficus.proxy.tls.MtlsServerHandshake;
+import dev.ficus.xds.snapshot.MtlsMode;
 import java.time.Duration;
+import java.util.function.Supplier;
 
 /**
  * Assembles the pipeline of one accepted connection, in named steps. Every connection starts with
@@ -41,8 +45,24 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
     private final Http1Limits limits;
     private final ConnectionTracker tracker;
     private final long detectTimeoutNanos;
+    private final InboundTls inboundTls;
+
+    /**
+     * Mesh mTLS on an inbound listener: the proxy's certificate, the listener's current
+     * PeerAuthentication mode (read per connection, so a change applies without rebinding) and its
+     * counters.
+     */
+    public record InboundTls(MeshTls tls, Supplier<MtlsMode> mode, MtlsServerHandshake.Counters counters) {
+    }
 
     public ListenerInitializer(ListenerProtocol protocol, RouterConfig router, TcpProxyConfig tcp, Http1Limits limits, ConnectionTracker tracker, Duration detectTimeout) {
+        this(protocol, router, tcp, limits, tracker, detectTimeout, null);
+    }
+
+    /** @param inboundTls null for listeners that never terminate mesh mTLS (outbound, gateway) */
+    public ListenerInitializer(ListenerProtocol protocol, RouterConfig router, TcpProxyConfig tcp, Http1Limits limits, ConnectionTracker tracker,
+                               Duration detectTimeout, InboundTls inboundTls) {
+        this.inboundTls = inboundTls;
         this.protocol = protocol;
         this.router = router;
         this.tcp = tcp;
@@ -55,6 +75,12 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
     protected void initChannel(Channel ch) {
         ChannelPipeline p = ch.pipeline();
         addTracking(p);
+        MtlsMode mode = inboundTls == null ? MtlsMode.DISABLE : inboundTls.mode().get();
+        if (mode != MtlsMode.DISABLE) { // TLS must be told apart first, whatever the listener's protocol
+            p.addLast("detect", new ProtocolDetectHandler((ctx, what, sni) -> detectedInbound(ctx, what, sni, mode),
+                    protocol == ListenerProtocol.HTTP, true, detectTimeoutNanos));
+            return;
+        }
         switch (protocol) {
             case TCP -> {
                 if (tcp.routes(tcp.snapshots().current()).hasTlsRoutes()) addDetect(p, false); // SNI is needed
@@ -74,13 +100,43 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
     /** The detect step's decision: builds the rest of the pipeline after it. */
     private void detected(ChannelHandlerContext ctx, DetectedProtocol what, String sni) {
         ChannelPipeline p = ctx.pipeline();
+        if (what == DetectedProtocol.MESH_TLS) what = DetectedProtocol.TLS; // not terminated here: passed through like any TLS
         if (protocol == ListenerProtocol.TCP && what != DetectedProtocol.TLS) what = DetectedProtocol.TCP;
         switch (what) {
             case HTTP1 -> addHttp1(p);
             case HTTP2 -> Http2ServerSteps.add(p, router);
-            case TLS -> addTlsPassthrough(p, sni);
+            case TLS, MESH_TLS -> addTlsPassthrough(p, sni);
             case TCP -> addTcpProxy(p);
         }
+    }
+
+    /**
+     * An inbound listener under PERMISSIVE or STRICT: mesh mTLS is terminated and the decrypted
+     * bytes go through the listener's usual steps; plaintext is served under PERMISSIVE and refused
+     * (closed, counted) under STRICT, as is any TLS that is not the mesh's.
+     */
+    private void detectedInbound(ChannelHandlerContext ctx, DetectedProtocol what, String sni, MtlsMode mode) {
+        ChannelPipeline p = ctx.pipeline();
+        if (what == DetectedProtocol.MESH_TLS) {
+            boolean added = MtlsServerHandshake.add(p, "detect", inboundTls.tls(), inboundTls.counters(), inner -> {
+                if (protocol == ListenerProtocol.TCP) addTcpProxy(inner);
+                else inner.addLast("detect-inner", new ProtocolDetectHandler((c, w, s) -> detected(c, w, s), true, detectTimeoutNanos));
+            });
+            if (added) return;
+            inboundTls.counters().failed.increment(); // no certificate yet: cannot terminate
+            ctx.close();
+            return;
+        }
+        if (mode == MtlsMode.STRICT) {
+            inboundTls.counters().plaintextRefused.increment();
+            ctx.close();
+            return;
+        }
+        if (protocol == ListenerProtocol.HTTP && what == DetectedProtocol.TLS) { // an app's own TLS on an HTTP port
+            ctx.close();
+            return;
+        }
+        detected(ctx, what, sni);
     }
 
     private void addHttp1(ChannelPipeline p) {

@@ -3,6 +3,8 @@ package dev.ficus.proxy.pool;
 import dev.ficus.proxy.lb.EndpointRef;
 import dev.ficus.xds.snapshot.ClusterConfig;
 import dev.ficus.xds.snapshot.UpstreamProtocol;
+import dev.ficus.proxy.tls.MeshTls;
+import dev.ficus.proxy.tls.UpstreamTlsHandshake;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
@@ -39,7 +41,10 @@ public final class EndpointPool {
     private final ByteBufAllocator allocator;
     private Http2Connector h2; // streams of HTTP/2 clusters
 
-    EndpointPool(EventLoop loop, EndpointRef endpoint, Class<? extends Channel> channelClass, ByteBufAllocator allocator) {
+    private final MeshTls tls;
+
+    EndpointPool(EventLoop loop, EndpointRef endpoint, Class<? extends Channel> channelClass, ByteBufAllocator allocator, MeshTls tls) {
+        this.tls = tls;
         this.allocator = allocator;
         this.loop = loop;
         this.endpoint = endpoint;
@@ -122,7 +127,7 @@ public final class EndpointPool {
     }
 
     private void openStream(ClusterConfig cluster, UpstreamListener l) {
-        if (h2 == null) h2 = new Http2Connector(this, loop, endpoint, channelClass, allocator);
+        if (h2 == null) h2 = new Http2Connector(this, loop, endpoint, channelClass, allocator, tls);
         h2.openStream(cluster, l);
     }
 
@@ -131,6 +136,7 @@ public final class EndpointPool {
         open++;
         connecting++;
         UpstreamConnection conn = new UpstreamConnection(this);
+        UpstreamTlsHandshake[] secure = new UpstreamTlsHandshake[1];
         Bootstrap b = new Bootstrap()
                 .group(loop)
                 .channel(channelClass)
@@ -140,30 +146,51 @@ public final class EndpointPool {
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, cluster.connectTimeout().toMillis()))
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
-                    protected void initChannel(Channel ch) {
+                    protected void initChannel(Channel ch) throws Exception {
                         ch.pipeline().addLast("codec", new HttpClientCodec(4096, 64 * 1024, 16 * 1024, false));
                         ch.pipeline().addLast("connection", conn);
+                        secure[0] = UpstreamTlsHandshake.forConnection(tls, cluster, endpoint.endpoint(), ch); // first in the pipeline
                     }
                 });
         ChannelFuture f = b.connect(endpoint.address());
         f.addListener(done -> {
-            connecting--;
-            if (done.isSuccess()) {
-                endpoint.clusterStats().connectionOpened();
-                f.channel().closeFuture().addListener(x -> endpoint.clusterStats().connectionClosed());
-                if (target != null) {
-                    conn.lease(target);
-                    target.onUpstreamConnected(conn);
-                } else {
-                    release(conn, cluster.limits().idleTimeout()); // to the first waiter, or idle if it went away
-                }
+            if (!done.isSuccess()) {
+                connecting--;
+                opened(null, cluster, target, done.cause());
+            } else if (secure[0] == null) {
+                connecting--;
+                opened(conn, cluster, target, null);
             } else {
-                open--;
-                endpoint.breakers().releaseConnection();
-                if (target != null) target.onUpstreamConnectFailed(done.cause());
-                else failWaiters(done.cause());
+                f.channel().read(); // the handshake needs reads; AUTO_READ is off
+                secure[0].whenSecured(() -> {
+                    connecting--;
+                    opened(conn, cluster, target, null);
+                }, cause -> {
+                    connecting--;
+                    f.channel().close();
+                    opened(null, cluster, target, cause);
+                });
             }
         });
+    }
+
+    /** The end of an attempt to open: a connection for {@code target} (or the waiters), or {@code cause}. */
+    private void opened(UpstreamConnection conn, ClusterConfig cluster, UpstreamListener target, Throwable cause) {
+        if (conn != null) {
+            endpoint.clusterStats().connectionOpened();
+            conn.channel().closeFuture().addListener(x -> endpoint.clusterStats().connectionClosed());
+            if (target != null) {
+                conn.lease(target);
+                target.onUpstreamConnected(conn);
+            } else {
+                release(conn, cluster.limits().idleTimeout()); // to the first waiter, or idle if it went away
+            }
+        } else {
+            open--;
+            endpoint.breakers().releaseConnection();
+            if (target != null) target.onUpstreamConnectFailed(cause);
+            else failWaiters(cause);
+        }
     }
 
     /**

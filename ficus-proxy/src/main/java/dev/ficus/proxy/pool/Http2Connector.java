@@ -3,6 +3,8 @@ package dev.ficus.proxy.pool;
 import dev.ficus.proxy.grpc.GrpcLocalReply;
 import dev.ficus.proxy.lb.EndpointRef;
 import dev.ficus.xds.snapshot.ClusterConfig;
+import dev.ficus.proxy.tls.MeshTls;
+import dev.ficus.proxy.tls.UpstreamTlsHandshake;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
@@ -44,7 +46,10 @@ final class Http2Connector {
     private Channel connection;
     private List<UpstreamListener> waiting;
 
-    Http2Connector(EndpointPool pool, EventLoop loop, EndpointRef endpoint, Class<? extends Channel> channelClass, ByteBufAllocator allocator) {
+    private final MeshTls tls;
+
+    Http2Connector(EndpointPool pool, EventLoop loop, EndpointRef endpoint, Class<? extends Channel> channelClass, ByteBufAllocator allocator, MeshTls tls) {
+        this.tls = tls;
         this.pool = pool;
         this.loop = loop;
         this.endpoint = endpoint;
@@ -64,6 +69,7 @@ final class Http2Connector {
         }
         waiting = new ArrayList<>(4);
         waiting.add(l);
+        UpstreamTlsHandshake[] secure = new UpstreamTlsHandshake[1];
         ChannelFuture f = new Bootstrap()
                 .group(loop)
                 .channel(channelClass)
@@ -72,28 +78,37 @@ final class Http2Connector {
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, cluster.connectTimeout().toMillis()))
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
-                    protected void initChannel(Channel ch) {
+                    protected void initChannel(Channel ch) throws Exception {
                         ch.pipeline().addLast("h2-codec", Http2FrameCodecBuilder.forClient().validateHeaders(true).build());
                         ch.pipeline().addLast("h2-multiplex", new Http2MultiplexHandler(new RefusePush()));
+                        secure[0] = UpstreamTlsHandshake.forConnection(tls, cluster, endpoint.endpoint(), ch); // first in the pipeline
                     }
                 })
                 .connect(endpoint.address());
         f.addListener(done -> {
-            List<UpstreamListener> ls = waiting;
-            waiting = null;
-            if (done.isSuccess()) {
-                Channel ch = f.channel();
-                connection = ch;
-                endpoint.clusterStats().connectionOpened();
-                ch.closeFuture().addListener(x -> {
-                    endpoint.clusterStats().connectionClosed();
-                    if (connection == ch) connection = null;
-                });
-                for (UpstreamListener x : ls) stream(ch, x);
-            } else {
-                for (UpstreamListener x : ls) x.onUpstreamConnectFailed(done.cause());
-            }
+            if (!done.isSuccess()) connected(null, done.cause());
+            else if (secure[0] == null) connected(f.channel(), null);
+            else secure[0].whenSecured(() -> connected(f.channel(), null), cause -> {
+                f.channel().close();
+                connected(null, cause);
+            });
         });
+    }
+
+    private void connected(Channel ch, Throwable cause) {
+        List<UpstreamListener> ls = waiting;
+        waiting = null;
+        if (ch != null) {
+            connection = ch;
+            endpoint.clusterStats().connectionOpened();
+            ch.closeFuture().addListener(x -> {
+                endpoint.clusterStats().connectionClosed();
+                if (connection == ch) connection = null;
+            });
+            for (UpstreamListener x : ls) stream(ch, x);
+        } else {
+            for (UpstreamListener x : ls) x.onUpstreamConnectFailed(cause);
+        }
     }
 
     private void stream(Channel parent, UpstreamListener l) {

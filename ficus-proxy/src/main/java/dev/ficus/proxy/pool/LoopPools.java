@@ -1,6 +1,7 @@
 package dev.ficus.proxy.pool;
 
 import dev.ficus.proxy.lb.EndpointRef;
+import dev.ficus.proxy.tls.MeshTls;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
@@ -19,7 +20,10 @@ public final class LoopPools {
 
     private final ByteBufAllocator allocator;
 
-    LoopPools(EventLoop loop, Class<? extends Channel> channelClass, ByteBufAllocator allocator) {
+    private final MeshTls tls;
+
+    LoopPools(EventLoop loop, Class<? extends Channel> channelClass, ByteBufAllocator allocator, MeshTls tls) {
+        this.tls = tls;
         this.loop = loop;
         this.channelClass = channelClass;
         this.allocator = allocator;
@@ -32,7 +36,7 @@ public final class LoopPools {
         EndpointPool p = pools.get(endpoint);
         if (p == null) {
             if (pools.size() > 64) sweepRetired();
-            p = new EndpointPool(loop, endpoint, channelClass, allocator);
+            p = new EndpointPool(loop, endpoint, channelClass, allocator, tls);
             pools.put(endpoint, p);
         }
         return p;

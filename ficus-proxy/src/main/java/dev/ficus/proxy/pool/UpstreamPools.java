@@ -1,5 +1,6 @@
 package dev.ficus.proxy.pool;
 
+import dev.ficus.proxy.tls.MeshTls;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
@@ -12,8 +13,8 @@ import java.util.Map;
 public final class UpstreamPools {
     private final Map<EventExecutor, LoopPools> byLoop = new IdentityHashMap<>();
 
-    public UpstreamPools(EventLoopGroup group, Class<? extends Channel> channelClass, ByteBufAllocator allocator) {
-        for (EventExecutor e : group) byLoop.put(e, new LoopPools((EventLoop) e, channelClass, allocator));
+    public UpstreamPools(EventLoopGroup group, Class<? extends Channel> channelClass, ByteBufAllocator allocator, MeshTls tls) {
+        for (EventExecutor e : group) byLoop.put(e, new LoopPools((EventLoop) e, channelClass, allocator, tls));
     }
 
     public LoopPools forLoop(EventLoop loop) {

@@ -11,9 +11,10 @@ import java.util.Objects;
  * @param hash    the hash key and table size; set exactly when {@code lbPolicy} is a consistent hash
  * @param outlier passive health checking, or null when the DestinationRule asks for none
  * @param upstreamProtocol HTTP/1.1 or HTTP/2 towards the endpoints (HTTP2/GRPC ports, h2UpgradePolicy)
+ * @param tls     how connections are secured (mesh mTLS, TLS origination, plaintext); null: {@link UpstreamTls#AUTO}
  */
 public record ClusterConfig(String name, List<Endpoint> endpoints, LbPolicy lbPolicy, Duration connectTimeout, ConnectionPoolLimits limits,
-                            ConsistentHashConfig hash, OutlierDetectionConfig outlier, UpstreamProtocol upstreamProtocol) {
+                            ConsistentHashConfig hash, OutlierDetectionConfig outlier, UpstreamProtocol upstreamProtocol, UpstreamTls tls) {
     /** Istio's default connect timeout. */
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
@@ -26,6 +27,13 @@ public record ClusterConfig(String name, List<Endpoint> endpoints, LbPolicy lbPo
         Objects.requireNonNull(limits, "limits");
         if (lbPolicy.consistentHash() != (hash != null)) throw new IllegalArgumentException("a hash config goes with RING_HASH or MAGLEV, and only with them");
         upstreamProtocol = upstreamProtocol == null ? UpstreamProtocol.HTTP1 : upstreamProtocol;
+        tls = tls == null ? UpstreamTls.AUTO : tls;
+    }
+
+    /** A cluster with Istio's default (auto) mTLS. */
+    public ClusterConfig(String name, List<Endpoint> endpoints, LbPolicy lbPolicy, Duration connectTimeout, ConnectionPoolLimits limits,
+                         ConsistentHashConfig hash, OutlierDetectionConfig outlier, UpstreamProtocol upstreamProtocol) {
+        this(name, endpoints, lbPolicy, connectTimeout, limits, hash, outlier, upstreamProtocol, UpstreamTls.AUTO);
     }
 
     /** A cluster spoken to in HTTP/1.1, without consistent hashing or outlier detection. */
@@ -40,19 +48,21 @@ public record ClusterConfig(String name, List<Endpoint> endpoints, LbPolicy lbPo
     /** A simple policy; drops any hash config. */
     public ClusterConfig withLbPolicy(LbPolicy p) {
         if (p.consistentHash()) throw new IllegalArgumentException("use withConsistentHash for " + p);
-        return new ClusterConfig(name, endpoints, p, connectTimeout, limits, null, outlier, upstreamProtocol);
+        return new ClusterConfig(name, endpoints, p, connectTimeout, limits, null, outlier, upstreamProtocol, tls);
     }
 
     /** {@code RING_HASH} or {@code MAGLEV} with its key and table size. */
-    public ClusterConfig withConsistentHash(LbPolicy p, ConsistentHashConfig h) { return new ClusterConfig(name, endpoints, p, connectTimeout, limits, h, outlier, upstreamProtocol); }
+    public ClusterConfig withConsistentHash(LbPolicy p, ConsistentHashConfig h) { return new ClusterConfig(name, endpoints, p, connectTimeout, limits, h, outlier, upstreamProtocol, tls); }
 
-    public ClusterConfig withConnectTimeout(Duration t) { return new ClusterConfig(name, endpoints, lbPolicy, t, limits, hash, outlier, upstreamProtocol); }
+    public ClusterConfig withConnectTimeout(Duration t) { return new ClusterConfig(name, endpoints, lbPolicy, t, limits, hash, outlier, upstreamProtocol, tls); }
 
-    public ClusterConfig withEndpoints(List<Endpoint> e) { return new ClusterConfig(name, e, lbPolicy, connectTimeout, limits, hash, outlier, upstreamProtocol); }
+    public ClusterConfig withEndpoints(List<Endpoint> e) { return new ClusterConfig(name, e, lbPolicy, connectTimeout, limits, hash, outlier, upstreamProtocol, tls); }
 
-    public ClusterConfig withLimits(ConnectionPoolLimits l) { return new ClusterConfig(name, endpoints, lbPolicy, connectTimeout, l, hash, outlier, upstreamProtocol); }
+    public ClusterConfig withLimits(ConnectionPoolLimits l) { return new ClusterConfig(name, endpoints, lbPolicy, connectTimeout, l, hash, outlier, upstreamProtocol, tls); }
 
-    public ClusterConfig withOutlier(OutlierDetectionConfig o) { return new ClusterConfig(name, endpoints, lbPolicy, connectTimeout, limits, hash, o, upstreamProtocol); }
+    public ClusterConfig withOutlier(OutlierDetectionConfig o) { return new ClusterConfig(name, endpoints, lbPolicy, connectTimeout, limits, hash, o, upstreamProtocol, tls); }
 
-    public ClusterConfig withUpstreamProtocol(UpstreamProtocol p) { return new ClusterConfig(name, endpoints, lbPolicy, connectTimeout, limits, hash, outlier, p); }
+    public ClusterConfig withTls(UpstreamTls t) { return new ClusterConfig(name, endpoints, lbPolicy, connectTimeout, limits, hash, outlier, upstreamProtocol, t); }
+
+    public ClusterConfig withUpstreamProtocol(UpstreamProtocol p) { return new ClusterConfig(name, endpoints, lbPolicy, connectTimeout, limits, hash, outlier, p, tls); }
 }

@@ -11,6 +11,8 @@ import dev.ficus.xds.snapshot.HashPolicy;
 import dev.ficus.xds.snapshot.LbPolicy;
 import dev.ficus.xds.snapshot.OutlierDetectionConfig;
 
+import dev.ficus.api.networking.ClientTLSSettings;
+import dev.ficus.xds.snapshot.UpstreamTls;
 import java.time.Duration;
 
 /**
@@ -125,6 +127,30 @@ final class ClusterPolicies {
                 atLeastOneMs(od.baseEjectionTime(), d.baseEjectionTime()),
                 od.maxEjectionPercent() != null ? clampPercent(od.maxEjectionPercent()) : d.maxEjectionPercent(),
                 od.minHealthPercent() != null ? clampPercent(od.minHealthPercent()) : d.minHealthPercent());
+    }
+
+    /**
+     * A DestinationRule's {@code tls}: ISTIO_MUTUAL uses the proxy's mesh certificate; SIMPLE and
+     * MUTUAL originate TLS with the files named (read by the proxy); {@code credentialName} needs
+     * Kubernetes secrets and is noted, not silently dropped.
+     */
+    static UpstreamTls tls(ClientTLSSettings t, String path, Notes notes) {
+        ClientTLSSettings.TLSmode m = t.mode() == null ? ClientTLSSettings.TLSmode.DISABLE : t.mode();
+        if (t.credentialName() != null) notes.note(path + ".credentialName", "credentialName needs Kubernetes secrets; use clientCertificate, privateKey and caCertificates files");
+        if (t.caCrl() != null) notes.note(path + ".caCrl", "certificate revocation lists are not checked yet");
+        UpstreamTls.Mode mode = switch (m) {
+            case DISABLE -> UpstreamTls.Mode.DISABLE;
+            case SIMPLE -> UpstreamTls.Mode.SIMPLE;
+            case MUTUAL -> UpstreamTls.Mode.MUTUAL;
+            case ISTIO_MUTUAL -> UpstreamTls.Mode.ISTIO_MUTUAL;
+        };
+        if (mode == UpstreamTls.Mode.MUTUAL && (t.clientCertificate() == null || t.privateKey() == null)) {
+            notes.note(path, "MUTUAL needs clientCertificate and privateKey; connecting with SIMPLE TLS instead");
+            mode = UpstreamTls.Mode.SIMPLE;
+        }
+        return new UpstreamTls(mode, t.sni(), t.subjectAltNames(), t.caCertificates(),
+                mode == UpstreamTls.Mode.MUTUAL ? t.clientCertificate() : null, mode == UpstreamTls.Mode.MUTUAL ? t.privateKey() : null,
+                Boolean.TRUE.equals(t.insecureSkipVerify()));
     }
 
     private static boolean positive(Integer v) { return v != null && v > 0; }

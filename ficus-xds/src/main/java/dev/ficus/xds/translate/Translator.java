@@ -110,7 +110,9 @@ public final class Translator {
                     ListenerKind.OUTBOUND, ListenerProtocol.HTTP, "outbound"));
         }
         ProxySnapshot.Builder b = ProxySnapshot.builder(version());
-        listeners.forEach(b::listener);
+        for (ListenerConfig l : listeners) { // inbound ports take their PeerAuthentication mode
+            b.listener(l.kind() == ListenerKind.INBOUND ? l.withMtls(PeerAuthnTranslator.mode(config, who, l.bind().port())) : l);
+        }
         routeTables.values().forEach(b::routeTable);
         clusters.values().forEach(b::cluster);
         return new Translation(b.build(), notes);
@@ -565,13 +567,13 @@ public final class Translator {
     private ClusterConfig applyPolicy(ClusterConfig c, Resource<DestinationRule> dr, String path, TrafficPolicy tp, int port) {
         if (tp == null) return c;
         c = ClusterPolicies.apply(c, path, tp.loadBalancer(), tp.connectionPool(), tp.outlierDetection(), (p, m) -> note(dr, p, m));
-        if (tp.tls() != null) note(dr, path + ".tls", "upstream TLS settings are not applied by the proxy yet");
+        if (tp.tls() != null) c = c.withTls(ClusterPolicies.tls(tp.tls(), path + ".tls", (p, m) -> note(dr, p, m)));
         for (int i = 0; i < tp.portLevelSettings().size(); i++) {
             var pl = tp.portLevelSettings().get(i);
             if (pl.port() == null || pl.port().number() == null || pl.port().number() != port) continue;
             String pp = path + ".portLevelSettings[" + i + "]";
             c = ClusterPolicies.apply(c, pp, pl.loadBalancer(), pl.connectionPool(), pl.outlierDetection(), (p, m) -> note(dr, p, m));
-            if (pl.tls() != null) note(dr, pp + ".tls", "upstream TLS settings are not applied by the proxy yet");
+            if (pl.tls() != null) c = c.withTls(ClusterPolicies.tls(pl.tls(), pp + ".tls", (p, m) -> note(dr, p, m)));
         }
         return c;
     }

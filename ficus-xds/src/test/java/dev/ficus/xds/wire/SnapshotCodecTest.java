@@ -217,7 +217,8 @@ class SnapshotCodecTest {
                 + "\"lbPolicy\":\"RING_HASH\",\"connectTimeout\":\"PT2S\","
                 + "\"limits\":{\"maxConnections\":7,\"maxPendingRequests\":3,\"maxRequests\":2147483647,\"maxRequestsPerConnection\":10,\"maxRetries\":2147483647,\"idleTimeout\":\"PT5M\"},"
                 + "\"hash\":{\"key\":{\"type\":\"Header\",\"name\":\"x-user\"},\"tableSize\":1024},"
-                + "\"upstreamProtocol\":\"HTTP1\"}");
+                + "\"upstreamProtocol\":\"HTTP1\","
+                + "\"tls\":{\"mode\":\"AUTO\",\"subjectAltNames\":[],\"insecureSkipVerify\":false}}");
     }
 
     // ---- errors ----

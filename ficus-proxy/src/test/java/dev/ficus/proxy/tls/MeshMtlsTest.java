@@ -1,0 +1,180 @@
+package dev.ficus.proxy.tls;
+
+import dev.ficus.proxy.ProxyServer;
+import dev.ficus.testing.FakeUpstream;
+import dev.ficus.testing.RawHttp;
+import dev.ficus.testing.TestCerts;
+import dev.ficus.xds.snapshot.ClusterConfig;
+import dev.ficus.xds.snapshot.Endpoint;
+import dev.ficus.xds.snapshot.HealthStatus;
+import dev.ficus.xds.snapshot.HostPort;
+import dev.ficus.xds.snapshot.ListenerConfig;
+import dev.ficus.xds.snapshot.ListenerKind;
+import dev.ficus.xds.snapshot.ListenerProtocol;
+import dev.ficus.xds.snapshot.MtlsMode;
+import dev.ficus.xds.snapshot.ProxySnapshot;
+import dev.ficus.xds.snapshot.Route;
+import dev.ficus.xds.snapshot.RouteAction;
+import dev.ficus.xds.snapshot.RouteMatch;
+import dev.ficus.xds.snapshot.RouteTable;
+import dev.ficus.xds.snapshot.UpstreamTls;
+import dev.ficus.xds.snapshot.VirtualHost;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import javax.net.ssl.SSLSocket;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Two real proxies: a client-side proxy whose cluster speaks mesh mTLS to a server-side proxy's
+ * inbound listener, which terminates it in front of a real upstream. Real certificates from a test
+ * CA, real handshakes (BoringSSL when it loads).
+ */
+class MeshMtlsTest {
+    static final TestCerts CA = TestCerts.authority("mesh root");
+    final List<AutoCloseable> cleanup = new ArrayList<>();
+
+    @AfterEach
+    void stop() throws Exception {
+        for (AutoCloseable c : cleanup.reversed()) c.close();
+    }
+
+    static MeshTls mesh(TestCerts ca, TestCerts.Leaf leaf) throws Exception {
+        MeshTls t = new MeshTls();
+        t.update(new MeshTls.Credentials(leaf.key(), leaf.chain(), List.of(ca.root()), "cluster.local"));
+        return t;
+    }
+
+    /** The server side: inbound listener "inbound:0" → the upstream, in {@code mode}. */
+    ProxyServer server(FakeUpstream app, MtlsMode mode, MeshTls tls) throws Exception {
+        ProxySnapshot s = ProxySnapshot.builder("s1")
+                .listener(new ListenerConfig("inbound", new HostPort("127.0.0.1", 0), ListenerKind.INBOUND, ListenerProtocol.HTTP, "inbound", null, mode))
+                .routeTable(new RouteTable("inbound", List.of(new VirtualHost("in", List.of("*"),
+                        List.of(new Route("in", RouteMatch.ANY, RouteAction.Forward.to("inbound|app")))))))
+                .cluster(ClusterConfig.of("inbound|app", Endpoint.of(app.host(), app.port())).withTls(UpstreamTls.DISABLE))
+                .build();
+        ProxyServer p = ProxyServer.builder().snapshot(s).meshTls(tls).concurrency(1).adminPort(-1).build().start();
+        cleanup.add(p::close);
+        return p;
+    }
+
+    /** The client side: outbound listener → one endpoint (the server proxy), labelled as meshed. */
+    ProxyServer client(int serverPort, UpstreamTls tls, MeshTls mesh, boolean labelled) throws Exception {
+        Endpoint e = new Endpoint(new HostPort("127.0.0.1", serverPort), 1,
+                labelled ? Map.of(UpstreamTls.TLS_MODE_LABEL, "istio") : Map.of(), HealthStatus.HEALTHY);
+        ProxySnapshot s = ProxySnapshot.builder("c1")
+                .listener(new ListenerConfig("out", new HostPort("127.0.0.1", 0), ListenerKind.OUTBOUND, ListenerProtocol.HTTP, "out"))
+                .routeTable(new RouteTable("out", List.of(new VirtualHost("all", List.of("*"),
+                        List.of(new Route("all", RouteMatch.ANY, RouteAction.Forward.to("outbound|reviews")))))))
+                .cluster(ClusterConfig.of("outbound|reviews", e).withTls(tls))
+                .build();
+        ProxyServer p = ProxyServer.builder().snapshot(s).meshTls(mesh).concurrency(1).adminPort(-1).build().start();
+        cleanup.add(p::close);
+        return p;
+    }
+
+    FakeUpstream app() {
+        FakeUpstream u = FakeUpstream.start("reviews");
+        cleanup.add(u);
+        return u;
+    }
+
+    /** The status of a GET through {@code port}; -1 when the connection closed without an answer. */
+    static int status(int port) {
+        String r = RawHttp.exchange(port, "GET /hello HTTP/1.1\r\nHost: reviews\r\nConnection: close\r\n\r\n", Duration.ofSeconds(5));
+        return RawHttp.status(r);
+    }
+
+    @Test
+    void autoMtlsReachesAStrictServerAndThePeerIsTheClientsSpiffeId() throws Exception {
+        FakeUpstream app = app();
+        ProxyServer server = server(app, MtlsMode.STRICT, mesh(CA, CA.spiffe("cluster.local", "shop", "reviews")));
+        ProxyServer client = client(server.listenerPort("inbound"), UpstreamTls.AUTO, mesh(CA, CA.spiffe("cluster.local", "shop", "web")), true);
+        assertThat(status(client.listenerPort("out"))).isEqualTo(200);
+        assertThat(app.requestCount()).isEqualTo(1);
+        assertThat(server.mtlsCounters().get("inbound").accepted.sum()).isEqualTo(1);
+    }
+
+    @Test
+    void strictRefusesPlaintextAndPermissiveServesIt() throws Exception {
+        FakeUpstream app = app();
+        ProxyServer strict = server(app, MtlsMode.STRICT, mesh(CA, CA.spiffe("cluster.local", "shop", "reviews")));
+        assertThat(status(strict.listenerPort("inbound"))).as("closed without an answer").isEqualTo(-1);
+        assertThat(app.requestCount()).isZero();
+        await().atMost(Duration.ofSeconds(2)).until(() -> strict.mtlsCounters().get("inbound").plaintextRefused.sum() == 1);
+
+        ProxyServer permissive = server(app, MtlsMode.PERMISSIVE, mesh(CA, CA.spiffe("cluster.local", "shop", "reviews")));
+        assertThat(status(permissive.listenerPort("inbound"))).isEqualTo(200);
+        // ... and mTLS on the same port
+        ProxyServer client = client(permissive.listenerPort("inbound"), UpstreamTls.ISTIO_MUTUAL, mesh(CA, CA.spiffe("cluster.local", "shop", "web")), false);
+        assertThat(status(client.listenerPort("out"))).isEqualTo(200);
+        assertThat(permissive.mtlsCounters().get("inbound").accepted.sum()).isEqualTo(1);
+    }
+
+    @Test
+    void autoMtlsSpeaksPlaintextToEndpointsWithoutAProxy() throws Exception {
+        FakeUpstream app = app();
+        ProxyServer client = client(app.port(), UpstreamTls.AUTO, mesh(CA, CA.spiffe("cluster.local", "shop", "web")), false);
+        assertThat(status(client.listenerPort("out"))).isEqualTo(200);
+    }
+
+    @Test
+    void anUntrustedCaAForeignTrustDomainAndAnExpiredCertificateAreRefused() throws Exception {
+        FakeUpstream app = app();
+        ProxyServer server = server(app, MtlsMode.STRICT, mesh(CA, CA.spiffe("cluster.local", "shop", "reviews")));
+        int port = server.listenerPort("inbound");
+
+        TestCerts other = TestCerts.authority("someone else");
+        ProxyServer untrusted = client(port, UpstreamTls.ISTIO_MUTUAL, mesh(other, other.spiffe("cluster.local", "shop", "web")), false);
+        assertThat(status(untrusted.listenerPort("out"))).isEqualTo(503); // UF: the handshake failed
+
+        ProxyServer foreign = client(port, UpstreamTls.ISTIO_MUTUAL, mesh(CA, CA.spiffe("evil.example", "shop", "web")), false);
+        assertThat(status(foreign.listenerPort("out"))).isEqualTo(503);
+
+        ProxyServer expired = client(port, UpstreamTls.ISTIO_MUTUAL, mesh(CA, CA.expiredSpiffe("cluster.local", "shop", "web")), false);
+        assertThat(status(expired.listenerPort("out"))).isEqualTo(503);
+
+        assertThat(app.requestCount()).isZero();
+        await().atMost(Duration.ofSeconds(2)).until(() -> server.mtlsCounters().get("inbound").failed.sum() >= 3);
+    }
+
+    @Test
+    void anApplicationsOwnTlsClientIsNotTakenForTheMesh() throws Exception {
+        FakeUpstream app = app();
+        ProxyServer server = server(app, MtlsMode.PERMISSIVE, mesh(CA, CA.spiffe("cluster.local", "shop", "reviews")));
+        // a JDK TLS client without the mesh ALPN and without a client certificate
+        SslContext plainTls = SslContextBuilder.forClient().trustManager(CA.root()).build();
+        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+        trust.load(null, null);
+        trust.setCertificateEntry("root", CA.root());
+        var tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        var ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+        ctx.init(null, tmf.getTrustManagers(), null);
+        assertThat(plainTls).isNotNull();
+        try (Socket s = ctx.getSocketFactory().createSocket("127.0.0.1", server.listenerPort("inbound"))) {
+            s.setSoTimeout(5000);
+            assertThatThrownBy(() -> {
+                ((SSLSocket) s).startHandshake();
+                s.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                InputStream in = s.getInputStream();
+                if (in.read() < 0) throw new IOException("closed");
+            }).isInstanceOf(IOException.class);
+        }
+        assertThat(app.requestCount()).isZero();
+    }
+}
