@@ -5,6 +5,7 @@ import dev.ficus.proxy.admin.AdminServer;
 import dev.ficus.proxy.cluster.ClusterManager;
 import dev.ficus.proxy.http.Http1Limits;
 import dev.ficus.proxy.lb.LoadBalancerRegistry;
+import dev.ficus.proxy.tls.InboundPeers;
 import dev.ficus.proxy.tls.MeshTls;
 import dev.ficus.proxy.tls.MtlsServerHandshake;
 import dev.ficus.proxy.listener.ConnectionTracker;
@@ -171,7 +172,25 @@ public final class ProxyServer implements AutoCloseable {
         return new ListenerInitializer.InboundTls(meshTls, () -> {
             for (ListenerConfig c : holder.current().snapshot().listeners()) if (c.name().equals(name)) return c.mtls();
             return dev.ficus.xds.snapshot.MtlsMode.DISABLE;
-        }, mtlsCounters.computeIfAbsent(name, k -> new MtlsServerHandshake.Counters()));
+        }, mtlsCounters.computeIfAbsent(name, k -> new MtlsServerHandshake.Counters()), inboundPeers.computeIfAbsent(name, k -> new InboundPeers()));
+    }
+
+    private final Map<String, InboundPeers> inboundPeers = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The callers of each inbound listener, by address, identity and security (the migration view). */
+    public String mtlsJson(int minutes) {
+        StringBuilder b = new StringBuilder("{\"listeners\":[");
+        boolean first = true;
+        for (ListenerConfig l : holder.current().snapshot().listeners()) {
+            if (l.kind() != dev.ficus.xds.snapshot.ListenerKind.INBOUND) continue;
+            InboundPeers peers = inboundPeers.computeIfAbsent(l.name(), k -> new InboundPeers());
+            if (!first) b.append(',');
+            first = false;
+            b.append(InboundPeers.json(l.name() + " " + l.bind().host() + ":" + listenerPort(l.name()), l.mtls().name(), peers.callers(minutes), peers.overflow()));
+        }
+        return b.append("],\"minutes\":").append(minutes).append(",\"certificate\":")
+                .append(meshTls.certificate() == null ? "null" : dev.ficus.api.JsonText.quote(String.valueOf(MeshTls.spiffeId(meshTls.certificate()))))
+                .append('}').toString();
     }
 
     /** mTLS counters of each inbound listener (accepted, failed handshakes, plaintext refused under STRICT). */
@@ -259,6 +278,8 @@ public final class ProxyServer implements AutoCloseable {
         @Override public StatsRegistry stats() { return stats; }
 
         @Override public boolean ready() { return started && !tracker.draining(); }
+
+        @Override public String mtlsJson(int minutes) { return ProxyServer.this.mtlsJson(minutes); }
 
         @Override public CompletableFuture<Void> drain() { return ProxyServer.this.drain(); }
     }

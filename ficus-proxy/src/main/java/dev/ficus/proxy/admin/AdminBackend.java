@@ -13,6 +13,9 @@ public interface AdminBackend {
     /** True while the proxy accepts traffic (started, not draining). */
     boolean ready();
 
+    /** The migration view: callers of each inbound listener over the last {@code minutes}, by security. */
+    default String mtlsJson(int minutes) { return "{\"listeners\":[]}"; }
+
     /** Starts draining; completes when the last in-flight exchange ended. */
     CompletableFuture<Void> drain();
 }

@@ -1,5 +1,6 @@
 package dev.ficus.proxy.admin;
 
+import dev.ficus.proxy.tls.InboundPeers;
 import dev.ficus.xds.snapshot.SnapshotJson;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -24,6 +25,7 @@ import java.nio.charset.StandardCharsets;
  *   <li>{@code GET /ready}: 200 while serving, 503 once draining</li>
  *   <li>{@code GET /config_dump}: the active snapshot as JSON, with its version</li>
  *   <li>{@code GET /stats/prometheus}: listener and cluster counters</li>
+ *   <li>{@code GET /mtls?minutes=N}: callers of each inbound listener by security (mTLS or plaintext), the last N minutes (default 15)</li>
  *   <li>{@code POST /drain}: stop accepting, finish in-flight exchanges; answers 202 at once</li>
  * </ul>
  */
@@ -43,17 +45,27 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             case "/ready" -> !get ? notAllowed("GET") : backend.ready() ? text(200, "LIVE\n") : text(503, "DRAINING\n");
             case "/config_dump" -> get ? json(SnapshotJson.write(backend.snapshot())) : notAllowed("GET");
             case "/stats/prometheus" -> get ? prometheus(backend.stats().prometheus()) : notAllowed("GET");
+            case "/mtls" -> get ? json(backend.mtlsJson(minutes(uri))) : notAllowed("GET");
             case "/drain" -> {
                 if (!req.method().equals(HttpMethod.POST)) yield notAllowed("POST");
                 backend.drain();
                 yield text(202, "draining\n");
             }
-            default -> text(404, "unknown admin path; try /healthz /ready /config_dump /stats/prometheus /drain\n");
+            default -> text(404, "unknown admin path; try /healthz /ready /config_dump /stats/prometheus /mtls /drain\n");
         };
         boolean keepAlive = HttpUtil.isKeepAlive(req);
         HttpUtil.setKeepAlive(r, keepAlive);
         var f = ctx.writeAndFlush(r);
         if (!keepAlive) f.addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private static int minutes(String uri) {
+        var q = new io.netty.handler.codec.http.QueryStringDecoder(uri).parameters().get("minutes");
+        try {
+            return q == null || q.isEmpty() ? 15 : Math.max(1, Math.min(InboundPeers.MINUTES, Integer.parseInt(q.getFirst())));
+        } catch (NumberFormatException e) {
+            return 15;
+        }
     }
 
     private static FullHttpResponse text(int status, String body) { return respond(status, "text/plain; charset=utf-8", body); }

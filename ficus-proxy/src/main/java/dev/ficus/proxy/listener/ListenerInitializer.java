@@ -17,7 +17,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpServerCodec;
+import dev.ficus.proxy.tls.InboundPeers;
 import dev.ficus.proxy.tls.MeshTls;
+import dev.ficus.proxy.tls.PeerAuth;
 import dev.ficus.proxy.tls.MtlsServerHandshake;
 import dev.ficus.xds.snapshot.MtlsMode;
 import java.time.Duration;
@@ -52,7 +54,7 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
      * PeerAuthentication mode (read per connection, so a change applies without rebinding) and its
      * counters.
      */
-    public record InboundTls(MeshTls tls, Supplier<MtlsMode> mode, MtlsServerHandshake.Counters counters) {
+    public record InboundTls(MeshTls tls, Supplier<MtlsMode> mode, MtlsServerHandshake.Counters counters, InboundPeers peers) {
     }
 
     public ListenerInitializer(ListenerProtocol protocol, RouterConfig router, TcpProxyConfig tcp, Http1Limits limits, ConnectionTracker tracker, Duration detectTimeout) {
@@ -118,7 +120,7 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
     private void detectedInbound(ChannelHandlerContext ctx, DetectedProtocol what, String sni, MtlsMode mode) {
         ChannelPipeline p = ctx.pipeline();
         if (what == DetectedProtocol.MESH_TLS) {
-            boolean added = MtlsServerHandshake.add(p, "detect", inboundTls.tls(), inboundTls.counters(), inner -> {
+            boolean added = MtlsServerHandshake.add(p, "detect", inboundTls.tls(), inboundTls.counters(), inboundTls.peers(), inner -> {
                 if (protocol == ListenerProtocol.TCP) addTcpProxy(inner);
                 else inner.addLast("detect-inner", new ProtocolDetectHandler((c, w, s) -> detected(c, w, s), true, detectTimeoutNanos));
             });
@@ -127,6 +129,7 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
             ctx.close();
             return;
         }
+        inboundTls.peers().record(InboundPeers.address(ctx.channel()), PeerAuth.PLAINTEXT);
         if (mode == MtlsMode.STRICT) {
             inboundTls.counters().plaintextRefused.increment();
             ctx.close();

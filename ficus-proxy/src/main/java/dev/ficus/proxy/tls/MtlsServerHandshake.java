@@ -27,8 +27,10 @@ public final class MtlsServerHandshake extends ChannelInboundHandlerAdapter {
     private final MeshTls tls;
     private final Consumer<ChannelPipeline> next;
     private final Counters counters;
+    private final InboundPeers peers;
 
-    private MtlsServerHandshake(MeshTls tls, Consumer<ChannelPipeline> next, Counters counters) {
+    private MtlsServerHandshake(MeshTls tls, Consumer<ChannelPipeline> next, Counters counters, InboundPeers peers) {
+        this.peers = peers;
         this.tls = tls;
         this.next = next;
         this.counters = counters;
@@ -38,11 +40,11 @@ public final class MtlsServerHandshake extends ChannelInboundHandlerAdapter {
      * Adds the TLS step after {@code after} in {@code p}; returns false (nothing added) when this
      * proxy has no mesh certificate yet.
      */
-    public static boolean add(ChannelPipeline p, String after, MeshTls tls, Counters counters, Consumer<ChannelPipeline> next) {
+    public static boolean add(ChannelPipeline p, String after, MeshTls tls, Counters counters, InboundPeers peers, Consumer<ChannelPipeline> next) {
         var ctx = tls.server();
         if (ctx == null) return false;
         p.addAfter(after, "tls", ctx.newHandler(p.channel().alloc()));
-        p.addAfter("tls", "mtls-verify", new MtlsServerHandshake(tls, next, counters));
+        p.addAfter("tls", "mtls-verify", new MtlsServerHandshake(tls, next, counters, peers));
         return true;
     }
 
@@ -65,6 +67,7 @@ public final class MtlsServerHandshake extends ChannelInboundHandlerAdapter {
             }
             counters.accepted.increment();
             ctx.channel().attr(PeerAuth.KEY).set(peer);
+            peers.record(InboundPeers.address(ctx.channel()), peer);
             ChannelPipeline p = ctx.pipeline();
             next.accept(p); // builds the inner pipeline after this handler
             p.remove(this);

@@ -123,6 +123,13 @@ class MeshMtlsTest {
         ProxyServer client = client(permissive.listenerPort("inbound"), UpstreamTls.ISTIO_MUTUAL, mesh(CA, CA.spiffe("cluster.local", "shop", "web")), false);
         assertThat(status(client.listenerPort("out"))).isEqualTo(200);
         assertThat(permissive.mtlsCounters().get("inbound").accepted.sum()).isEqualTo(1);
+
+        // the migration view names both callers, and says STRICT would refuse the plaintext one
+        String view = permissive.mtlsJson(15);
+        assertThat(view).contains("\"mode\":\"PERMISSIVE\"").contains("\"strictWouldRefuse\":1")
+                .contains("\"security\":\"plaintext\",\"principal\":null")
+                .contains("\"security\":\"mutual_tls\",\"principal\":\"cluster.local/ns/shop/sa/web\"")
+                .contains("\"certificate\":\"spiffe://cluster.local/ns/shop/sa/reviews\"");
     }
 
     @Test
