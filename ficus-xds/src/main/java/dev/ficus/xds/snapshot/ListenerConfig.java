@@ -7,8 +7,11 @@ import java.util.Objects;
  *
  * @param routeTable name of a {@link RouteTable} in the same snapshot (HTTP listeners)
  * @param tcpRoutes  where opaque TCP and TLS-passthrough connections go (TCP and AUTO listeners)
+ * @param authz      the AuthorizationPolicies enforced on this listener's requests and connections;
+ *                   {@link AuthzPolicies#NONE} (also for null) allows everything
  */
-public record ListenerConfig(String name, HostPort bind, ListenerKind kind, ListenerProtocol protocol, String routeTable, TcpRouteTable tcpRoutes) {
+public record ListenerConfig(String name, HostPort bind, ListenerKind kind, ListenerProtocol protocol, String routeTable, TcpRouteTable tcpRoutes,
+                             AuthzPolicies authz) {
     public ListenerConfig {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(bind, "bind");
@@ -16,10 +19,21 @@ public record ListenerConfig(String name, HostPort bind, ListenerKind kind, List
         Objects.requireNonNull(protocol, "protocol");
         Objects.requireNonNull(routeTable, "routeTable");
         tcpRoutes = tcpRoutes == null ? TcpRouteTable.EMPTY : tcpRoutes;
+        authz = authz == null ? AuthzPolicies.NONE : authz;
+    }
+
+    /** A listener without authorization policies. */
+    public ListenerConfig(String name, HostPort bind, ListenerKind kind, ListenerProtocol protocol, String routeTable, TcpRouteTable tcpRoutes) {
+        this(name, bind, kind, protocol, routeTable, tcpRoutes, AuthzPolicies.NONE);
     }
 
     /** A listener without TCP routes. */
     public ListenerConfig(String name, HostPort bind, ListenerKind kind, ListenerProtocol protocol, String routeTable) {
-        this(name, bind, kind, protocol, routeTable, TcpRouteTable.EMPTY);
+        this(name, bind, kind, protocol, routeTable, TcpRouteTable.EMPTY, AuthzPolicies.NONE);
+    }
+
+    /** This listener with {@code policies} enforced. */
+    public ListenerConfig withAuthz(AuthzPolicies policies) {
+        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, policies);
     }
 }
