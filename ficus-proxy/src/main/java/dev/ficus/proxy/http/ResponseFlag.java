@@ -28,7 +28,9 @@ public enum ResponseFlag {
     /** The request was aborted by fault injection. */
     FI("fault injected"),
     /** The request was delayed by fault injection. */
-    DI("delay injected");
+    DI("delay injected"),
+    /** An AuthorizationPolicy denied the request or connection. */
+    RBAC("access denied by an authorization policy");
 
     private final String description;
 

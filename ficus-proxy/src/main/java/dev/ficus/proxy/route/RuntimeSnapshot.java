@@ -1,5 +1,6 @@
 package dev.ficus.proxy.route;
 
+import dev.ficus.proxy.authz.AuthzEngine;
 import dev.ficus.proxy.cluster.ClusterRuntime;
 import dev.ficus.xds.snapshot.ListenerConfig;
 import dev.ficus.xds.snapshot.ProxySnapshot;
@@ -15,16 +16,21 @@ public final class RuntimeSnapshot {
     private final ProxySnapshot snapshot;
     private final Map<String, ClusterRuntime> clusters;
     private final Map<String, RouteTable> tablesByListener;
+    private final Map<String, AuthzEngine> authzByListener; // only listeners with policies
 
     public RuntimeSnapshot(ProxySnapshot snapshot, Map<String, ClusterRuntime> clusters) {
         this.snapshot = snapshot;
         this.clusters = clusters;
         Map<String, RouteTable> t = new HashMap<>();
+        Map<String, AuthzEngine> a = new HashMap<>();
         for (ListenerConfig l : snapshot.listeners()) {
             RouteTable table = snapshot.routeTables().get(l.routeTable());
             if (table != null) t.put(l.name(), table);
+            AuthzEngine engine = AuthzEngine.compile(l.authz());
+            if (engine != null) a.put(l.name(), engine);
         }
         this.tablesByListener = Map.copyOf(t);
+        this.authzByListener = Map.copyOf(a);
     }
 
     public ProxySnapshot snapshot() { return snapshot; }
@@ -33,6 +39,9 @@ public final class RuntimeSnapshot {
 
     /** The route table of a listener, or null when the listener is gone from this snapshot. */
     public RouteTable routeTable(String listener) { return tablesByListener.get(listener); }
+
+    /** The compiled AuthorizationPolicies of a listener, or null when none apply (allow all). */
+    public AuthzEngine authz(String listener) { return authzByListener.get(listener); }
 
     /** The cluster named by a route; never null, the snapshot checked the reference. */
     public ClusterRuntime cluster(String name) { return clusters.get(name); }

@@ -1,5 +1,6 @@
 package dev.ficus.proxy.router;
 
+import dev.ficus.proxy.authz.AuthzEngine;
 import dev.ficus.proxy.cluster.ClusterRuntime;
 import dev.ficus.proxy.grpc.GrpcLocalReply;
 import dev.ficus.proxy.http.AbsoluteForm;
@@ -288,6 +289,11 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
                 return;
             }
             h.set(HttpHeaderNames.HOST, authority);
+        }
+        AuthzEngine authz = snap.authz(config.listener()); // authz stage: Istio's RBAC runs before the router
+        if (authz != null && !authz.allowsRequest(ctx.channel(), req, config.stats())) {
+            localReply(403, ResponseFlag.RBAC, AuthzEngine.DENIED_BODY, null);
+            return;
         }
         RouteTable table = snap.routeTable(config.listener());
         VirtualHost vh = table == null ? null : table.select(h.get(HttpHeaderNames.HOST));

@@ -1,5 +1,6 @@
 package dev.ficus.proxy.tcp;
 
+import dev.ficus.proxy.authz.AuthzEngine;
 import dev.ficus.proxy.cluster.ClusterRuntime;
 import dev.ficus.proxy.http.ResponseFlag;
 import dev.ficus.proxy.lb.EndpointRef;
@@ -26,7 +27,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * the upstream is connected (the detected first bytes, for instance) are held and sent first.
  *
  * <p>A connection without a route is closed and counted with flag NR, one without a healthy
- * endpoint with UH, a failed connect with UF. One instance per connection, on its event loop.
+ * endpoint with UH, a failed connect with UF, one the listener's AuthorizationPolicies deny with RBAC. One instance per connection, on its event loop.
  */
 public final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
     private final TcpProxyConfig config;
@@ -76,6 +77,11 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
         if (started) return;
         started = true;
         RuntimeSnapshot snap = config.snapshots().current();
+        AuthzEngine authz = snap.authz(config.listener()); // authz stage: decided before an upstream is chosen
+        if (authz != null && !authz.allowsConnection(ctx.channel(), sni, config.stats())) {
+            refuse(ctx, ResponseFlag.RBAC);
+            return;
+        }
         var table = config.routes(snap);
         TcpRoute route = tls ? table.selectTls(sni) : table.select(null);
         if (route == null && tls && tlsFallsBackToTcp) route = table.select(null);

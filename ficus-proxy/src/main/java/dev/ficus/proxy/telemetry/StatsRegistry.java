@@ -20,7 +20,15 @@ public final class StatsRegistry {
     /** Writes every counter in the Prometheus text format (version 0.0.4). */
     public String prometheus() {
         StringBuilder b = new StringBuilder(4096);
-        write(b, "listener", new TreeMap<>(listeners), "downstream connections");
+        Map<String, TrafficStats> byListener = new TreeMap<>(listeners);
+        write(b, "listener", byListener, "downstream connections");
+        b.append("# HELP ficus_listener_authz_total Requests and TCP connections decided by AuthorizationPolicies, by result (audited counts AUDIT matches besides).\n")
+                .append("# TYPE ficus_listener_authz_total counter\n");
+        byListener.forEach((n, s) -> {
+            line(b, "ficus_listener_authz_total", "listener", n, "result", "allowed", s.authzAllowed());
+            line(b, "ficus_listener_authz_total", "listener", n, "result", "denied", s.authzDenied());
+            line(b, "ficus_listener_authz_total", "listener", n, "result", "audited", s.authzAudited());
+        });
         Map<String, TrafficStats> sorted = new TreeMap<>(clusters);
         write(b, "cluster", sorted, "upstream connections");
         b.append("# HELP ficus_cluster_outlier_ejections_active Endpoints outlier detection keeps out of load balancing now.\n# TYPE ficus_cluster_outlier_ejections_active gauge\n");

@@ -14,6 +14,10 @@ public final class TrafficStats {
     private final LongAdder connectionsTotal = new LongAdder();
     private final LongAdder[] byClass = new LongAdder[6]; // index = status / 100; 0 = no response
     private final LongAdder[] byFlag = new LongAdder[ResponseFlag.values().length];
+    // listeners with AuthorizationPolicies: decisions of the authz stage
+    private final LongAdder authzAllowed = new LongAdder();
+    private final LongAdder authzDenied = new LongAdder();
+    private final LongAdder authzAudited = new LongAdder();
     // clusters only: outlier ejections, changed on the detector thread
     private final java.util.concurrent.atomic.AtomicInteger ejectionsActive = new java.util.concurrent.atomic.AtomicInteger();
     private final LongAdder ejectionsTotal = new LongAdder();
@@ -36,6 +40,18 @@ public final class TrafficStats {
         byClass[c >= 1 && c <= 5 ? c : 0].increment();
         if (flag != null) byFlag[flag.ordinal()].increment();
     }
+
+    /** Counts one decision of the listener's AuthorizationPolicies; {@code audited}: an AUDIT policy matched. */
+    public void authz(boolean allowed, boolean audited) {
+        (allowed ? authzAllowed : authzDenied).increment();
+        if (audited) authzAudited.increment();
+    }
+
+    public long authzAllowed() { return authzAllowed.sum(); }
+
+    public long authzDenied() { return authzDenied.sum(); }
+
+    public long authzAudited() { return authzAudited.sum(); }
 
     public void connectionOpened() { connectionsActive.increment(); connectionsTotal.increment(); }
 

@@ -4,6 +4,7 @@ import dev.ficus.proxy.ProxyServer;
 import dev.ficus.testing.FakeUpstream;
 import dev.ficus.testing.RawHttp;
 import dev.ficus.testing.TestCerts;
+import dev.ficus.xds.snapshot.AuthzPolicies;
 import dev.ficus.xds.snapshot.ClusterConfig;
 import dev.ficus.xds.snapshot.Endpoint;
 import dev.ficus.xds.snapshot.HealthStatus;
@@ -62,7 +63,7 @@ class MeshMtlsTest {
     /** The server side: inbound listener "inbound:0" → the upstream, in {@code mode}. */
     ProxyServer server(FakeUpstream app, MtlsMode mode, MeshTls tls) throws Exception {
         ProxySnapshot s = ProxySnapshot.builder("s1")
-                .listener(new ListenerConfig("inbound", new HostPort("127.0.0.1", 0), ListenerKind.INBOUND, ListenerProtocol.HTTP, "inbound", null, mode))
+                .listener(new ListenerConfig("inbound", new HostPort("127.0.0.1", 0), ListenerKind.INBOUND, ListenerProtocol.HTTP, "inbound", null, AuthzPolicies.NONE, mode))
                 .routeTable(new RouteTable("inbound", List.of(new VirtualHost("in", List.of("*"),
                         List.of(new Route("in", RouteMatch.ANY, RouteAction.Forward.to("inbound|app")))))))
                 .cluster(ClusterConfig.of("inbound|app", Endpoint.of(app.host(), app.port())).withTls(UpstreamTls.DISABLE))

@@ -7,10 +7,12 @@ import java.util.Objects;
  *
  * @param routeTable name of a {@link RouteTable} in the same snapshot (HTTP listeners)
  * @param tcpRoutes  where opaque TCP and TLS-passthrough connections go (TCP and AUTO listeners)
- * @param mtls       what an inbound listener accepts (PeerAuthentication); DISABLE elsewhere
+ * @param authz      the AuthorizationPolicies enforced on this listener's requests and connections;
+ *                   {@link AuthzPolicies#NONE} (also for null) allows everything
+ * @param mtls       what an inbound listener accepts (PeerAuthentication); DISABLE (also for null) elsewhere
  */
 public record ListenerConfig(String name, HostPort bind, ListenerKind kind, ListenerProtocol protocol, String routeTable, TcpRouteTable tcpRoutes,
-                             MtlsMode mtls) {
+                             AuthzPolicies authz, MtlsMode mtls) {
     public ListenerConfig {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(bind, "bind");
@@ -18,18 +20,37 @@ public record ListenerConfig(String name, HostPort bind, ListenerKind kind, List
         Objects.requireNonNull(protocol, "protocol");
         Objects.requireNonNull(routeTable, "routeTable");
         tcpRoutes = tcpRoutes == null ? TcpRouteTable.EMPTY : tcpRoutes;
+        authz = authz == null ? AuthzPolicies.NONE : authz;
         mtls = mtls == null ? MtlsMode.DISABLE : mtls;
     }
 
-    /** A listener that does not terminate mesh mTLS. */
+    /** A listener without authorization policies that does not terminate mesh mTLS. */
     public ListenerConfig(String name, HostPort bind, ListenerKind kind, ListenerProtocol protocol, String routeTable, TcpRouteTable tcpRoutes) {
-        this(name, bind, kind, protocol, routeTable, tcpRoutes, MtlsMode.DISABLE);
+        this(name, bind, kind, protocol, routeTable, tcpRoutes, AuthzPolicies.NONE, MtlsMode.DISABLE);
     }
 
-    public ListenerConfig withMtls(MtlsMode m) { return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, m); }
+    /** A listener with authorization policies that does not terminate mesh mTLS. */
+    public ListenerConfig(String name, HostPort bind, ListenerKind kind, ListenerProtocol protocol, String routeTable, TcpRouteTable tcpRoutes, AuthzPolicies authz) {
+        this(name, bind, kind, protocol, routeTable, tcpRoutes, authz, MtlsMode.DISABLE);
+    }
+
+    /** An inbound listener in {@code mtls} mode, without authorization policies. */
+    public ListenerConfig(String name, HostPort bind, ListenerKind kind, ListenerProtocol protocol, String routeTable, TcpRouteTable tcpRoutes, MtlsMode mtls) {
+        this(name, bind, kind, protocol, routeTable, tcpRoutes, AuthzPolicies.NONE, mtls);
+    }
 
     /** A listener without TCP routes. */
     public ListenerConfig(String name, HostPort bind, ListenerKind kind, ListenerProtocol protocol, String routeTable) {
-        this(name, bind, kind, protocol, routeTable, TcpRouteTable.EMPTY, MtlsMode.DISABLE);
+        this(name, bind, kind, protocol, routeTable, TcpRouteTable.EMPTY, AuthzPolicies.NONE, MtlsMode.DISABLE);
+    }
+
+    /** This listener with {@code policies} enforced. */
+    public ListenerConfig withAuthz(AuthzPolicies policies) {
+        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, policies, mtls);
+    }
+
+    /** This listener accepting what {@code m} says (inbound listeners). */
+    public ListenerConfig withMtls(MtlsMode m) {
+        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, authz, m);
     }
 }

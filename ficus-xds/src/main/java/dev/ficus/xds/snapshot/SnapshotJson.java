@@ -32,6 +32,16 @@ public final class SnapshotJson {
                 });
                 b.append(']');
             }
+            if (!l.authz().isEmpty()) {
+                b.append(",\"authz\":[");
+                sep(b, l.authz().policies(), p -> {
+                    b.append("{\"name\":"); str(b, p.name());
+                    b.append(",\"action\":"); str(b, p.action().name());
+                    b.append(",\"rules\":").append(p.rules().size());
+                    b.append('}');
+                });
+                b.append(']');
+            }
             b.append('}');
         });
         b.append("],\"routeTables\":[");

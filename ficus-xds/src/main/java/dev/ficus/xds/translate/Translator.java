@@ -28,6 +28,7 @@ import dev.ficus.xds.snapshot.HeaderMutations;
 import dev.ficus.xds.snapshot.HealthStatus;
 import dev.ficus.xds.snapshot.HostPort;
 import dev.ficus.xds.snapshot.ListenerConfig;
+import dev.ficus.xds.snapshot.AuthzPolicies;
 import dev.ficus.xds.snapshot.ListenerKind;
 import dev.ficus.xds.snapshot.ListenerProtocol;
 import dev.ficus.xds.snapshot.ProxySnapshot;
@@ -110,6 +111,8 @@ public final class Translator {
                     ListenerKind.OUTBOUND, ListenerProtocol.HTTP, "outbound"));
         }
         ProxySnapshot.Builder b = ProxySnapshot.builder(version());
+        AuthzPolicies authz = AuthzTranslator.forProxy(config, who, this::note); // enforced server side: inbound and gateway listeners
+        listeners.replaceAll(l -> authz.isEmpty() || l.kind() == ListenerKind.OUTBOUND ? l : l.withAuthz(authz));
         for (ListenerConfig l : listeners) { // inbound ports take their PeerAuthentication mode
             b.listener(l.kind() == ListenerKind.INBOUND ? l.withMtls(PeerAuthnTranslator.mode(config, who, l.bind().port())) : l);
         }
