@@ -45,6 +45,18 @@ final class ControlCommand implements Callable<Integer> {
             description = "Quiet time after a change before pushing (a burst of changes makes one push). Default ${DEFAULT-VALUE}.")
     Duration debounce;
 
+    @Option(names = "--ca-dir", paramLabel = "DIR",
+            description = "The certificate authority's directory: a root is generated there on first start, or your own CA's files are used "
+                    + "(ca-cert.pem, ca-key.pem, root-cert.pem, cert-chain.pem). Default: ~/.local/state/ficus/ca.")
+    java.nio.file.Path caDir;
+
+    @Option(names = "--no-ca", description = "Run without a certificate authority (no mesh mTLS).")
+    boolean noCa;
+
+    @Option(names = "--trust-domain", defaultValue = "cluster.local", paramLabel = "DOMAIN",
+            description = "The SPIFFE trust domain of issued certificates. Default ${DEFAULT-VALUE}.")
+    String trustDomain;
+
     private final Log log = new Log("control", System.err);
 
     @Override
@@ -55,6 +67,7 @@ final class ControlCommand implements Callable<Integer> {
                 .http(address, httpPort)
                 .watchInterval(watchInterval)
                 .debounce(debounce)
+                .ca(noCa ? null : caDir != null ? caDir : dev.ficus.control.ca.CertificateAuthority.defaultDirectory(), trustDomain)
                 .log(new ControlPlane.Logger() {
                     @Override public void info(String m) { log.info(m); }
                     @Override public void warn(String m) { log.warn(m); }

@@ -11,6 +11,8 @@ import dev.ficus.api.validate.Validator;
 import dev.ficus.proxy.ProxyServer;
 import dev.ficus.xds.snapshot.ListenerConfig;
 import dev.ficus.xds.snapshot.ProxySnapshot;
+import dev.ficus.proxy.tls.MeshTls;
+import dev.ficus.xds.ca.CertificateClient;
 import dev.ficus.xds.sync.Node;
 import dev.ficus.xds.sync.SyncClient;
 import dev.ficus.xds.translate.ProxyIdentity;
@@ -184,13 +186,14 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
                 namespace, labels, VersionCommand.version(), outboundPort == 15001 ? null : outboundPort);
         CountDownLatch stopped = new CountDownLatch(1);
         ProxyServer[] server = new ProxyServer[1];
+        MeshTls meshTls = new MeshTls();
         SyncClient.Applier applier = snapshot -> {
             if (server[0] != null) {
                 server[0].update(snapshot);
                 return;
             }
             ProxyServer.Builder b = ProxyServer.builder().snapshot(snapshot).adminHost(adminAddress).adminPort(adminPort)
-                    .drainTimeout(drainTimeout).onDrained(stopped::countDown);
+                    .meshTls(meshTls).drainTimeout(drainTimeout).onDrained(stopped::countDown);
             if (concurrency != null) b.concurrency(concurrency);
             ProxyServer s = b.build();
             try {
@@ -202,6 +205,17 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
         };
         log.info("waiting for the control plane at " + control + " as " + node.describe());
         SyncClient client = SyncClient.start(host, port, node, applier, log::info);
+        // the mesh certificate: a key made here, a CSR to the control plane's CA, renewed at half life
+        CertificateClient certs = CertificateClient.builder().control(host, port).node(node)
+                .workload(node.workloads().isEmpty() ? "" : node.workloads().getFirst()).log(log::info).start();
+        certs.addListener(bundle -> {
+            try {
+                String td = MeshTls.spiffeId(bundle.leaf()).substring("spiffe://".length()).split("/")[0];
+                meshTls.update(new MeshTls.Credentials(bundle.key(), bundle.chain(), bundle.roots(), td));
+            } catch (javax.net.ssl.SSLException | RuntimeException e) {
+                log.error("cannot use the new certificate: " + e.getMessage() + "; keeping the previous one");
+            }
+        });
         Signals.onTermination(signal -> {
             ProxyServer s = server[0];
             if (s == null) {
@@ -218,6 +232,7 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
             stopped.await();
         } finally {
             client.close();
+            certs.close();
         }
         if (server[0] != null) {
             log.info("drained; exiting");

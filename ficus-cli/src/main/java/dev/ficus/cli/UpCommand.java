@@ -77,6 +77,12 @@ final class UpCommand implements Callable<Integer> {
             description = "How long to wait for proxies and apps to be ready. Default ${DEFAULT-VALUE}.")
     Duration readyTimeout;
 
+    @Option(names = "--ca-dir", paramLabel = "DIR", description = "The certificate authority's directory (see ficus control --help). Default: ~/.local/state/ficus/ca.")
+    Path caDir;
+
+    @Option(names = "--trust-domain", defaultValue = "cluster.local", paramLabel = "DOMAIN", description = "SPIFFE trust domain. Default ${DEFAULT-VALUE}.")
+    String trustDomain;
+
     private final Log log = new Log("up", System.err);
     private final PrintStream out = System.out;
     private final List<Child> children = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -99,6 +105,7 @@ final class UpCommand implements Callable<Integer> {
         List<Resource<WorkloadEntry>> meshed = meshedWorkloads(config, apps);
 
         ControlPlane cp = ControlPlane.builder().config(paths).sync("127.0.0.1", syncPort).http("127.0.0.1", httpPort)
+                .ca(caDir != null ? caDir : dev.ficus.control.ca.CertificateAuthority.defaultDirectory(), trustDomain)
                 .log(new ControlPlane.Logger() {
                     private final Log l = new Log("control", System.err);
                     @Override public void info(String m) { l.info(m); }

@@ -49,8 +49,12 @@ class ControlPlaneIT {
                 """;
     }
 
+    @TempDir
+    Path caDir;
+
     FicusProcess control(Path dir, int syncPort) throws Exception {
-        FicusProcess c = keep(FicusProcess.start("control", "--config", dir.toString(), "--sync-port", Integer.toString(syncPort), "--http-port", "0"));
+        FicusProcess c = keep(FicusProcess.start("control", "--config", dir.toString(), "--sync-port", Integer.toString(syncPort), "--http-port", "0",
+                "--ca-dir", caDir.toString()));
         c.await("ready: .*sync on", Duration.ofSeconds(120));
         return c;
     }
@@ -69,6 +73,7 @@ class ControlPlaneIT {
                 "--namespace", "shop", "--admin-port", "0", "--outbound-port", "0", "--concurrency", "1"));
         int outbound = Integer.parseInt(proxy.await("ready: .*outbound on 127\\.0\\.0\\.1:(\\d+)", Duration.ofSeconds(120)));
         control.await("proxy .*frontend.* connected", Duration.ofSeconds(5));
+        proxy.await("certificate issued for spiffe://cluster.local/ns/shop/sa/frontend", Duration.ofSeconds(10));
 
         try (HttpConnection c = new HttpConnection(outbound)) {
             assertThat(c.get("reviews:9080", "/").body()).isEqualTo("v1");

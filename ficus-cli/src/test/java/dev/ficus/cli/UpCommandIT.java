@@ -95,13 +95,16 @@ class UpCommandIT {
                 """.formatted(reviewsJava, v1, v2, v1Weight, 100 - v1Weight);
     }
 
+    @TempDir
+    Path caDir;
+
     @Test
     void upRunsTheMeshAndItsAppsAndStopsEverythingItStarted(@TempDir Path dir) throws Exception {
         Path reviews = FicusCommandIT.ROOT.resolve("examples/shop/apps/Reviews.java");
         int v1 = freePort(), v2 = freePort(), outbound = freePort(), admin = freePort();
         Path file = dir.resolve("shop.yaml");
         Files.writeString(file, config(reviews, v1, v2, 100));
-        FicusProcess up = FicusProcess.start("up", dir.toString(), "--sync-port", "0", "--http-port", "0",
+        FicusProcess up = FicusProcess.start("up", dir.toString(), "--sync-port", "0", "--http-port", "0", "--ca-dir", caDir.toString(),
                 "--admin-port", Integer.toString(admin), "--outbound-port", Integer.toString(outbound));
         cleanup.add(up);
         up.await("^ficus up: ", Duration.ofSeconds(180));
@@ -128,7 +131,7 @@ class UpCommandIT {
     @Test
     void aConfigWithErrorsStartsNothing(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("shop.yaml"), config(Path.of("Reviews.java"), 1, 2, 100).replace("workload: reviews-v2", "workload: reviews-v3"));
-        FicusProcess up = FicusProcess.start("up", dir.toString(), "--sync-port", "0", "--http-port", "0");
+        FicusProcess up = FicusProcess.start("up", dir.toString(), "--sync-port", "0", "--http-port", "0", "--ca-dir", caDir.toString());
         cleanup.add(up);
         assertThat(up.process().waitFor(120, TimeUnit.SECONDS)).isTrue();
         assertThat(up.process().exitValue()).isEqualTo(1);

@@ -62,9 +62,18 @@ public final class ControlMetrics {
     public long pushes() { return pushes.sum(); }
     public long resourcesPushed() { return resourcesPushed.sum(); }
 
+    private volatile java.util.function.LongSupplier issued = () -> 0, refused = () -> 0;
+
+    void certificates(java.util.function.LongSupplier issued, java.util.function.LongSupplier refused) {
+        this.issued = issued;
+        this.refused = refused;
+    }
+
     /** The metrics in Prometheus' text exposition format 0.0.4. */
     public String prometheus() {
         StringBuilder b = new StringBuilder(2048);
+        counter(b, "citadel_server_success_cert_issuance_count", "Workload certificates issued.", issued.getAsLong());
+        counter(b, "ficus_ca_refused_total", "Certificate requests refused.", refused.getAsLong());
         gauge(b, "pilot_xds", "Proxies connected to this control plane.", connected.get());
         counter(b, "pilot_xds_connections_total", "Sync streams opened.", connections.sum());
         counter(b, "pilot_xds_pushes", "Pushes sent to proxies.", pushes.sum());

@@ -8,6 +8,8 @@ import dev.ficus.api.config.ConfigWatcher;
 import dev.ficus.api.config.Diagnostic;
 import dev.ficus.api.networking.WorkloadEntry;
 import dev.ficus.api.validate.Validator;
+import dev.ficus.control.ca.CertificateAuthority;
+import dev.ficus.control.ca.CertificateServiceImpl;
 import dev.ficus.control.registry.HealthChecker;
 import dev.ficus.control.registry.RegistryApi;
 import dev.ficus.control.registry.WorkloadRegistry;
@@ -67,6 +69,8 @@ public final class ControlPlane implements AutoCloseable {
     private volatile Generation generation;
     private long cacheGeneration = -1; // push thread only
     private SyncServer sync;
+    private CertificateAuthority ca;
+    private CertificateServiceImpl certificates;
     private HealthChecker health;
     private WorkloadRegistry registry;
     private ControlHttpServer http;
@@ -79,7 +83,10 @@ public final class ControlPlane implements AutoCloseable {
 
     public static Builder builder() { return new Builder(); }
 
-    /** Loads and validates the config, then starts the sync server, the HTTP API and the watch. */
+    /**
+     * Loads and validates the config, opens the certificate authority, then starts the sync server
+     * (with the CA's service beside it), the HTTP API and the watch.
+     */
     public ControlPlane start() throws ConfigException, IOException, InterruptedException {
         ConfigLoader.Result loaded = Validator.loadAndValidate(cfg.config, InputStream.nullInputStream());
         if (loaded.hasErrors()) throw new ConfigException(loaded.diagnostics());
@@ -89,7 +96,16 @@ public final class ControlPlane implements AutoCloseable {
         registry = new WorkloadRegistry(InstantSource.system(), health, cfg.sweepInterval);
         generation = new Generation(1, files, combine(files));
         metrics.configLoaded(generation.combined());
-        sync = SyncServer.builder()
+        if (cfg.caDirectory != null) {
+            ca = CertificateAuthority.builder().directory(cfg.caDirectory).trustDomain(cfg.trustDomain).open();
+            certificates = new CertificateServiceImpl(ca, this::identityOf, log::info);
+            log.info("certificate authority: " + ca.kind().name().toLowerCase(java.util.Locale.ROOT) + " in " + ca.directory()
+                    + ", trust domain " + ca.trustDomain() + ", certificates up to " + ca.maxTtl().toHours() + "h");
+        }
+        metrics.certificates(this::certificatesIssued, this::certificatesRefused);
+        SyncServer.Builder sb = SyncServer.builder();
+        if (certificates != null) sb.service(certificates.bindService());
+        sync = sb
                 .host(cfg.syncHost).port(cfg.syncPort)
                 .source(this::snapshotFor)
                 .events(new SyncEvents())
@@ -153,6 +169,29 @@ public final class ControlPlane implements AutoCloseable {
     private ConfigSet combine(ConfigSet files) {
         return registry.mergeInto(files);
     }
+
+    /**
+     * Who a certificate request is for: the namespace and service account of the WorkloadEntry the
+     * node names (or, for a node known by labels, the namespace's default account).
+     */
+    private java.util.Optional<CertificateServiceImpl.Identity> identityOf(Node node, String workload, String namespace) {
+        String ns = namespace != null ? namespace : node.namespace();
+        String name = workload != null && !workload.isEmpty() ? workload : node.workloads().isEmpty() ? null : node.workloads().getFirst();
+        if (name == null) return java.util.Optional.of(new CertificateServiceImpl.Identity(ns == null ? "default" : ns, "default"));
+        return generation.combined().all(Kind.WORKLOAD_ENTRY, WorkloadEntry.class).stream()
+                .filter(w -> w.name().equals(name) && (ns == null || w.namespace().equals(ns)))
+                .findFirst()
+                .map(w -> new CertificateServiceImpl.Identity(w.namespace(),
+                        w.spec().serviceAccount() == null || w.spec().serviceAccount().isEmpty() ? "default" : w.spec().serviceAccount()));
+    }
+
+    /** The certificate authority, or null when this control plane runs without one. */
+    public CertificateAuthority ca() { return ca; }
+
+    /** Certificates issued and refused so far. */
+    public long certificatesIssued() { return certificates == null ? 0 : certificates.issued(); }
+
+    public long certificatesRefused() { return certificates == null ? 0 : certificates.refused(); }
 
     /** Workloads registered over REST ({@code /v1/workloads}). */
     public WorkloadRegistry registry() { return registry; }
@@ -254,6 +293,8 @@ public final class ControlPlane implements AutoCloseable {
         private Duration debounce = Duration.ofMillis(100);
         private TranslateOptions translateOptions = TranslateOptions.DEFAULTS;
         private Duration sweepInterval = Duration.ofSeconds(1);
+        private java.nio.file.Path caDirectory;
+        private String trustDomain = "cluster.local";
         private Map<String, ControlHttpServer.Route> extraRoutes = Map.of();
         private Logger log = new Logger() {
             @Override public void info(String m) {}
@@ -274,6 +315,16 @@ public final class ControlPlane implements AutoCloseable {
         /** More HTTP routes by path prefix (the registry's REST API). */
         public Builder routes(Map<String, ControlHttpServer.Route> r) { this.extraRoutes = Map.copyOf(r); return this; }
         public Builder log(Logger l) { this.log = Objects.requireNonNull(l); return this; }
+
+        /**
+         * Run the certificate authority from {@code dir} (a root generated there on first start,
+         * or the plug-in CA files found there); null: no CA, proxies get no mesh certificate.
+         */
+        public Builder ca(java.nio.file.Path dir, String trustDomain) {
+            this.caDirectory = dir;
+            this.trustDomain = Objects.requireNonNull(trustDomain);
+            return this;
+        }
 
         public ControlPlane build() { return new ControlPlane(this); }
     }

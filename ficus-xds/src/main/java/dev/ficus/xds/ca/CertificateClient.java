@@ -68,7 +68,7 @@ public final class CertificateClient implements AutoCloseable {
 
     private final Node node;
     private final String workload;
-    private final SpiffeId identity;
+    private volatile SpiffeId identity; // null until the CA names it, when the client did not ask for one
     private final Duration ttl;
     private final InstantSource clock;
     private final ScheduledExecutorService scheduler;
@@ -92,7 +92,8 @@ public final class CertificateClient implements AutoCloseable {
 
     private CertificateClient(Builder b) {
         this.node = Objects.requireNonNull(b.node, "node");
-        this.identity = Objects.requireNonNull(b.identity, "identity");
+        this.identity = b.identity;
+        this.namespace = b.identity != null ? b.identity.namespace() : b.node == null ? null : b.node.namespace();
         this.workload = b.workload;
         this.ttl = b.ttl;
         this.clock = b.clock;
@@ -145,7 +146,9 @@ public final class CertificateClient implements AutoCloseable {
     /** When the next request (renewal or retry) is due. */
     public Instant nextAttempt() { return nextAttempt; }
 
-    /** The identity this client asks for. */
+    private final String namespace;
+
+    /** The identity this client asks for (or, when it asked for none, the one the CA gave it; null before). */
     public SpiffeId identity() { return identity; }
 
     private CertificateClient started() {
@@ -158,7 +161,8 @@ public final class CertificateClient implements AutoCloseable {
         if (closed) return;
         try {
             KeyPair keys = WorkloadIdentity.generateKeyPair();
-            SignRequest req = new SignRequest(WorkloadIdentity.csrPem(keys, identity), node, workload, identity.namespace(),
+            SpiffeId id = identity;
+            SignRequest req = new SignRequest(id == null ? WorkloadIdentity.csrPem(keys) : WorkloadIdentity.csrPem(keys, id), node, workload, namespace,
                     ttl == null ? 0 : ttl.toSeconds());
             var call = channel.newCall(CertificateService.SIGN, CallOptions.DEFAULT.withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS));
             ClientCalls.asyncUnaryCall(call, req, new StreamObserver<>() {
@@ -211,6 +215,10 @@ public final class CertificateClient implements AutoCloseable {
         X509Certificate leaf = chain.getFirst();
         if (!leaf.getPublicKey().equals(keys.getPublic())) throw new IllegalArgumentException("the certificate is not for the key this proxy sent");
         Optional<SpiffeId> got = WorkloadIdentity.spiffeId(leaf);
+        if (identity == null) { // asked for none: the CA's choice, which later renewals ask for by name
+            if (got.isEmpty()) throw new IllegalArgumentException("the certificate names no SPIFFE ID");
+            identity = got.get();
+        }
         if (!got.equals(Optional.of(identity))) {
             throw new IllegalArgumentException("the certificate names " + got.map(SpiffeId::uri).orElse("no SPIFFE ID") + ", not " + identity.uri());
         }
@@ -236,7 +244,7 @@ public final class CertificateClient implements AutoCloseable {
         String keeping = b == null ? "no certificate yet"
                 : b.expiredAt(now) ? "the certificate expired at " + b.notAfter() + "; mTLS for this workload fails until renewal succeeds"
                 : "keeping the current certificate (valid until " + b.notAfter() + ")";
-        if (failures == 1 || failures % 20 == 0) log.accept("certificate request for " + identity.uri() + " failed: " + error + "; " + keeping + "; retrying");
+        if (failures == 1 || failures % 20 == 0) log.accept("certificate request for " + (identity == null ? "workload " + workload : identity.uri()) + " failed: " + error + "; " + keeping + "; retrying");
         schedule(Duration.ofMillis(delay));
     }
 
@@ -309,6 +317,7 @@ public final class CertificateClient implements AutoCloseable {
         public Builder workload(String w) { this.workload = w; return this; }
 
         /** The SPIFFE ID to ask for (trust domain, namespace, service account). */
+        /** The identity to ask for; without one the CA names it (from the workload the node serves). */
         public Builder identity(SpiffeId id) { this.identity = Objects.requireNonNull(id); return this; }
 
         /** The lifetime to ask for; the CA caps it. Default: the CA's. */

@@ -71,6 +71,19 @@ public final class WorkloadIdentity {
         }
     }
 
+    /**
+     * A CSR that asks for no identity: the CA names it (a proxy fed by a control plane learns its
+     * service account from the certificate it gets).
+     */
+    public static String csrPem(KeyPair keys) {
+        try {
+            return Pem.encode(new JcaPKCS10CertificationRequestBuilder(new X500Name(new RDN[0]), keys.getPublic())
+                    .build(new JcaContentSignerBuilder(signatureAlgorithm(keys.getPrivate())).build(keys.getPrivate())));
+        } catch (OperatorCreationException e) {
+            throw new IllegalStateException("cannot sign a CSR with a " + keys.getPrivate().getAlgorithm() + " key", e);
+        }
+    }
+
     /** {@link #csr} in PEM, as {@link SignRequest#csrPem()} carries it. */
     public static String csrPem(KeyPair keys, SpiffeId id) {
         return Pem.encode(csr(keys, id));
