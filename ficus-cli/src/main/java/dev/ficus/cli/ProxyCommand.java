@@ -186,14 +186,19 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
                 namespace, labels, VersionCommand.version(), outboundPort == 15001 ? null : outboundPort);
         CountDownLatch stopped = new CountDownLatch(1);
         ProxyServer[] server = new ProxyServer[1];
-        MeshTls meshTls = new MeshTls();
+        // one certificate per workload (node mode keeps each workload's identity); the first one's
+        // is also the identity of the proxy's outbound connections
+        Map<String, MeshTls> tlsByWorkload = new LinkedHashMap<>();
+        for (String w : node.workloads()) tlsByWorkload.put(w, new MeshTls());
+        MeshTls meshTls = node.workloads().isEmpty() ? new MeshTls() : tlsByWorkload.get(node.workloads().getFirst());
         SyncClient.Applier applier = snapshot -> {
             if (server[0] != null) {
                 server[0].update(snapshot);
                 return;
             }
             ProxyServer.Builder b = ProxyServer.builder().snapshot(snapshot).adminHost(adminAddress).adminPort(adminPort)
-                    .meshTls(meshTls).drainTimeout(drainTimeout).onDrained(stopped::countDown);
+                    .meshTls(meshTls).workloadTls(w -> tlsByWorkload.get(w.substring(w.indexOf('/') + 1)))
+                    .drainTimeout(drainTimeout).onDrained(stopped::countDown);
             if (concurrency != null) b.concurrency(concurrency);
             ProxyServer s = b.build();
             try {
@@ -205,16 +210,22 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
         };
         log.info("waiting for the control plane at " + control + " as " + node.describe());
         SyncClient client = SyncClient.start(host, port, node, applier, log::info);
-        // the mesh certificate: a key made here, a CSR to the control plane's CA, renewed at half life
-        CertificateClient certs = CertificateClient.builder().control(host, port).node(node)
-                .workload(node.workloads().isEmpty() ? "" : node.workloads().getFirst()).log(log::info).start();
-        certs.addListener(bundle -> {
-            try {
-                String td = MeshTls.spiffeId(bundle.leaf()).substring("spiffe://".length()).split("/")[0];
-                meshTls.update(new MeshTls.Credentials(bundle.key(), bundle.chain(), bundle.roots(), td));
-            } catch (javax.net.ssl.SSLException | RuntimeException e) {
-                log.error("cannot use the new certificate: " + e.getMessage() + "; keeping the previous one");
-            }
+        // the mesh certificates: keys made here, CSRs to the control plane's CA, renewed at half life
+        List<CertificateClient> certs = new java.util.ArrayList<>();
+        Map<String, MeshTls> targets = new LinkedHashMap<>(tlsByWorkload);
+        if (targets.isEmpty()) targets.put("", meshTls);
+        String caHost = host;
+        targets.forEach((workload, tls) -> {
+            CertificateClient c = CertificateClient.builder().control(caHost, port).node(node).workload(workload).log(log::info).start();
+            c.addListener(bundle -> {
+                try {
+                    String td = MeshTls.spiffeId(bundle.leaf()).substring("spiffe://".length()).split("/")[0];
+                    tls.update(new MeshTls.Credentials(bundle.key(), bundle.chain(), bundle.roots(), td));
+                } catch (javax.net.ssl.SSLException | RuntimeException e) {
+                    log.error("cannot use the new certificate: " + e.getMessage() + "; keeping the previous one");
+                }
+            });
+            certs.add(c);
         });
         Signals.onTermination(signal -> {
             ProxyServer s = server[0];
@@ -232,7 +243,7 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
             stopped.await();
         } finally {
             client.close();
-            certs.close();
+            certs.forEach(CertificateClient::close);
         }
         if (server[0] != null) {
             log.info("drained; exiting");

@@ -55,6 +55,7 @@ public final class ProxyServer implements AutoCloseable {
     private final Runnable onDrained;
     private final Duration detectTimeout;
     private final MeshTls meshTls;
+    private final java.util.function.Function<String, MeshTls> workloadTls;
 
     private final StatsRegistry stats = new StatsRegistry();
     private final ConnectionTracker tracker = new ConnectionTracker();
@@ -80,6 +81,7 @@ public final class ProxyServer implements AutoCloseable {
         this.onDrained = b.onDrained;
         this.detectTimeout = b.detectTimeout;
         this.meshTls = b.meshTls;
+        this.workloadTls = b.workloadTls;
     }
 
     public static Builder builder() { return new Builder(); }
@@ -169,7 +171,8 @@ public final class ProxyServer implements AutoCloseable {
     private ListenerInitializer.InboundTls inboundTls(ListenerConfig l) {
         if (l.kind() != dev.ficus.xds.snapshot.ListenerKind.INBOUND) return null;
         String name = l.name();
-        return new ListenerInitializer.InboundTls(meshTls, () -> {
+        MeshTls own = l.workload() == null ? null : workloadTls.apply(l.workload());
+        return new ListenerInitializer.InboundTls(own != null ? own : meshTls, () -> {
             for (ListenerConfig c : holder.current().snapshot().listeners()) if (c.name().equals(name)) return c.mtls();
             return dev.ficus.xds.snapshot.MtlsMode.DISABLE;
         }, mtlsCounters.computeIfAbsent(name, k -> new MtlsServerHandshake.Counters()), inboundPeers.computeIfAbsent(name, k -> new InboundPeers()));
@@ -296,11 +299,18 @@ public final class ProxyServer implements AutoCloseable {
         private Runnable onDrained;
         private Duration detectTimeout = ListenerInitializer.DEFAULT_DETECT_TIMEOUT;
         private MeshTls meshTls = new MeshTls();
+        private java.util.function.Function<String, MeshTls> workloadTls = w -> null;
 
         public Builder snapshot(Supplier<ProxySnapshot> s) { this.snapshot = s; return this; }
 
         /** The mesh certificate holder (filled by the control plane's CA); without one, no mesh mTLS. */
         public Builder meshTls(MeshTls t) { this.meshTls = Objects.requireNonNull(t); return this; }
+
+        /**
+         * In node mode, the certificate of each workload ({@code namespace/name}) its inbound
+         * listeners present; null from the function: the proxy's own ({@link #meshTls}).
+         */
+        public Builder workloadTls(java.util.function.Function<String, MeshTls> f) { this.workloadTls = Objects.requireNonNull(f); return this; }
 
         public Builder snapshot(ProxySnapshot s) { return snapshot(() -> s); }
 

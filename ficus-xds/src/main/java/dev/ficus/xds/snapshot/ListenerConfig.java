@@ -10,9 +10,11 @@ import java.util.Objects;
  * @param authz      the AuthorizationPolicies enforced on this listener's requests and connections;
  *                   {@link AuthzPolicies#NONE} (also for null) allows everything
  * @param mtls       what an inbound listener accepts (PeerAuthentication); DISABLE (also for null) elsewhere
+ * @param workload   the WorkloadEntry an inbound listener serves ({@code namespace/name}): in node mode
+ *                   it picks the certificate the listener presents; null for the proxy's own identity
  */
 public record ListenerConfig(String name, HostPort bind, ListenerKind kind, ListenerProtocol protocol, String routeTable, TcpRouteTable tcpRoutes,
-                             AuthzPolicies authz, MtlsMode mtls) {
+                             AuthzPolicies authz, MtlsMode mtls, String workload) {
     public ListenerConfig {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(bind, "bind");
@@ -22,6 +24,11 @@ public record ListenerConfig(String name, HostPort bind, ListenerKind kind, List
         tcpRoutes = tcpRoutes == null ? TcpRouteTable.EMPTY : tcpRoutes;
         authz = authz == null ? AuthzPolicies.NONE : authz;
         mtls = mtls == null ? MtlsMode.DISABLE : mtls;
+    }
+
+    public ListenerConfig(String name, HostPort bind, ListenerKind kind, ListenerProtocol protocol, String routeTable, TcpRouteTable tcpRoutes,
+                          AuthzPolicies authz, MtlsMode mtls) {
+        this(name, bind, kind, protocol, routeTable, tcpRoutes, authz, mtls, null);
     }
 
     /** A listener without authorization policies that does not terminate mesh mTLS. */
@@ -46,11 +53,16 @@ public record ListenerConfig(String name, HostPort bind, ListenerKind kind, List
 
     /** This listener with {@code policies} enforced. */
     public ListenerConfig withAuthz(AuthzPolicies policies) {
-        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, policies, mtls);
+        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, policies, mtls, workload);
     }
 
     /** This listener accepting what {@code m} says (inbound listeners). */
     public ListenerConfig withMtls(MtlsMode m) {
-        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, authz, m);
+        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, authz, m, workload);
+    }
+
+    /** This listener serving {@code w} ({@code namespace/name}). */
+    public ListenerConfig withWorkload(String w) {
+        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, authz, mtls, w);
     }
 }

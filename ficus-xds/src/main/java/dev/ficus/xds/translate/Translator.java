@@ -40,6 +40,7 @@ import dev.ficus.xds.snapshot.RouteTable;
 import dev.ficus.xds.snapshot.StringMatch;
 import dev.ficus.xds.snapshot.TcpRoute;
 import dev.ficus.xds.snapshot.UpstreamProtocol;
+import dev.ficus.xds.snapshot.UpstreamTls;
 import dev.ficus.xds.snapshot.VirtualHost;
 import dev.ficus.xds.snapshot.WeightedCluster;
 
@@ -114,7 +115,8 @@ public final class Translator {
         AuthzPolicies authz = AuthzTranslator.forProxy(config, who, this::note); // enforced server side: inbound and gateway listeners
         listeners.replaceAll(l -> authz.isEmpty() || l.kind() == ListenerKind.OUTBOUND ? l : l.withAuthz(authz));
         for (ListenerConfig l : listeners) { // inbound ports take their PeerAuthentication mode
-            b.listener(l.kind() == ListenerKind.INBOUND ? l.withMtls(PeerAuthnTranslator.mode(config, who, l.bind().port())) : l);
+            b.listener(l.kind() == ListenerKind.INBOUND
+                    ? l.withMtls(PeerAuthnTranslator.mode(config, who, l.bind().port())).withWorkload(who.namespace() + "/" + who.name()) : l);
         }
         routeTables.values().forEach(b::routeTable);
         clusters.values().forEach(b::cluster);
@@ -243,7 +245,8 @@ public final class Translator {
             Optional<HostPort> app = defaultEndpoint(sc, path, in.defaultEndpoint(), port);
             if (app.isEmpty()) continue;
             String cluster = "inbound|" + port + "||";
-            clusters.put(cluster, ClusterConfig.of(cluster, new Endpoint(app.get(), 1, who.labels(), HealthStatus.HEALTHY)));
+            // the app behind this proxy: always plaintext, whatever its labels say about mTLS
+            clusters.put(cluster, ClusterConfig.of(cluster, new Endpoint(app.get(), 1, who.labels(), HealthStatus.HEALTHY)).withTls(UpstreamTls.DISABLE));
             String table = "inbound:" + port;
             if (isOpaque(protocol)) { // protocols: bytes to the app
                 String bindTo = in.bind() != null ? in.bind() : options.inboundBind();
