@@ -76,7 +76,7 @@ class LoadGeneratorTest {
             LoadResult r = new LoadGenerator(config).run(Progress.Listener.NONE);
 
             assertThat(r.errorCount()).isZero();
-            assertThat(r.responsesInWindow()).isGreaterThan(500); // even a busy 2-core machine does far more
+            assertThat(r.responsesInWindow()).isGreaterThan(100); // a loop that runs; one CI-like run under load average 10 did 463
             assertThat(r.latency().getTotalCount()).isGreaterThanOrEqualTo(r.responsesInWindow());
             assertThat(r.sent()).isEqualTo(backend.requests());
             assertThat(r.connectionsOpened()).isEqualTo(8);
