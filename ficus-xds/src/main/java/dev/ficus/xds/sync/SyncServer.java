@@ -3,8 +3,11 @@ package dev.ficus.xds.sync;
 import dev.ficus.xds.snapshot.ProxySnapshot;
 import io.grpc.Context;
 import io.grpc.Contexts;
+import io.grpc.Drainable;
 import io.grpc.Grpc;
+import io.grpc.KnownLength;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
@@ -18,10 +21,14 @@ import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -47,6 +54,10 @@ import java.util.concurrent.TimeoutException;
  * meanwhile are coalesced into the next. A NACK leaves the proxy on its previous version: the
  * session forgets the refused push, records the error (see {@link #status()}) and tries again on
  * the next change. {@link #push()} is debounced: a burst of changes costs one push round.
+ *
+ * <p>Pushes not yet ACKed may hold at most {@link #MAX_IN_FLIGHT_BYTES} between them (one push
+ * always may go): the rest wait their turn and go as ACKs come in. A thousand proxies each owed
+ * several megabytes would otherwise sit in the transport's buffers all at once.
  */
 public final class SyncServer implements AutoCloseable {
 
@@ -86,7 +97,12 @@ public final class SyncServer implements AutoCloseable {
     private ScheduledFuture<?> scheduled; // push thread only
     private Instant burstStart; // push thread only: first change not yet pushed
     private Instant changeAt = Instant.now(); // push thread only: the change the latest round carries
+    private Round current = new Round(); // push thread only: shared by hellos and ACKs until the next round
     private long nonces;
+    /** Bytes of pushes sent and not yet answered, over all sessions, above which further pushes wait. */
+    static final long MAX_IN_FLIGHT_BYTES = 64L << 20;
+    private long inFlightBytes; // push thread only
+    private final ArrayDeque<Session> waiting = new ArrayDeque<>(); // push thread only: owed a push that did not fit
 
     private SyncServer(Builder b) throws IOException {
         this.source = Objects.requireNonNull(b.source, "source");
@@ -99,7 +115,7 @@ public final class SyncServer implements AutoCloseable {
             return t;
         });
         ServerServiceDefinition service = ServerServiceDefinition.builder(SyncMessages.SERVICE)
-                .addMethod(SyncMessages.STREAM, ServerCalls.asyncBidiStreamingCall(this::open))
+                .addMethod(PUSH_STREAM, ServerCalls.asyncBidiStreamingCall(this::open))
                 .build();
         NettyServerBuilder nb = NettyServerBuilder.forAddress(new InetSocketAddress(b.host, b.port))
                 .addService(ServerInterceptors.intercept(service, new PeerInterceptor()));
@@ -149,7 +165,7 @@ public final class SyncServer implements AutoCloseable {
         scheduled = null;
         changeAt = burstStart == null ? Instant.now() : burstStart;
         burstStart = null;
-        Round round = new Round();
+        Round round = current = new Round();
         for (Session s : new ArrayList<>(sessions.keySet())) {
             s.dirty = true;
             s.changeAt = changeAt;
@@ -160,24 +176,31 @@ public final class SyncServer implements AutoCloseable {
     /**
      * What one push round computes once and shares: each distinct snapshot's resources, and the
      * delta between two snapshots (proxies of one identity hold the same snapshot, so a thousand
-     * of them cost one diff).
+     * of them cost one diff). Proxies that connect or ACK before the next round share it too: a
+     * thousand proxies connecting at once cost one encoding per snapshot, not one each.
      */
     private static final class Round {
         final Map<ProxySnapshot, Map<ResourceKey, WireResource>> encoded = new IdentityHashMap<>();
         final Map<ProxySnapshot, Map<ProxySnapshot, Delta>> deltas = new IdentityHashMap<>();
+        final Map<ProxySnapshot, Delta> fresh = new IdentityHashMap<>(); // to a proxy that holds nothing
 
         Map<ResourceKey, WireResource> resources(ProxySnapshot s) {
             return encoded.computeIfAbsent(s, SnapshotResources::split);
         }
 
         Delta delta(ProxySnapshot from, Map<ResourceKey, String> held, ProxySnapshot to) {
+            if (from == null && held.isEmpty()) return fresh.computeIfAbsent(to, k -> Delta.of(held, resources(to)));
             if (from == null) return Delta.of(held, resources(to));
             return deltas.computeIfAbsent(from, k -> new IdentityHashMap<>()).computeIfAbsent(to, k -> Delta.of(held, resources(to)));
         }
     }
 
-    /** The resources to send and the keys to remove, to go from {@code held} to a snapshot. */
-    private record Delta(List<WireResource> changed, List<ResourceKey> removed, Map<ResourceKey, String> next) {
+    /**
+     * The resources to send and the keys to remove, to go from {@code held} to a snapshot;
+     * {@code changedJson} is {@code changed} as the push carries it, serialised once for every
+     * proxy that gets this delta.
+     */
+    private record Delta(List<WireResource> changed, List<ResourceKey> removed, Map<ResourceKey, String> next, byte[] changedJson) {
         static Delta of(Map<ResourceKey, String> held, Map<ResourceKey, WireResource> all) {
             List<WireResource> changed = new ArrayList<>();
             Map<ResourceKey, String> next = new HashMap<>(all.size() * 2);
@@ -188,12 +211,13 @@ public final class SyncServer implements AutoCloseable {
             List<ResourceKey> removed = new ArrayList<>();
             for (ResourceKey k : held.keySet()) if (!all.containsKey(k)) removed.add(k);
             removed.sort(null);
-            return new Delta(List.copyOf(changed), List.copyOf(removed), java.util.Collections.unmodifiableMap(next));
+            return new Delta(List.copyOf(changed), List.copyOf(removed), java.util.Collections.unmodifiableMap(next),
+                    SyncMessages.GSON.toJson(changed).getBytes(StandardCharsets.UTF_8));
         }
     }
 
-    private StreamObserver<SyncRequest> open(StreamObserver<SyncResponse> out) {
-        ServerCallStreamObserver<SyncResponse> call = (ServerCallStreamObserver<SyncResponse>) out;
+    private StreamObserver<SyncRequest> open(StreamObserver<EncodedPush> out) {
+        ServerCallStreamObserver<EncodedPush> call = (ServerCallStreamObserver<EncodedPush>) out;
         Session s = new Session(call);
         call.setOnCancelHandler(() -> pushThread.execute(s::gone));
         return new StreamObserver<>() {
@@ -210,7 +234,7 @@ public final class SyncServer implements AutoCloseable {
 
     /** One proxy's stream; every method runs on the push thread. */
     private final class Session {
-        final ServerCallStreamObserver<SyncResponse> out;
+        final ServerCallStreamObserver<EncodedPush> out;
         final String peer;
         final Instant connectedAt = Instant.now();
         Node node;
@@ -223,12 +247,14 @@ public final class SyncServer implements AutoCloseable {
         ProxySnapshot inFlightSnapshot;
         boolean dirty;
         boolean closed;
+        boolean queued; // in waiting
+        long inFlightSize; // bytes of the push in flight
         Instant changeAt = Instant.now();
         long pushes, acks, nacks;
         String lastNack, lastNackVersion;
         Instant lastAckAt;
 
-        Session(ServerCallStreamObserver<SyncResponse> out) {
+        Session(ServerCallStreamObserver<EncodedPush> out) {
             this.out = out;
             SocketAddress remote = PEER.get();
             this.peer = remote instanceof InetSocketAddress i ? i.getAddress().getHostAddress() + ":" + i.getPort()
@@ -258,7 +284,7 @@ public final class SyncServer implements AutoCloseable {
                 events.connected(status());
                 dirty = true;
                 changeAt = Instant.now();
-                maybePush(new Round());
+                maybePush(current);
                 return;
             }
             if (inFlightNonce == null || !inFlightNonce.equals(r.responseNonce())) return; // stale answer to an older push
@@ -281,7 +307,21 @@ public final class SyncServer implements AutoCloseable {
             inFlightNonce = null;
             inFlightVersion = null;
             inFlightSnapshot = null;
-            if (dirty) maybePush(new Round());
+            release();
+            if (dirty) maybePush(current);
+        }
+
+        /** The push in flight is answered or lost: its bytes make room for those waiting. */
+        void release() {
+            inFlightBytes -= inFlightSize;
+            inFlightSize = 0;
+            while (!waiting.isEmpty() && inFlightBytes < MAX_IN_FLIGHT_BYTES) {
+                Session next = waiting.poll();
+                next.queued = false;
+                next.dirty = true;
+                next.maybePush(current);
+                if (next.queued) break; // still does not fit
+            }
         }
 
         void maybePush(Round round) {
@@ -306,14 +346,27 @@ public final class SyncServer implements AutoCloseable {
                 lastSent = snap;
                 return;
             }
+            long size = d.changedJson().length;
+            if (inFlightBytes > 0 && inFlightBytes + size > MAX_IN_FLIGHT_BYTES) {
+                dirty = true; // computed again when its turn comes: a newer round may have changed it
+                if (!queued) waiting.add(this);
+                queued = true;
+                return;
+            }
             String nonce = Long.toString(++nonces, 36);
             inFlight = d.next();
             inFlightNonce = nonce;
             inFlightVersion = snap.version();
             inFlightSnapshot = snap;
+            if (queued) {
+                waiting.remove(this);
+                queued = false;
+            }
             pushes++;
+            inFlightSize = size;
+            inFlightBytes += size;
             try {
-                out.onNext(new SyncResponse(snap.version(), nonce, d.changed(), d.removed()));
+                out.onNext(new EncodedPush(snap.version(), nonce, d.changedJson(), d.removed()));
             } catch (RuntimeException e) { // the stream went away under us
                 gone();
                 return;
@@ -324,6 +377,8 @@ public final class SyncServer implements AutoCloseable {
         void gone() {
             if (closed) return;
             closed = true;
+            if (queued) waiting.remove(this);
+            release();
             if (sessions.remove(this) != null) events.disconnected(status());
         }
 
@@ -384,6 +439,74 @@ public final class SyncServer implements AutoCloseable {
         }
 
         public SyncServer start() throws IOException { return new SyncServer(this); }
+    }
+
+    /**
+     * A {@link SyncResponse} whose resources are JSON already: the bytes on the wire are those of
+     * {@link SyncMessages#STREAM}, but a delta shared by a thousand proxies is serialised once.
+     */
+    private record EncodedPush(String versionInfo, String nonce, byte[] resourcesJson, List<ResourceKey> removed) {
+    }
+
+    /** {@link SyncMessages#STREAM} as the server sends it: pushes already encoded. */
+    private static final MethodDescriptor<SyncRequest, EncodedPush> PUSH_STREAM =
+            SyncMessages.STREAM.toBuilder(SyncMessages.STREAM.getRequestMarshaller(), new EncodedPushMarshaller()).build();
+
+    private static final class EncodedPushMarshaller implements MethodDescriptor.Marshaller<EncodedPush> {
+        @Override
+        public InputStream stream(EncodedPush p) {
+            byte[] head = ("{\"versionInfo\":" + SyncMessages.GSON.toJson(p.versionInfo()) + ",\"nonce\":" + SyncMessages.GSON.toJson(p.nonce())
+                    + ",\"resources\":").getBytes(StandardCharsets.UTF_8);
+            byte[] tail = (",\"removed\":" + SyncMessages.GSON.toJson(p.removed()) + "}").getBytes(StandardCharsets.UTF_8);
+            return new Parts(head, p.resourcesJson(), tail);
+        }
+
+        @Override
+        public EncodedPush parse(InputStream stream) {
+            throw new UnsupportedOperationException("the server only sends pushes");
+        }
+    }
+
+    /** Byte arrays read one after another; gRPC drains it straight into its frame buffer (no copy of the whole). */
+    private static final class Parts extends InputStream implements Drainable, KnownLength {
+        private final byte[][] parts;
+        private int part;
+        private int pos;
+
+        Parts(byte[]... parts) { this.parts = parts; }
+
+        @Override
+        public int read() {
+            while (part < parts.length && pos == parts[part].length) { part++; pos = 0; }
+            return part == parts.length ? -1 : parts[part][pos++] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+            if (len == 0) return 0;
+            while (part < parts.length && pos == parts[part].length) { part++; pos = 0; }
+            if (part == parts.length) return -1;
+            int n = Math.min(len, parts[part].length - pos);
+            System.arraycopy(parts[part], pos, b, off, n);
+            pos += n;
+            return n;
+        }
+
+        @Override
+        public int available() {
+            long left = 0;
+            for (int i = part; i < parts.length; i++) left += parts[i].length - (i == part ? pos : 0);
+            return (int) left;
+        }
+
+        @Override
+        public int drainTo(OutputStream target) throws IOException {
+            int n = available();
+            for (int i = part; i < parts.length; i++) target.write(parts[i], i == part ? pos : 0, parts[i].length - (i == part ? pos : 0));
+            part = parts.length;
+            pos = 0;
+            return n;
+        }
     }
 
     private static final Context.Key<SocketAddress> PEER = Context.key("ficus-sync-peer");
