@@ -49,6 +49,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -86,6 +87,17 @@ public final class Translator {
     private final Set<String> noted = new HashSet<>();
     private final TcpRouteTranslator tcpRoutes; // protocols: tcp[] and tls[] routes
 
+    /** A rule's host as an FQDN (or wildcard), with the rule and its place in the config. */
+    private record HostRule<R>(String host, R rule, int order) {
+    }
+
+    // Indexes by host, built once per translation: looking rules up per service stays linear in
+    // the config's size (5000 services with hundreds of rules would otherwise cost millions of scans).
+    private final Map<String, HostRule<Resource<VirtualService>>> meshVsByHost = new HashMap<>();
+    private final List<HostRule<Resource<VirtualService>>> meshVsWildcards = new ArrayList<>();
+    private final Map<String, List<HostRule<Resource<DestinationRule>>>> drByHost = new HashMap<>();
+    private final List<HostRule<Resource<DestinationRule>>> drWildcards = new ArrayList<>();
+
     private Translator(ConfigSet config, ProxyIdentity who, TranslateOptions options) {
         this.config = config;
         this.who = who;
@@ -94,6 +106,7 @@ public final class Translator {
         this.destinationRules = config.all(Kind.DESTINATION_RULE, DestinationRule.class);
         this.virtualServices = config.all(Kind.VIRTUAL_SERVICE, VirtualService.class);
         this.tcpRoutes = new TcpRouteTranslator(virtualServices, this::cluster);
+        indexHosts();
     }
 
     /** Translates {@code config} (already validated and free of errors) for the proxy {@code who}. */
@@ -362,16 +375,38 @@ public final class Translator {
         return false;
     }
 
-    private Optional<Resource<VirtualService>> meshVirtualServiceFor(String fqdn) {
-        // Istio serves one VirtualService per host; the first one read wins.
-        for (Resource<VirtualService> vs : virtualServices) {
+    private void indexHosts() {
+        for (int i = 0; i < virtualServices.size(); i++) {
+            Resource<VirtualService> vs = virtualServices.get(i);
             if (!vs.spec().effectiveGateways().contains(VirtualService.MESH)) continue;
             for (String h : vs.spec().hosts()) {
                 String host = Hosts.fqdn(h, vs.namespace());
-                if (host.equals(fqdn) || (host.startsWith("*.") && Hosts.covers(host, fqdn))) return Optional.of(vs);
+                HostRule<Resource<VirtualService>> r = new HostRule<>(host, vs, i);
+                if (host.startsWith("*.")) meshVsWildcards.add(r);
+                else meshVsByHost.putIfAbsent(host, r);
             }
         }
-        return Optional.empty();
+        for (int i = 0; i < destinationRules.size(); i++) {
+            Resource<DestinationRule> dr = destinationRules.get(i);
+            if (dr.spec().host() == null) continue;
+            String host = Hosts.fqdn(dr.spec().host(), dr.namespace());
+            HostRule<Resource<DestinationRule>> r = new HostRule<>(host, dr, i);
+            if (host.contains("*")) drWildcards.add(r);
+            else drByHost.computeIfAbsent(host, k -> new ArrayList<>()).add(r);
+        }
+    }
+
+    private Optional<Resource<VirtualService>> meshVirtualServiceFor(String fqdn) {
+        // Istio serves one VirtualService per host; the first one read wins (exact host or wildcard).
+        HostRule<Resource<VirtualService>> best = meshVsByHost.get(fqdn);
+        for (HostRule<Resource<VirtualService>> w : meshVsWildcards) {
+            if (best != null && w.order() >= best.order()) break; // in config order: nothing earlier remains
+            if (Hosts.covers(w.host(), fqdn)) {
+                best = w;
+                break;
+            }
+        }
+        return Optional.ofNullable(best).map(HostRule::rule);
     }
 
     /** The authorities a service answers to, as Envoy virtual host domains. */
@@ -591,16 +626,20 @@ public final class Translator {
     private Optional<Resource<DestinationRule>> destinationRuleFor(String host) {
         Resource<DestinationRule> best = null;
         int bestScore = -1;
+        int bestOrder = Integer.MAX_VALUE;
         String serviceNs = registry.find(host).map(ServiceRegistry.Service::namespace).orElse("");
-        for (Resource<DestinationRule> dr : destinationRules) {
-            if (dr.spec().host() == null) continue;
-            if (dr.spec().workloadSelector() != null && !who.labels().entrySet().containsAll(dr.spec().workloadSelector().matchLabels().entrySet())) continue;
-            String h = Hosts.fqdn(dr.spec().host(), dr.namespace());
-            if (!Hosts.covers(h, host)) continue;
-            int score = (h.equals(host) ? 4 : 0) + (dr.namespace().equals(who.namespace()) ? 2 : dr.namespace().equals(serviceNs) ? 1 : 0);
-            if (score > bestScore) {
-                best = dr;
-                bestScore = score;
+        List<HostRule<Resource<DestinationRule>>> exact = drByHost.getOrDefault(host, List.of());
+        for (List<HostRule<Resource<DestinationRule>>> candidates : List.of(exact, drWildcards)) {
+            for (HostRule<Resource<DestinationRule>> c : candidates) {
+                Resource<DestinationRule> dr = c.rule();
+                if (dr.spec().workloadSelector() != null && !who.labels().entrySet().containsAll(dr.spec().workloadSelector().matchLabels().entrySet())) continue;
+                if (!Hosts.covers(c.host(), host)) continue;
+                int score = (c.host().equals(host) ? 4 : 0) + (dr.namespace().equals(who.namespace()) ? 2 : dr.namespace().equals(serviceNs) ? 1 : 0);
+                if (score > bestScore || (score == bestScore && c.order() < bestOrder)) { // among equals, the first read
+                    best = dr;
+                    bestScore = score;
+                    bestOrder = c.order();
+                }
             }
         }
         return Optional.ofNullable(best);
