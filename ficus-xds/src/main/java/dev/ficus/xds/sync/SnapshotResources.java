@@ -4,18 +4,23 @@ import dev.ficus.xds.snapshot.ClusterConfig;
 import dev.ficus.xds.snapshot.ListenerConfig;
 import dev.ficus.xds.snapshot.ProxySnapshot;
 import dev.ficus.xds.snapshot.RouteTable;
+import dev.ficus.xds.snapshot.VirtualHost;
 import dev.ficus.xds.wire.SnapshotCodec;
 
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 
 /**
  * A snapshot as named resources, and back. Listeners keep the snapshot's order (the proxy binds
- * them in order), so a listener resource's position travels with it; route tables and clusters are
- * unordered maps already.
+ * them in order), so a listener resource's position travels with it; a route table is split into
+ * its index and one resource per virtual host; clusters are resources of their own.
  */
 public final class SnapshotResources {
     private SnapshotResources() {
@@ -23,31 +28,74 @@ public final class SnapshotResources {
 
     /** Every part of {@code s}, encoded, by key (sorted: deterministic pushes). */
     public static Map<ResourceKey, WireResource> split(ProxySnapshot s) {
-        Map<ResourceKey, WireResource> out = new TreeMap<>();
-        int i = 0;
-        for (ListenerConfig l : s.listeners()) {
-            String body = SnapshotCodec.encode(new OrderedListener(i++, l));
-            out.put(new ResourceKey(ResourceType.LISTENER, l.name()), resource(ResourceType.LISTENER, l.name(), body));
-        }
-        for (RouteTable t : s.routeTables().values()) {
-            out.put(new ResourceKey(ResourceType.ROUTE_TABLE, t.name()), resource(ResourceType.ROUTE_TABLE, t.name(), SnapshotCodec.encode(t)));
-        }
-        for (ClusterConfig c : s.clusters().values()) {
-            out.put(new ResourceKey(ResourceType.CLUSTER, c.name()), resource(ResourceType.CLUSTER, c.name(), SnapshotCodec.encode(c)));
-        }
-        return out;
+        return new Encoder().split(s);
     }
 
-    private static WireResource resource(ResourceType type, String name, String body) {
-        return new WireResource(type, name, Hashes.of(body), body);
+    /**
+     * Encodes snapshots into resources, reusing the encoding of any resource that is equal (by
+     * value) to one encoded in this round or the previous one: a change to one service re-encodes
+     * that service's resources, not the other thousands. Not thread-safe (the push thread owns it).
+     */
+    public static final class Encoder {
+        private record CacheKey(ResourceKey key, Object value) {
+        }
+
+        private Map<CacheKey, WireResource> previous = new HashMap<>();
+        private Map<CacheKey, WireResource> current = new HashMap<>();
+
+        /** Starts a new round: encodings not used since the last round are dropped. */
+        public void nextRound() {
+            previous = current;
+            current = new HashMap<>();
+        }
+
+        public Map<ResourceKey, WireResource> split(ProxySnapshot s) {
+            Map<ResourceKey, WireResource> out = new TreeMap<>();
+            int i = 0;
+            for (ListenerConfig l : s.listeners()) {
+                OrderedListener ol = new OrderedListener(i++, l);
+                put(out, new ResourceKey(ResourceType.LISTENER, l.name()), ol, () -> SnapshotCodec.encode(ol));
+            }
+            for (RouteTable t : s.routeTables().values()) {
+                List<String> hosts = new ArrayList<>(t.virtualHosts().size());
+                Set<String> seen = new HashSet<>();
+                for (VirtualHost vh : t.virtualHosts()) {
+                    String name = t.name() + "#" + vh.name();
+                    for (int n = 2; !seen.add(name); n++) name = t.name() + "#" + vh.name() + "#" + n;
+                    hosts.add(name);
+                    put(out, new ResourceKey(ResourceType.VIRTUAL_HOST, name), vh, () -> SnapshotCodec.encode(vh));
+                }
+                TableIndex index = new TableIndex(t.name(), hosts);
+                put(out, new ResourceKey(ResourceType.ROUTE_TABLE, t.name()), index, () -> SnapshotCodec.encode(index));
+            }
+            for (ClusterConfig c : s.clusters().values()) {
+                put(out, new ResourceKey(ResourceType.CLUSTER, c.name()), c, () -> SnapshotCodec.encode(c));
+            }
+            return out;
+        }
+
+        private void put(Map<ResourceKey, WireResource> out, ResourceKey k, Object value, Supplier<String> body) {
+            CacheKey ck = new CacheKey(k, value);
+            WireResource w = current.get(ck);
+            if (w == null) {
+                w = previous.get(ck);
+                if (w == null) {
+                    String b = body.get();
+                    w = new WireResource(k.type(), k.name(), Hashes.of(b), b);
+                }
+                current.put(ck, w);
+            }
+            out.put(k, w);
+        }
     }
 
-    /** Decodes one resource's body; throws {@link SnapshotCodec.DecodeException} naming the resource. */
+    /** Decodes one resource's body; throws {@link IllegalArgumentException} naming the resource. */
     public static Object decode(WireResource r) {
         try {
             return switch (r.type()) {
                 case LISTENER -> SnapshotCodec.decode(r.body(), OrderedListener.class);
-                case ROUTE_TABLE -> SnapshotCodec.decode(r.body(), RouteTable.class);
+                case ROUTE_TABLE -> SnapshotCodec.decode(r.body(), TableIndex.class);
+                case VIRTUAL_HOST -> SnapshotCodec.decode(r.body(), VirtualHost.class);
                 case CLUSTER -> SnapshotCodec.decode(r.body(), ClusterConfig.class);
             };
         } catch (RuntimeException e) {
@@ -56,20 +104,33 @@ public final class SnapshotResources {
     }
 
     /**
-     * Builds the snapshot of {@code version} from decoded resources; the snapshot's own checks
-     * (dangling route tables or clusters) throw {@link IllegalArgumentException}.
+     * Builds the snapshot of {@code version} from decoded resources; a route table naming a
+     * virtual host that is not there, and the snapshot's own checks (dangling route tables or
+     * clusters), throw {@link IllegalArgumentException}.
      */
     public static ProxySnapshot assemble(String version, Map<ResourceKey, Object> parts) {
         List<OrderedListener> listeners = new ArrayList<>();
-        Map<String, RouteTable> tables = new LinkedHashMap<>();
+        List<TableIndex> indexes = new ArrayList<>();
+        Map<String, VirtualHost> hosts = new HashMap<>();
         Map<String, ClusterConfig> clusters = new LinkedHashMap<>();
         for (var e : parts.entrySet()) {
             switch (e.getValue()) {
                 case OrderedListener l -> listeners.add(l);
-                case RouteTable t -> tables.put(t.name(), t);
+                case TableIndex t -> indexes.add(t);
+                case VirtualHost vh -> hosts.put(e.getKey().name(), vh);
                 case ClusterConfig c -> clusters.put(c.name(), c);
                 default -> throw new IllegalArgumentException("unexpected resource " + e.getKey());
             }
+        }
+        Map<String, RouteTable> tables = new LinkedHashMap<>();
+        for (TableIndex t : indexes) {
+            List<VirtualHost> vhs = new ArrayList<>(t.virtualHosts().size());
+            for (String name : t.virtualHosts()) {
+                VirtualHost vh = hosts.get(name);
+                if (vh == null) throw new IllegalArgumentException("route table " + t.name() + " names virtual host " + name + ", which the proxy does not hold");
+                vhs.add(vh);
+            }
+            tables.put(t.name(), new RouteTable(t.name(), vhs));
         }
         listeners.sort((a, b) -> Integer.compare(a.order(), b.order()));
         return new ProxySnapshot(version, listeners.stream().map(OrderedListener::listener).toList(), tables, clusters);
@@ -77,5 +138,12 @@ public final class SnapshotResources {
 
     /** A listener with its position in the snapshot. */
     public record OrderedListener(int order, ListenerConfig listener) {
+    }
+
+    /** A route table on the wire: its name and its virtual hosts' resource names, in order. */
+    public record TableIndex(String name, List<String> virtualHosts) {
+        public TableIndex {
+            virtualHosts = List.copyOf(virtualHosts);
+        }
     }
 }

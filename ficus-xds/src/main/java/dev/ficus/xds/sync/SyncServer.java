@@ -97,6 +97,7 @@ public final class SyncServer implements AutoCloseable {
     private ScheduledFuture<?> scheduled; // push thread only
     private Instant burstStart; // push thread only: first change not yet pushed
     private Instant changeAt = Instant.now(); // push thread only: the change the latest round carries
+    private final SnapshotResources.Encoder encoder = new SnapshotResources.Encoder(); // push thread only
     private Round current = new Round(); // push thread only: shared by hellos and ACKs until the next round
     private long nonces;
     /** Bytes of pushes sent and not yet answered, over all sessions, above which further pushes wait. */
@@ -165,6 +166,7 @@ public final class SyncServer implements AutoCloseable {
         scheduled = null;
         changeAt = burstStart == null ? Instant.now() : burstStart;
         burstStart = null;
+        encoder.nextRound();
         Round round = current = new Round();
         for (Session s : new ArrayList<>(sessions.keySet())) {
             s.dirty = true;
@@ -179,13 +181,13 @@ public final class SyncServer implements AutoCloseable {
      * of them cost one diff). Proxies that connect or ACK before the next round share it too: a
      * thousand proxies connecting at once cost one encoding per snapshot, not one each.
      */
-    private static final class Round {
+    private final class Round {
         final Map<ProxySnapshot, Map<ResourceKey, WireResource>> encoded = new IdentityHashMap<>();
         final Map<ProxySnapshot, Map<ProxySnapshot, Delta>> deltas = new IdentityHashMap<>();
         final Map<ProxySnapshot, Delta> fresh = new IdentityHashMap<>(); // to a proxy that holds nothing
 
         Map<ResourceKey, WireResource> resources(ProxySnapshot s) {
-            return encoded.computeIfAbsent(s, SnapshotResources::split);
+            return encoded.computeIfAbsent(s, encoder::split);
         }
 
         Delta delta(ProxySnapshot from, Map<ResourceKey, String> held, ProxySnapshot to) {

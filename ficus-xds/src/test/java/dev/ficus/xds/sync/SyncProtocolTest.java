@@ -107,7 +107,8 @@ class SyncProtocolTest {
                     assertThat(p.node().workloads()).containsExactly("web");
                     assertThat(p.peer()).startsWith("127.0.0.1:");
                 }));
-        int all = served.get().listeners().size() + served.get().routeTables().size() + served.get().clusters().size();
+        int hosts = served.get().routeTables().values().stream().mapToInt(t -> t.virtualHosts().size()).sum();
+        int all = served.get().listeners().size() + served.get().routeTables().size() + hosts + served.get().clusters().size();
         assertThat(pushes).containsExactly(all + "+0");
     }
 
@@ -217,6 +218,26 @@ class SyncProtocolTest {
         server.push();
         await().atMost(Duration.ofSeconds(5)).until(() -> applied.size() == 2);
         assertThat(applied.getLast().clusters().keySet()).noneMatch(n -> n.contains("ratings"));
-        assertThat(pushes.getLast()).endsWith("+1");
+        assertThat(pushes.getLast()).isEqualTo("1+2"); // the outbound table's index; its ratings virtual host and cluster removed
+    }
+
+    @Test
+    void aRouteChangeSendsOnlyThatVirtualHost() throws Exception {
+        server = startServer(0);
+        client = startClient(server.port(), "web");
+        client.firstSnapshot().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        served.set(translate(BASE + """
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: ratings, namespace: shop}
+                spec:
+                  hosts: [ratings.shop.svc.cluster.local]
+                  http: [{route: [{destination: {host: ratings.shop.svc.cluster.local}}], timeout: 3s}]
+                """));
+        server.push();
+        await().atMost(Duration.ofSeconds(5)).until(() -> applied.size() == 2);
+        assertThat(applied.getLast()).isEqualTo(served.get());
+        assertThat(pushes.getLast()).isEqualTo("1+0"); // ratings' virtual host, not the whole route table
     }
 }
