@@ -5,6 +5,7 @@ import dev.ficus.proxy.admin.AdminServer;
 import dev.ficus.proxy.cluster.ClusterManager;
 import dev.ficus.proxy.http.Http1Limits;
 import dev.ficus.proxy.lb.LoadBalancerRegistry;
+import dev.ficus.proxy.jwt.JwksCache;
 import dev.ficus.proxy.tls.InboundPeers;
 import dev.ficus.proxy.tls.MeshTls;
 import dev.ficus.proxy.tls.MtlsServerHandshake;
@@ -59,6 +60,7 @@ public final class ProxyServer implements AutoCloseable {
 
     private final StatsRegistry stats = new StatsRegistry();
     private final ConnectionTracker tracker = new ConnectionTracker();
+    private final JwksCache jwks = new JwksCache();
     private final Map<String, Channel> bound = new HashMap<>();
     private final Map<String, ListenerConfig> boundConfig = new HashMap<>();
     private EventLoopGroup workers;
@@ -96,7 +98,7 @@ public final class ProxyServer implements AutoCloseable {
         pools = new UpstreamPools(workers, transport.socketChannel(), allocator, meshTls);
         clusters = new ClusterManager(LoadBalancerRegistry.defaults(), stats);
         ProxySnapshot s = initial.get();
-        holder = new SnapshotHolder(new RuntimeSnapshot(s, clusters.update(s.clusters())));
+        holder = new SnapshotHolder(new RuntimeSnapshot(s, clusters.update(s.clusters()), jwks));
         try {
             bindListeners(s);
             if (adminPort >= 0) admin = new AdminServer(transport, adminHost, adminPort, new Backend());
@@ -117,7 +119,7 @@ public final class ProxyServer implements AutoCloseable {
     public synchronized void update(ProxySnapshot next) throws InterruptedException {
         if (workers == null) throw new IllegalStateException("not started");
         Map<String, Channel> fresh = drained == null ? bindNew(next) : Map.of();
-        RuntimeSnapshot rs = new RuntimeSnapshot(next, clusters.update(next.clusters()));
+        RuntimeSnapshot rs = new RuntimeSnapshot(next, clusters.update(next.clusters()), jwks);
         holder.swap(rs);
         if (drained == null) commitListeners(next, fresh);
         pools.sweepRetired();
@@ -273,6 +275,7 @@ public final class ProxyServer implements AutoCloseable {
         bound.clear();
         tracker.closeAll();
         if (workers != null) workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        jwks.close();
     }
 
     private final class Backend implements AdminBackend {

@@ -12,7 +12,7 @@ import java.util.List;
  * Istio's {@code JWTRule}: one accepted token issuer and how to find and check its tokens.
  *
  * @param issuer                the token's {@code iss} claim must equal this
- * @param audiences             accepted {@code aud} values; empty accepts the service's own name
+ * @param audiences             accepted {@code aud} values; empty: the audience is not checked (as Istio's proxies do)
  * @param jwksUri               where to fetch the issuer's public keys (http or https)
  * @param jwksUriOld            {@code jwks_uri}, the old spelling Istio still accepts
  * @param jwks                  the public keys inline, as a JSON Web Key Set

@@ -7,7 +7,7 @@ import java.util.List;
 
 /**
  * Istio's RequestAuthentication (security.istio.io/v1): which JWTs a workload accepts. The proxy's
- * {@code authn} stage rejects a request carrying an invalid token (401); a request without a token
+ * {@code jwt} stage rejects a request carrying an invalid token (401); a request without a token
  * passes with no request principal, so a policy that requires one pairs this with an
  * AuthorizationPolicy on {@code requestPrincipals}.
  */

@@ -2,6 +2,7 @@ package dev.ficus.proxy.authz;
 
 import dev.ficus.api.security.IpBlock;
 import dev.ficus.api.security.StringMatch;
+import dev.ficus.proxy.jwt.VerifiedJwt;
 import dev.ficus.proxy.telemetry.TrafficStats;
 import dev.ficus.xds.snapshot.AuthzPolicies;
 import dev.ficus.xds.snapshot.AuthzPolicies.Action;
@@ -97,9 +98,12 @@ public final class AuthzEngine {
         return audited ? Decision.DENIED_AUDITED : Decision.DENIED;
     }
 
-    /** Decides an HTTP request on {@code ch} and counts the decision in the listener's stats. */
-    public boolean allowsRequest(Channel ch, HttpRequest req, TrafficStats stats) {
-        return count(evaluate(AuthzRequest.http(ch, req)), stats);
+    /**
+     * Decides an HTTP request on {@code ch}, with the token RequestAuthentication verified for it
+     * (null when none), and counts the decision in the listener's stats.
+     */
+    public boolean allowsRequest(Channel ch, HttpRequest req, VerifiedJwt jwt, TrafficStats stats) {
+        return count(evaluate(AuthzRequest.http(ch, req, jwt)), stats);
     }
 
     /** Decides a TCP connection and counts the decision in the listener's stats. */
@@ -182,8 +186,19 @@ public final class AuthzEngine {
             boolean not = pass == 1;
             if (header != null) {
                 f.strings(values, not, true, r -> r.header(header));
+            } else if (key.startsWith(CLAIMS)) {
+                List<String> path = claimPath(key);
+                f.multi(values, not, r -> r.jwt() == null ? List.of() : r.jwt().claim(path));
             } else if (key.startsWith("request.auth.")) {
-                f.strings(values, not, true, AuthzRequest::requestPrincipal); // absent until request authentication exists
+                switch (key) {
+                    case "request.auth.principal" -> f.strings(values, not, true, AuthzRequest::requestPrincipal);
+                    case "request.auth.audiences" -> f.multi(values, not, r -> r.jwt() == null ? List.of() : r.jwt().audiences());
+                    case "request.auth.presenter" -> f.strings(values, not, true, r -> r.jwt() == null ? null : r.jwt().presenter());
+                    default -> {
+                        boolean result = a != Action.ALLOW; // a key this proxy does not know: never widen access
+                        f.add(r -> result, false);
+                    }
+                }
             } else {
                 switch (key) {
                     case "source.ip", "remote.ip" -> f.blocks(values, not, AuthzRequest::sourceIp);
@@ -202,6 +217,14 @@ public final class AuthzEngine {
         }
         Field[] parts = f.toArray();
         return parts.length == 1 ? parts[0] : r -> all(parts, r);
+    }
+
+    private static final String CLAIMS = "request.auth.claims[";
+
+    /** {@code request.auth.claims[a][b]} → {@code [a, b]}: Istio's nested claim syntax. */
+    static List<String> claimPath(String key) {
+        String inner = key.substring(CLAIMS.length(), key.length() - 1);
+        return List.of(inner.split("\\]\\[", -1));
     }
 
     /** Collects the fields of one source, operation or condition; empty value lists add nothing. */
@@ -227,6 +250,20 @@ public final class AuthzEngine {
                 }
                 return not;
             }, httpOnly);
+        }
+
+        /** A multi-valued attribute (a list claim, the audiences): matches when any of its values matches a form. */
+        void multi(List<String> values, boolean not, Function<AuthzRequest, List<String>> attribute) {
+            if (values.isEmpty()) return;
+            StringMatch[] ms = values.stream().map(Matchers::form).toArray(StringMatch[]::new);
+            add(r -> {
+                for (String v : attribute.apply(r)) {
+                    for (StringMatch m : ms) {
+                        if (Matchers.matches(m, v)) return !not;
+                    }
+                }
+                return not;
+            }, true);
         }
 
         void hosts(List<String> values, boolean not) {

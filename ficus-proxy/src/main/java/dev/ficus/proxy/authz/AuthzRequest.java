@@ -1,5 +1,6 @@
 package dev.ficus.proxy.authz;
 
+import dev.ficus.proxy.jwt.VerifiedJwt;
 import dev.ficus.proxy.tls.PeerAuth;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -22,15 +23,22 @@ import java.net.SocketAddress;
  * @param path            the request path without query, null for TCP
  * @param host            the {@code Host}/{@code :authority}, null for TCP or when absent
  * @param headers         the request headers, null for TCP
+ * @param jwt             the token RequestAuthentication verified, or null (none sent, or a TCP connection)
  */
 public record AuthzRequest(boolean http, PeerAuth peer, byte[] sourceIp, byte[] destinationIp, int destinationPort, String sni,
-                           String method, String path, String host, HttpHeaders headers) {
+                           String method, String path, String host, HttpHeaders headers, VerifiedJwt jwt) {
 
-    /** The principal a verified JWT gave the request: none until request authentication exists. */
-    public String requestPrincipal() { return null; }
+    /** A request or connection without a verified token. */
+    public AuthzRequest(boolean http, PeerAuth peer, byte[] sourceIp, byte[] destinationIp, int destinationPort, String sni,
+                        String method, String path, String host, HttpHeaders headers) {
+        this(http, peer, sourceIp, destinationIp, destinationPort, sni, method, path, host, headers, null);
+    }
 
-    /** A request on {@code ch} (an HTTP/1.1 connection or an HTTP/2 stream). */
-    public static AuthzRequest http(Channel ch, HttpRequest req) {
+    /** Istio's request principal ({@code iss/sub} of the verified token), or null without one. */
+    public String requestPrincipal() { return jwt == null ? null : jwt.principal(); }
+
+    /** A request on {@code ch} (an HTTP/1.1 connection or an HTTP/2 stream) with the token verified for it, or null. */
+    public static AuthzRequest http(Channel ch, HttpRequest req, VerifiedJwt jwt) {
         String uri = req.uri();
         int q = uri.indexOf('?');
         int hash = uri.indexOf('#');
@@ -38,7 +46,7 @@ public record AuthzRequest(boolean http, PeerAuth peer, byte[] sourceIp, byte[] 
         String path = end == uri.length() ? uri : uri.substring(0, end);
         HttpHeaders h = req.headers();
         return new AuthzRequest(true, PeerAuth.of(ch), address(ch.remoteAddress()), address(ch.localAddress()), port(ch.localAddress()), null,
-                req.method().name(), path, h.get(HttpHeaderNames.HOST), h);
+                req.method().name(), path, h.get(HttpHeaderNames.HOST), h, jwt);
     }
 
     /** An opaque TCP or TLS-passthrough connection. */

@@ -30,7 +30,12 @@ public enum ResponseFlag {
     /** The request was delayed by fault injection. */
     DI("delay injected"),
     /** An AuthorizationPolicy denied the request or connection. */
-    RBAC("access denied by an authorization policy");
+    RBAC("access denied by an authorization policy"),
+    /**
+     * The request carried a JWT that RequestAuthentication could not verify. ficus's own flag:
+     * Envoy's jwt_authn filter sets none (its reason is only in the response code details).
+     */
+    JWT("JWT verification failed");
 
     private final String description;
 

@@ -2,9 +2,12 @@ package dev.ficus.proxy.route;
 
 import dev.ficus.proxy.authz.AuthzEngine;
 import dev.ficus.proxy.cluster.ClusterRuntime;
+import dev.ficus.proxy.jwt.JwksCache;
+import dev.ficus.proxy.jwt.JwtAuthenticator;
 import dev.ficus.xds.snapshot.ListenerConfig;
 import dev.ficus.xds.snapshot.ProxySnapshot;
 import dev.ficus.xds.snapshot.RouteTable;
+import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -17,20 +20,26 @@ public final class RuntimeSnapshot {
     private final Map<String, ClusterRuntime> clusters;
     private final Map<String, RouteTable> tablesByListener;
     private final Map<String, AuthzEngine> authzByListener; // only listeners with policies
+    private final Map<String, JwtAuthenticator> jwtByListener; // only listeners with JWT rules
 
-    public RuntimeSnapshot(ProxySnapshot snapshot, Map<String, ClusterRuntime> clusters) {
+    /** @param jwks the proxy's fetched key sets, shared by its snapshots ({@code jwksUri} rules) */
+    public RuntimeSnapshot(ProxySnapshot snapshot, Map<String, ClusterRuntime> clusters, JwksCache jwks) {
         this.snapshot = snapshot;
         this.clusters = clusters;
         Map<String, RouteTable> t = new HashMap<>();
         Map<String, AuthzEngine> a = new HashMap<>();
+        Map<String, JwtAuthenticator> j = new HashMap<>();
         for (ListenerConfig l : snapshot.listeners()) {
             RouteTable table = snapshot.routeTables().get(l.routeTable());
             if (table != null) t.put(l.name(), table);
             AuthzEngine engine = AuthzEngine.compile(l.authz());
             if (engine != null) a.put(l.name(), engine);
+            JwtAuthenticator authn = JwtAuthenticator.compile(l.jwt(), jwks, Clock.systemUTC());
+            if (authn != null) j.put(l.name(), authn);
         }
         this.tablesByListener = Map.copyOf(t);
         this.authzByListener = Map.copyOf(a);
+        this.jwtByListener = Map.copyOf(j);
     }
 
     public ProxySnapshot snapshot() { return snapshot; }
@@ -42,6 +51,9 @@ public final class RuntimeSnapshot {
 
     /** The compiled AuthorizationPolicies of a listener, or null when none apply (allow all). */
     public AuthzEngine authz(String listener) { return authzByListener.get(listener); }
+
+    /** The compiled RequestAuthentication rules of a listener, or null when none apply (no token is looked for). */
+    public JwtAuthenticator jwt(String listener) { return jwtByListener.get(listener); }
 
     /** The cluster named by a route; never null, the snapshot checked the reference. */
     public ClusterRuntime cluster(String name) { return clusters.get(name); }

@@ -1,6 +1,7 @@
 package dev.ficus.proxy.router;
 
 import dev.ficus.proxy.authz.AuthzEngine;
+import dev.ficus.proxy.jwt.JwtAuthenticator;
 import dev.ficus.proxy.cluster.ClusterRuntime;
 import dev.ficus.proxy.grpc.GrpcLocalReply;
 import dev.ficus.proxy.http.AbsoluteForm;
@@ -290,8 +291,14 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
             }
             h.set(HttpHeaderNames.HOST, authority);
         }
+        JwtAuthenticator jwt = snap.jwt(config.listener()); // jwt stage: Istio's RequestAuthentication runs before RBAC
+        JwtAuthenticator.Outcome authn = jwt == null ? JwtAuthenticator.Outcome.NONE : jwt.authenticate(req.uri(), h);
+        if (authn.failed()) {
+            localReply(401, ResponseFlag.JWT, JwtAuthenticator.FAILED_BODY, null);
+            return;
+        }
         AuthzEngine authz = snap.authz(config.listener()); // authz stage: Istio's RBAC runs before the router
-        if (authz != null && !authz.allowsRequest(ctx.channel(), req, config.stats())) {
+        if (authz != null && !authz.allowsRequest(ctx.channel(), req, authn.jwt(), config.stats())) {
             localReply(403, ResponseFlag.RBAC, AuthzEngine.DENIED_BODY, null);
             return;
         }
@@ -921,6 +928,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
             r = LocalReply.of(ctx.alloc(), code, f, body, close);
         }
         if (location != null) r.headers().set(HttpHeaderNames.LOCATION, location);
+        if (f == ResponseFlag.JWT) r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, JwtAuthenticator.challenge(head.headers().get(HttpHeaderNames.HOST), head.uri()));
         if (corsOrigin != null) corsHeaders(r.headers(), corsPreflight);
         if (route != null && f == null) apply(route.responseHeaders(), r.headers());
         record(code);

@@ -12,9 +12,11 @@ import java.util.Objects;
  * @param mtls       what an inbound listener accepts (PeerAuthentication); DISABLE (also for null) elsewhere
  * @param workload   the WorkloadEntry an inbound listener serves ({@code namespace/name}): in node mode
  *                   it picks the certificate the listener presents; null for the proxy's own identity
+ * @param jwt        the RequestAuthentication JWT rules verified on this listener's requests;
+ *                   {@link JwtPolicies#NONE} (also for null) looks for no token
  */
 public record ListenerConfig(String name, HostPort bind, ListenerKind kind, ListenerProtocol protocol, String routeTable, TcpRouteTable tcpRoutes,
-                             AuthzPolicies authz, MtlsMode mtls, String workload) {
+                             AuthzPolicies authz, MtlsMode mtls, String workload, JwtPolicies jwt) {
     public ListenerConfig {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(bind, "bind");
@@ -24,6 +26,13 @@ public record ListenerConfig(String name, HostPort bind, ListenerKind kind, List
         tcpRoutes = tcpRoutes == null ? TcpRouteTable.EMPTY : tcpRoutes;
         authz = authz == null ? AuthzPolicies.NONE : authz;
         mtls = mtls == null ? MtlsMode.DISABLE : mtls;
+        jwt = jwt == null ? JwtPolicies.NONE : jwt;
+    }
+
+    /** A listener without JWT rules. */
+    public ListenerConfig(String name, HostPort bind, ListenerKind kind, ListenerProtocol protocol, String routeTable, TcpRouteTable tcpRoutes,
+                          AuthzPolicies authz, MtlsMode mtls, String workload) {
+        this(name, bind, kind, protocol, routeTable, tcpRoutes, authz, mtls, workload, JwtPolicies.NONE);
     }
 
     public ListenerConfig(String name, HostPort bind, ListenerKind kind, ListenerProtocol protocol, String routeTable, TcpRouteTable tcpRoutes,
@@ -53,16 +62,21 @@ public record ListenerConfig(String name, HostPort bind, ListenerKind kind, List
 
     /** This listener with {@code policies} enforced. */
     public ListenerConfig withAuthz(AuthzPolicies policies) {
-        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, policies, mtls, workload);
+        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, policies, mtls, workload, jwt);
     }
 
     /** This listener accepting what {@code m} says (inbound listeners). */
     public ListenerConfig withMtls(MtlsMode m) {
-        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, authz, m, workload);
+        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, authz, m, workload, jwt);
     }
 
     /** This listener serving {@code w} ({@code namespace/name}). */
     public ListenerConfig withWorkload(String w) {
-        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, authz, mtls, w);
+        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, authz, mtls, w, jwt);
+    }
+
+    /** This listener verifying the JWTs {@code policies} describe (inbound and gateway listeners). */
+    public ListenerConfig withJwt(JwtPolicies policies) {
+        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, authz, mtls, workload, policies);
     }
 }

@@ -29,6 +29,7 @@ import dev.ficus.xds.snapshot.HealthStatus;
 import dev.ficus.xds.snapshot.HostPort;
 import dev.ficus.xds.snapshot.ListenerConfig;
 import dev.ficus.xds.snapshot.AuthzPolicies;
+import dev.ficus.xds.snapshot.JwtPolicies;
 import dev.ficus.xds.snapshot.ListenerKind;
 import dev.ficus.xds.snapshot.ListenerProtocol;
 import dev.ficus.xds.snapshot.ProxySnapshot;
@@ -127,6 +128,8 @@ public final class Translator {
         ProxySnapshot.Builder b = ProxySnapshot.builder(version());
         AuthzPolicies authz = AuthzTranslator.forProxy(config, who, this::note); // enforced server side: inbound and gateway listeners
         listeners.replaceAll(l -> authz.isEmpty() || l.kind() == ListenerKind.OUTBOUND ? l : l.withAuthz(authz));
+        JwtPolicies jwt = JwtTranslator.forProxy(config, who, this::note); // verified server side too, before authorization
+        listeners.replaceAll(l -> jwt.isEmpty() || l.kind() == ListenerKind.OUTBOUND ? l : l.withJwt(jwt));
         for (ListenerConfig l : listeners) { // inbound ports take their PeerAuthentication mode
             b.listener(l.kind() == ListenerKind.INBOUND
                     ? l.withMtls(PeerAuthnTranslator.mode(config, who, l.bind().port())).withWorkload(who.namespace() + "/" + who.name()) : l);
