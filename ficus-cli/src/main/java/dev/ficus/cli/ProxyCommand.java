@@ -89,7 +89,26 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** Set by {@code ficus up}: the proxy drains and exits when that process is gone. */
+    static final String PARENT_PID_ENV = "FICUS_PARENT_PID";
+
     private final Log log = new Log("proxy", System.err);
+
+    /** Runs {@code onGone} once the process named by {@link #PARENT_PID_ENV} (if any) has ended. */
+    private void watchParent(Runnable onGone) {
+        String pid = System.getenv(PARENT_PID_ENV);
+        if (pid == null) return;
+        try {
+            ProcessHandle.of(Long.parseLong(pid.trim())).ifPresentOrElse(
+                    h -> h.onExit().thenRun(() -> {
+                        log.info("the process that started this proxy (pid " + pid.trim() + ") is gone; draining");
+                        onGone.run();
+                    }),
+                    onGone);
+        } catch (NumberFormatException e) {
+            log.warn(PARENT_PID_ENV + " is not a pid: " + pid);
+        }
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -239,6 +258,11 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
         });
         Runtime.getRuntime().addShutdownHook(new Thread(() -> { if (server[0] != null) server[0].close(); }, "ficus-shutdown"));
         client.firstSnapshot().thenAccept(s -> log.info(readyLine(server[0], s, node.describe())));
+        watchParent(() -> {
+            ProxyServer s = server[0];
+            if (s == null) stopped.countDown();
+            else s.drain();
+        });
         try {
             stopped.await();
         } finally {

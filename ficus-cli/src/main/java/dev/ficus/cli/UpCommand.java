@@ -204,7 +204,8 @@ final class UpCommand implements Callable<Integer> {
                 "--admin-port", Integer.toString(p.adminPort()), "--outbound-port", Integer.toString(p.outboundPort())));
         if (p.namespace() != null) cmd.addAll(List.of("--namespace", p.namespace()));
         CompletableFuture<String> ready = new CompletableFuture<>();
-        Child c = Child.start(p.name(), cmd, null, Map.of(), out, line -> {
+        // the proxy drains and exits if this process dies without stopping it (SIGKILL)
+        Child c = Child.start(p.name(), cmd, null, Map.of(ProxyCommand.PARENT_PID_ENV, Long.toString(ProcessHandle.current().pid())), out, line -> {
             if (line.contains(" ready: ")) {
                 Matcher m = ADMIN.matcher(line);
                 ready.complete(m.find() ? m.group(1) : "");

@@ -77,8 +77,11 @@ final class FicusProcess implements AutoCloseable {
         return String.join("\n", log());
     }
 
+    /** SIGTERM first, so that a command with children ({@code ficus up}) stops them; SIGKILL after 20 s. */
     @Override
     public void close() throws InterruptedException {
-        if (process.isAlive()) process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        if (!process.isAlive()) return;
+        process.destroy();
+        if (!process.waitFor(20, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
 }
