@@ -8,14 +8,14 @@ import java.util.Deque;
  * keep the bench module free of a JSON library. Commas are placed for the caller; misuse (a value
  * without a name inside an object) fails fast.
  */
-final class JsonWriter {
+public final class JsonWriter {
     private final StringBuilder sb = new StringBuilder(1024);
     /** One entry per open container: true for an object; the count tells whether a comma is due. */
     private final Deque<boolean[]> open = new ArrayDeque<>();
     private final Deque<int[]> counts = new ArrayDeque<>();
     private boolean nameWritten;
 
-    JsonWriter beginObject() {
+    public JsonWriter beginObject() {
         beforeValue();
         sb.append('{');
         open.push(new boolean[]{true});
@@ -23,12 +23,12 @@ final class JsonWriter {
         return this;
     }
 
-    JsonWriter endObject() {
+    public JsonWriter endObject() {
         close('}', true);
         return this;
     }
 
-    JsonWriter beginArray() {
+    public JsonWriter beginArray() {
         beforeValue();
         sb.append('[');
         open.push(new boolean[]{false});
@@ -36,12 +36,12 @@ final class JsonWriter {
         return this;
     }
 
-    JsonWriter endArray() {
+    public JsonWriter endArray() {
         close(']', false);
         return this;
     }
 
-    JsonWriter name(String name) {
+    public JsonWriter name(String name) {
         if (open.isEmpty() || !open.peek()[0] || nameWritten) {
             throw new IllegalStateException("a name belongs directly inside an object");
         }
@@ -52,21 +52,21 @@ final class JsonWriter {
         return this;
     }
 
-    JsonWriter value(String s) {
+    public JsonWriter value(String s) {
         beforeValue();
         if (s == null) sb.append("null");
         else string(s);
         return this;
     }
 
-    JsonWriter value(long n) {
+    public JsonWriter value(long n) {
         beforeValue();
         sb.append(n);
         return this;
     }
 
     /** Non-finite numbers have no JSON form: written as null. */
-    JsonWriter value(double d) {
+    public JsonWriter value(double d) {
         beforeValue();
         if (Double.isFinite(d)) {
             if (d == Math.rint(d) && Math.abs(d) < 1e15) sb.append((long) d);
@@ -77,16 +77,16 @@ final class JsonWriter {
         return this;
     }
 
-    JsonWriter value(boolean b) {
+    public JsonWriter value(boolean b) {
         beforeValue();
         sb.append(b);
         return this;
     }
 
-    JsonWriter field(String name, String v) { return name(name).value(v); }
-    JsonWriter field(String name, long v) { return name(name).value(v); }
-    JsonWriter field(String name, double v) { return name(name).value(v); }
-    JsonWriter field(String name, boolean v) { return name(name).value(v); }
+    public JsonWriter field(String name, String v) { return name(name).value(v); }
+    public JsonWriter field(String name, long v) { return name(name).value(v); }
+    public JsonWriter field(String name, double v) { return name(name).value(v); }
+    public JsonWriter field(String name, boolean v) { return name(name).value(v); }
 
     @Override
     public String toString() {

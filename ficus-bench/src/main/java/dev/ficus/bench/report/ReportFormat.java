@@ -3,12 +3,12 @@ package dev.ficus.bench.report;
 import java.math.BigDecimal;
 
 /** Small formatting helpers shared by the reports. */
-final class ReportFormat {
+public final class ReportFormat {
     private ReportFormat() {
     }
 
     /** A number without a trailing ".0" and without exponent: 500, 12.5. */
-    static String number(double d) {
+    public static String number(double d) {
         return BigDecimal.valueOf(d).stripTrailingZeros().toPlainString();
     }
 }

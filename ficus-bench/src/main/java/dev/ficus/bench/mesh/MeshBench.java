@@ -1,0 +1,185 @@
+package dev.ficus.bench.mesh;
+
+import dev.ficus.bench.load.LoadConfig;
+import dev.ficus.bench.load.LoadGenerator;
+import dev.ficus.bench.load.LoadResult;
+import dev.ficus.bench.load.Progress;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * Runs the scenarios on loopback: one backend for the whole run, then per round every scenario
+ * (order rotated by one each round) with its own freshly started processes: an unrecorded
+ * closed-loop priming pass (the JIT's warm-up), an open-loop pass at the fixed rate and a
+ * closed-loop pass, while the proxy processes' CPU and RSS are sampled.
+ *
+ * <p>Called from one thread (the command's); the RSS sampler is a second, daemon thread.
+ */
+public final class MeshBench {
+    private static final Duration RSS_SAMPLE_PERIOD = Duration.ofMillis(200);
+
+    private final MeshBenchConfig config;
+    private final Consumer<String> log;
+
+    /** @param log one line per step (scenario started, pass done ...), for the user's terminal */
+    public MeshBench(MeshBenchConfig config, Consumer<String> log) {
+        this.config = config;
+        this.log = log;
+    }
+
+    /** The {@code ficus} launcher: {@code FICUS_LAUNCHER} (set by the launcher), else the nearest directory upwards holding {@code ficus} and {@code ficus-cli}. */
+    public static Optional<Path> findLauncher(Path from) {
+        String env = System.getenv("FICUS_LAUNCHER");
+        if (env != null && Files.isExecutable(Path.of(env))) return Optional.of(Path.of(env));
+        String root = System.getProperty("ficus.root");
+        if (root != null && Files.isExecutable(Path.of(root, "ficus"))) return Optional.of(Path.of(root, "ficus").toAbsolutePath());
+        for (Path d = from.toAbsolutePath(); d != null; d = d.getParent()) {
+            if (Files.isExecutable(d.resolve("ficus")) && Files.isDirectory(d.resolve("ficus-cli"))) return Optional.of(d.resolve("ficus"));
+        }
+        return Optional.empty();
+    }
+
+    /** A program on PATH or in the sbin directories (nginx and haproxy live in /usr/sbin). */
+    public static Optional<Path> findTool(String name) {
+        List<String> dirs = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)));
+        dirs.addAll(List.of("/usr/sbin", "/usr/local/sbin", "/sbin"));
+        return dirs.stream().filter(d -> !d.isEmpty()).map(d -> Path.of(d, name)).filter(Files::isExecutable).findFirst();
+    }
+
+    public MeshReport run() throws IOException, InterruptedException {
+        Optional<Path> nginx = findTool("nginx");
+        Optional<Path> haproxy = findTool("haproxy");
+        Map<Scenario, String> skipped = new LinkedHashMap<>();
+        List<Scenario> scenarios = new ArrayList<>();
+        for (Scenario s : config.scenarios()) {
+            if (s == Scenario.HAPROXY && haproxy.isEmpty()) skipped.put(s, "not installed (haproxy)");
+            else if (s == Scenario.NGINX && nginx.isEmpty()) skipped.put(s, "not installed (nginx)");
+            else scenarios.add(s);
+        }
+        skipped.forEach((s, why) -> log.accept(s.label() + ": skipped, " + why));
+        Path work = Files.createTempDirectory("ficus-bench-mesh-");
+        // nginx's worker runs as another user (www-data): it must be able to read the body
+        if (Files.getFileStore(work).supportsFileAttributeView("posix")) {
+            Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        String loadBefore = ProcStats.loadAverage();
+        Instant started = Instant.now();
+        List<ScenarioRun> runs = new ArrayList<>();
+        String backendKind;
+        int backendPort = RunningScenario.freePort();
+        ManagedProcess nginxBackend = null;
+        FallbackBackend fallback = null;
+        // Ctrl-C or SIGTERM on the benchmark stops what it started, by PID
+        Thread stopAll = new Thread(ManagedProcess::closeAll, "mesh-bench-stop");
+        Runtime.getRuntime().addShutdownHook(stopAll);
+        try {
+            if (nginx.isPresent()) {
+                Path dir = Files.createDirectories(work.resolve("backend"));
+                Files.writeString(dir.resolve("body"), "x".repeat(1024));
+                Path cfg = RunningScenario.write(dir.resolve("nginx.conf"), MeshConfigs.nginxBackend(dir, backendPort));
+                nginxBackend = ManagedProcess.start("nginx-backend", List.of(nginx.get().toString(), "-c", cfg.toString()), dir);
+                if (!HttpProbe.awaitOk(backendPort, "127.0.0.1", Duration.ofSeconds(10))) {
+                    throw new IOException("the nginx backend did not answer on 127.0.0.1:" + backendPort + "; its log:\n" + nginxBackend.tail());
+                }
+                backendKind = "nginx (1 worker, 1 KiB body)";
+            } else {
+                fallback = new FallbackBackend(backendPort);
+                backendKind = "in-process Netty (1 event loop, 1 KiB body; nginx not installed)";
+            }
+            log.accept("backend: " + backendKind + " on 127.0.0.1:" + backendPort + "; logs and configs in " + work + " (removed at the end unless a scenario fails)");
+            RunningScenario.Environment env = new RunningScenario.Environment(config.ficus(), nginx.orElse(null), haproxy.orElse(null),
+                    backendPort, work, config.policyRules(), config.startTimeout());
+            for (int round = 1; round <= config.rounds(); round++) {
+                for (int i = 0; i < scenarios.size(); i++) {
+                    Scenario s = scenarios.get((i + round - 1) % scenarios.size());
+                    runs.add(runOne(s, env, round));
+                }
+            }
+        } finally {
+            if (nginxBackend != null) nginxBackend.close();
+            if (fallback != null) fallback.close();
+            try {
+                Runtime.getRuntime().removeShutdownHook(stopAll);
+            } catch (IllegalStateException e) {
+                // already shutting down: the hook runs
+            }
+        }
+        deleteTree(work); // kept when a scenario failed: its logs say why
+        ProcStats.ClockTicks ticks = ProcStats.clockTicks();
+        MeshReport.Machine machine = new MeshReport.Machine(Runtime.getRuntime().availableProcessors(), loadBefore,
+                ProcStats.loadAverage(), ticks.perSecond(), ticks.assumed(), ProcStats.available(), backendKind,
+                LoadGenerator.transportName(), started, Instant.now(), work.toString());
+        return new MeshReport(config, machine, runs, skipped);
+    }
+
+    private ScenarioRun runOne(Scenario s, RunningScenario.Environment env, int round) throws IOException, InterruptedException {
+        log.accept("round " + round + ": " + s.label() + ": starting");
+        try (RunningScenario running = RunningScenario.start(s, env, round)) {
+            Map<String, Long> maxRss = new ConcurrentHashMap<>();
+            ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "mesh-rss-sampler");
+                t.setDaemon(true);
+                return t;
+            });
+            sampler.scheduleAtFixedRate(() -> {
+                for (ManagedProcess p : running.proxies()) maxRss.merge(p.name(), p.rssKib(), Math::max);
+            }, 0, RSS_SAMPLE_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
+            try {
+                URI target = URI.create("http://127.0.0.1:" + running.port() + "/");
+                if (!config.prime().isZero()) load(target, running.host(), LoadConfig.MAX_RATE, config.prime(), Duration.ZERO);
+                long cpu0 = cpuTicks(running);
+                LoadResult atRate = load(target, running.host(), config.rate(), config.duration(), config.warmup());
+                long cpu1 = cpuTicks(running);
+                LoadResult max = load(target, running.host(), LoadConfig.MAX_RATE, config.maxDuration(), config.warmup());
+                long cpu2 = cpuTicks(running);
+                double tick = ProcStats.clockTicks().perSecond();
+                for (ManagedProcess p : Stream.concat(running.proxies().stream(), running.others().stream()).toList()) {
+                    if (!p.alive()) throw new IOException(s.label() + ": " + p.name() + " exited during the run; its log:\n" + p.tail());
+                }
+                ScenarioRun run = new ScenarioRun(s, round, atRate, max, (cpu1 - cpu0) / tick, (cpu2 - cpu1) / tick,
+                        Map.copyOf(new java.util.TreeMap<>(maxRss)), running.security());
+                log.accept(String.format(java.util.Locale.ROOT, "round %d: %s: %.0f/s p50 %d us p99 %d us, max %.0f/s, %d failed",
+                        round, s.label(), atRate.achievedRate(), atRate.latency().getValueAtPercentile(50),
+                        atRate.latency().getValueAtPercentile(99), max.achievedRate(),
+                        ScenarioRun.failures(atRate) + ScenarioRun.failures(max)));
+                return run;
+            } finally {
+                sampler.shutdownNow();
+                sampler.awaitTermination(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
+    }
+
+    private static long cpuTicks(RunningScenario running) {
+        return running.proxies().stream().mapToLong(ManagedProcess::cpuTicks).sum();
+    }
+
+    private LoadResult load(URI target, String host, double rate, Duration duration, Duration warmup) throws InterruptedException {
+        LoadConfig.Builder b = LoadConfig.builder(target).rate(rate).duration(duration).warmup(warmup)
+                .connections(config.connections()).threads(config.threads()).timeout(Duration.ofSeconds(10));
+        if (!host.equals("127.0.0.1")) b.header("Host", host);
+        return new LoadGenerator(b.build()).run(Progress.Listener.NONE);
+    }
+}

@@ -1,0 +1,316 @@
+package dev.ficus.bench.mesh;
+
+import dev.ficus.bench.load.LoadResult;
+import dev.ficus.bench.report.JsonWriter;
+import dev.ficus.bench.report.SmpReport;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The result of {@code ficus bench mesh}: every run, the per-scenario medians over rounds, the
+ * cost of each step over {@code direct}, ficus beside HAProxy, and issue #5's mTLS check; as a
+ * text table, as JSON, and as an SMP array.
+ */
+public final class MeshReport {
+    /** Issue #5: two hops with mTLS may cost at most this much throughput against two plaintext hops. */
+    public static final double MTLS_MAX_THROUGHPUT_COST = 0.20;
+    /** Issue #5: and add at most this many times the plaintext hops' added p99. */
+    public static final double MTLS_MAX_ADDED_P99_RATIO = 1.3;
+
+    /** Where and when it ran. */
+    public record Machine(int processors, String loadAverageBefore, String loadAverageAfter, long clockTicks,
+                          boolean clockTicksAssumed, boolean procAvailable, String backend, String transport,
+                          Instant start, Instant end, String workDir) {
+    }
+
+    /**
+     * Medians over rounds of one scenario. Latencies in µs; {@code addedP50}/{@code addedP99} and
+     * {@code throughputChange} are NaN when {@code direct} did not run (or for direct itself: 0).
+     */
+    public record Summary(Scenario scenario, int rounds, double rate, double p50, double p90, double p99, double p999,
+                          double maxRps, double addedP50, double addedP99, double throughputChange,
+                          double cpuPer1000AtRate, double cpuPer1000AtMax, double peakRssMib, long failures,
+                          long lateSends, String security) {
+    }
+
+    private final MeshBenchConfig config;
+    private final Machine machine;
+    private final List<ScenarioRun> runs;
+    private final Map<Scenario, String> skipped;
+    private final Map<Scenario, Summary> summaries = new LinkedHashMap<>();
+
+    public MeshReport(MeshBenchConfig config, Machine machine, List<ScenarioRun> runs, Map<Scenario, String> skipped) {
+        this.config = config;
+        this.machine = machine;
+        this.runs = List.copyOf(runs);
+        this.skipped = Map.copyOf(skipped);
+        Map<Scenario, List<ScenarioRun>> by = new LinkedHashMap<>();
+        for (Scenario s : config.scenarios()) {
+            List<ScenarioRun> rs = runs.stream().filter(r -> r.scenario() == s).toList();
+            if (!rs.isEmpty()) by.put(s, rs);
+        }
+        List<ScenarioRun> direct = by.getOrDefault(Scenario.DIRECT, List.of());
+        for (var e : by.entrySet()) summaries.put(e.getKey(), summarize(e.getKey(), e.getValue(), direct));
+    }
+
+    public MeshBenchConfig config() { return config; }
+    public Machine machine() { return machine; }
+    public List<ScenarioRun> runs() { return runs; }
+    public Map<Scenario, String> skipped() { return skipped; }
+    public Map<Scenario, Summary> summaries() { return Map.copyOf(summaries); }
+    public Optional<Summary> summary(Scenario s) { return Optional.ofNullable(summaries.get(s)); }
+
+    /** Failed requests over every run and pass. */
+    public long failures() {
+        return runs.stream().mapToLong(r -> ScenarioRun.failures(r.atRate()) + ScenarioRun.failures(r.max())).sum();
+    }
+
+    private static Summary summarize(Scenario s, List<ScenarioRun> rs, List<ScenarioRun> direct) {
+        double p50 = median(rs, r -> us(r.atRate(), 50)), p99 = median(rs, r -> us(r.atRate(), 99));
+        double max = median(rs, r -> r.max().achievedRate());
+        double dp50 = direct.isEmpty() ? Double.NaN : median(direct, r -> us(r.atRate(), 50));
+        double dp99 = direct.isEmpty() ? Double.NaN : median(direct, r -> us(r.atRate(), 99));
+        double dmax = direct.isEmpty() ? Double.NaN : median(direct, r -> r.max().achievedRate());
+        return new Summary(s, rs.size(), median(rs, r -> r.atRate().achievedRate()), p50, median(rs, r -> us(r.atRate(), 90)), p99,
+                median(rs, r -> us(r.atRate(), 99.9)), max, p50 - dp50, p99 - dp99, max / dmax - 1,
+                median(rs, r -> ScenarioRun.cpuPer1000(r.cpuAtRate(), r.atRate())),
+                median(rs, r -> ScenarioRun.cpuPer1000(r.cpuMax(), r.max())),
+                rs.stream().mapToLong(ScenarioRun::totalRssKib).max().orElse(0) / 1024.0,
+                rs.stream().mapToLong(r -> ScenarioRun.failures(r.atRate()) + ScenarioRun.failures(r.max())).sum(),
+                rs.stream().mapToLong(r -> r.atRate().lateSends()).sum(),
+                rs.stream().map(ScenarioRun::security).distinct().reduce((a, b) -> a + "," + b).orElse("-"));
+    }
+
+    static double us(LoadResult r, double percentile) {
+        return r.latency().getTotalCount() == 0 ? Double.NaN : r.latency().getValueAtPercentile(percentile);
+    }
+
+    static double serviceUs(LoadResult r, double percentile) {
+        return r.serviceTime().getTotalCount() == 0 ? Double.NaN : r.serviceTime().getValueAtPercentile(percentile);
+    }
+
+    static double median(List<ScenarioRun> rs, ToDoubleFunction<ScenarioRun> f) {
+        double[] v = rs.stream().mapToDouble(f).sorted().toArray();
+        if (v.length == 0) return Double.NaN;
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    /** {@code ficus-1hop} over {@code haproxy}: max throughput ratio (higher is better). */
+    public double ficusToHaproxyThroughput() {
+        return ratio(Scenario.FICUS_1HOP, Scenario.HAPROXY, Summary::maxRps);
+    }
+
+    /** {@code ficus-1hop} over {@code haproxy}: added p99 ratio (lower is better). */
+    public double ficusToHaproxyAddedP99() {
+        return ratio(Scenario.FICUS_1HOP, Scenario.HAPROXY, Summary::addedP99);
+    }
+
+    /** Issue #5: 1 − max rps of {@code ficus-2hop-mtls} / max rps of {@code ficus-2hop}. */
+    public double mtlsThroughputCost() {
+        return 1 - ratio(Scenario.FICUS_2HOP_MTLS, Scenario.FICUS_2HOP, Summary::maxRps);
+    }
+
+    /** Issue #5: added p99 of {@code ficus-2hop-mtls} over that of {@code ficus-2hop}. */
+    public double mtlsAddedP99Ratio() {
+        return ratio(Scenario.FICUS_2HOP_MTLS, Scenario.FICUS_2HOP, Summary::addedP99);
+    }
+
+    /** Issue #5 held (both bounds), or empty when either scenario (or direct) did not run. */
+    public Optional<Boolean> mtlsGoalHeld() {
+        double cost = mtlsThroughputCost(), p99 = mtlsAddedP99Ratio();
+        if (Double.isNaN(cost) || Double.isNaN(p99)) return Optional.empty();
+        return Optional.of(cost <= MTLS_MAX_THROUGHPUT_COST && p99 <= MTLS_MAX_ADDED_P99_RATIO);
+    }
+
+    private double ratio(Scenario a, Scenario b, ToDoubleFunction<Summary> f) {
+        Summary x = summaries.get(a), y = summaries.get(b);
+        if (x == null || y == null) return Double.NaN;
+        double d = f.applyAsDouble(y);
+        return d > 0 ? f.applyAsDouble(x) / d : Double.NaN;
+    }
+
+    // ---- text ----
+
+    public String text() {
+        StringBuilder b = new StringBuilder();
+        b.append(String.format(Locale.ROOT, "ficus bench mesh: after %ds of unrecorded priming at max, %s req/s open loop for %ds "
+                        + "(+%ds warm-up) and a closed-loop pass of %ds; %d connections, %d load thread(s), %d round(s), medians over rounds%n",
+                config.prime().toSeconds(), num(config.rate()), config.duration().toSeconds(), config.warmup().toSeconds(), config.maxDuration().toSeconds(),
+                config.connections(), config.threads(), config.rounds()));
+        b.append(String.format(Locale.ROOT, "backend: %s; %d cores; load average before %s, after %s%n",
+                machine.backend(), machine.processors(), machine.loadAverageBefore(), machine.loadAverageAfter()));
+        if (!machine.procAvailable()) b.append("CPU and RSS not measured (no /proc)\n");
+        else if (machine.clockTicksAssumed()) b.append("CPU: clock ticks assumed to be 100/s (getconf CLK_TCK failed)\n");
+        skipped.forEach((s, why) -> b.append(s.label()).append(": skipped, ").append(why).append('\n'));
+        b.append('\n');
+        String[] head = {"scenario", "rate/s", "p50 us", "p90 us", "p99 us", "p99.9 us", "max rps", "+p50 us", "+p99 us",
+                "tput vs direct", "CPU-s/1k@rate", "CPU-s/1k@max", "RSS MiB", "failed", "between proxies"};
+        List<String[]> rows = new ArrayList<>();
+        for (Summary s : summaries.values()) {
+            boolean base = s.scenario() == Scenario.DIRECT;
+            rows.add(new String[]{s.scenario().label(), fixed(s.rate(), 0), fixed(s.p50(), 0), fixed(s.p90(), 0), fixed(s.p99(), 0),
+                    fixed(s.p999(), 0), fixed(s.maxRps(), 0), base ? "-" : signed(s.addedP50()), base ? "-" : signed(s.addedP99()),
+                    base ? "-" : percent(s.throughputChange()), s.scenario() == Scenario.DIRECT ? "-" : fixed(s.cpuPer1000AtRate(), 3),
+                    base ? "-" : fixed(s.cpuPer1000AtMax(), 3), base ? "-" : fixed(s.peakRssMib(), 1), Long.toString(s.failures()),
+                    s.security()});
+        }
+        table(b, head, rows);
+        b.append("+p50/+p99: over direct's; CPU-s/1k: CPU seconds of the proxy processes per 1000 requests sent (warm-up included);\n"
+                + "RSS: the sum of each proxy process's peak VmRSS; failed: errors and 4xx/5xx over both passes\n");
+        b.append('\n').append("each round (open loop: rate, p50/p99/p99.9 us from the intended send time, svc p50/p99 us from the actual send;\n"
+                + "closed loop: max rps; proxies' CPU-s per 1000 requests at rate):\n");
+        List<String[]> rr = new ArrayList<>();
+        for (ScenarioRun r : runs) {
+            rr.add(new String[]{Integer.toString(r.round()), r.scenario().label(), fixed(r.atRate().achievedRate(), 0),
+                    fixed(us(r.atRate(), 50), 0), fixed(us(r.atRate(), 99), 0), fixed(us(r.atRate(), 99.9), 0),
+                    fixed(serviceUs(r.atRate(), 50), 0), fixed(serviceUs(r.atRate(), 99), 0), fixed(r.max().achievedRate(), 0), r.scenario() == Scenario.DIRECT ? "-" : fixed(ScenarioRun.cpuPer1000(r.cpuAtRate(), r.atRate()), 3),
+                    Long.toString(r.atRate().lateSends())});
+        }
+        table(b, new String[]{"round", "scenario", "rate/s", "p50", "p99", "p99.9", "svc p50", "svc p99", "max rps", "CPU-s/1k", "late sends"}, rr);
+        b.append('\n');
+        if (!Double.isNaN(ficusToHaproxyThroughput())) {
+            double p99 = ficusToHaproxyAddedP99();
+            b.append(String.format(Locale.ROOT, "ficus-1hop / haproxy: throughput %.2f (higher is better), added p99 %s (lower is better)%n",
+                    ficusToHaproxyThroughput(), Double.isNaN(p99) ? "n/a (haproxy's p99 was not above direct's in this run)"
+                            : String.format(Locale.ROOT, "%.2f", p99)));
+        }
+        if (summaries.containsKey(Scenario.FICUS_2HOP) && summaries.containsKey(Scenario.FICUS_2HOP_MTLS) && mtlsGoalHeld().isEmpty()) {
+            b.append(String.format(Locale.ROOT, "issue #5, mTLS vs plaintext over two hops: throughput cost %.1f%%, added p99 ratio n/a "
+                    + "(needs direct, and ficus-2hop's p99 above direct's)%n", mtlsThroughputCost() * 100));
+        }
+        mtlsGoalHeld().ifPresent(held -> b.append(String.format(Locale.ROOT,
+                "issue #5, mTLS vs plaintext over two hops: throughput cost %.1f%% (goal <= %.0f%%), added p99 %.2fx (goal <= %.1fx): %s%n",
+                mtlsThroughputCost() * 100, MTLS_MAX_THROUGHPUT_COST * 100, mtlsAddedP99Ratio(), MTLS_MAX_ADDED_P99_RATIO,
+                held ? "held" : "NOT held")));
+        return b.toString();
+    }
+
+    private static void table(StringBuilder b, String[] head, List<String[]> rows) {
+        int[] w = new int[head.length];
+        for (int i = 0; i < head.length; i++) w[i] = head[i].length();
+        for (String[] r : rows) for (int i = 0; i < r.length; i++) w[i] = Math.max(w[i], r[i].length());
+        List<String[]> all = new ArrayList<>();
+        all.add(head);
+        all.addAll(rows);
+        for (String[] r : all) {
+            for (int i = 0; i < r.length; i++) {
+                if (i == 0) b.append(String.format("%-" + w[i] + "s", r[i]));
+                else b.append("  ").append(String.format("%" + w[i] + "s", r[i]));
+            }
+            b.append('\n');
+        }
+    }
+
+    private static String fixed(double v, int decimals) {
+        return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%." + decimals + "f", v);
+    }
+
+    private static String signed(double v) {
+        return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%+.0f", v);
+    }
+
+    private static String percent(double v) {
+        return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%+.1f%%", v * 100);
+    }
+
+    private static String num(double v) {
+        return dev.ficus.bench.report.ReportFormat.number(v);
+    }
+
+    // ---- JSON ----
+
+    /** Everything: settings, machine, per-scenario medians, comparisons, and every run. */
+    public String json() {
+        JsonWriter w = new JsonWriter().beginObject();
+        w.name("settings").beginObject()
+                .field("rate", config.rate()).field("connections", config.connections()).field("threads", config.threads())
+                .field("duration_s", config.duration().toMillis() / 1000.0).field("warmup_s", config.warmup().toMillis() / 1000.0)
+                .field("max_duration_s", config.maxDuration().toMillis() / 1000.0).field("prime_s", config.prime().toMillis() / 1000.0).field("rounds", config.rounds())
+                .field("policy_rules", config.policyRules()).field("ficus", config.ficus().toString());
+        w.name("scenarios").beginArray();
+        config.scenarios().forEach(s -> w.value(s.label()));
+        w.endArray().endObject();
+        w.name("machine").beginObject()
+                .field("processors", machine.processors()).field("load_average_before", machine.loadAverageBefore())
+                .field("load_average_after", machine.loadAverageAfter()).field("clock_ticks_per_s", machine.clockTicks())
+                .field("clock_ticks_assumed", machine.clockTicksAssumed()).field("proc_available", machine.procAvailable())
+                .field("backend", machine.backend()).field("load_transport", machine.transport())
+                .field("start_time", machine.start().toString()).field("end_time", machine.end().toString())
+                .field("work_dir", machine.workDir()).endObject();
+        w.name("skipped").beginObject();
+        skipped.forEach((s, why) -> w.field(s.label(), why));
+        w.endObject();
+        w.name("summary").beginArray();
+        for (Summary s : summaries.values()) {
+            w.beginObject().field("scenario", s.scenario().label()).field("mtls_enabled", s.scenario().mtls())
+                    .field("rounds", s.rounds()).field("rate", s.rate()).field("p50_us", s.p50()).field("p90_us", s.p90())
+                    .field("p99_us", s.p99()).field("p999_us", s.p999()).field("max_rps", s.maxRps())
+                    .field("added_p50_us", s.addedP50()).field("added_p99_us", s.addedP99())
+                    .field("throughput_change_vs_direct", s.throughputChange())
+                    .field("cpu_s_per_1000_requests_at_rate", s.cpuPer1000AtRate())
+                    .field("cpu_s_per_1000_requests_at_max", s.cpuPer1000AtMax()).field("peak_rss_mib", s.peakRssMib())
+                    .field("failures", s.failures()).field("late_sends", s.lateSends()).field("between_proxies", s.security())
+                    .endObject();
+        }
+        w.endArray();
+        w.name("comparisons").beginObject()
+                .field("ficus_1hop_to_haproxy_throughput", ficusToHaproxyThroughput())
+                .field("ficus_1hop_to_haproxy_added_p99", ficusToHaproxyAddedP99())
+                .field("mtls_throughput_cost_vs_2hop", mtlsThroughputCost())
+                .field("mtls_added_p99_ratio_vs_2hop", mtlsAddedP99Ratio());
+        w.name("mtls_goal_held");
+        mtlsGoalHeld().ifPresentOrElse(w::value, () -> w.value((String) null));
+        w.endObject();
+        w.name("runs").beginArray();
+        for (ScenarioRun r : runs) {
+            w.beginObject().field("scenario", r.scenario().label()).field("round", r.round()).field("between_proxies", r.security());
+            pass(w, "at_rate", r.atRate(), r.cpuAtRate());
+            pass(w, "max", r.max(), r.cpuMax());
+            w.name("peak_rss_kib").beginObject();
+            r.maxRssKib().forEach(w::field);
+            w.endObject().endObject();
+        }
+        return w.endArray().endObject().toString();
+    }
+
+    private static void pass(JsonWriter w, String name, LoadResult r, double cpuSeconds) {
+        w.name(name).beginObject()
+                .field("requested_rate", r.config().closedLoop() ? Double.NaN : r.config().rate())
+                .field("achieved_rate", r.achievedRate()).field("sent", r.sent()).field("responses_in_window", r.responsesInWindow())
+                .field("p50_us", us(r, 50)).field("p90_us", us(r, 90)).field("p99_us", us(r, 99)).field("p999_us", us(r, 99.9))
+                // from the actual send, not the intended one: tells a slow path from a schedule that fell behind
+                .field("service_p50_us", serviceUs(r, 50)).field("service_p99_us", serviceUs(r, 99))
+                .field("max_us", r.latency().getTotalCount() == 0 ? Double.NaN : r.latency().getMaxValue())
+                .field("failures", ScenarioRun.failures(r)).field("late_sends", r.lateSends())
+                .field("proxy_cpu_s", cpuSeconds).field("proxy_cpu_s_per_1000_requests", ScenarioRun.cpuPer1000(cpuSeconds, r))
+                .endObject();
+    }
+
+    /** One SMP result per scenario, round and pass, labelled; {@code mtls_enabled} for the mTLS scenarios. */
+    public String smp() {
+        List<String> out = new ArrayList<>();
+        for (ScenarioRun r : runs) {
+            for (String pass : List.of("at_rate", "max")) {
+                LoadResult lr = pass.equals("max") ? r.max() : r.atRate();
+                double cpu = pass.equals("max") ? r.cpuMax() : r.cpuAtRate();
+                double seconds = lr.measured().plus(lr.config().warmup()).toNanos() / 1e9;
+                Map<String, String> labels = new LinkedHashMap<>();
+                labels.put("scenario", r.scenario().label());
+                labels.put("round", Integer.toString(r.round()));
+                labels.put("pass", pass);
+                labels.put("mesh", "ficus bench mesh");
+                boolean proxies = !r.maxRssKib().isEmpty();
+                out.add(SmpReport.toJson(lr, new SmpReport.Meta(null, labels, r.scenario().mtls(),
+                        proxies ? cpu / seconds * 1000 : null, proxies ? r.totalRssKib() / 1024.0 : null)));
+            }
+        }
+        return "[\n" + String.join(",\n", out) + "\n]";
+    }
+}

@@ -1,0 +1,153 @@
+package dev.ficus.bench.mesh;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The processes of one scenario, started and checked: where the load goes (port and Host header),
+ * which processes are proxies (measured), and what the path's security was seen to be. Closing
+ * stops them in reverse order, by PID.
+ *
+ * @param port     where the client connects
+ * @param host     the Host header the client sends
+ * @param proxies  the proxy processes (CPU and RSS are sampled on these)
+ * @param others   processes that serve the path but are not measured (the control plane)
+ * @param security what proxy B's admin {@code /mtls} reported for its callers ("mutual_tls",
+ *                 "plaintext"), or "-" where there is no mesh hop
+ */
+record RunningScenario(Scenario scenario, int port, String host, List<ManagedProcess> proxies,
+                       List<ManagedProcess> others, String security) implements AutoCloseable {
+
+    /** Everything a scenario needs from the run: the launcher, the tools, the backend, a directory. */
+    record Environment(Path ficus, Path nginx, Path haproxy, int backendPort, Path workDir, int policyRules,
+                       Duration startTimeout) {
+    }
+
+    static RunningScenario start(Scenario s, Environment env, int round) throws IOException, InterruptedException {
+        Path dir = Files.createDirectories(env.workDir().resolve("r" + round + "-" + s.label()));
+        List<ManagedProcess> started = new ArrayList<>();
+        try {
+            return switch (s) {
+                case DIRECT -> new RunningScenario(s, env.backendPort(), "127.0.0.1", List.of(), List.of(), "-");
+                case HAPROXY -> {
+                    int port = freePort();
+                    Path cfg = write(dir.resolve("haproxy.cfg"), MeshConfigs.haproxy(dir, port, env.backendPort()));
+                    // -db: stay in the foreground, so the PID we hold is the one that serves
+                    ManagedProcess p = ManagedProcess.start("haproxy", List.of(env.haproxy().toString(), "-db", "-f", cfg.toString()), dir);
+                    started.add(p);
+                    awaitServing(p, port, "127.0.0.1", env.startTimeout());
+                    yield new RunningScenario(s, port, "127.0.0.1", List.of(p), List.of(), "-");
+                }
+                case NGINX -> {
+                    int port = freePort();
+                    Path cfg = write(dir.resolve("nginx-proxy.conf"), MeshConfigs.nginxProxy(dir, port, env.backendPort()));
+                    ManagedProcess p = ManagedProcess.start("nginx-proxy", List.of(env.nginx().toString(), "-c", cfg.toString()), dir);
+                    started.add(p);
+                    awaitServing(p, port, "127.0.0.1", env.startTimeout());
+                    yield new RunningScenario(s, port, "127.0.0.1", List.of(p), List.of(), "-");
+                }
+                case FICUS_1HOP -> {
+                    int port = freePort(), admin = freePort();
+                    Path cfg = Files.createDirectories(dir.resolve("config"));
+                    write(cfg.resolve("proxy.yaml"), MeshConfigs.ficusStandalone(port, env.backendPort()));
+                    ManagedProcess p = ManagedProcess.start("ficus-proxy", List.of(env.ficus().toString(), "proxy",
+                            "--config", cfg.toString(), "--labels", "app=bench", "--concurrency", "1",
+                            "--outbound-port", "-1", "--admin-port", Integer.toString(admin), "--drain-timeout", "2s"), dir);
+                    started.add(p);
+                    p.awaitLine("ready: ", env.startTimeout());
+                    awaitServing(p, port, "127.0.0.1", env.startTimeout());
+                    yield new RunningScenario(s, port, "127.0.0.1", List.of(p), List.of(), "-");
+                }
+                case FICUS_2HOP, FICUS_2HOP_MTLS, FICUS_2HOP_MTLS_AUTHZ -> startMesh(s, env, dir, started);
+            };
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            for (ManagedProcess p : started.reversed()) p.close();
+            throw e;
+        }
+    }
+
+    private static RunningScenario startMesh(Scenario s, Environment env, Path dir, List<ManagedProcess> started)
+            throws IOException, InterruptedException {
+        int sync = freePort(), inbound = freePort(), outbound = freePort(), adminA = freePort(), adminB = freePort();
+        Path cfg = Files.createDirectories(dir.resolve("config"));
+        write(cfg.resolve("mesh.yaml"), MeshConfigs.ficusMesh(s, inbound, env.backendPort(), env.policyRules()));
+        Path ca = Files.createDirectories(dir.resolve("ca"));
+        String control = "127.0.0.1:" + sync;
+        ManagedProcess cp = ManagedProcess.start("ficus-control", List.of(env.ficus().toString(), "control", "--config", cfg.toString(),
+                "--sync-port", Integer.toString(sync), "--http-port", "-1", "--ca-dir", ca.toString()), dir);
+        started.add(cp);
+        cp.awaitLine("ready: ", env.startTimeout());
+        ManagedProcess b = ManagedProcess.start("ficus-proxy-b", List.of(env.ficus().toString(), "proxy", "--control", control,
+                "--workload", "backend-1", "-n", MeshConfigs.NAMESPACE, "--concurrency", "1", "--outbound-port", "-1",
+                "--admin-port", Integer.toString(adminB), "--drain-timeout", "2s"), dir);
+        started.add(b);
+        ManagedProcess a = ManagedProcess.start("ficus-proxy-a", List.of(env.ficus().toString(), "proxy", "--control", control,
+                "--workload", "client", "-n", MeshConfigs.NAMESPACE, "--concurrency", "1", "--outbound-port", Integer.toString(outbound),
+                "--admin-port", Integer.toString(adminA), "--drain-timeout", "2s"), dir);
+        started.add(a);
+        for (ManagedProcess p : List.of(b, a)) {
+            p.awaitLine("ready: ", env.startTimeout());
+            // every proxy under the control plane asks for a certificate; the mTLS paths need it
+            p.awaitLine("certificate issued for spiffe://", env.startTimeout());
+        }
+        awaitServing(a, outbound, MeshConfigs.SERVICE_HOST, env.startTimeout());
+        String security = security(adminB);
+        if (s.mtls() && !security.equals("mutual_tls")) {
+            throw new IOException(s.label() + ": proxy B's /mtls does not show STRICT with mutual_tls callers only (saw "
+                    + security + "): the path is not mTLS; B's view: " + HttpProbe.body(adminB, "/mtls?minutes=15", Duration.ofSeconds(3)));
+        }
+        if (!s.mtls() && !security.equals("plaintext")) {
+            throw new IOException(s.label() + ": expected plaintext between the proxies, B's /mtls shows " + security);
+        }
+        return new RunningScenario(s, outbound, MeshConfigs.SERVICE_HOST, List.of(a, b), List.of(cp), security);
+    }
+
+    /**
+     * What B's admin {@code /mtls} says about its callers after the readiness request went through:
+     * "mutual_tls" when the mode is STRICT and the client's identity called over mTLS (STRICT
+     * refuses plaintext connections, so every request served was mTLS; a plaintext attempt refused
+     * before that is allowed), "plaintext" when every caller was plaintext, otherwise a short
+     * description.
+     */
+    private static String security(int adminB) {
+        String json = HttpProbe.body(adminB, "/mtls?minutes=15", Duration.ofSeconds(3));
+        if (json == null) return "unknown (no /mtls answer)";
+        boolean mtls = json.contains("\"security\":\"mutual_tls\",\"principal\":\"" + MeshConfigs.CLIENT_PRINCIPAL + "\"");
+        boolean plain = json.contains("\"security\":\"plaintext\"");
+        boolean strict = json.contains("\"mode\":\"STRICT\"");
+        if (mtls && strict) return "mutual_tls";
+        if (plain && !mtls) return "plaintext";
+        return "mixed (client over mutual_tls " + mtls + ", plaintext " + plain + ", STRICT " + strict + ")";
+    }
+
+    private static void awaitServing(ManagedProcess p, int port, String host, Duration atMost) throws IOException, InterruptedException {
+        if (!HttpProbe.awaitOk(port, host, atMost)) {
+            throw new IOException(p.name() + ": no 200 through 127.0.0.1:" + port + " (Host " + host + ") within "
+                    + atMost.toSeconds() + " s; its log:\n" + p.tail());
+        }
+    }
+
+    static Path write(Path file, String text) throws IOException {
+        return Files.writeString(file, text, StandardCharsets.UTF_8);
+    }
+
+    /** A port free right now on 127.0.0.1 (the kernel's choice); a small race with other programs remains. */
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() {
+        // the entry first, so nothing sends into a stopped hop
+        for (ManagedProcess p : proxies) p.close();
+        for (ManagedProcess p : others) p.close();
+    }
+}

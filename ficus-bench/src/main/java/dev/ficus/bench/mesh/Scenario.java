@@ -1,0 +1,47 @@
+package dev.ficus.bench.mesh;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/** One path the load takes to the backend; the name is what {@code --scenarios} and the reports use. */
+public enum Scenario {
+    /** client → backend: the baseline every other path is compared with. */
+    DIRECT("direct", false),
+    /** client → HAProxy (one thread) → backend. */
+    HAPROXY("haproxy", false),
+    /** client → nginx (one worker) → backend. */
+    NGINX("nginx", false),
+    /** client → one standalone {@code ficus proxy} (one event loop) → backend. */
+    FICUS_1HOP("ficus-1hop", false),
+    /** client → ficus proxy A (outbound) → ficus proxy B (Sidecar ingress) → backend, plaintext between A and B. */
+    FICUS_2HOP("ficus-2hop", false),
+    /** The same two hops with mesh mTLS between A and B (STRICT on B). */
+    FICUS_2HOP_MTLS("ficus-2hop-mtls", true),
+    /** The same, plus an AuthorizationPolicy on B whose last rule admits the request. */
+    FICUS_2HOP_MTLS_AUTHZ("ficus-2hop-mtls-authz", true);
+
+    private final String label;
+    private final boolean mtls;
+
+    Scenario(String label, boolean mtls) {
+        this.label = label;
+        this.mtls = mtls;
+    }
+
+    public String label() { return label; }
+
+    /** Whether A and B speak mesh mTLS (checked on B before measuring). */
+    public boolean mtls() { return mtls; }
+
+    /** By label, e.g. {@code ficus-2hop-mtls}; the message lists the labels. */
+    public static Scenario parse(String label) {
+        String l = label.trim().toLowerCase(Locale.ROOT);
+        for (Scenario s : values()) if (s.label.equals(l)) return s;
+        throw new IllegalArgumentException("unknown scenario '" + label + "'; known: " + labels());
+    }
+
+    public static String labels() {
+        return Arrays.stream(values()).map(Scenario::label).collect(Collectors.joining(", "));
+    }
+}

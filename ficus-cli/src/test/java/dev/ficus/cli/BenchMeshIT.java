@@ -1,0 +1,84 @@
+package dev.ficus.cli;
+
+import dev.ficus.bench.mesh.MeshBench;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code ficus bench mesh} as a user runs it, tiny: direct, one ficus proxy, and two ficus proxies
+ * with mTLS under a real control plane, started through {@code ./ficus}; 200 requests/s for 2 s,
+ * one round. The backend is nginx when installed, an in-process server otherwise (named in the report).
+ */
+class BenchMeshIT {
+    static final List<String> SUMMARY_FIELDS = List.of("scenario", "mtls_enabled", "rounds", "rate", "p50_us", "p90_us", "p99_us",
+            "p999_us", "max_rps", "added_p50_us", "added_p99_us", "throughput_change_vs_direct",
+            "cpu_s_per_1000_requests_at_rate", "cpu_s_per_1000_requests_at_max", "peak_rss_mib", "failures", "late_sends",
+            "between_proxies");
+
+    @Test
+    void directOneHopAndTwoHopsWithMtls(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("mesh.json"), smp = dir.resolve("smp.json");
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        CommandLine cmd = new CommandLine(new BenchMeshCommand()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err));
+        int exit = cmd.execute("--ficus", FicusCommandIT.ROOT.resolve("ficus").toString(),
+                "--scenarios", "direct,ficus-1hop,ficus-2hop-mtls", "--rate", "200", "--duration", "2s", "--warmup", "1s",
+                "--max-duration", "1s", "--connections", "4", "--rounds", "1",
+                "--json", json.toString(), "--smp", smp.toString());
+        assertThat(exit).as("exit code; stderr:\n%s\nstdout:\n%s", err, out).isZero();
+
+        String text = out.toString();
+        assertThat(text).contains("scenario").contains("p99.9 us").contains("CPU-s/1k@rate").contains("RSS MiB")
+                .contains("direct").contains("ficus-1hop").contains("ficus-2hop-mtls");
+        if (MeshBench.findTool("nginx").isEmpty()) {
+            assertThat(text).as("without nginx the report names the stand-in backend").contains("nginx not installed");
+        }
+
+        String report = Files.readString(json);
+        for (String scenario : List.of("direct", "ficus-1hop", "ficus-2hop-mtls")) {
+            String summary = object(report, scenario);
+            for (String field : SUMMARY_FIELDS) assertThat(summary).as(scenario).contains("\"" + field + "\":");
+            assertThat(summary).as(scenario + ": no failed request").contains("\"failures\":0,");
+            assertThat(number(summary, "rate")).as(scenario + " achieved rate").isBetween(190.0, 210.0);
+            assertThat(number(summary, "max_rps")).as(scenario + " max throughput").isPositive();
+            if (!scenario.equals("direct")) {
+                assertThat(number(summary, "peak_rss_mib")).as(scenario + " RSS").isPositive();
+                assertThat(number(summary, "cpu_s_per_1000_requests_at_rate")).as(scenario + " CPU").isPositive();
+            }
+        }
+        // the mTLS path was checked on proxy B before measuring: STRICT, and every caller mutual_tls
+        assertThat(object(report, "ficus-2hop-mtls")).contains("\"mtls_enabled\":true").contains("\"between_proxies\":\"mutual_tls\"");
+        assertThat(object(report, "ficus-1hop")).contains("\"mtls_enabled\":false");
+        assertThat(report).contains("\"comparisons\":").contains("\"runs\":[").contains("\"clock_ticks_per_s\":");
+
+        String smpText = Files.readString(smp).strip();
+        assertThat(smpText).startsWith("[").endsWith("]");
+        // two passes (at rate, max) per scenario
+        assertThat(Pattern.compile("\"smp_version\"").matcher(smpText).results().count()).isEqualTo(6);
+        assertThat(smpText).contains("\"scenario\":\"ficus-2hop-mtls\"").contains("\"mtls_enabled\":true")
+                .contains("\"latencies_ms\"").contains("\"actual_QPS\"").contains("\"cpu_mCores\"").contains("\"mem_mb\"");
+    }
+
+    /** The summary object of one scenario (flat: no nested objects). */
+    private static String object(String json, String scenario) {
+        Matcher m = Pattern.compile("\\{\"scenario\":\"" + Pattern.quote(scenario) + "\",\"mtls_enabled\"[^{}]*}").matcher(json);
+        assertThat(m.find()).as("summary of " + scenario + " in " + json).isTrue();
+        return m.group();
+    }
+
+    private static double number(String object, String field) {
+        Matcher m = Pattern.compile("\"" + field + "\":(-?[0-9.Ee+-]+)").matcher(object);
+        assertThat(m.find()).as(field + " in " + object).isTrue();
+        return Double.parseDouble(m.group(1));
+    }
+}
