@@ -107,13 +107,22 @@ public final class SyncClient implements AutoCloseable {
         ClientCall<SyncRequest, SyncResponse> c = channel.newCall(SyncMessages.STREAM, CallOptions.DEFAULT);
         call = c;
         requests = ClientCalls.asyncBidiStreamingCall(c, new StreamObserver<>() {
-            @Override public void onNext(SyncResponse r) { thread.execute(() -> { if (call == c) received(r); }); }
-            @Override public void onError(Throwable t) { thread.execute(() -> { if (call == c) broken(Status.fromThrowable(t)); }); }
-            @Override public void onCompleted() { thread.execute(() -> { if (call == c) broken(Status.UNAVAILABLE.withDescription("the control plane ended the stream")); }); }
+            @Override public void onNext(SyncResponse r) { run(() -> { if (call == c) received(r); }); }
+            @Override public void onError(Throwable t) { run(() -> { if (call == c) broken(Status.fromThrowable(t)); }); }
+            @Override public void onCompleted() { run(() -> { if (call == c) broken(Status.UNAVAILABLE.withDescription("the control plane ended the stream")); }); }
         });
         Map<String, String> known = new HashMap<>();
         hashes.forEach((k, h) -> known.put(k.toString(), h));
         requests.onNext(SyncRequest.hello(node, version, known));
+    }
+
+    /** Runs {@code r} on the client's thread; after {@link #close} there is nothing left to do. */
+    private void run(Runnable r) {
+        try {
+            thread.execute(r);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closed: the stream's last callbacks arrive after the thread stopped
+        }
     }
 
     private void received(SyncResponse r) {
@@ -179,7 +188,11 @@ public final class SyncClient implements AutoCloseable {
         long cap = Math.min(maxBackoff.toMillis(), initialBackoff.toMillis() << Math.min(failures, 16));
         failures++;
         long delay = ThreadLocalRandom.current().nextLong(cap / 2, cap + 1); // jitter: a restart is not met by a thundering herd
-        thread.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
+        try {
+            thread.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closed meanwhile
+        }
     }
 
     private static String describe(Status s) {
@@ -190,7 +203,7 @@ public final class SyncClient implements AutoCloseable {
     /** Ends the stream; the proxy keeps whatever it serves. */
     @Override
     public void close() {
-        thread.execute(() -> {
+        run(() -> {
             closed = true;
             if (call != null) call.cancel("proxy stopping", null);
         });
