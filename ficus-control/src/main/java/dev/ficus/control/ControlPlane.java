@@ -107,7 +107,10 @@ public final class ControlPlane implements AutoCloseable {
         if (certificates != null) sb.service(certificates.bindService());
         sync = sb
                 .host(cfg.syncHost).port(cfg.syncPort)
-                .source(this::snapshotFor)
+                .source(new SyncServer.SnapshotSource() {
+                    @Override public ProxySnapshot snapshotFor(Node node) { return ControlPlane.this.snapshotFor(node); }
+                    @Override public void prepare(List<Node> nodes) { ControlPlane.this.prepare(nodes); }
+                })
                 .events(new SyncEvents())
                 .debounce(cfg.debounce, cfg.debounce.multipliedBy(10))
                 .start();
@@ -196,6 +199,35 @@ public final class ControlPlane implements AutoCloseable {
     /** Workloads registered over REST ({@code /v1/workloads}). */
     public WorkloadRegistry registry() { return registry; }
 
+    /**
+     * Translates the distinct identities of a push round in parallel (one task per identity, on
+     * the common pool): with many identities this is where a round spends its time.
+     */
+    private void prepare(List<Node> nodes) {
+        Generation g = generation;
+        if (g.number() != cacheGeneration) {
+            cache.clear();
+            cacheGeneration = g.number();
+        }
+        Map<String, Node> distinct = new java.util.LinkedHashMap<>();
+        for (Node n : nodes) distinct.putIfAbsent(cacheKey(n), n);
+        distinct.keySet().removeAll(cache.keySet());
+        if (distinct.size() < 2) return;
+        Map<String, ProxySnapshot> done = new java.util.concurrent.ConcurrentHashMap<>();
+        distinct.entrySet().parallelStream().forEach(e -> {
+            try {
+                done.put(e.getKey(), translate(g, e.getValue()));
+            } catch (RuntimeException ex) {
+                // snapshotFor translates it again and reports the problem to that proxy
+            }
+        });
+        cache.putAll(done);
+    }
+
+    private static String cacheKey(Node node) {
+        return node.workloads() + "|" + node.namespace() + "|" + new java.util.TreeMap<>(node.labels()) + "|" + node.outboundPort();
+    }
+
     /** Runs on the sync push thread: translations are cached per proxy identity and generation. */
     private ProxySnapshot snapshotFor(Node node) {
         Generation g = generation;
@@ -203,9 +235,15 @@ public final class ControlPlane implements AutoCloseable {
             cache.clear();
             cacheGeneration = g.number();
         }
-        String key = node.workloads() + "|" + node.namespace() + "|" + new java.util.TreeMap<>(node.labels()) + "|" + node.outboundPort();
+        String key = cacheKey(node);
         ProxySnapshot cached = cache.get(key);
         if (cached != null) return cached;
+        ProxySnapshot s = translate(g, node);
+        cache.put(key, s);
+        return s;
+    }
+
+    private ProxySnapshot translate(Generation g, Node node) {
         TranslateOptions options = node.outboundPort() == null ? cfg.translateOptions : cfg.translateOptions.withOutboundPort(node.outboundPort());
         List<ProxyIdentity> who = identities(g.combined(), node);
         List<Translation> translations = new ArrayList<>();
@@ -214,9 +252,7 @@ public final class ControlPlane implements AutoCloseable {
             TranslateOptions o = i == 0 ? options : options.withOutboundPort(-1);
             translations.add(Translator.translate(g.combined(), who.get(i), o));
         }
-        ProxySnapshot s = translations.size() == 1 ? translations.getFirst().snapshot() : NodeSnapshots.merge(translations);
-        cache.put(key, s);
-        return s;
+        return translations.size() == 1 ? translations.getFirst().snapshot() : NodeSnapshots.merge(translations);
     }
 
     private static List<ProxyIdentity> identities(ConfigSet config, Node node) {

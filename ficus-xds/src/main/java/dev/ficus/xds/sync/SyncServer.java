@@ -68,6 +68,12 @@ public final class SyncServer implements AutoCloseable {
          * workload) ends that proxy's stream with its message, and the proxy retries.
          */
         ProxySnapshot snapshotFor(Node node);
+
+        /**
+         * Called at the start of a push round with the nodes it will serve, before any
+         * {@link #snapshotFor}: a source may compute their snapshots ahead, in parallel.
+         */
+        default void prepare(List<Node> nodes) {}
     }
 
     /** What happens to sessions, for metrics and logs; called on the push thread. */
@@ -168,6 +174,13 @@ public final class SyncServer implements AutoCloseable {
         burstStart = null;
         encoder.nextRound();
         Round round = current = new Round();
+        List<Node> nodes = new ArrayList<>(sessions.size());
+        for (Session s : sessions.keySet()) if (s.node != null) nodes.add(s.node);
+        try {
+            source.prepare(nodes);
+        } catch (RuntimeException e) {
+            // each session meets the problem again in snapshotFor, and reports it there
+        }
         for (Session s : new ArrayList<>(sessions.keySet())) {
             s.dirty = true;
             s.changeAt = changeAt;
