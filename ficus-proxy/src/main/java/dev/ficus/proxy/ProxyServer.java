@@ -202,7 +202,9 @@ public final class ProxyServer implements AutoCloseable {
     public Map<String, MtlsServerHandshake.Counters> mtlsCounters() { return mtlsCounters; }
 
     private Channel bind(ListenerConfig l) throws InterruptedException {
-        RouterConfig rc = new RouterConfig(l.name(), holder, stats.listener(l.name()), pools);
+        ListenerInitializer.InboundTls in = inboundTls(l);
+        RouterConfig rc = in == null ? new RouterConfig(l.name(), holder, stats.listener(l.name()), pools)
+                : new RouterConfig(l.name(), holder, stats.listener(l.name()), pools, in.tls());
         TcpProxyConfig tc = new TcpProxyConfig(l.name(), holder, stats.listener(l.name()), transport.socketChannel()); // protocols
         return new ServerBootstrap()
                 .group(workers)
@@ -212,7 +214,7 @@ public final class ProxyServer implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.ALLOCATOR, allocator)
                 .childOption(ChannelOption.AUTO_READ, false)
-                .childHandler(new ListenerInitializer(l.protocol(), rc, tc, limits, tracker, detectTimeout, inboundTls(l))) // protocols
+                .childHandler(new ListenerInitializer(l.protocol(), rc, tc, limits, tracker, detectTimeout, in)) // protocols
                 .bind(l.bind().host(), l.bind().port()).sync().channel();
     }
 

@@ -2,6 +2,7 @@ package dev.ficus.proxy.router;
 
 import dev.ficus.proxy.authz.AuthzEngine;
 import dev.ficus.proxy.jwt.JwtAuthenticator;
+import dev.ficus.proxy.tls.PeerAuth;
 import dev.ficus.proxy.cluster.ClusterRuntime;
 import dev.ficus.proxy.grpc.GrpcLocalReply;
 import dev.ficus.proxy.http.AbsoluteForm;
@@ -619,7 +620,24 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         }
         if (!h.contains(X_FORWARDED_PROTO)) h.set(X_FORWARDED_PROTO, HTTP);
         if (!h.contains(X_REQUEST_ID)) h.set(X_REQUEST_ID, RequestIds.next());
+        if (config.inbound() != null) forwardClientCert(h);
         apply(route.requestHeaders(), h);
+    }
+
+    private static final AsciiString X_FORWARDED_CLIENT_CERT = AsciiString.cached("x-forwarded-client-cert");
+
+    /**
+     * On an inbound listener, what the app learns about its caller, as Istio's sidecars tell it:
+     * a client's own {@code x-forwarded-client-cert} is never trusted (removed), and an mTLS peer is
+     * described as {@code By=<this workload>;URI=<the caller's SPIFFE ID>}.
+     */
+    private void forwardClientCert(HttpHeaders h) {
+        h.remove(X_FORWARDED_CLIENT_CERT);
+        PeerAuth peer = PeerAuth.of(ctx.channel());
+        if (!peer.mutualTls()) return;
+        java.security.cert.X509Certificate own = config.inbound().certificate();
+        String by = own == null ? null : dev.ficus.proxy.tls.MeshTls.spiffeId(own);
+        h.set(X_FORWARDED_CLIENT_CERT, (by == null ? "" : "By=" + by + ";") + "URI=spiffe://" + peer.principal());
     }
 
     /**

@@ -134,6 +134,21 @@ class MeshMtlsTest {
     }
 
     @Test
+    void theAppLearnsItsCallerFromXfccAndAForgedOneIsRemoved() throws Exception {
+        FakeUpstream app = app();
+        ProxyServer server = server(app, MtlsMode.PERMISSIVE, mesh(CA, CA.spiffe("cluster.local", "shop", "reviews")));
+        ProxyServer client = client(server.listenerPort("inbound"), UpstreamTls.AUTO, mesh(CA, CA.spiffe("cluster.local", "shop", "web")), true);
+        assertThat(status(client.listenerPort("out"))).isEqualTo(200);
+        assertThat(app.seen().getLast().header("x-forwarded-client-cert"))
+                .isEqualTo("By=spiffe://cluster.local/ns/shop/sa/reviews;URI=spiffe://cluster.local/ns/shop/sa/web");
+
+        String forged = RawHttp.exchange(server.listenerPort("inbound"), "GET / HTTP/1.1\r\nHost: reviews\r\n"
+                + "x-forwarded-client-cert: URI=spiffe://cluster.local/ns/shop/sa/admin\r\nConnection: close\r\n\r\n", Duration.ofSeconds(5));
+        assertThat(RawHttp.status(forged)).isEqualTo(200);
+        assertThat(app.seen().getLast().header("x-forwarded-client-cert")).as("a plaintext client's claim is not passed on").isNull();
+    }
+
+    @Test
     void autoMtlsSpeaksPlaintextToEndpointsWithoutAProxy() throws Exception {
         FakeUpstream app = app();
         ProxyServer client = client(app.port(), UpstreamTls.AUTO, mesh(CA, CA.spiffe("cluster.local", "shop", "web")), false);
