@@ -65,6 +65,7 @@ public final class ControlPlane implements AutoCloseable {
     private final Builder cfg;
     private final Logger log;
     private final ControlMetrics metrics = new ControlMetrics();
+    private final ConfigLoader.Cache parseCache = new ConfigLoader.Cache(); // start(), then the watch thread under reload()'s lock
     private final Map<String, ProxySnapshot> cache = new HashMap<>(); // push thread only
     private volatile Generation generation;
     private long cacheGeneration = -1; // push thread only
@@ -88,7 +89,7 @@ public final class ControlPlane implements AutoCloseable {
      * (with the CA's service beside it), the HTTP API and the watch.
      */
     public ControlPlane start() throws ConfigException, IOException, InterruptedException {
-        ConfigLoader.Result loaded = Validator.loadAndValidate(cfg.config, InputStream.nullInputStream());
+        ConfigLoader.Result loaded = Validator.loadAndValidate(cfg.config, InputStream.nullInputStream(), parseCache);
         if (loaded.hasErrors()) throw new ConfigException(loaded.diagnostics());
         loaded.diagnostics().forEach(d -> log.warn(d.format()));
         ConfigSet files = Validator.effective(loaded.config());
@@ -143,7 +144,7 @@ public final class ControlPlane implements AutoCloseable {
      * errors. Returns the diagnostics of a refused change (empty when applied or unchanged).
      */
     public synchronized List<Diagnostic> reload() {
-        ConfigLoader.Result loaded = Validator.loadAndValidate(cfg.config, InputStream.nullInputStream());
+        ConfigLoader.Result loaded = Validator.loadAndValidate(cfg.config, InputStream.nullInputStream(), parseCache);
         if (loaded.hasErrors()) {
             List<Diagnostic> errors = loaded.diagnostics().stream().filter(Diagnostic::isError).toList();
             errors.forEach(d -> log.error(d.format()));

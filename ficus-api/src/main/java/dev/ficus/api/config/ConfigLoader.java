@@ -62,17 +62,38 @@ public final class ConfigLoader {
     private final Diagnostics diagnostics = new Diagnostics();
     private final List<Resource<?>> resources = new ArrayList<>();
     private final InputStream stdin;
+    private final Cache cache;
+    private final java.util.Map<String, Cache.Entry> used = new java.util.HashMap<>();
 
-    private ConfigLoader(InputStream stdin) {
+    private ConfigLoader(InputStream stdin, Cache cache) {
         this.stdin = stdin;
+        this.cache = cache;
+    }
+
+    /**
+     * What a long-running reader (the control plane, a watching proxy) keeps between loads: each
+     * file's bytes and what they parsed to. A file whose bytes did not change is not parsed again;
+     * records are immutable, so its resources are reused as they are. Not thread-safe: one reader.
+     */
+    public static final class Cache {
+        record Entry(byte[] bytes, List<Resource<?>> resources, List<Diagnostic> diagnostics) {
+        }
+
+        private java.util.Map<String, Entry> byFile = new java.util.HashMap<>();
     }
 
     /** Loads every path; {@code -} reads {@code stdin}. */
     public static Result load(List<String> paths, InputStream stdin) {
-        ConfigLoader loader = new ConfigLoader(stdin);
+        return load(paths, stdin, null);
+    }
+
+    /** Loads every path, parsing only the files whose bytes differ from those in {@code cache} (null: none). */
+    public static Result load(List<String> paths, InputStream stdin, Cache cache) {
+        ConfigLoader loader = new ConfigLoader(stdin, cache);
         for (String p : paths) {
             loader.loadPath(p);
         }
+        if (cache != null) cache.byFile = loader.used; // files gone since drop out
         return new Result(new ConfigSet(loader.resources), loader.diagnostics.sorted());
     }
 
@@ -82,7 +103,7 @@ public final class ConfigLoader {
 
     /** Loads YAML text, naming it {@code label} in diagnostics. */
     public static Result loadString(String label, String yaml) {
-        ConfigLoader loader = new ConfigLoader(InputStream.nullInputStream());
+        ConfigLoader loader = new ConfigLoader(InputStream.nullInputStream(), null);
         loader.loadText(label, yaml);
         return new Result(new ConfigSet(loader.resources), loader.diagnostics.sorted());
     }
@@ -134,7 +155,21 @@ public final class ConfigLoader {
 
     private void loadFile(String label, Path path) {
         try {
-            loadBytes(label, Files.readAllBytes(path));
+            byte[] bytes = Files.readAllBytes(path);
+            if (cache != null) {
+                Cache.Entry hit = cache.byFile.get(label);
+                if (hit != null && java.util.Arrays.equals(hit.bytes(), bytes)) {
+                    resources.addAll(hit.resources());
+                    hit.diagnostics().forEach(diagnostics::add);
+                    used.put(label, hit);
+                    return;
+                }
+                int r = resources.size(), d = diagnostics.size();
+                loadBytes(label, bytes);
+                used.put(label, new Cache.Entry(bytes, List.copyOf(resources.subList(r, resources.size())), diagnostics.since(d)));
+                return;
+            }
+            loadBytes(label, bytes);
         } catch (NoSuchFileException e) {
             fileError(label, "no such file or directory");
         } catch (IOException e) {

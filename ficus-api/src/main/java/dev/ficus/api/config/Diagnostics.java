@@ -23,6 +23,11 @@ public final class Diagnostics {
         return list.stream().distinct().sorted().toList();
     }
 
+    /** The diagnostics added since the first {@code from}, in the order added. */
+    public List<Diagnostic> since(int from) {
+        return List.copyOf(list.subList(from, list.size()));
+    }
+
     public int size() {
         return list.size();
     }

@@ -44,6 +44,11 @@ public final class Validator {
         return withChecks(loaded);
     }
 
+    /** {@link #loadAndValidate} that parses only the files changed since the last load with {@code cache}. */
+    public static ConfigLoader.Result loadAndValidate(List<String> paths, java.io.InputStream stdin, ConfigLoader.Cache cache) {
+        return withChecks(ConfigLoader.load(paths, stdin, cache));
+    }
+
     public static ConfigLoader.Result loadAndValidateString(String label, String yaml) {
         return withChecks(ConfigLoader.loadString(label, yaml));
     }
