@@ -38,7 +38,7 @@ final class ControlCommand implements Callable<Integer> {
             description = "Metrics, status and the registry's REST API (0: any free port; -1: none). Default ${DEFAULT-VALUE}.")
     int httpPort;
 
-    @Option(names = "--watch-interval", defaultValue = "250ms", paramLabel = "DURATION", converter = ProxyCommand.DurationConverter.class, hidden = true)
+    @Option(names = "--watch-interval", defaultValue = "100ms", paramLabel = "DURATION", converter = ProxyCommand.DurationConverter.class, hidden = true)
     Duration watchInterval;
 
     @Option(names = "--debounce", defaultValue = "100ms", paramLabel = "DURATION", converter = ProxyCommand.DurationConverter.class,

@@ -326,7 +326,7 @@ public final class ControlPlane implements AutoCloseable {
         private int syncPort = 15010;
         private String httpHost = "127.0.0.1";
         private int httpPort = 15014;
-        private Duration watchInterval = Duration.ofMillis(250);
+        private Duration watchInterval = Duration.ofMillis(100);
         private Duration debounce = Duration.ofMillis(100);
         private TranslateOptions translateOptions = TranslateOptions.DEFAULTS;
         private Duration sweepInterval = Duration.ofSeconds(1);
