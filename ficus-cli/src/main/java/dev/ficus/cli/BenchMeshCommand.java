@@ -78,6 +78,9 @@ final class BenchMeshCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "Also write everything (settings, medians, every run) as JSON.")
     Path json;
 
+    @Option(names = "--html", paramLabel = "FILE", description = "Also write a self-contained HTML report (table, latency-by-percentile plot, throughput bars).")
+    Path html;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -108,6 +111,7 @@ final class BenchMeshCommand implements Callable<Integer> {
         out.flush();
         if (smp != null) write(smp, report.smp());
         if (json != null) write(json, report.json());
+        if (html != null) write(html, dev.ficus.bench.mesh.HtmlReport.render(report));
         return report.failures() == 0 ? 0 : 1;
     }
 
