@@ -4,13 +4,10 @@ import dev.ficus.xds.snapshot.ClusterConfig;
 import dev.ficus.xds.snapshot.ListenerConfig;
 import dev.ficus.xds.snapshot.ProxySnapshot;
 import dev.ficus.xds.snapshot.RouteTable;
+import dev.ficus.xds.sync.Hashes;
 import dev.ficus.xds.translate.Translation;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,19 +40,11 @@ final class NodeSnapshots {
             throw new IllegalArgumentException("the workloads of this node cannot share one proxy: " + String.join("; ", conflicts)
                     + " (give them different Sidecar ingress ports, or run one proxy per workload)");
         }
-        return new ProxySnapshot(hash(versions.toString()), List.copyOf(listeners.values()), tables, clusters);
+        return new ProxySnapshot(Hashes.of(versions.toString()), List.copyOf(listeners.values()), tables, clusters);
     }
 
     private static <T> void put(Map<String, T> into, String name, T value, String what, List<String> conflicts) {
         T prior = into.putIfAbsent(name, value);
         if (prior != null && !prior.equals(value)) conflicts.add("two different " + what + "s named " + name);
-    }
-
-    private static String hash(String s) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)), 0, 6);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

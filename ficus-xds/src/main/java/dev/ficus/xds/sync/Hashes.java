@@ -5,12 +5,12 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
-/** Content hashes of resource bodies: the first 16 hex digits of SHA-256. */
-final class Hashes {
+/** Content hashes (of resource bodies, of snapshot versions): the first 16 hex digits of SHA-256. */
+public final class Hashes {
     private Hashes() {
     }
 
-    static String of(String body) {
+    public static String of(String body) {
         try {
             byte[] d = MessageDigest.getInstance("SHA-256").digest(body.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(d, 0, 8);

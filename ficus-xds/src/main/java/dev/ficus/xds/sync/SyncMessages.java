@@ -22,14 +22,21 @@ public final class SyncMessages {
             MethodDescriptor.<SyncRequest, SyncResponse>newBuilder()
                     .setType(MethodDescriptor.MethodType.BIDI_STREAMING)
                     .setFullMethodName(MethodDescriptor.generateFullMethodName(SERVICE, "Stream"))
-                    .setRequestMarshaller(new Json<>(SyncRequest.class))
-                    .setResponseMarshaller(new Json<>(SyncResponse.class))
+                    .setRequestMarshaller(json(SyncRequest.class))
+                    .setResponseMarshaller(json(SyncResponse.class))
                     .build();
 
     private SyncMessages() {
     }
 
-    /** JSON in UTF-8; Gson builds records through their canonical constructors, so their checks run. */
+    /**
+     * The marshaller of ficus's gRPC methods (sync, certificates): JSON in UTF-8; Gson builds
+     * records through their canonical constructors, so their checks run.
+     */
+    public static <T> MethodDescriptor.Marshaller<T> json(Class<T> type) {
+        return new Json<>(type);
+    }
+
     private record Json<T>(Class<T> type) implements MethodDescriptor.Marshaller<T> {
         @Override
         public InputStream stream(T value) {
