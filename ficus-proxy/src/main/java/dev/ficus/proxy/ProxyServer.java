@@ -57,6 +57,8 @@ public final class ProxyServer implements AutoCloseable {
     private final Duration detectTimeout;
     private final MeshTls meshTls;
     private final java.util.function.Function<String, MeshTls> workloadTls;
+    private final java.util.List<dev.ficus.proxy.telemetry.ExchangeObserver.Factory> observers;
+    private dev.ficus.proxy.telemetry.TelemetryServices telemetry;
 
     private final StatsRegistry stats = new StatsRegistry();
     private final ConnectionTracker tracker = new ConnectionTracker();
@@ -84,6 +86,7 @@ public final class ProxyServer implements AutoCloseable {
         this.detectTimeout = b.detectTimeout;
         this.meshTls = b.meshTls;
         this.workloadTls = b.workloadTls;
+        this.observers = java.util.List.copyOf(b.observers);
     }
 
     public static Builder builder() { return new Builder(); }
@@ -97,8 +100,9 @@ public final class ProxyServer implements AutoCloseable {
         allocator = new PooledByteBufAllocator(true, concurrency, concurrency, 8192, 9, 256, 64, false);
         pools = new UpstreamPools(workers, transport.socketChannel(), allocator, meshTls);
         clusters = new ClusterManager(LoadBalancerRegistry.defaults(), stats);
+        telemetry = new dev.ficus.proxy.telemetry.TelemetryServices(stats.istio(), observers);
         ProxySnapshot s = initial.get();
-        holder = new SnapshotHolder(new RuntimeSnapshot(s, clusters.update(s.clusters()), jwks));
+        holder = new SnapshotHolder(new RuntimeSnapshot(s, clusters.update(s.clusters()), jwks, telemetry));
         try {
             bindListeners(s);
             if (adminPort >= 0) admin = new AdminServer(transport, adminHost, adminPort, new Backend());
@@ -119,7 +123,7 @@ public final class ProxyServer implements AutoCloseable {
     public synchronized void update(ProxySnapshot next) throws InterruptedException {
         if (workers == null) throw new IllegalStateException("not started");
         Map<String, Channel> fresh = drained == null ? bindNew(next) : Map.of();
-        RuntimeSnapshot rs = new RuntimeSnapshot(next, clusters.update(next.clusters()), jwks);
+        RuntimeSnapshot rs = new RuntimeSnapshot(next, clusters.update(next.clusters()), jwks, telemetry);
         holder.swap(rs);
         if (drained == null) commitListeners(next, fresh);
         pools.sweepRetired();
@@ -305,6 +309,10 @@ public final class ProxyServer implements AutoCloseable {
         private Duration detectTimeout = ListenerInitializer.DEFAULT_DETECT_TIMEOUT;
         private MeshTls meshTls = new MeshTls();
         private java.util.function.Function<String, MeshTls> workloadTls = w -> null;
+        private final java.util.List<dev.ficus.proxy.telemetry.ExchangeObserver.Factory> observers = new java.util.ArrayList<>();
+
+        /** Adds a maker of exchange observers (tracing, access log) for every listener of every snapshot. */
+        public Builder observer(dev.ficus.proxy.telemetry.ExchangeObserver.Factory f) { this.observers.add(Objects.requireNonNull(f)); return this; }
 
         public Builder snapshot(Supplier<ProxySnapshot> s) { this.snapshot = s; return this; }
 

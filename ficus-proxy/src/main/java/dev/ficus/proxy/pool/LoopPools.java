@@ -32,6 +32,9 @@ public final class LoopPools {
     /** The socket channel class upstream connections of this loop use (CONNECT tunnels dial with it too). */
     public Class<? extends Channel> channelClass() { return channelClass; }
 
+    /** The proxy's mesh certificate holder, which upstream mTLS connections present. */
+    public MeshTls tls() { return tls; }
+
     public EndpointPool pool(EndpointRef endpoint) {
         EndpointPool p = pools.get(endpoint);
         if (p == null) {

@@ -4,7 +4,11 @@ import dev.ficus.proxy.authz.AuthzEngine;
 import dev.ficus.proxy.cluster.ClusterRuntime;
 import dev.ficus.proxy.jwt.JwksCache;
 import dev.ficus.proxy.jwt.JwtAuthenticator;
+import dev.ficus.proxy.telemetry.IstioMetrics;
+import dev.ficus.proxy.telemetry.ListenerTelemetry;
+import dev.ficus.proxy.telemetry.TelemetryServices;
 import dev.ficus.xds.snapshot.ListenerConfig;
+import dev.ficus.xds.snapshot.TelemetryPolicy;
 import dev.ficus.xds.snapshot.ProxySnapshot;
 import dev.ficus.xds.snapshot.RouteTable;
 import java.time.Clock;
@@ -21,14 +25,25 @@ public final class RuntimeSnapshot {
     private final Map<String, RouteTable> tablesByListener;
     private final Map<String, AuthzEngine> authzByListener; // only listeners with policies
     private final Map<String, JwtAuthenticator> jwtByListener; // only listeners with JWT rules
+    private final Map<String, ListenerTelemetry> telemetryByListener;
+    private final Map<String, TelemetryPolicy.ServiceRef> serviceByCluster; // destination_service of each cluster
 
     /** @param jwks the proxy's fetched key sets, shared by its snapshots ({@code jwksUri} rules) */
     public RuntimeSnapshot(ProxySnapshot snapshot, Map<String, ClusterRuntime> clusters, JwksCache jwks) {
+        this(snapshot, clusters, jwks, TelemetryServices.metricsOnly(new IstioMetrics()));
+    }
+
+    /**
+     * @param jwks      the proxy's fetched key sets, shared by its snapshots ({@code jwksUri} rules)
+     * @param telemetry the proxy's metrics registry and observer makers, shared by its snapshots
+     */
+    public RuntimeSnapshot(ProxySnapshot snapshot, Map<String, ClusterRuntime> clusters, JwksCache jwks, TelemetryServices telemetry) {
         this.snapshot = snapshot;
         this.clusters = clusters;
         Map<String, RouteTable> t = new HashMap<>();
         Map<String, AuthzEngine> a = new HashMap<>();
         Map<String, JwtAuthenticator> j = new HashMap<>();
+        Map<String, ListenerTelemetry> tel = new HashMap<>();
         for (ListenerConfig l : snapshot.listeners()) {
             RouteTable table = snapshot.routeTables().get(l.routeTable());
             if (table != null) t.put(l.name(), table);
@@ -36,7 +51,15 @@ public final class RuntimeSnapshot {
             if (engine != null) a.put(l.name(), engine);
             JwtAuthenticator authn = JwtAuthenticator.compile(l.jwt(), jwks, Clock.systemUTC());
             if (authn != null) j.put(l.name(), authn);
+            tel.put(l.name(), ListenerTelemetry.compile(l, telemetry.metrics(), telemetry.observers()));
         }
+        Map<String, TelemetryPolicy.ServiceRef> svc = new HashMap<>();
+        for (String c : snapshot.clusters().keySet()) {
+            TelemetryPolicy.ServiceRef ref = ListenerTelemetry.serviceOfCluster(c);
+            if (ref != null) svc.put(c, ref);
+        }
+        this.telemetryByListener = Map.copyOf(tel);
+        this.serviceByCluster = Map.copyOf(svc);
         this.tablesByListener = Map.copyOf(t);
         this.authzByListener = Map.copyOf(a);
         this.jwtByListener = Map.copyOf(j);
@@ -57,4 +80,10 @@ public final class RuntimeSnapshot {
 
     /** The cluster named by a route; never null, the snapshot checked the reference. */
     public ClusterRuntime cluster(String name) { return clusters.get(name); }
+
+    /** The telemetry stage of a listener of this snapshot; null for an unknown listener. */
+    public ListenerTelemetry telemetry(String listener) { return telemetryByListener.get(listener); }
+
+    /** destination_service of a cluster (its Istio host), or null when the name carries none. */
+    public TelemetryPolicy.ServiceRef service(String cluster) { return serviceByCluster.get(cluster); }
 }

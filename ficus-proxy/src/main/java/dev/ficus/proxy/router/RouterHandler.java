@@ -22,6 +22,8 @@ import dev.ficus.proxy.retry.Backoff;
 import dev.ficus.proxy.retry.RetryBudget;
 import dev.ficus.proxy.route.RuntimeSnapshot;
 import dev.ficus.proxy.tcp.Splice;
+import dev.ficus.proxy.telemetry.Exchange;
+import dev.ficus.proxy.telemetry.ListenerTelemetry;
 import dev.ficus.xds.snapshot.HeaderMutations;
 import dev.ficus.xds.snapshot.Route;
 import dev.ficus.xds.snapshot.RouteAction;
@@ -153,6 +155,11 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     /** The request's {@code Origin} when the route's CORS policy allows it: responses get CORS headers. */
     private String corsOrigin;
     private boolean corsPreflight;
+    // telemetry: the exchange's facts and the listener's telemetry stage of the snapshot it started on
+    private final Exchange ex = new Exchange();
+    private ListenerTelemetry tel;
+    private PeerAuth lastPeerAuth; // the SPIFFE ID of the last peer seen, rendered once
+    private String lastPeerSpiffe;
 
     public RouterHandler(RouterConfig config) { this.config = config; }
 
@@ -280,6 +287,14 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         corsOrigin = null;
         corsPreflight = false;
         config.stats().request();
+        tel = snap.telemetry(config.listener());
+        ex.begin(req, ctx.channel() instanceof Http2StreamChannel ? "HTTP/2" : http10 ? "HTTP/1.0" : "HTTP/1.1", remoteIp);
+        if (!tel.sourceReporter()) { // a server side: the caller's identity is the downstream connection's
+            PeerAuth peer = PeerAuth.of(ctx.channel());
+            var own = config.inbound();
+            ex.principals(peer.mutualTls(), spiffe(peer), peer.mutualTls() && own != null ? own.spiffeId() : null);
+        }
+        tel.onRequest(ex);
 
         // CONNECT host:port (forward-proxy mode): routed by its authority with the path "/", then tunneled
         boolean connect = method == HttpMethod.CONNECT;
@@ -311,6 +326,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
             return;
         }
         route = r;
+        ex.route(r.name());
         switch (r.action()) {
             case RouteAction.DirectResponse d -> localReply(d.status(), null, d.body(), null);
             case RouteAction.Redirect rd -> localReply(rd.status(), null, "", location(rd, req));
@@ -333,6 +349,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         }
         cluster = c;
         c.stats().request();
+        ex.cluster(name, snap.service(name));
         EndpointRef ep = c.picker().pick(pick.reset(head, remoteIp, remotePeer));
         if (ep == null) {
             localReply(503, ResponseFlag.UH, null, null);
@@ -344,6 +361,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         }
         endpoint = ep;
         ep.requestStarted();
+        ex.upstreamHost(ep.endpoint().address());
         state = State.CONNECTING;
         ChannelFuture connect = ConnectTunnel.connect(ctx.channel(), pools.channelClass(), c, ep);
         connect.addListener(x -> tunnelConnected(connect));
@@ -380,6 +398,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         ClusterRuntime c = snap.cluster(name);
         cluster = c;
         c.stats().request();
+        ex.cluster(name, snap.service(name));
         RoutePolicies p = route.policies();
         policies = p;
         retry = p.retry();
@@ -485,6 +504,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         endpoint = ep;
         lastEndpoint = ep;
         ep.requestStarted();
+        ex.upstreamHost(ep.endpoint().address());
         var pool = pools.pool(ep);
         UpstreamConnection conn = pool.poll(this);
         if (conn != null) {
@@ -622,6 +642,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         if (!h.contains(X_REQUEST_ID)) h.set(X_REQUEST_ID, RequestIds.next());
         if (config.inbound() != null) forwardClientCert(h);
         apply(route.requestHeaders(), h);
+        tel.onUpstreamRequest(ex, h);
     }
 
     private static final AsciiString X_FORWARDED_CLIENT_CERT = AsciiString.cached("x-forwarded-client-cert");
@@ -659,6 +680,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
 
     private void body(HttpContent c) {
         boolean last = c instanceof LastHttpContent;
+        ex.requestBody(c.content().readableBytes());
         if (state == State.FORWARDING) {
             if (keepBody) keep(c.content());
             upstream.channel().write(c, upstream.channel().voidPromise());
@@ -755,12 +777,17 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
                 tryDeadline.disarm();
                 status = code;
                 upstreamKeepAlive = HttpUtil.isKeepAlive(resp);
+                responseTelemetry(resp.headers());
                 prepareDownstreamResponse(resp, code);
             } else {
                 HopByHop.strip(resp.headers());
             }
         }
         if (msg instanceof HttpContent || msg instanceof HttpResponse) {
+            if (msg instanceof HttpContent c && !informational) {
+                ex.responseBody(c.content().readableBytes());
+                if (c instanceof LastHttpContent last && ex.grpc()) grpcTrailer(last.trailingHeaders());
+            }
             ctx.write(msg, ctx.voidPromise());
             if (msg instanceof LastHttpContent) {
                 if (informational) informational = false;
@@ -828,6 +855,47 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         // only trailers-only answers carry grpc-status in the head; trailers after a body are not seen
         String v = resp.headers().get(GRPC_STATUS);
         if (v == null || v.isEmpty() || v.length() > 2) return -1;
+        int n = 0;
+        for (int i = 0; i < v.length(); i++) {
+            char ch = v.charAt(i);
+            if (ch < '0' || ch > '9') return -1;
+            n = n * 10 + (ch - '0');
+        }
+        return n;
+    }
+
+    /**
+     * Telemetry at the upstream's response head: on a client side, the principals of the upstream
+     * connection (mTLS) and the server's workload from the peer metadata; gRPC's trailers-only status.
+     */
+    private void responseTelemetry(HttpHeaders h) {
+        if (tel.sourceReporter()) {
+            PeerAuth peer = PeerAuth.of(upstream.channel());
+            ex.principals(peer.mutualTls(), spiffe(peer), peer.mutualTls() && pools.tls() != null ? pools.tls().spiffeId() : null);
+        }
+        tel.onResponse(ex, h);
+        if (ex.grpc()) grpcTrailer(h);
+    }
+
+    private void grpcTrailer(HttpHeaders h) {
+        String v = h.get(GRPC_STATUS);
+        if (v == null) return;
+        int n = parseStatus(v);
+        if (n >= 0) ex.grpcStatus(n);
+    }
+
+    /** {@code spiffe://} + the peer's principal, rendered once per peer connection. */
+    private String spiffe(PeerAuth peer) {
+        if (!peer.mutualTls() || peer.principal() == null) return null;
+        if (peer != lastPeerAuth) {
+            lastPeerAuth = peer;
+            lastPeerSpiffe = "spiffe://" + peer.principal();
+        }
+        return lastPeerSpiffe;
+    }
+
+    private static int parseStatus(String v) {
+        if (v.isEmpty() || v.length() > 2) return -1;
         int n = 0;
         for (int i = 0; i < v.length(); i++) {
             char ch = v.charAt(i);
@@ -949,6 +1017,11 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         if (f == ResponseFlag.JWT) r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, JwtAuthenticator.challenge(head.headers().get(HttpHeaderNames.HOST), head.uri()));
         if (corsOrigin != null) corsHeaders(r.headers(), corsPreflight);
         if (route != null && f == null) apply(route.responseHeaders(), r.headers());
+        if (tel != null) {
+            tel.onResponse(ex, r.headers());
+            ex.responseBody(r.content().readableBytes());
+            if (grpc || grpcStatus >= 0) grpcTrailer(r.headers());
+        }
         record(code);
         state = State.LOCAL;
         if (close) {
@@ -1010,6 +1083,10 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     private void record(int code) {
         config.stats().response(code, flag);
         if (cluster != null) cluster.stats().response(code, flag);
+        if (tel != null) {
+            ex.end(code, flag);
+            tel.onEnd(ex);
+        }
         cancelTimer();
         tryDeadline.disarm();
         if (budget != null) {

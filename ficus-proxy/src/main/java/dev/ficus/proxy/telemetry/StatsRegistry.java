@@ -12,6 +12,10 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class StatsRegistry {
     private final ConcurrentHashMap<String, TrafficStats> listeners = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, TrafficStats> clusters = new ConcurrentHashMap<>();
+    private final IstioMetrics istio = new IstioMetrics();
+
+    /** Istio's standard metrics of this proxy. */
+    public IstioMetrics istio() { return istio; }
 
     public TrafficStats listener(String name) { return listeners.computeIfAbsent(name, TrafficStats::new); }
 
@@ -43,6 +47,7 @@ public final class StatsRegistry {
             if (counts == null) return;
             for (int i = 0; i < counts.length; i++) line(b, "ficus_cluster_circuit_breaker_in_use", "cluster", n, "resource", resources[i], counts[i]);
         });
+        istio.prometheus(b);
         return b.toString();
     }
 

@@ -50,7 +50,7 @@ public final class MeshTls {
         }
     }
 
-    private record Contexts(Credentials credentials, SslContext server, SslContext client) {
+    private record Contexts(Credentials credentials, SslContext server, SslContext client, String spiffeId) {
     }
 
     private volatile Contexts current;
@@ -70,7 +70,7 @@ public final class MeshTls {
         SslContext client = SslContextBuilder.forClient().keyManager(c.key(), chain).trustManager(roots)
                 .endpointIdentificationAlgorithm(null)
                 .sslProvider(PROVIDER).protocols("TLSv1.3").applicationProtocolConfig(alpn).build();
-        current = new Contexts(c, server, client);
+        current = new Contexts(c, server, client, spiffeId(chain[0]));
     }
 
     /** Whether a mesh certificate is installed. */
@@ -91,6 +91,12 @@ public final class MeshTls {
     public SslContext client() {
         Contexts c = current;
         return c == null ? null : c.client();
+    }
+
+    /** The SPIFFE ID of the current certificate ({@code spiffe://...}), read per request by telemetry; null before the first. */
+    public String spiffeId() {
+        Contexts c = current;
+        return c == null ? null : c.spiffeId();
     }
 
     /** The current leaf certificate; null before the first. */

@@ -68,6 +68,7 @@ public final class UpstreamTlsHandshake {
             if (mesh) {
                 try {
                     PeerAuth server = MeshTls.verifyPeer(handler.engine().getSession(), trustDomain);
+                    hs.getNow().attr(PeerAuth.KEY).set(server); // telemetry: destination_principal
                     if (!tls.subjectAltNames().isEmpty() && !tls.subjectAltNames().contains("spiffe://" + server.principal())) {
                         throw new SSLPeerUnverifiedException("server identity spiffe://" + server.principal() + " is not one of " + tls.subjectAltNames());
                     }

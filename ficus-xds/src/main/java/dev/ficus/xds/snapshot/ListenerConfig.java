@@ -14,9 +14,11 @@ import java.util.Objects;
  *                   it picks the certificate the listener presents; null for the proxy's own identity
  * @param jwt        the RequestAuthentication JWT rules verified on this listener's requests;
  *                   {@link JwtPolicies#NONE} (also for null) looks for no token
+ * @param telemetry  what the listener reports (metrics labels, tracing, access log);
+ *                   {@link TelemetryPolicy#DEFAULT} (also for null) when the translator says nothing
  */
 public record ListenerConfig(String name, HostPort bind, ListenerKind kind, ListenerProtocol protocol, String routeTable, TcpRouteTable tcpRoutes,
-                             AuthzPolicies authz, MtlsMode mtls, String workload, JwtPolicies jwt) {
+                             AuthzPolicies authz, MtlsMode mtls, String workload, JwtPolicies jwt, TelemetryPolicy telemetry) {
     public ListenerConfig {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(bind, "bind");
@@ -27,6 +29,13 @@ public record ListenerConfig(String name, HostPort bind, ListenerKind kind, List
         authz = authz == null ? AuthzPolicies.NONE : authz;
         mtls = mtls == null ? MtlsMode.DISABLE : mtls;
         jwt = jwt == null ? JwtPolicies.NONE : jwt;
+        telemetry = telemetry == null ? TelemetryPolicy.DEFAULT : telemetry;
+    }
+
+    /** A listener with the default telemetry. */
+    public ListenerConfig(String name, HostPort bind, ListenerKind kind, ListenerProtocol protocol, String routeTable, TcpRouteTable tcpRoutes,
+                          AuthzPolicies authz, MtlsMode mtls, String workload, JwtPolicies jwt) {
+        this(name, bind, kind, protocol, routeTable, tcpRoutes, authz, mtls, workload, jwt, TelemetryPolicy.DEFAULT);
     }
 
     /** A listener without JWT rules. */
@@ -62,21 +71,26 @@ public record ListenerConfig(String name, HostPort bind, ListenerKind kind, List
 
     /** This listener with {@code policies} enforced. */
     public ListenerConfig withAuthz(AuthzPolicies policies) {
-        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, policies, mtls, workload, jwt);
+        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, policies, mtls, workload, jwt, telemetry);
     }
 
     /** This listener accepting what {@code m} says (inbound listeners). */
     public ListenerConfig withMtls(MtlsMode m) {
-        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, authz, m, workload, jwt);
+        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, authz, m, workload, jwt, telemetry);
     }
 
     /** This listener serving {@code w} ({@code namespace/name}). */
     public ListenerConfig withWorkload(String w) {
-        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, authz, mtls, w, jwt);
+        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, authz, mtls, w, jwt, telemetry);
     }
 
     /** This listener verifying the JWTs {@code policies} describe (inbound and gateway listeners). */
     public ListenerConfig withJwt(JwtPolicies policies) {
-        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, authz, mtls, workload, policies);
+        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, authz, mtls, workload, policies, telemetry);
+    }
+
+    /** This listener reporting as {@code t} says. */
+    public ListenerConfig withTelemetry(TelemetryPolicy t) {
+        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, authz, mtls, workload, jwt, t);
     }
 }

@@ -40,6 +40,8 @@ import dev.ficus.xds.snapshot.RoutePolicies;
 import dev.ficus.xds.snapshot.RouteTable;
 import dev.ficus.xds.snapshot.StringMatch;
 import dev.ficus.xds.snapshot.TcpRoute;
+import dev.ficus.xds.snapshot.TelemetryPolicy;
+import dev.ficus.api.telemetry.WorkloadMode;
 import dev.ficus.xds.snapshot.UpstreamProtocol;
 import dev.ficus.xds.snapshot.UpstreamTls;
 import dev.ficus.xds.snapshot.VirtualHost;
@@ -130,9 +132,12 @@ public final class Translator {
         listeners.replaceAll(l -> authz.isEmpty() || l.kind() == ListenerKind.OUTBOUND ? l : l.withAuthz(authz));
         JwtPolicies jwt = JwtTranslator.forProxy(config, who, this::note); // verified server side too, before authorization
         listeners.replaceAll(l -> jwt.isEmpty() || l.kind() == ListenerKind.OUTBOUND ? l : l.withJwt(jwt));
+        TelemetryTranslator telemetry = new TelemetryTranslator(config, who);
+        TelemetryPolicy client = telemetry.policy(WorkloadMode.CLIENT), server = telemetry.policy(WorkloadMode.SERVER);
         for (ListenerConfig l : listeners) { // inbound ports take their PeerAuthentication mode
             b.listener(l.kind() == ListenerKind.INBOUND
-                    ? l.withMtls(PeerAuthnTranslator.mode(config, who, l.bind().port())).withWorkload(who.namespace() + "/" + who.name()) : l);
+                    ? l.withMtls(PeerAuthnTranslator.mode(config, who, l.bind().port())).withWorkload(who.namespace() + "/" + who.name()).withTelemetry(server)
+                    : l.withTelemetry(client));
         }
         routeTables.values().forEach(b::routeTable);
         clusters.values().forEach(b::cluster);

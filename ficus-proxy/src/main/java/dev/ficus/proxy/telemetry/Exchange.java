@@ -1,0 +1,170 @@
+package dev.ficus.proxy.telemetry;
+
+import dev.ficus.proxy.http.ResponseFlag;
+import dev.ficus.xds.snapshot.TelemetryPolicy.PeerWorkload;
+import dev.ficus.xds.snapshot.TelemetryPolicy.ServiceRef;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
+
+/**
+ * What telemetry learns about one HTTP exchange while the router serves it: the request as it
+ * arrived, the cluster and endpoint chosen, the outcome, sizes, and both ends' identities. One
+ * instance per downstream connection (or HTTP/2 stream), reset for each request and only touched
+ * on that connection's event loop; observers that keep anything past {@link ExchangeObserver#onEnd}
+ * copy it out.
+ */
+public final class Exchange {
+    // the request as it arrived
+    private HttpRequest request;
+    private String method, path, authority, protocol;
+    private long startNanos, startEpochMillis;
+    private boolean grpc;
+    // routing
+    private String routeName, cluster;
+    private Object upstreamHost; // rendered when read: only the access log reads it
+    private ServiceRef clusterService;
+    // outcome
+    private int status, grpcStatus = -1;
+    private ResponseFlag flag;
+    private long requestBytes, responseBytes, endNanos;
+    // identities: the other end's workload (peer metadata) and the principals of the connection that carried the exchange
+    private PeerWorkload peer = PeerWorkload.UNKNOWN;
+    private String peerPrincipal, localPrincipal;
+    private boolean mutualTls;
+    private String downstreamAddress;
+    /** Set by tracing: the W3C trace id of the exchange's span, for the access log. */
+    private String traceId;
+    // the edge last resolved on this connection: reused while nothing that names it changes
+    IstioMetrics.Edge lastEdge;
+    ListenerTelemetry lastTelemetry;
+    PeerWorkload lastPeer;
+    ServiceRef lastService;
+    String lastPeerPrincipal, lastLocalPrincipal;
+    boolean lastMutualTls;
+    // inbound listeners: the service picked for the last authority seen on this connection
+    String lastAuthority;
+    ServiceRef lastAuthorityService;
+
+    /** Starts a new exchange with its request head (called first, before any stage may answer). */
+    public void begin(HttpRequest req, String protocol, String downstreamAddress) {
+        this.request = req;
+        this.method = req.method().name();
+        this.path = req.uri();
+        this.authority = req.headers().get(HttpHeaderNames.HOST);
+        this.protocol = protocol;
+        this.downstreamAddress = downstreamAddress;
+        this.startNanos = System.nanoTime();
+        this.startEpochMillis = System.currentTimeMillis();
+        CharSequence type = req.headers().get(HttpHeaderNames.CONTENT_TYPE);
+        this.grpc = type != null && type.length() >= 16 && io.netty.util.AsciiString.regionMatches(type, true, 0, "application/grpc", 0, 16);
+        routeName = cluster = null;
+        upstreamHost = null;
+        clusterService = null;
+        status = 0;
+        grpcStatus = -1;
+        flag = null;
+        requestBytes = responseBytes = 0;
+        endNanos = 0;
+        peer = PeerWorkload.UNKNOWN;
+        peerPrincipal = null;
+        localPrincipal = null;
+        mutualTls = false;
+        traceId = null;
+    }
+
+    // ---- set by the router
+
+    public void route(String name) { this.routeName = name; }
+
+    /** The cluster the request was sent to, and the service it stands for (destination_service on the client side). */
+    public void cluster(String name, ServiceRef service) {
+        this.cluster = name;
+        this.clusterService = service;
+    }
+
+    /** The endpoint the request went to (its {@code toString} is {@code host:port}). */
+    public void upstreamHost(Object hostPort) { this.upstreamHost = hostPort; }
+
+    public void requestBody(int bytes) { requestBytes += bytes; }
+
+    public void responseBody(int bytes) { responseBytes += bytes; }
+
+    public void grpcStatus(int s) { this.grpcStatus = s; }
+
+    /** The other end's workload and the principals the connection proved (null: not mTLS). */
+    public void peer(PeerWorkload w) { this.peer = w == null ? PeerWorkload.UNKNOWN : w; }
+
+    public void principals(boolean mutualTls, String peerPrincipal, String localPrincipal) {
+        this.mutualTls = mutualTls;
+        this.peerPrincipal = peerPrincipal;
+        this.localPrincipal = localPrincipal;
+    }
+
+    /** Ends the exchange with {@code status} (0: no response) and {@code flag} (may be null). */
+    public void end(int status, ResponseFlag flag) {
+        this.status = status;
+        this.flag = flag;
+        this.endNanos = System.nanoTime();
+    }
+
+    public void traceId(String id) { this.traceId = id; }
+
+    // ---- read by observers
+
+    /** The request head; its headers are the ones forwarded upstream once the router prepared them. */
+    public HttpRequest request() { return request; }
+
+    public String method() { return method; }
+
+    /** The path as the client sent it, before any rewrite. */
+    public String path() { return path; }
+
+    public String authority() { return authority; }
+
+    /** {@code HTTP/1.1}, {@code HTTP/1.0} or {@code HTTP/2}. */
+    public String protocol() { return protocol; }
+
+    public boolean grpc() { return grpc; }
+
+    public long startNanos() { return startNanos; }
+
+    public long startEpochMillis() { return startEpochMillis; }
+
+    public long durationMicros() { return Math.max(0, (endNanos - startNanos) / 1000); }
+
+    public String routeName() { return routeName; }
+
+    public String cluster() { return cluster; }
+
+    public ServiceRef clusterService() { return clusterService; }
+
+    public String upstreamHost() { return upstreamHost == null ? null : upstreamHost.toString(); }
+
+    public int status() { return status; }
+
+    public ResponseFlag flag() { return flag; }
+
+    public int grpcStatus() { return grpcStatus; }
+
+    public long requestBytes() { return requestBytes; }
+
+    public long responseBytes() { return responseBytes; }
+
+    public PeerWorkload peer() { return peer; }
+
+    /** The other end's SPIFFE ID ({@code spiffe://...}) when the connection is mTLS, else null. */
+    public String peerPrincipal() { return peerPrincipal; }
+
+    /** This end's SPIFFE ID when the connection is mTLS, else null. */
+    public String localPrincipal() { return localPrincipal; }
+
+    public boolean mutualTls() { return mutualTls; }
+
+    public String downstreamAddress() { return downstreamAddress; }
+
+    public String traceId() { return traceId; }
+
+    public String requestId() { return request == null ? null : request.headers().get("x-request-id"); }
+
+    public String userAgent() { return request == null ? null : request.headers().get(HttpHeaderNames.USER_AGENT); }
+}

@@ -1,0 +1,178 @@
+package dev.ficus.proxy.telemetry;
+
+import dev.ficus.xds.snapshot.ListenerConfig;
+import dev.ficus.xds.snapshot.ListenerKind;
+import dev.ficus.xds.snapshot.TelemetryPolicy;
+import dev.ficus.xds.snapshot.TelemetryPolicy.PeerWorkload;
+import dev.ficus.xds.snapshot.TelemetryPolicy.ServiceRef;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The telemetry stage of one listener, compiled from its {@link TelemetryPolicy} once per snapshot:
+ * the reporter it speaks as (source for outbound and gateway listeners, destination for inbound
+ * ones), the peer-metadata exchange, Istio's standard metrics and the observers (tracing, access
+ * log) the policy turns on. The router calls it at fixed points of each exchange, on the
+ * exchange's event loop.
+ */
+public final class ListenerTelemetry {
+    private final boolean sourceReporter;
+    private final TelemetryPolicy policy;
+    private final IstioMetrics metrics; // null: istio_* metrics are off for this listener
+    private final AsciiString localHeader;
+    private final ExchangeObserver[] observers;
+
+    private ListenerTelemetry(boolean sourceReporter, TelemetryPolicy policy, IstioMetrics metrics, ExchangeObserver[] observers) {
+        this.sourceReporter = sourceReporter;
+        this.policy = policy;
+        this.metrics = metrics;
+        this.localHeader = PeerMetadata.encode(policy.local());
+        this.observers = observers;
+    }
+
+    /** The stage of {@code l}; {@code factories} make its tracing and access-log observers. Off the event loop. */
+    public static ListenerTelemetry compile(ListenerConfig l, IstioMetrics metrics, List<ExchangeObserver.Factory> factories) {
+        List<ExchangeObserver> obs = new ArrayList<>();
+        for (ExchangeObserver.Factory f : factories) {
+            ExchangeObserver o = f.forListener(l);
+            if (o != null) obs.add(o);
+        }
+        TelemetryPolicy p = l.telemetry();
+        return new ListenerTelemetry(l.kind() != ListenerKind.INBOUND, p, p.metrics().enabled() ? metrics : null, obs.toArray(ExchangeObserver[]::new));
+    }
+
+    public boolean sourceReporter() { return sourceReporter; }
+
+    public TelemetryPolicy policy() { return policy; }
+
+    /** The request head arrived: an inbound listener learns its caller's workload from the peer metadata (and removes it). */
+    public void onRequest(Exchange ex) {
+        HttpHeaders h = ex.request().headers();
+        String v = h.get(PeerMetadata.HEADER);
+        if (v != null) {
+            if (!sourceReporter) ex.peer(PeerMetadata.decode(v));
+            h.remove(PeerMetadata.HEADER); // never forwarded: an outbound listener replaces what the app sent
+        }
+        for (ExchangeObserver o : observers) o.onRequest(ex);
+    }
+
+    /** The request goes upstream: a client side tells the server side who calls. */
+    public void onUpstreamRequest(Exchange ex, HttpHeaders h) {
+        if (sourceReporter) h.set(PeerMetadata.HEADER, localHeader);
+        for (ExchangeObserver o : observers) o.onUpstreamRequest(ex, h);
+    }
+
+    /**
+     * A response head goes to the client (from upstream or a local reply): a client side learns
+     * the server's workload (and removes the header), a server side names itself.
+     */
+    public void onResponse(Exchange ex, HttpHeaders h) {
+        if (sourceReporter) {
+            String v = h.get(PeerMetadata.HEADER);
+            if (v != null) {
+                ex.peer(PeerMetadata.decode(v));
+                h.remove(PeerMetadata.HEADER);
+            }
+        } else {
+            h.set(PeerMetadata.HEADER, localHeader);
+        }
+    }
+
+    /** The exchange ended: counts it and tells the observers. */
+    public void onEnd(Exchange ex) {
+        if (metrics != null) {
+            edge(ex).series(ex.grpc(), ex.status(), ex.flag(), ex.grpcStatus()).record(ex.durationMicros(), ex.requestBytes(), ex.responseBytes());
+        }
+        for (ExchangeObserver o : observers) o.onEnd(ex);
+    }
+
+    /** The edge of this exchange: the one used last on its connection unless a part of its name changed. */
+    private IstioMetrics.Edge edge(Exchange ex) {
+        ServiceRef svc = sourceReporter ? ex.clusterService() : inboundService(ex);
+        IstioMetrics.Edge e = ex.lastEdge;
+        if (e != null && ex.lastTelemetry == this && ex.lastPeer == ex.peer() && ex.lastService == svc
+                && ex.lastPeerPrincipal == ex.peerPrincipal() && ex.lastLocalPrincipal == ex.localPrincipal() && ex.lastMutualTls == ex.mutualTls()) {
+            return e;
+        }
+        PeerWorkload local = policy.local();
+        String peerP = principal(ex.peerPrincipal()), localP = principal(ex.localPrincipal());
+        IstioMetrics.EdgeKey key = sourceReporter
+                ? new IstioMetrics.EdgeKey(true, local, localP, ex.peer(), peerP, svc, "unknown", policy.metrics())
+                : new IstioMetrics.EdgeKey(false, ex.peer(), peerP, local, localP, svc, ex.mutualTls() ? "mutual_tls" : "none", policy.metrics());
+        e = metrics.edge(key);
+        ex.lastEdge = e;
+        ex.lastTelemetry = this;
+        ex.lastPeer = ex.peer();
+        ex.lastService = svc;
+        ex.lastPeerPrincipal = ex.peerPrincipal();
+        ex.lastLocalPrincipal = ex.localPrincipal();
+        ex.lastMutualTls = ex.mutualTls();
+        return e;
+    }
+
+    private static String principal(String p) { return p == null ? "unknown" : p; }
+
+    /** The TCP counters of a connection on this listener (opened once per connection, off the request path). */
+    public IstioMetrics.TcpSeries tcp(PeerWorkload peer, String peerPrincipal, String localPrincipal, boolean mutualTls, ServiceRef service) {
+        if (metrics == null) return null;
+        PeerWorkload local = policy.local();
+        ServiceRef svc = service != null ? service : sourceReporter || policy.services().isEmpty() ? null : policy.services().getFirst();
+        IstioMetrics.EdgeKey key = sourceReporter
+                ? new IstioMetrics.EdgeKey(true, local, principal(localPrincipal), peer, principal(peerPrincipal), svc, "unknown", policy.metrics())
+                : new IstioMetrics.EdgeKey(false, peer, principal(peerPrincipal), local, principal(localPrincipal), svc, mutualTls ? "mutual_tls" : "none", policy.metrics());
+        return metrics.edge(key).tcp();
+    }
+
+    /**
+     * destination_service on an inbound listener: the workload's only service, or the one the
+     * authority names; without services, the authority's host (as Istio reports unknown hosts).
+     */
+    private ServiceRef inboundService(Exchange ex) {
+        List<ServiceRef> all = policy.services();
+        if (all.size() == 1) return all.getFirst();
+        String authority = ex.authority();
+        if (authority != null && authority.equals(ex.lastAuthority)) return ex.lastAuthorityService;
+        ServiceRef s = pick(all, authority);
+        ex.lastAuthority = authority;
+        ex.lastAuthorityService = s;
+        return s;
+    }
+
+    private ServiceRef pick(List<ServiceRef> all, String authority) {
+        String host = authority == null ? null : hostOf(authority);
+        if (host != null) {
+            for (ServiceRef s : all) {
+                if (s.host().equals(host) || s.name().equals(host) || host.startsWith(s.name() + "." + s.namespace())) return s;
+            }
+        }
+        if (!all.isEmpty()) return all.getFirst();
+        if (host == null) return null;
+        return new ServiceRef(host, host, policy.local().namespace());
+    }
+
+    private static String hostOf(String authority) {
+        String a = authority.toLowerCase(Locale.ROOT);
+        if (a.startsWith("[")) {
+            int end = a.indexOf(']');
+            return end < 0 ? a : a.substring(0, end + 1);
+        }
+        int colon = a.lastIndexOf(':');
+        return colon < 0 ? a : a.substring(0, colon);
+    }
+
+    /** destination_service of an outbound cluster, from its Istio name ({@code outbound|9080|v1|reviews.shop.svc.cluster.local}). */
+    public static ServiceRef serviceOfCluster(String cluster) {
+        int bar = cluster.lastIndexOf('|');
+        String host = bar < 0 ? cluster : cluster.substring(bar + 1);
+        if (host.isEmpty()) return null;
+        int dot = host.indexOf('.');
+        if (dot > 0) {
+            int svc = host.indexOf(".svc.", dot);
+            if (svc > dot) return new ServiceRef(host, host.substring(0, dot), host.substring(dot + 1, svc));
+        }
+        return new ServiceRef(host, host, "unknown");
+    }
+}

@@ -1,0 +1,140 @@
+package dev.ficus.xds.translate;
+
+import dev.ficus.api.Kind;
+import dev.ficus.api.Resource;
+import dev.ficus.api.config.ConfigSet;
+import dev.ficus.api.networking.Hosts;
+import dev.ficus.api.networking.ServiceEntry;
+import dev.ficus.api.telemetry.AccessLogging;
+import dev.ficus.api.telemetry.MetricSelector;
+import dev.ficus.api.telemetry.MetricsOverrides;
+import dev.ficus.api.telemetry.Telemetry;
+import dev.ficus.api.telemetry.Tracing;
+import dev.ficus.api.telemetry.WorkloadMode;
+import dev.ficus.xds.snapshot.TelemetryPolicy;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Resolves what a proxy's listeners report: the workload the proxy serves (labels of Istio's
+ * standard metrics), the services it serves (destination_service on inbound listeners) and the
+ * Telemetry resources that apply to it.
+ *
+ * <p>Istio's precedence: the selector-less Telemetry of the root namespace (mesh), then the
+ * selector-less one of the proxy's namespace, then those of that namespace whose selector matches
+ * the proxy's labels. For tracing each field is taken from the most specific level that sets it
+ * (custom tags merge by name); metric overrides of all levels apply in that order, so a workload's
+ * override comes last and wins; access logging is the most specific level's list that has an
+ * entry for the direction. CLIENT settings go to outbound and gateway listeners, SERVER ones to
+ * inbound listeners.
+ */
+final class TelemetryTranslator {
+    private final List<Telemetry> levels; // mesh, namespace, workload
+    private final TelemetryPolicy.PeerWorkload local;
+    private final List<TelemetryPolicy.ServiceRef> services;
+
+    TelemetryTranslator(ConfigSet config, ProxyIdentity who) {
+        List<Telemetry> mesh = new ArrayList<>(), ns = new ArrayList<>(), workload = new ArrayList<>();
+        for (Resource<Telemetry> r : config.all(Kind.TELEMETRY, Telemetry.class)) {
+            Telemetry t = r.spec();
+            if (t.targetRef() != null || !t.targetRefs().isEmpty()) continue; // refused by validation
+            boolean wide = t.isNamespaceWide();
+            if (wide && r.namespace().equals(Translator.ROOT_NAMESPACE)) mesh.add(t);
+            else if (r.namespace().equals(who.namespace())) {
+                if (wide) ns.add(t);
+                else if (t.selector().matches(who.labels())) workload.add(t);
+            }
+        }
+        this.levels = new ArrayList<>();
+        levels.addAll(mesh);
+        if (!who.namespace().equals(Translator.ROOT_NAMESPACE)) levels.addAll(ns);
+        levels.addAll(workload);
+        this.local = new TelemetryPolicy.PeerWorkload(who.name(), who.namespace(), who.labels().get("app"), who.labels().get("version"));
+        this.services = servicesOf(config, who);
+    }
+
+    /** The policy of a listener whose traffic is {@code direction} (CLIENT: outbound and gateway; SERVER: inbound). */
+    TelemetryPolicy policy(WorkloadMode direction) {
+        return new TelemetryPolicy(local, direction == WorkloadMode.SERVER ? services : List.of(),
+                metrics(direction), tracing(direction), accessLog(direction));
+    }
+
+    private TelemetryPolicy.Metrics metrics(WorkloadMode direction) {
+        List<TelemetryPolicy.MetricOverride> out = new ArrayList<>();
+        for (Telemetry t : levels) {
+            for (var m : t.metrics()) {
+                for (MetricsOverrides o : m.overrides()) {
+                    MetricSelector sel = o.match();
+                    if (sel != null && !WorkloadMode.appliesTo(sel.mode(), direction)) continue;
+                    if (sel != null && sel.customMetric() != null) continue; // ficus has no custom metrics: nothing to override
+                    String name = sel == null || sel.metric() == null ? "" : sel.metric().prometheusName();
+                    List<String> remove = new ArrayList<>();
+                    Map<String, String> upsert = new LinkedHashMap<>();
+                    o.tagOverrides().forEach((tag, op) -> {
+                        if (op.operationOrDefault() == MetricsOverrides.Operation.REMOVE) remove.add(tag);
+                        else if (op.value() != null) upsert.put(tag, op.value());
+                    });
+                    out.add(new TelemetryPolicy.MetricOverride(name, Boolean.TRUE.equals(o.disabled()), remove, upsert));
+                }
+            }
+        }
+        return new TelemetryPolicy.Metrics(true, out);
+    }
+
+    private TelemetryPolicy.Tracing tracing(WorkloadMode direction) {
+        boolean enabled = true;
+        double sampling = TelemetryPolicy.Tracing.DEFAULT.samplingPercent();
+        Map<String, TelemetryPolicy.CustomTag> tags = new LinkedHashMap<>();
+        for (Telemetry t : levels) {
+            for (Tracing tr : t.tracing()) {
+                if (!tr.appliesTo(direction)) continue;
+                if (tr.disableSpanReporting() != null) enabled = !tr.disableSpanReporting();
+                if (tr.randomSamplingPercentage() != null) sampling = tr.randomSamplingPercentage();
+                tr.customTags().forEach((name, tag) -> tags.put(name, customTag(tag)));
+            }
+        }
+        return new TelemetryPolicy.Tracing(enabled, sampling, tags);
+    }
+
+    private static TelemetryPolicy.CustomTag customTag(Tracing.CustomTag t) {
+        if (t.literal() != null) return new TelemetryPolicy.CustomTag(TelemetryPolicy.CustomTag.Kind.LITERAL, t.literal().value(), null);
+        if (t.header() != null) return new TelemetryPolicy.CustomTag(TelemetryPolicy.CustomTag.Kind.HEADER, t.header().name(), t.header().defaultValue());
+        return new TelemetryPolicy.CustomTag(TelemetryPolicy.CustomTag.Kind.ENVIRONMENT, t.environment().name(), t.environment().defaultValue());
+    }
+
+    private TelemetryPolicy.AccessLog accessLog(WorkloadMode direction) {
+        TelemetryPolicy.AccessLog out = TelemetryPolicy.AccessLog.OFF;
+        for (Telemetry t : levels) {
+            List<AccessLogging> mine = t.accessLogging().stream().filter(a -> a.appliesTo(direction)).toList();
+            if (mine.isEmpty()) continue;
+            AccessLogging a = mine.getLast();
+            boolean on = !Boolean.TRUE.equals(a.disabled());
+            String filter = a.filter() == null ? null : a.filter().expression();
+            out = on ? new TelemetryPolicy.AccessLog(true, filter) : TelemetryPolicy.AccessLog.OFF;
+        }
+        return out;
+    }
+
+    /** The services whose ServiceEntry selects the proxy's workload, as metric labels name them. */
+    private static List<TelemetryPolicy.ServiceRef> servicesOf(ConfigSet config, ProxyIdentity who) {
+        List<TelemetryPolicy.ServiceRef> out = new ArrayList<>();
+        for (Resource<ServiceEntry> se : config.all(Kind.SERVICE_ENTRY, ServiceEntry.class)) {
+            var sel = se.spec().workloadSelector();
+            if (sel == null || !se.namespace().equals(who.namespace()) || !sel.matches(who.labels())) continue;
+            for (String h : se.spec().hosts()) {
+                String host = Hosts.fqdn(h, se.namespace());
+                out.add(new TelemetryPolicy.ServiceRef(host, shortName(host, se.namespace()), se.namespace()));
+            }
+        }
+        return out;
+    }
+
+    /** {@code reviews} for {@code reviews.shop.svc.cluster.local}; other hosts are their own name (as Istio names ServiceEntry hosts). */
+    static String shortName(String host, String namespace) {
+        int dot = host.indexOf('.');
+        if (dot > 0 && host.startsWith("." + namespace + ".svc.", dot)) return host.substring(0, dot);
+        return host;
+    }
+}
