@@ -57,16 +57,27 @@ final class ControlCommand implements Callable<Integer> {
             description = "The SPIFFE trust domain of issued certificates. Default ${DEFAULT-VALUE}.")
     String trustDomain;
 
+    @Option(names = "--scrape-interval", defaultValue = "15s", paramLabel = "DURATION", converter = ProxyCommand.DurationConverter.class,
+            description = "How often the proxies' metrics are read for the service graph (ficus graph also reads them on demand). Default ${DEFAULT-VALUE}.")
+    Duration scrapeInterval;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     private final Log log = new Log("control", System.err);
 
     @Override
     public Integer call() throws Exception {
+        if (scrapeInterval.isZero() || scrapeInterval.isNegative()) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--scrape-interval must be positive");
+        }
         ControlPlane cp = ControlPlane.builder()
                 .config(config)
                 .sync(address, syncPort)
                 .http(address, httpPort)
                 .watchInterval(watchInterval)
                 .debounce(debounce)
+                .scrape(dev.ficus.control.graph.ScrapeConfig.DEFAULTS.withInterval(scrapeInterval))
                 .ca(noCa ? null : caDir != null ? caDir : dev.ficus.control.ca.CertificateAuthority.defaultDirectory(), trustDomain)
                 .log(new ControlPlane.Logger() {
                     @Override public void info(String m) { log.info(m); }
@@ -93,7 +104,7 @@ final class ControlCommand implements Callable<Integer> {
         });
         Runtime.getRuntime().addShutdownHook(new Thread(cp::close, "ficus-shutdown"));
         log.info("ready: " + cp.config().size() + " resources; sync on " + address + ":" + cp.syncPort()
-                + (cp.httpPort() >= 0 ? "; http://" + address + ":" + cp.httpPort() + " (/metrics, /v1/status, /v1/workloads)" : ""));
+                + (cp.httpPort() >= 0 ? "; http://" + address + ":" + cp.httpPort() + " (/metrics, /v1/status, /v1/graph, /v1/workloads)" : ""));
         stopped.await();
         cp.close();
         return 0;

@@ -201,8 +201,11 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
         }
         String host = control.substring(0, Math.max(colon, 0));
         if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
+        // the control plane reads the admin port's metrics for the service graph: it must know the
+        // port before the first snapshot starts the admin server, so "any free port" is chosen now
+        if (adminPort == 0) adminPort = freePort(adminAddress);
         Node node = new Node(ProcessHandle.current().pid() + "@" + hostName(), workloads == null ? List.of() : workloads,
-                namespace, labels, VersionCommand.version(), outboundPort == 15001 ? null : outboundPort);
+                namespace, labels, VersionCommand.version(), outboundPort == 15001 ? null : outboundPort, adminPort > 0 ? adminPort : null);
         CountDownLatch stopped = new CountDownLatch(1);
         ProxyServer[] server = new ProxyServer[1];
         // one certificate per workload (node mode keeps each workload's identity); the first one's
@@ -274,6 +277,13 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
             server[0].close();
         }
         return 0;
+    }
+
+    /** A port free now on {@code address} (the kernel's choice; another process could take it before the admin server binds). */
+    private static int freePort(String address) throws java.io.IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(address))) {
+            return s.getLocalPort();
+        }
     }
 
     private static String hostName() {

@@ -1,6 +1,8 @@
 package dev.ficus.control;
 
+import dev.ficus.api.Durations;
 import dev.ficus.api.JsonText;
+import dev.ficus.control.graph.GraphJson;
 import dev.ficus.xds.sync.SyncServer;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
@@ -28,14 +30,19 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The control plane's HTTP port (15014 by default): Prometheus metrics at {@code /metrics},
- * {@code GET /v1/status} (connected proxies, versions, ACK/NACK), {@code GET /healthz/ready}, and
- * more routes by path prefix (the registry's {@code /v1/workloads}). Every handler answers from
- * memory, on the event loop.
+ * {@code GET /v1/status} (connected proxies, versions, ACK/NACK), {@code GET /healthz/ready},
+ * {@code GET /v1/graph} (the service graph), and more routes by path prefix (the registry's
+ * {@code /v1/workloads}). Handlers answer from memory, on the event loop — except the graph,
+ * which waits for a scrape of every proxy: its answer is written when ready, the event loop is
+ * not held meanwhile, and answers on one connection keep the order of its requests.
  */
 public final class ControlHttpServer implements AutoCloseable {
 
@@ -78,16 +85,41 @@ public final class ControlHttpServer implements AutoCloseable {
         if (group != null) group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
     }
 
+    /** An answer computed off the event loop; it becomes a response on the event loop, when written. */
+    private record Reply(HttpResponseStatus status, String contentType, String body) {
+        FullHttpResponse response() { return withType(text(status, body), contentType); }
+    }
+
     private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+        /** The previous request's answer, while it is not written: the next one waits for it. Event loop only. */
+        private CompletableFuture<Void> pending = CompletableFuture.completedFuture(null);
+
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+            boolean keepAlive = HttpUtil.isKeepAlive(req);
+            CompletableFuture<Reply> later = asyncRoute(req);
+            if (later != null) {
+                CompletableFuture<Reply> safe = later.exceptionally(t -> new Reply(HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                        "text/plain; charset=utf-8", "error: " + (t.getCause() != null ? t.getCause() : t) + "\n"));
+                pending = pending.thenCombine(safe, (x, r) -> r)
+                        .thenAcceptAsync(r -> write(ctx, r.response(), keepAlive), ctx.executor());
+                return;
+            }
             FullHttpResponse res;
             try {
                 res = route(req);
             } catch (RuntimeException e) {
                 res = text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "error: " + e + "\n");
             }
-            boolean keepAlive = HttpUtil.isKeepAlive(req);
+            if (pending.isDone()) {
+                write(ctx, res, keepAlive);
+            } else {
+                FullHttpResponse r = res;
+                pending = pending.thenRunAsync(() -> write(ctx, r, keepAlive), ctx.executor());
+            }
+        }
+
+        private void write(ChannelHandlerContext ctx, FullHttpResponse res, boolean keepAlive) {
             HttpUtil.setContentLength(res, res.content().readableBytes());
             HttpUtil.setKeepAlive(res, keepAlive);
             var f = ctx.writeAndFlush(res);
@@ -100,6 +132,36 @@ public final class ControlHttpServer implements AutoCloseable {
         }
     }
 
+    /** The answer of a route that takes time, or null for the others. */
+    private CompletableFuture<Reply> asyncRoute(FullHttpRequest req) {
+        QueryStringDecoder uri = new QueryStringDecoder(req.uri());
+        if (!uri.path().equals("/v1/graph") || !(req.method().equals(HttpMethod.GET) || req.method().equals(HttpMethod.HEAD))) return null;
+        Duration window = DEFAULT_WINDOW;
+        List<String> w = uri.parameters().get("window");
+        if (w != null && !w.isEmpty()) {
+            try {
+                window = Durations.parse(w.getLast());
+            } catch (IllegalArgumentException e) {
+                return CompletableFuture.completedFuture(badWindow(e.getMessage()));
+            }
+        }
+        Duration max = control.graphRetention();
+        if (window.isZero() || window.isNegative()) return CompletableFuture.completedFuture(badWindow("the window must be positive"));
+        if (window.compareTo(max) > 0) {
+            return CompletableFuture.completedFuture(badWindow("the window must be at most " + Durations.format(max)
+                    + " (the history the control plane keeps of each proxy)"));
+        }
+        return control.graph(window).thenApply(g -> new Reply(HttpResponseStatus.OK, "application/json", GraphJson.write(g)));
+    }
+
+    /** The graph's window when the request names none. */
+    static final Duration DEFAULT_WINDOW = Duration.ofSeconds(30);
+
+    private static Reply badWindow(String message) {
+        return new Reply(HttpResponseStatus.BAD_REQUEST, "application/json",
+                "{\"error\":" + JsonText.quote(message) + ",\"field\":\"window\"}");
+    }
+
     private FullHttpResponse route(FullHttpRequest req) {
         String path = new QueryStringDecoder(req.uri()).path();
         var extra = routes.floorEntry(path);
@@ -110,7 +172,8 @@ public final class ControlHttpServer implements AutoCloseable {
                     : notAllowed();
             case "/v1/status" -> get ? json(HttpResponseStatus.OK, statusJson()) : notAllowed();
             case "/healthz/ready" -> get ? text(HttpResponseStatus.OK, "ready\n") : notAllowed();
-            default -> text(HttpResponseStatus.NOT_FOUND, "no such path: " + path + " (try /metrics, /v1/status, /v1/workloads)\n");
+            case "/v1/graph" -> notAllowed(); // GET and HEAD are answered by asyncRoute
+            default -> text(HttpResponseStatus.NOT_FOUND, "no such path: " + path + " (try /metrics, /v1/status, /v1/graph, /v1/workloads)\n");
         };
     }
 

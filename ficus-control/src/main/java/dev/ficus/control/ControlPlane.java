@@ -10,6 +10,9 @@ import dev.ficus.api.networking.WorkloadEntry;
 import dev.ficus.api.validate.Validator;
 import dev.ficus.control.ca.CertificateAuthority;
 import dev.ficus.control.ca.CertificateServiceImpl;
+import dev.ficus.control.graph.MeshScraper;
+import dev.ficus.control.graph.ScrapeConfig;
+import dev.ficus.control.graph.ServiceGraph;
 import dev.ficus.control.registry.HealthChecker;
 import dev.ficus.control.registry.RegistryApi;
 import dev.ficus.control.registry.WorkloadRegistry;
@@ -35,7 +38,8 @@ import java.util.Objects;
  * {@code ficus control}: the configuration store (a watched directory of Istio YAML, validated as
  * {@code ficus validate} does; a bad change is refused and the last good config keeps serving),
  * the registry (WorkloadEntries from YAML plus workloads registered over REST), translation to one
- * snapshot per proxy, and the sync server that pushes it.
+ * snapshot per proxy, and the sync server that pushes it; beside them, the reader of the proxies'
+ * metrics that answers the service graph.
  */
 public final class ControlPlane implements AutoCloseable {
 
@@ -76,6 +80,7 @@ public final class ControlPlane implements AutoCloseable {
     private WorkloadRegistry registry;
     private ControlHttpServer http;
     private ConfigWatcher watcher;
+    private MeshScraper scraper;
 
     private ControlPlane(Builder b) {
         this.cfg = b;
@@ -104,6 +109,7 @@ public final class ControlPlane implements AutoCloseable {
                     + ", trust domain " + ca.trustDomain() + ", certificates up to " + ca.maxTtl().toHours() + "h");
         }
         metrics.certificates(this::certificatesIssued, this::certificatesRefused);
+        scraper = MeshScraper.start(cfg.scrape);
         SyncServer.Builder sb = SyncServer.builder();
         if (certificates != null) sb.service(certificates.bindService());
         sync = sb
@@ -138,6 +144,15 @@ public final class ControlPlane implements AutoCloseable {
 
     /** The configuration in service, with registered workloads merged in. */
     public ConfigSet config() { return generation.combined(); }
+
+    /**
+     * Who calls whom over the last {@code window} (at most {@link #graphRetention()}), from the
+     * connected proxies' metrics, scraped afresh. Never blocks: any thread may ask.
+     */
+    public java.util.concurrent.CompletableFuture<ServiceGraph> graph(Duration window) { return scraper.graph(window); }
+
+    /** The longest window a graph can cover: the history kept of each proxy. */
+    public Duration graphRetention() { return cfg.scrape.retain(); }
 
     /**
      * Re-reads and validates the files; swaps the result in and pushes only when it is free of
@@ -292,11 +307,13 @@ public final class ControlPlane implements AutoCloseable {
         if (sync != null) sync.close();
         if (registry != null) registry.close();
         if (health != null) health.close();
+        if (scraper != null) scraper.close();
     }
 
     private final class SyncEvents implements SyncServer.Events {
         @Override public void connected(SyncServer.ProxyStatus s) {
             metrics.connected();
+            scraper.connected(s.node(), s.peer());
             log.info("proxy " + s.node().describe() + " connected from " + s.peer());
         }
 
@@ -315,6 +332,7 @@ public final class ControlPlane implements AutoCloseable {
 
         @Override public void disconnected(SyncServer.ProxyStatus s) {
             metrics.disconnected();
+            if (s.node() != null) scraper.disconnected(s.node().id());
             log.info("proxy " + (s.node() == null ? s.id() : s.node().describe()) + " disconnected");
         }
     }
@@ -333,6 +351,7 @@ public final class ControlPlane implements AutoCloseable {
         private java.nio.file.Path caDirectory;
         private String trustDomain = "cluster.local";
         private Map<String, ControlHttpServer.Route> extraRoutes = Map.of();
+        private ScrapeConfig scrape = ScrapeConfig.DEFAULTS;
         private Logger log = new Logger() {
             @Override public void info(String m) {}
             @Override public void warn(String m) {}
@@ -352,6 +371,8 @@ public final class ControlPlane implements AutoCloseable {
         /** More HTTP routes by path prefix (the registry's REST API). */
         public Builder routes(Map<String, ControlHttpServer.Route> r) { this.extraRoutes = Map.copyOf(r); return this; }
         public Builder log(Logger l) { this.log = Objects.requireNonNull(l); return this; }
+        /** How the proxies' metrics are read for the service graph (interval, timeout, concurrency, history). */
+        public Builder scrape(ScrapeConfig c) { this.scrape = Objects.requireNonNull(c); return this; }
 
         /**
          * Run the certificate authority from {@code dir} (a root generated there on first start,

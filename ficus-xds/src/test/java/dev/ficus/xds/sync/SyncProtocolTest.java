@@ -113,6 +113,23 @@ class SyncProtocolTest {
     }
 
     @Test
+    void theNodeAnnouncesItsAdminPortAndOlderNodesDecodeWithout() throws Exception {
+        server = startServer(0);
+        Node node = new Node("test-admin", List.of("web"), "shop", Map.of(), "test", null, 15000);
+        client = SyncClient.start("127.0.0.1", server.port(), node, applied::add, clientLog::add, Duration.ofMillis(20), Duration.ofMillis(200));
+        client.firstSnapshot().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(server.status()).singleElement().satisfies(p -> assertThat(p.node().adminPort()).isEqualTo(15000));
+
+        // the field is additive: an older proxy's hello has none, an older control plane ignores it
+        Node old = SyncMessages.GSON.fromJson("{\"id\":\"p\",\"workloads\":[\"web\"],\"namespace\":\"shop\",\"ficusVersion\":\"0.0.9\"}", Node.class);
+        assertThat(old.adminPort()).isNull();
+        assertThat(old.workloads()).containsExactly("web");
+        assertThat(SyncMessages.GSON.toJson(node)).contains("\"adminPort\":15000");
+        Node bogus = SyncMessages.GSON.fromJson("{\"id\":\"p\",\"adminPort\":70000}", Node.class);
+        assertThat(bogus.adminPort()).as("not a port: not announced").isNull();
+    }
+
+    @Test
     void anEndpointChangeSendsOnlyThatCluster() throws Exception {
         server = startServer(0);
         client = startClient(server.port(), "web");

@@ -1,0 +1,100 @@
+package dev.ficus.cli;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonParser;
+import dev.ficus.api.Durations;
+import dev.ficus.control.graph.GraphDot;
+import dev.ficus.control.graph.GraphJson;
+import dev.ficus.control.graph.GraphText;
+import dev.ficus.control.graph.ServiceGraph;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code ficus graph}: who calls whom, from the control plane's {@code /v1/graph} (the proxies'
+ * Istio metrics over a window), as a table, JSON or Graphviz DOT.
+ */
+@Command(name = "graph", mixinStandardHelpOptions = true,
+        description = {"Show who calls whom in the mesh: request rate, error rate, p99 and mTLS per edge,",
+                "from the metrics of every proxy connected to the control plane."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:the graph was printed (proxies that could not be read are named)", "1:the control plane is unreachable or refused the request", "2:usage error"})
+final class GraphCommand implements Callable<Integer> {
+
+    enum Format { text, json, dot }
+
+    @Option(names = "--control", defaultValue = "127.0.0.1:15014", paramLabel = "HOST:PORT",
+            description = "The control plane's HTTP address. Default ${DEFAULT-VALUE}.")
+    String control;
+
+    @Option(names = "--window", defaultValue = "30s", paramLabel = "DURATION", converter = ProxyCommand.DurationConverter.class,
+            description = "Rates over the last DURATION (at most the history the control plane keeps, 10m by default). Default ${DEFAULT-VALUE}.")
+    Duration window;
+
+    @Option(names = {"-o", "--format"}, defaultValue = "text", paramLabel = "FORMAT",
+            description = "text (a table), json (/v1/graph as is) or dot (Graphviz: ficus graph --format dot | dot -Tsvg > graph.svg). Default ${DEFAULT-VALUE}.")
+    Format format;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        String body;
+        URI uri = URI.create("http://" + control + "/v1/graph?window=" + URLEncoder.encode(Durations.format(window), StandardCharsets.UTF_8));
+        try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
+            // the control plane scrapes every proxy first (each bounded by its scrape timeout)
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                err.println("ficus graph: " + control + " answered " + r.statusCode() + ": " + errorOf(r.body()));
+                return 1;
+            }
+            body = r.body();
+        } catch (IOException e) {
+            err.println("ficus graph: cannot reach a control plane at http://" + control + " (" + e.getMessage()
+                    + "); is `ficus control` or `ficus up` running? see --control");
+            return 1;
+        }
+        if (format == Format.json) {
+            out.println(body);
+            return 0;
+        }
+        ServiceGraph g;
+        try {
+            g = GraphJson.read(body);
+        } catch (IllegalArgumentException e) {
+            err.println("ficus graph: " + control + " answered something else than a graph: " + e.getMessage());
+            return 1;
+        }
+        out.print(format == Format.dot ? GraphDot.write(g) : GraphText.write(g));
+        out.flush();
+        return 0;
+    }
+
+    /** The {@code error} of a JSON error body, else the body's first line. */
+    private static String errorOf(String body) {
+        try {
+            JsonElement e = JsonParser.parseString(body).getAsJsonObject().get("error");
+            if (e != null && e.isJsonPrimitive()) return e.getAsString();
+        } catch (RuntimeException notJson) {
+            // plain text
+        }
+        String s = body.strip();
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}
