@@ -7,7 +7,7 @@ import java.util.Arrays;
  * flag and security value): immutable, and shared between samples while an edge is idle.
  *
  * @param requests         requests (HTTP, gRPC)
- * @param serverErrors     of them, answered 5xx
+ * @param serverErrors     of them, answered 5xx (gRPC: or with a grpc-status other than OK)
  * @param flagged          of them, with an Envoy response flag (the proxy shaped the outcome)
  * @param mtls             requests (or TCP connections) over mutual TLS, as the destination saw them
  * @param plaintext        requests (or TCP connections) without TLS ({@code connection_security_policy="none"})

@@ -54,10 +54,10 @@ public record ProxySample(long atNanos, double[] bounds, Map<EdgeKey, EdgeCounte
             switch (s.name()) {
                 case REQUESTS -> {
                     long v = count(s);
-                    long[] c = counts.computeIfAbsent(key(s, httpProtocol(s)), k -> new long[8]);
+                    EdgeKey k = key(s, httpProtocol(s));
+                    long[] c = counts.computeIfAbsent(k, x -> new long[8]);
                     c[0] += v;
-                    String code = s.label("response_code", "");
-                    if (code.length() == 3 && code.charAt(0) == '5') c[1] += v;
+                    if (isError(s, k.protocol())) c[1] += v;
                     if (!s.label("response_flags", "-").equals("-")) c[2] += v;
                     security(s, c, v);
                 }
@@ -135,6 +135,15 @@ public record ProxySample(long atNanos, double[] bounds, Map<EdgeKey, EdgeCounte
                 Workload.of(s.labels().get("destination_workload_namespace"), s.labels().get("destination_workload")),
                 s.label("destination_service", "").isEmpty() ? "unknown" : s.label("destination_service", ""),
                 protocol);
+    }
+
+    /** A 5xx answer; for gRPC also a grpc-status other than OK (a gRPC error travels in a 200). */
+    private static boolean isError(PrometheusText.Sample s, EdgeKey.Protocol protocol) {
+        String code = s.label("response_code", "");
+        if (code.length() == 3 && code.charAt(0) == '5') return true;
+        if (protocol != EdgeKey.Protocol.GRPC) return false;
+        String grpc = s.label("grpc_response_status", "");
+        return !grpc.isEmpty() && !grpc.equals("0");
     }
 
     private static EdgeKey.Protocol httpProtocol(PrometheusText.Sample s) {

@@ -66,7 +66,7 @@ public record ServiceGraph(Duration window, Instant at, List<ProxyState> proxies
      * @param reporter      whose counts these are: the destination's when it reported the edge (as Kiali prefers), else the source's
      * @param requests      requests in the window (TCP: 0)
      * @param rps           requests per second
-     * @param errorRate     share of requests answered 5xx, 0..1 (0 without requests)
+     * @param errorRate     share of requests answered 5xx (gRPC: or not OK), 0..1 (0 without requests)
      * @param flaggedRate   share of requests with an Envoy response flag (the proxy shaped the outcome)
      * @param p50Ms         median duration in ms from the histogram; NaN without requests
      * @param p99Ms         99th percentile in ms; NaN without requests

@@ -54,6 +54,13 @@ final class IstioText {
         return this;
     }
 
+    /** {@code count} gRPC requests answered HTTP {@code code} with {@code grpcStatus} in the trailers. */
+    IstioText grpc(Edge e, int code, int grpcStatus, long count) {
+        String l = e.labels("grpc", code, "-", "mutual_tls").replace("grpc_response_status=\"\"", "grpc_response_status=\"" + grpcStatus + "\"");
+        requests.append("istio_requests_total{").append(l).append("} ").append(count).append('\n');
+        return this;
+    }
+
     /** TCP counters of an edge. */
     IstioText tcp(Edge e, String security, long opened, long sent, long received) {
         String l = e.labels("tcp", -1, "-", security);

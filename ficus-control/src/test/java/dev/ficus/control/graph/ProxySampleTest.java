@@ -51,6 +51,15 @@ class ProxySampleTest {
     }
 
     @Test
+    void aGrpcErrorIsANotOkStatusEvenInA200() throws Exception {
+        IstioText.Edge e = IstioText.destination("shop/web", "shop/ratings-v1", "ratings");
+        String text = new IstioText().grpc(e, 200, 0, 7).grpc(e, 200, 14, 2).grpc(e, 503, 14, 1).text();
+        EdgeCounters c = ProxySample.parse(text, 0).edges().get(key(EdgeKey.Reporter.DESTINATION, "shop/web", "shop/ratings-v1", "ratings", EdgeKey.Protocol.GRPC));
+        assertThat(c.requests()).isEqualTo(10);
+        assertThat(c.serverErrors()).isEqualTo(3);
+    }
+
+    @Test
     void anUnmeshedCallerIsTheUnknownWorkload() throws Exception {
         String text = new IstioText().http(IstioText.destination("unknown", "shop/reviews-v1", "reviews"), 200, "-", "none", 5, IstioText.all(5, 1)).text();
         assertThat(ProxySample.parse(text, 0).edges().keySet())
