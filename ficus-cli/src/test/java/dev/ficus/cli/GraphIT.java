@@ -207,35 +207,33 @@ class GraphIT {
         assertRate(unmeshed, 6);
 
         // the table, and DOT, from the real ./ficus launcher
-        try (FicusProcess text = FicusProcess.start("graph", "--control", http, "--window", "5m")) {
-            text.await("^3 edges over the last 5m from 2 of 2 proxies$", Duration.ofSeconds(60));
-            assertThat(text.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
-            assertThat(text.process().exitValue()).as(text.toString()).isZero();
-            List<String> lines = text.log();
-            assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("CALLER").contains("CALLEE", "RATE", "ERRORS", "P99 MS", "SECURITY"));
-            assertThat(lines).anySatisfy(l -> assertThat(l).matches("shop/client +→ +" + Pattern.quote(BACKEND + " (shop/backend-1)") + " +http +[0-9.]+ rps +10\\.0% +0\\.0% .* mutual_tls"));
-            assertThat(lines).anySatisfy(l -> assertThat(l).matches("unknown +→ +" + Pattern.quote(BACKEND + " (shop/backend-1)") + " +http +[0-9.]+ rps +0\\.0% .* plaintext"));
-            assertThat(lines).anySatisfy(l -> assertThat(l).matches("shop/client +→ +" + Pattern.quote(LEGACY) + " +http +[0-9.]+ rps +33\\.3% .* unknown \\(destination not meshed\\)"));
-        }
-        String dot;
-        try (FicusProcess p = FicusProcess.start("graph", "--control", http, "--window", "5m", "--format", "dot")) {
-            p.await("^}$", Duration.ofSeconds(60));
-            assertThat(p.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
-            assertThat(p.process().exitValue()).as(p.toString()).isZero();
-            dot = String.join("\n", p.log()) + "\n";
-        }
+        FicusProcess text = keep(FicusProcess.start("graph", "--control", http, "--window", "5m"));
+        text.await("^3 edges over the last 5m from 2 of 2 proxies$", Duration.ofSeconds(60));
+        assertThat(text.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(text.process().exitValue()).as(text.toString()).isZero();
+        List<String> lines = text.log();
+        assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("CALLER").contains("CALLEE", "RATE", "ERRORS", "P99 MS", "SECURITY"));
+        assertThat(lines).anySatisfy(l -> assertThat(l).matches("shop/client +→ +" + Pattern.quote(BACKEND + " (shop/backend-1)") + " +http +[0-9.]+ rps +10\\.0% +0\\.0% .* mutual_tls"));
+        assertThat(lines).anySatisfy(l -> assertThat(l).matches("unknown +→ +" + Pattern.quote(BACKEND + " (shop/backend-1)") + " +http +[0-9.]+ rps +0\\.0% .* plaintext"));
+        assertThat(lines).anySatisfy(l -> assertThat(l).matches("shop/client +→ +" + Pattern.quote(LEGACY) + " +http +[0-9.]+ rps +33\\.3% .* unknown \\(destination not meshed\\)"));
+
+        FicusProcess p = keep(FicusProcess.start("graph", "--control", http, "--window", "5m", "--format", "dot"));
+        p.await("^}$", Duration.ofSeconds(60));
+        assertThat(p.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.process().exitValue()).as(p.toString()).isZero();
+        String dot = String.join("\n", p.log()) + "\n";
         assertStructurallyDot(dot);
         assertThat(dot).contains("\"u:unknown\" -> \"s:" + BACKEND + "\"").contains("color=red, style=dashed")
                 .contains("\"w:shop/client\" -> \"s:" + BACKEND + "\"").contains("color=darkgreen, style=solid")
                 .contains("\"s:" + BACKEND + "\" -> \"w:shop/backend-1\"");
         Optional<Path> graphviz = MeshSecurityIT.WrkLikeTools.find("dot");
         if (graphviz.isPresent()) { // Graphviz itself, when installed (.ci/run installs it)
-            Process p = new ProcessBuilder(graphviz.get().toString(), "-Tsvg").redirectErrorStream(true).start();
-            p.getOutputStream().write(dot.getBytes(StandardCharsets.UTF_8));
-            p.getOutputStream().close();
-            String svg = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            assertThat(p.exitValue()).as(svg).isZero();
+            Process gv = new ProcessBuilder(graphviz.get().toString(), "-Tsvg").redirectErrorStream(true).start();
+            gv.getOutputStream().write(dot.getBytes(StandardCharsets.UTF_8));
+            gv.getOutputStream().close();
+            String svg = new String(gv.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(gv.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(gv.exitValue()).as(svg).isZero();
             assertThat(svg).contains("<svg").contains("shop/backend&#45;1").contains("plaintext");
         }
     }
