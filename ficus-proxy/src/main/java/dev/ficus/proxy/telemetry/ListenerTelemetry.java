@@ -25,6 +25,12 @@ public final class ListenerTelemetry {
     private final AsciiString localHeader;
     private final ExchangeObserver[] observers;
 
+    /**
+     * For a connection whose listener left the snapshot (it drains on the old one's settings
+     * otherwise): counts nothing, observes nothing, still keeps peer metadata from leaking.
+     */
+    public static final ListenerTelemetry DETACHED = new ListenerTelemetry(true, TelemetryPolicy.DEFAULT, null, new ExchangeObserver[0]);
+
     private ListenerTelemetry(boolean sourceReporter, TelemetryPolicy policy, IstioMetrics metrics, ExchangeObserver[] observers) {
         this.sourceReporter = sourceReporter;
         this.policy = policy;
