@@ -129,12 +129,13 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
 
     private final Log log = new Log("proxy", System.err);
 
-    /** What the telemetry options ask of the proxy: the merged metrics port (and, as they land, tracing and access logs). */
-    private void telemetry(ProxyServer.Builder b) {
+    /** What the telemetry options ask of the proxy: the merged metrics port, the access log (and, as it lands, tracing). */
+    private void telemetry(ProxyServer.Builder b, AccessLogger accessLog) {
         if (appMetrics != null && metricsPort < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--app-metrics is served on --metrics-port; set one (e.g. --metrics-port 15020)");
         }
         b.mergedMetrics(metricsPort, appMetrics);
+        b.observer(accessLog);
     }
 
     /** Runs {@code onGone} once the process named by {@link #PARENT_PID_ENV} (if any) has ended. */
@@ -187,14 +188,13 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
 
         CountDownLatch stopped = new CountDownLatch(1);
         ProxyServer.Builder b = ProxyServer.builder()
-                .observer(accessLog)
                 .snapshot(first.snapshot())
                 .adminHost(adminAddress)
                 .adminPort(adminPort)
                 .drainTimeout(drainTimeout)
                 .onDrained(stopped::countDown);
         if (concurrency != null) b.concurrency(concurrency);
-        telemetry(b);
+        telemetry(b, accessLog);
         ProxyServer server = b.build();
         server.stats().register(accessLog::prometheus);
         try {
@@ -272,9 +272,9 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
             }
             ProxyServer.Builder b = ProxyServer.builder().snapshot(snapshot).adminHost(adminAddress).adminPort(adminPort)
                     .meshTls(meshTls).workloadTls(w -> tlsByWorkload.get(w.substring(w.indexOf('/') + 1)))
-                    .drainTimeout(drainTimeout).onDrained(stopped::countDown).observer(accessLog);
+                    .drainTimeout(drainTimeout).onDrained(stopped::countDown);
             if (concurrency != null) b.concurrency(concurrency);
-            telemetry(b);
+            telemetry(b, accessLog);
             ProxyServer s = b.build();
             s.stats().register(accessLog::prometheus);
             try {

@@ -43,9 +43,9 @@ final class AccessLogFormat {
     /** RFC 3339 in UTC with milliseconds, as Envoy's {@code %START_TIME%}: {@code 2026-05-01T12:00:00.123Z}. */
     static void timestamp(long epochMillis, Bytes out) {
         long secs = Math.floorDiv(epochMillis, 1000);
-        int millis = (int) Math.floorMod(epochMillis, 1000);
+        int millis = Math.floorMod(epochMillis, 1000);
         long days = Math.floorDiv(secs, 86400);
-        int secOfDay = (int) Math.floorMod(secs, 86400);
+        int secOfDay = Math.floorMod(secs, 86400);
         // civil from days (Howard Hinnant's algorithm)
         long z = days + 719468;
         long era = Math.floorDiv(z, 146097);
