@@ -91,17 +91,12 @@ final class TelemetryChecks implements Check<Telemetry> {
                             + "or set operation: REMOVE to drop the tag");
                 } else if (t.operationOrDefault() == MetricsOverrides.Operation.REMOVE && t.value() != null) {
                     report.error(tp + ".value", "operation REMOVE takes no value; remove the value, or use operation: UPSERT to set the tag");
-                } else if (hasValue && !isStringLiteral(t.value())) {
-                    report.warning(tp + ".value", "ficus resolves metric labels once per pair of peers, not per request, so it takes string literals only "
-                            + "(e.g. \"'payments'\"); this tag is written as 'unknown'");
+                } else if (hasValue && dev.ficus.api.telemetry.TagExpression.parse(t.value()).isEmpty()) {
+                    report.warning(tp + ".value", "ficus's proxies evaluate " + dev.ficus.api.telemetry.TagExpression.SUPPORTED
+                            + "; this tag is written as 'unknown'");
                 }
             }
         }
-    }
-
-    private static boolean isStringLiteral(String expr) {
-        String e = expr.strip();
-        return e.length() >= 2 && (e.charAt(0) == '\'' || e.charAt(0) == '"') && e.charAt(e.length() - 1) == e.charAt(0);
     }
 
     private static void checkAccessLogging(AccessLogging a, String path, Report report) {

@@ -174,6 +174,27 @@ class IstioMetricsTest {
     }
 
     @Test
+    void perRequestTagValuesSplitTheSeries() throws Exception {
+        FakeUpstream app = app();
+        TelemetryPolicy.Metrics m = new TelemetryPolicy.Metrics(true, List.of(
+                new TelemetryPolicy.MetricOverride("istio_requests_total", false, List.of(), Map.of("request_host", "request.host", "tenant", "request.headers['x-tenant']"))));
+        ProxyServer server = server(app, TelemetryPolicy.DEFAULT.withLocal(REVIEWS_V2).withMetrics(m));
+        int port = server.listenerPort("inbound");
+        for (String[] r : new String[][] {{"a.example", "t1"}, {"a.example", "t1"}, {"b.example", "t2"}}) {
+            String resp = RawHttp.exchange(port, "GET / HTTP/1.1\r\nHost: " + r[0] + "\r\nx-tenant: " + r[1] + "\r\nConnection: close\r\n\r\n", Duration.ofSeconds(5));
+            assertThat(RawHttp.status(resp)).isEqualTo(200);
+        }
+        assertThat(RawHttp.status(RawHttp.exchange(port, "GET / HTTP/1.1\r\nHost: c.example\r\nConnection: close\r\n\r\n", Duration.ofSeconds(5)))).isEqualTo(200);
+        awaitValue(server, "istio_requests_total", "request_host=\"a.example\"", "2");
+        assertThat(series(server.stats().prometheus(), "istio_requests_total", "request_host=\"a.example\"")).containsEntry("tenant", "t1");
+        awaitValue(server, "istio_requests_total", "request_host=\"b.example\"", "1");
+        awaitValue(server, "istio_requests_total", "tenant=\"unknown\"", "1");
+        String text = server.stats().prometheus();
+        assertThat(text).as("only the overridden metric carries the tags").doesNotContainPattern("istio_request_duration_milliseconds_count\\{[^}]*request_host");
+        assertThat(count(text, "istio_request_duration_milliseconds_count{reporter=\"destination\"")).isNotNull();
+    }
+
+    @Test
     void metricsOffKeepsNoIstioSeries() throws Exception {
         FakeUpstream app = app();
         ProxyServer server = server(app, TelemetryPolicy.DEFAULT.withLocal(REVIEWS_V2).withMetrics(TelemetryPolicy.Metrics.OFF));
