@@ -48,11 +48,6 @@ import static org.awaitility.Awaitility.await;
  * destination that stops reading (lines dropped and counted, requests unaffected).
  */
 class AccessLogTest {
-    static {
-        // the JDK reads this once, when its HTTP client first loads: other tests of this JVM need it set before that
-        System.setProperty("jdk.httpclient.allowRestrictedHeaders", "host,connection");
-    }
-
     final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     final List<AutoCloseable> closeLater = new ArrayList<>();
 
