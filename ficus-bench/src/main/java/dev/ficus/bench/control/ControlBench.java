@@ -208,7 +208,7 @@ public final class ControlBench {
                         + endpoint.removedPerProxy() + " removed per proxy, expected exactly 1 and 0");
             }
             if (used > 1L << 30) failures.add("heap: " + (used >> 20) + " MiB used > 1024 MiB");
-            proxies.close();
+            proxies.disconnect();
             awaitDisconnects(cp);
             return new Result(config, proxies.channels(), files, bytes, startMs, translateMs, initial, rounds, endpoint, used, max, failures);
         }

@@ -126,9 +126,11 @@ public final class SimulatedProxies implements AutoCloseable {
 
     public int channels() { return channels.size(); }
 
-    /** Ends every stream and closes the channels; safe to call twice. */
     @Override
-    public void close() {
+    public void close() { disconnect(); }
+
+    /** Ends every stream and closes the channels; safe to call twice (and before {@link #close}). */
+    public void disconnect() {
         proxies.forEach(Proxy::stop);
         channels.forEach(ManagedChannel::shutdownNow);
         for (ManagedChannel c : channels) {

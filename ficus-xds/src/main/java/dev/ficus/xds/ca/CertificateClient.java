@@ -316,8 +316,7 @@ public final class CertificateClient implements AutoCloseable {
         /** The WorkloadEntry the certificate is for; null for a gateway known by its labels. */
         public Builder workload(String w) { this.workload = w; return this; }
 
-        /** The SPIFFE ID to ask for (trust domain, namespace, service account). */
-        /** The identity to ask for; without one the CA names it (from the workload the node serves). */
+        /** The identity (trust domain, namespace, service account) to ask for; without one the CA names it (from the workload the node serves). */
         public Builder identity(SpiffeId id) { this.identity = Objects.requireNonNull(id); return this; }
 
         /** The lifetime to ask for; the CA caps it. Default: the CA's. */
