@@ -87,6 +87,7 @@ public final class ProxyServer implements AutoCloseable {
         this.meshTls = b.meshTls;
         this.workloadTls = b.workloadTls;
         this.observers = java.util.List.copyOf(b.observers);
+        for (var f : observers) if (f instanceof StatsRegistry.Source src) stats.add(src); // e.g. tracing's span counters
     }
 
     public static Builder builder() { return new Builder(); }

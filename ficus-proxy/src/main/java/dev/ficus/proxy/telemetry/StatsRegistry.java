@@ -13,6 +13,15 @@ public final class StatsRegistry {
     private final ConcurrentHashMap<String, TrafficStats> listeners = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, TrafficStats> clusters = new ConcurrentHashMap<>();
     private final IstioMetrics istio = new IstioMetrics();
+    private final java.util.List<Source> sources = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** More metric families for the exposition, from a part of the proxy that keeps its own counters (tracing). */
+    public interface Source {
+        void prometheus(StringBuilder b);
+    }
+
+    /** Adds {@code s} to the exposition (once per process part, not per request). */
+    public void add(Source s) { sources.add(s); }
 
     /** Istio's standard metrics of this proxy. */
     public IstioMetrics istio() { return istio; }
@@ -48,6 +57,7 @@ public final class StatsRegistry {
             for (int i = 0; i < counts.length; i++) line(b, "ficus_cluster_circuit_breaker_in_use", "cluster", n, "resource", resources[i], counts[i]);
         });
         istio.prometheus(b);
+        for (Source s : sources) s.prometheus(b);
         return b.toString();
     }
 
