@@ -9,6 +9,7 @@ import dev.ficus.api.config.Diagnostic;
 import dev.ficus.api.networking.WorkloadEntry;
 import dev.ficus.api.validate.Validator;
 import dev.ficus.proxy.ProxyServer;
+import dev.ficus.proxy.telemetry.trace.Tracer;
 import dev.ficus.xds.snapshot.ListenerConfig;
 import dev.ficus.xds.snapshot.ProxySnapshot;
 import dev.ficus.proxy.tls.MeshTls;
@@ -83,6 +84,10 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
             description = "How long SIGTERM waits for in-flight requests. Default ${DEFAULT-VALUE}.")
     Duration drainTimeout;
 
+    /** Tracing: {@code --tracing-endpoint} (or OTEL_EXPORTER_OTLP_*), see {@link TracingOptions}. */
+    @CommandLine.Mixin
+    TracingOptions tracing = new TracingOptions();
+
     @Option(names = "--watch-interval", defaultValue = "250ms", paramLabel = "DURATION", converter = DurationConverter.class, hidden = true)
     Duration watchInterval;
 
@@ -139,6 +144,7 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
         TranslateOptions options = TranslateOptions.DEFAULTS.withOutboundPort(outboundPort);
         Translation first = Translator.translate(effective, who, options);
         first.notes().forEach(d -> log.warn(d.format()));
+        Tracer tracer = startTracer(ProcessHandle.current().pid() + "@" + hostName());
 
         CountDownLatch stopped = new CountDownLatch(1);
         ProxyServer.Builder b = ProxyServer.builder()
@@ -148,10 +154,12 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
                 .drainTimeout(drainTimeout)
                 .onDrained(stopped::countDown);
         if (concurrency != null) b.concurrency(concurrency);
+        if (tracer != null) b.observer(tracer);
         ProxyServer server = b.build();
         try {
             server.start();
         } catch (Exception e) { // Netty rethrows bind failures (a checked IOException) from sync()
+            if (tracer != null) tracer.close();
             log.error("cannot start: " + e.getMessage() + (e.getMessage() != null && e.getMessage().contains("in use")
                     ? " (another process listens on a port of this config or on the admin port; see --admin-port, --outbound-port)" : ""));
             return 1;
@@ -174,6 +182,7 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
         }
         log.info("drained; exiting");
         server.close();
+        if (tracer != null) tracer.close(); // sends the spans still queued
         return 0;
     }
 
@@ -205,6 +214,7 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
                 namespace, labels, VersionCommand.version(), outboundPort == 15001 ? null : outboundPort);
         CountDownLatch stopped = new CountDownLatch(1);
         ProxyServer[] server = new ProxyServer[1];
+        Tracer tracer = startTracer(node.id());
         // one certificate per workload (node mode keeps each workload's identity); the first one's
         // is also the identity of the proxy's outbound connections
         Map<String, MeshTls> tlsByWorkload = new LinkedHashMap<>();
@@ -219,6 +229,7 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
                     .meshTls(meshTls).workloadTls(w -> tlsByWorkload.get(w.substring(w.indexOf('/') + 1)))
                     .drainTimeout(drainTimeout).onDrained(stopped::countDown);
             if (concurrency != null) b.concurrency(concurrency);
+            if (tracer != null) b.observer(tracer);
             ProxyServer s = b.build();
             try {
                 s.start();
@@ -273,7 +284,17 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
             log.info("drained; exiting");
             server[0].close();
         }
+        if (tracer != null) tracer.close(); // sends the spans still queued
         return 0;
+    }
+
+    /** The tracer {@code --tracing-endpoint} (or OTEL_EXPORTER_OTLP_*) asks for, or null; a bad URL is a usage error. */
+    private Tracer startTracer(String nodeId) {
+        try {
+            return tracing.start(nodeId, log);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
     }
 
     private static String hostName() {
