@@ -39,7 +39,7 @@ class TracingAllocationTest {
         @Override public CompletableResultCode shutdown() { return CompletableResultCode.ofSuccess(); }
     }
 
-    record Cost(double loopBytes, double exportBytes) {}
+    record Cost(double loopBytes, double exportBytes, double loopCpuMicros) {}
 
     /** Bytes allocated per request by the proxy's event loop (and by the span export thread). */
     static Cost perRequest(FakeUpstream backend, Tracer tracer, TelemetryPolicy.Tracing tracing) throws Exception {
@@ -54,11 +54,11 @@ class TracingAllocationTest {
             byte[] req = ("GET / HTTP/1.1\r\nHost: " + TracingTest.SERVICE + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
             for (int i = 0; i < WARMUP; i++) exchange(s, req);
             if (tracer != null) tracer.flush(5000);
-            long loop0 = allocated("ficus-worker"), export0 = allocated("BatchSpanProcessor");
+            long loop0 = allocated("ficus-worker"), export0 = allocated("BatchSpanProcessor"), cpu0 = cpu("ficus-worker");
             for (int i = 0; i < MEASURED; i++) exchange(s, req);
             if (tracer != null) tracer.flush(5000);
-            long loop1 = allocated("ficus-worker"), export1 = allocated("BatchSpanProcessor");
-            return new Cost((loop1 - loop0) / (double) MEASURED, (export1 - export0) / (double) MEASURED);
+            long loop1 = allocated("ficus-worker"), export1 = allocated("BatchSpanProcessor"), cpu1 = cpu("ficus-worker");
+            return new Cost((loop1 - loop0) / (double) MEASURED, (export1 - export0) / (double) MEASURED, (cpu1 - cpu0) / 1000.0 / MEASURED);
         }
     }
 
@@ -66,6 +66,14 @@ class TracingAllocationTest {
         long sum = 0;
         for (Thread t : Thread.getAllStackTraces().keySet()) {
             if (t.getName().startsWith(threadPrefix)) sum += Math.max(0, THREADS.getThreadAllocatedBytes(t.threadId()));
+        }
+        return sum;
+    }
+
+    static long cpu(String threadPrefix) {
+        long sum = 0;
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith(threadPrefix)) sum += Math.max(0, THREADS.getThreadCpuTime(t.threadId()));
         }
         return sum;
     }
@@ -112,6 +120,8 @@ class TracingAllocationTest {
             Cost none2 = perRequest(backend, null, TelemetryPolicy.Tracing.DEFAULT);
             System.out.printf("event-loop bytes/request: no tracer %.0f (again %.0f), tracing off for the listener %.0f, 0%% sampled %.0f, 100%% sampled %.0f;"
                     + " OTLP export thread bytes/span at 100%%: %.0f%n", none.loopBytes, none2.loopBytes, off.loopBytes, zero.loopBytes, all.loopBytes, all.exportBytes);
+            System.out.printf("event-loop CPU us/request (noisy on a shared machine): no tracer %.1f (again %.1f), tracing off %.1f, 0%% sampled %.1f, 100%% sampled %.1f%n",
+                    none.loopCpuMicros, none2.loopCpuMicros, off.loopCpuMicros, zero.loopCpuMicros, all.loopCpuMicros);
             double baseline = Math.max(none.loopBytes, none2.loopBytes), noise = Math.abs(none.loopBytes - none2.loopBytes) + 64;
             assertThat(off.loopBytes).as("tracing off for the listener: no observer, no allocation").isLessThan(baseline + noise);
             assertThat(zero.loopBytes - baseline).as("unsampled: a trace id and a traceparent, no span").isLessThan(400 + noise);
