@@ -84,6 +84,14 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
             description = "How long SIGTERM waits for in-flight requests. Default ${DEFAULT-VALUE}.")
     Duration drainTimeout;
 
+    // ---- merged metrics (Istio's 15020)
+    @Option(names = "--metrics-port", defaultValue = "-1", paramLabel = "PORT",
+            description = "Serves /stats/prometheus with the proxy's metrics and the app's (--app-metrics) on the admin address, as Istio's 15020 (0: any free port; -1: off). Default ${DEFAULT-VALUE}.")
+    int metricsPort;
+
+    @Option(names = "--app-metrics", paramLabel = "URL", description = "The app's Prometheus endpoint, merged into --metrics-port, e.g. http://127.0.0.1:8080/metrics.")
+    java.net.URI appMetrics;
+
     /** Tracing: {@code --tracing-endpoint} (or OTEL_EXPORTER_OTLP_*), see {@link TracingOptions}. */
     @CommandLine.Mixin
     TracingOptions tracing = new TracingOptions();
@@ -98,6 +106,14 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
     static final String PARENT_PID_ENV = "FICUS_PARENT_PID";
 
     private final Log log = new Log("proxy", System.err);
+
+    /** What the telemetry options ask of the proxy: the merged metrics port (and, as they land, tracing and access logs). */
+    private void telemetry(ProxyServer.Builder b) {
+        if (appMetrics != null && metricsPort < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--app-metrics is served on --metrics-port; set one (e.g. --metrics-port 15020)");
+        }
+        b.mergedMetrics(metricsPort, appMetrics);
+    }
 
     /** Runs {@code onGone} once the process named by {@link #PARENT_PID_ENV} (if any) has ended. */
     private void watchParent(Runnable onGone) {
@@ -154,6 +170,7 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
                 .drainTimeout(drainTimeout)
                 .onDrained(stopped::countDown);
         if (concurrency != null) b.concurrency(concurrency);
+        telemetry(b);
         if (tracer != null) b.observer(tracer);
         ProxyServer server = b.build();
         try {
@@ -193,6 +210,7 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
             ready.append("; ").append(l.name()).append(" on ").append(l.bind().host()).append(':').append(server.listenerPort(l.name()));
         }
         if (adminPort >= 0) ready.append("; admin on http://").append(adminAddress).append(':').append(server.adminPort());
+        if (metricsPort >= 0) ready.append("; metrics on http://").append(adminAddress).append(':').append(server.metricsPort()).append("/stats/prometheus");
         return ready.toString();
     }
 
@@ -229,6 +247,7 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
                     .meshTls(meshTls).workloadTls(w -> tlsByWorkload.get(w.substring(w.indexOf('/') + 1)))
                     .drainTimeout(drainTimeout).onDrained(stopped::countDown);
             if (concurrency != null) b.concurrency(concurrency);
+            telemetry(b);
             if (tracer != null) b.observer(tracer);
             ProxyServer s = b.build();
             try {

@@ -71,6 +71,9 @@ public final class ProxyServer implements AutoCloseable {
     private ClusterManager clusters;
     private SnapshotHolder holder;
     private AdminServer admin;
+    private dev.ficus.proxy.admin.MergedMetricsServer mergedMetrics;
+    private final int metricsPort;
+    private final java.net.URI appMetrics;
     private volatile boolean started;
     private CompletableFuture<Void> drained;
 
@@ -87,6 +90,8 @@ public final class ProxyServer implements AutoCloseable {
         this.meshTls = b.meshTls;
         this.workloadTls = b.workloadTls;
         this.observers = java.util.List.copyOf(b.observers);
+        this.metricsPort = b.metricsPort;
+        this.appMetrics = b.appMetrics;
         for (var f : observers) if (f instanceof StatsRegistry.Source src) stats.add(src); // e.g. tracing's span counters
     }
 
@@ -107,6 +112,7 @@ public final class ProxyServer implements AutoCloseable {
         try {
             bindListeners(s);
             if (adminPort >= 0) admin = new AdminServer(transport, adminHost, adminPort, new Backend());
+            if (metricsPort >= 0) mergedMetrics = new dev.ficus.proxy.admin.MergedMetricsServer(transport, adminHost, metricsPort, stats::prometheus, appMetrics);
         } catch (Exception e) { // includes the BindException Netty's sync() rethrows undeclared
             close();
             throw e;
@@ -230,6 +236,12 @@ public final class ProxyServer implements AutoCloseable {
         return ((InetSocketAddress) ch.localAddress()).getPort();
     }
 
+    /** The merged metrics port (Istio's 15020); fails when it is off. */
+    public int metricsPort() {
+        if (mergedMetrics == null) throw new IllegalStateException("no merged metrics port");
+        return mergedMetrics.port();
+    }
+
     public int adminPort() {
         if (admin == null) throw new IllegalStateException("no admin port");
         return admin.port();
@@ -277,6 +289,7 @@ public final class ProxyServer implements AutoCloseable {
     public synchronized void close() {
         started = false;
         if (admin != null) admin.close();
+        if (mergedMetrics != null) mergedMetrics.close();
         admin = null;
         for (Channel ch : bound.values()) ch.close().syncUninterruptibly();
         bound.clear();
@@ -311,6 +324,21 @@ public final class ProxyServer implements AutoCloseable {
         private MeshTls meshTls = new MeshTls();
         private java.util.function.Function<String, MeshTls> workloadTls = w -> null;
         private final java.util.List<dev.ficus.proxy.telemetry.ExchangeObserver.Factory> observers = new java.util.ArrayList<>();
+
+        private int metricsPort = -1;
+        private java.net.URI appMetrics;
+
+        /**
+         * Serves the proxy's metrics merged with the app's (Istio's 15020) on {@code port} of the admin
+         * host; 0 picks a free port, -1 (the default) turns it off.
+         *
+         * @param app the app's Prometheus endpoint, or null
+         */
+        public Builder mergedMetrics(int port, java.net.URI app) {
+            this.metricsPort = port;
+            this.appMetrics = app;
+            return this;
+        }
 
         /** Adds a maker of exchange observers (tracing, access log) for every listener of every snapshot. */
         public Builder observer(dev.ficus.proxy.telemetry.ExchangeObserver.Factory f) { this.observers.add(Objects.requireNonNull(f)); return this; }

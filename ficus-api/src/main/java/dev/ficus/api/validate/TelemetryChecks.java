@@ -88,6 +88,9 @@ final class TelemetryChecks implements Check<Telemetry> {
                             + "or set operation: REMOVE to drop the tag");
                 } else if (t.operationOrDefault() == MetricsOverrides.Operation.REMOVE && t.value() != null) {
                     report.error(tp + ".value", "operation REMOVE takes no value; remove the value, or use operation: UPSERT to set the tag");
+                } else if (hasValue && dev.ficus.api.telemetry.TagExpression.parse(t.value()).isEmpty()) {
+                    report.warning(tp + ".value", "ficus's proxies evaluate " + dev.ficus.api.telemetry.TagExpression.SUPPORTED
+                            + "; this tag is written as 'unknown'");
                 }
             }
         }

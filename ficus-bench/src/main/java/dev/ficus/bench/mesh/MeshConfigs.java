@@ -156,6 +156,17 @@ final class MeshConfigs {
                     """);
         }
         if (scenario == Scenario.FICUS_2HOP_MTLS_AUTHZ) b.append(authorizationPolicy(policyRules));
+        if (scenario == Scenario.FICUS_2HOP_MTLS_NO_TELEMETRY) {
+            b.append("""
+                    ---
+                    apiVersion: telemetry.istio.io/v1
+                    kind: Telemetry
+                    metadata: {name: mesh-default, namespace: istio-system}
+                    spec:
+                      metrics: [{overrides: [{disabled: true}]}]
+                      tracing: [{disableSpanReporting: true}]
+                    """);
+        }
         return b.toString();
     }
 

@@ -64,7 +64,7 @@ record RunningScenario(Scenario scenario, int port, String host, List<ManagedPro
                     awaitServing(p, port, "127.0.0.1", env.startTimeout());
                     yield new RunningScenario(s, port, "127.0.0.1", List.of(p), List.of(), "-");
                 }
-                case FICUS_2HOP, FICUS_2HOP_MTLS, FICUS_2HOP_MTLS_AUTHZ -> startMesh(s, env, dir, started);
+                case FICUS_2HOP, FICUS_2HOP_MTLS, FICUS_2HOP_MTLS_AUTHZ, FICUS_2HOP_MTLS_NO_TELEMETRY -> startMesh(s, env, dir, started);
             };
         } catch (IOException | InterruptedException | RuntimeException e) {
             for (ManagedProcess p : started.reversed()) p.close();

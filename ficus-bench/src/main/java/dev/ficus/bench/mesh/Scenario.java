@@ -19,7 +19,12 @@ public enum Scenario {
     /** The same two hops with mesh mTLS between A and B (STRICT on B). */
     FICUS_2HOP_MTLS("ficus-2hop-mtls", true),
     /** The same, plus an AuthorizationPolicy on B whose last rule admits the request. */
-    FICUS_2HOP_MTLS_AUTHZ("ficus-2hop-mtls-authz", true);
+    FICUS_2HOP_MTLS_AUTHZ("ficus-2hop-mtls-authz", true),
+    /**
+     * Two hops with mTLS and telemetry turned off mesh-wide (a Telemetry resource disables every
+     * metric and span): compared with {@link #FICUS_2HOP_MTLS}, what telemetry costs.
+     */
+    FICUS_2HOP_MTLS_NO_TELEMETRY("ficus-2hop-mtls-no-telemetry", true);
 
     private final String label;
     private final boolean mtls;

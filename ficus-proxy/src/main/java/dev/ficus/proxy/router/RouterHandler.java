@@ -288,6 +288,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         corsPreflight = false;
         config.stats().request();
         tel = snap.telemetry(config.listener());
+        if (tel == null) tel = ListenerTelemetry.DETACHED; // the listener left the snapshot; this connection drains
         ex.begin(req, ctx.channel() instanceof Http2StreamChannel ? "HTTP/2" : http10 ? "HTTP/1.0" : "HTTP/1.1", remoteIp);
         if (!tel.sourceReporter()) { // a server side: the caller's identity is the downstream connection's
             PeerAuth peer = PeerAuth.of(ctx.channel());

@@ -26,6 +26,7 @@ public final class Splice {
     private final Channel b;
     private boolean aInputDone;
     private boolean bInputDone;
+    private dev.ficus.proxy.telemetry.IstioMetrics.TcpSeries counters; // a is the downstream side
 
     private Splice(Channel a, Channel b) {
         this.a = a;
@@ -60,6 +61,12 @@ public final class Splice {
             if (!name.equals("splice") && upstream.pipeline().context(name) != null) upstream.pipeline().remove(name);
         }
         s.start();
+    }
+
+    /** Counts the bytes of both directions into Istio's TCP metrics ({@code a} is the downstream side); before {@link #start()}. */
+    public Splice count(dev.ficus.proxy.telemetry.IstioMetrics.TcpSeries t) {
+        this.counters = t;
+        return this;
     }
 
     /** Starts reading both sides. */
@@ -138,6 +145,10 @@ public final class Splice {
                 ReferenceCountUtil.release(msg);
                 ctx.close();
                 return;
+            }
+            if (counters != null && msg instanceof io.netty.buffer.ByteBuf buf) {
+                if (isA) counters.received(buf.readableBytes());
+                else counters.sent(buf.readableBytes());
             }
             peer.writeAndFlush(msg).addListener(f -> {
                 if (f.isSuccess()) {

@@ -39,6 +39,7 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
     private EndpointRef endpoint;
     private boolean started;
     private boolean done;
+    private dev.ficus.proxy.telemetry.IstioMetrics.TcpSeries counters; // Istio's TCP metrics of this connection, or null
 
     /** An opaque TCP connection: served by the first route without SNI hosts. */
     public static TcpProxyHandler tcp(TcpProxyConfig config) { return new TcpProxyHandler(config, false, null, false); }
@@ -102,6 +103,13 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
         ep.requestStarted();
         c.stats().request();
         Channel down = ctx.channel();
+        var tel = snap.telemetry(config.listener());
+        if (tel != null) { // no peer metadata on opaque TCP: the peer is known by its certificate only
+            var peer = dev.ficus.proxy.tls.PeerAuth.of(down);
+            String principal = peer.mutualTls() && peer.principal() != null ? "spiffe://" + peer.principal() : null;
+            counters = tel.tcp(dev.ficus.xds.snapshot.TelemetryPolicy.PeerWorkload.UNKNOWN, principal, null, peer.mutualTls(),
+                    tel.sourceReporter() ? snap.service(name) : null);
+        }
         ChannelFuture connect = new Bootstrap()
                 .group(down.eventLoop())
                 .channel(config.channelClass())
@@ -137,11 +145,19 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
             endpoint.clusterStats().connectionClosed();
             finish(null);
         });
+        var t = counters;
+        if (t != null) {
+            t.opened();
+            up.closeFuture().addListener(x -> t.closed());
+        }
         Object m;
-        while ((m = held.pollFirst()) != null) up.write(m, up.voidPromise());
+        while ((m = held.pollFirst()) != null) {
+            if (t != null && m instanceof io.netty.buffer.ByteBuf buf) t.received(buf.readableBytes());
+            up.write(m, up.voidPromise());
+        }
         up.flush();
         boolean inputEnded = down instanceof DuplexChannel d && d.isInputShutdown();
-        Splice s = Splice.join(down, up);
+        Splice s = Splice.join(down, up).count(t);
         ctx.pipeline().remove(this);
         s.start();
         if (inputEnded) s.inputEnded(down);

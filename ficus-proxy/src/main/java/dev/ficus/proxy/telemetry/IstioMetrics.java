@@ -1,5 +1,6 @@
 package dev.ficus.proxy.telemetry;
 
+import dev.ficus.api.telemetry.TagExpression;
 import dev.ficus.xds.snapshot.TelemetryPolicy;
 import dev.ficus.xds.snapshot.TelemetryPolicy.PeerWorkload;
 import dev.ficus.xds.snapshot.TelemetryPolicy.ServiceRef;
@@ -56,6 +57,12 @@ public final class IstioMetrics {
         private final List<String[]> labels; // name, value pairs in Istio's order, without the per-outcome ones
         private volatile HttpSeries[] series = new HttpSeries[0];
         private volatile TcpSeries tcp;
+        /** Tag override values evaluated per request (request.host ...), in a fixed order; empty for most edges. */
+        private final List<TagExpression> dynamic;
+        private final ConcurrentHashMap<DynamicKey, HttpSeries> dynamicSeries;
+
+        private record DynamicKey(int key, List<String> values) {
+        }
 
         Edge(EdgeKey key) {
             this.key = key;
@@ -83,13 +90,40 @@ public final class IstioMetrics {
             l.add(new String[] {"destination_canonical_revision", d.canonicalRevision()});
             l.add(new String[] {"destination_cluster", d.isUnknown() ? "unknown" : CLUSTER});
             this.labels = l;
+            List<TagExpression> dyn = new ArrayList<>();
+            for (TelemetryPolicy.MetricOverride o : key.overrides().overrides()) {
+                for (String expr : o.upsertTags().values()) {
+                    TagExpression t = TagExpression.parseOrUnknown(expr);
+                    if (!(t instanceof TagExpression.Literal) && !dyn.contains(t)) dyn.add(t);
+                }
+            }
+            this.dynamic = List.copyOf(dyn);
+            this.dynamicSeries = dyn.isEmpty() ? null : new ConcurrentHashMap<>();
         }
 
         public EdgeKey key() { return key; }
 
+        /** Whether a tag override of this edge is evaluated per request: use {@link #series(Exchange)}. */
+        public boolean perRequestTags() { return dynamicSeries != null; }
+
+        /** The series of a finished exchange on an edge with per-request tags (allocates a key per call). */
+        public HttpSeries series(Exchange ex) {
+            String[] values = new String[dynamic.size()];
+            for (int i = 0; i < values.length; i++) values[i] = TagValues.evaluate(dynamic.get(i), ex);
+            int k = seriesKey(ex.grpc(), ex.status(), ex.flag(), ex.grpcStatus());
+            DynamicKey dk = new DynamicKey(k, List.of(values));
+            HttpSeries s = dynamicSeries.get(dk);
+            if (s != null) return s;
+            return dynamicSeries.computeIfAbsent(dk, x -> create(k, ex.grpc(), ex.status(), ex.flag(), ex.grpcStatus(), values));
+        }
+
+        private static int seriesKey(boolean grpc, int code, dev.ficus.proxy.http.ResponseFlag flag, int grpcStatus) {
+            return (grpc ? 1 << 30 : 0) | (Math.min(Math.max(code, 0), 999) << 16) | ((flag == null ? 0 : flag.ordinal() + 1) << 8) | (grpcStatus + 1 & 0xff);
+        }
+
         /** The series of one outcome; {@code flag} is an Envoy flag name or null, {@code grpcStatus} -1 when none. */
         public HttpSeries series(boolean grpc, int code, dev.ficus.proxy.http.ResponseFlag flag, int grpcStatus) {
-            int k = (grpc ? 1 << 30 : 0) | (Math.min(Math.max(code, 0), 999) << 16) | ((flag == null ? 0 : flag.ordinal() + 1) << 8) | (grpcStatus + 1 & 0xff);
+            int k = seriesKey(grpc, code, flag, grpcStatus);
             HttpSeries[] all = series;
             for (HttpSeries s : all) if (s.key == k) return s;
             return add(k, grpc, code, flag, grpcStatus);
@@ -98,17 +132,21 @@ public final class IstioMetrics {
         private synchronized HttpSeries add(int k, boolean grpc, int code, dev.ficus.proxy.http.ResponseFlag flag, int grpcStatus) {
             HttpSeries[] all = series;
             for (HttpSeries s : all) if (s.key == k) return s;
+            HttpSeries s = create(k, grpc, code, flag, grpcStatus, null);
+            HttpSeries[] next = java.util.Arrays.copyOf(all, all.length + 1);
+            next[all.length] = s;
+            series = next;
+            return s;
+        }
+
+        private HttpSeries create(int k, boolean grpc, int code, dev.ficus.proxy.http.ResponseFlag flag, int grpcStatus, String[] values) {
             List<String[]> l = new ArrayList<>(labels);
             l.add(new String[] {"request_protocol", grpc ? "grpc" : "http"});
             l.add(new String[] {"response_code", Integer.toString(code)});
             l.add(new String[] {"grpc_response_status", grpcStatus < 0 ? "" : Integer.toString(grpcStatus)});
             l.add(new String[] {"response_flags", flag == null ? "-" : flag.name()});
             l.add(new String[] {"connection_security_policy", key.security()});
-            HttpSeries s = new HttpSeries(k, render(l, REQUESTS), render(l, DURATION), render(l, REQUEST_BYTES), render(l, RESPONSE_BYTES));
-            HttpSeries[] next = java.util.Arrays.copyOf(all, all.length + 1);
-            next[all.length] = s;
-            series = next;
-            return s;
+            return new HttpSeries(k, render(l, REQUESTS, values), render(l, DURATION, values), render(l, REQUEST_BYTES, values), render(l, RESPONSE_BYTES, values));
         }
 
         /** The TCP counters of this edge. */
@@ -123,19 +161,26 @@ public final class IstioMetrics {
             l.add(new String[] {"request_protocol", "tcp"});
             l.add(new String[] {"response_flags", "-"});
             l.add(new String[] {"connection_security_policy", key.security()});
-            tcp = new TcpSeries(render(l, TCP_OPENED), render(l, TCP_CLOSED), render(l, TCP_SENT), render(l, TCP_RECEIVED));
+            tcp = new TcpSeries(render(l, TCP_OPENED, null), render(l, TCP_CLOSED, null), render(l, TCP_SENT, null), render(l, TCP_RECEIVED, null));
             return tcp;
         }
 
-        /** The label text of {@code metric} after the overrides, or null when an override disables it. */
-        private String render(List<String[]> base, String metric) {
+        /**
+         * The label text of {@code metric} after the overrides, or null when an override disables it;
+         * {@code values} are the per-request tag values in {@link #dynamic}'s order (null: none, for TCP).
+         */
+        private String render(List<String[]> base, String metric, String[] values) {
             Map<String, String> l = new LinkedHashMap<>();
             for (String[] p : base) l.put(p[0], p[1]);
             for (TelemetryPolicy.MetricOverride o : key.overrides().overrides()) {
                 if (!o.appliesTo(metric)) continue;
                 if (o.disabled()) return null;
                 o.removeTags().forEach(l::remove);
-                o.upsertTags().forEach((tag, expr) -> l.put(tag, TagValues.literal(expr)));
+                o.upsertTags().forEach((tag, expr) -> {
+                    TagExpression t = TagExpression.parseOrUnknown(expr);
+                    if (t instanceof TagExpression.Literal lit) l.put(tag, lit.value());
+                    else l.put(tag, values == null ? "unknown" : values[dynamic.indexOf(t)]);
+                });
             }
             StringBuilder b = new StringBuilder(512);
             l.forEach((k, v) -> {
@@ -207,7 +252,10 @@ public final class IstioMetrics {
         List<Edge> all = new ArrayList<>(edges.values());
         all.sort(Comparator.comparing(e -> e.labels.toString()));
         List<HttpSeries> http = new ArrayList<>();
-        for (Edge e : all) http.addAll(List.of(e.series));
+        for (Edge e : all) {
+            http.addAll(List.of(e.series));
+            if (e.dynamicSeries != null) http.addAll(e.dynamicSeries.values());
+        }
         http.sort(Comparator.comparing(s -> s.requestsLabels == null ? "" : s.requestsLabels));
         header(b, REQUESTS, "counter", "Requests served, by Istio's standard labels.");
         for (HttpSeries s : http) if (s.requestsLabels != null) b.append(REQUESTS).append('{').append(s.requestsLabels).append("} ").append(s.requests.sum()).append('\n');

@@ -19,11 +19,21 @@ import java.util.Locale;
  * exchange's event loop.
  */
 public final class ListenerTelemetry {
+    private static final System.Logger LOG = System.getLogger(ListenerTelemetry.class.getName());
+    /** Failures inside telemetry (a bug, or an observer's): counted and logged once, never passed to the request. */
+    private static final java.util.concurrent.atomic.LongAdder FAILURES = new java.util.concurrent.atomic.LongAdder();
+    private static final java.util.concurrent.atomic.AtomicBoolean LOGGED = new java.util.concurrent.atomic.AtomicBoolean();
     private final boolean sourceReporter;
     private final TelemetryPolicy policy;
     private final IstioMetrics metrics; // null: istio_* metrics are off for this listener
     private final AsciiString localHeader;
     private final ExchangeObserver[] observers;
+
+    /**
+     * For a connection whose listener left the snapshot (it drains on the old one's settings
+     * otherwise): counts nothing, observes nothing, still keeps peer metadata from leaking.
+     */
+    public static final ListenerTelemetry DETACHED = new ListenerTelemetry(true, TelemetryPolicy.DEFAULT, null, new ExchangeObserver[0]);
 
     private ListenerTelemetry(boolean sourceReporter, TelemetryPolicy policy, IstioMetrics metrics, ExchangeObserver[] observers) {
         this.sourceReporter = sourceReporter;
@@ -56,13 +66,25 @@ public final class ListenerTelemetry {
             if (!sourceReporter) ex.peer(PeerMetadata.decode(v));
             h.remove(PeerMetadata.HEADER); // never forwarded: an outbound listener replaces what the app sent
         }
-        for (ExchangeObserver o : observers) o.onRequest(ex);
+        for (ExchangeObserver o : observers) {
+            try {
+                o.onRequest(ex);
+            } catch (RuntimeException e) {
+                failed(e);
+            }
+        }
     }
 
     /** The request goes upstream: a client side tells the server side who calls. */
     public void onUpstreamRequest(Exchange ex, HttpHeaders h) {
         if (sourceReporter) h.set(PeerMetadata.HEADER, localHeader);
-        for (ExchangeObserver o : observers) o.onUpstreamRequest(ex, h);
+        for (ExchangeObserver o : observers) {
+            try {
+                o.onUpstreamRequest(ex, h);
+            } catch (RuntimeException e) {
+                failed(e);
+            }
+        }
     }
 
     /**
@@ -84,10 +106,30 @@ public final class ListenerTelemetry {
     /** The exchange ended: counts it and tells the observers. */
     public void onEnd(Exchange ex) {
         if (metrics != null) {
-            edge(ex).series(ex.grpc(), ex.status(), ex.flag(), ex.grpcStatus()).record(ex.durationMicros(), ex.requestBytes(), ex.responseBytes());
+            try {
+                IstioMetrics.Edge e = edge(ex);
+                IstioMetrics.HttpSeries s = e.perRequestTags() ? e.series(ex) : e.series(ex.grpc(), ex.status(), ex.flag(), ex.grpcStatus());
+                s.record(ex.durationMicros(), ex.requestBytes(), ex.responseBytes());
+            } catch (RuntimeException e) {
+                failed(e);
+            }
         }
-        for (ExchangeObserver o : observers) o.onEnd(ex);
+        for (ExchangeObserver o : observers) {
+            try {
+                o.onEnd(ex);
+            } catch (RuntimeException e) {
+                failed(e);
+            }
+        }
     }
+
+    private static void failed(RuntimeException e) {
+        FAILURES.increment();
+        if (LOGGED.compareAndSet(false, true)) LOG.log(System.Logger.Level.ERROR, "telemetry failed on an exchange (counted in ficus_telemetry_failures_total; logged once)", e);
+    }
+
+    /** Failures inside telemetry since the proxy started (a metric of the admin port). */
+    public static long failures() { return FAILURES.sum(); }
 
     /** The edge of this exchange: the one used last on its connection unless a part of its name changed. */
     private IstioMetrics.Edge edge(Exchange ex) {

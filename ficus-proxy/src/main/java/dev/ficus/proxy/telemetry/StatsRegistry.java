@@ -56,6 +56,8 @@ public final class StatsRegistry {
             if (counts == null) return;
             for (int i = 0; i < counts.length; i++) line(b, "ficus_cluster_circuit_breaker_in_use", "cluster", n, "resource", resources[i], counts[i]);
         });
+        b.append("# HELP ficus_telemetry_failures_total Exchanges whose telemetry failed (the exchange itself went on).\n# TYPE ficus_telemetry_failures_total counter\n")
+                .append("ficus_telemetry_failures_total ").append(ListenerTelemetry.failures()).append('\n');
         istio.prometheus(b);
         for (Source s : sources) s.prometheus(b);
         return b.toString();

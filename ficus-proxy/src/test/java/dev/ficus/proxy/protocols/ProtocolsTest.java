@@ -362,6 +362,10 @@ class ProtocolsTest {
                 });
         // streams are multiplexed on one upstream connection per event loop
         assertThat(p.stats().cluster("grpc").connectionsTotal()).isEqualTo(1);
+        // Istio's metrics tell gRPC from HTTP and carry the status from the trailers
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).untilAsserted(() -> assertThat(p.stats().prometheus())
+                .containsPattern("istio_requests_total\\{[^}]*request_protocol=\"grpc\",response_code=\"200\",grpc_response_status=\"0\",[^}]*} 21")
+                .containsPattern("istio_requests_total\\{[^}]*request_protocol=\"grpc\",response_code=\"200\",grpc_response_status=\"5\",[^}]*} 1"));
     }
 
     @Test

@@ -80,6 +80,10 @@ final class TelemetryTranslator {
                 }
             }
         }
+        // an override of every metric decides whether any is kept at all; the last one wins
+        boolean enabled = true;
+        for (TelemetryPolicy.MetricOverride o : out) if (o.metric().isEmpty() && o.removeTags().isEmpty() && o.upsertTags().isEmpty()) enabled = !o.disabled();
+        if (!enabled) return TelemetryPolicy.Metrics.OFF;
         return new TelemetryPolicy.Metrics(true, out);
     }
 

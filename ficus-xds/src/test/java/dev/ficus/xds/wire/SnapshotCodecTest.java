@@ -123,6 +123,19 @@ class SnapshotCodecTest {
     }
 
     @Test
+    void aListenersTelemetryPolicyRoundTrips() {
+        var t = dev.ficus.xds.snapshot.TelemetryPolicy.DEFAULT
+                .withLocal(new dev.ficus.xds.snapshot.TelemetryPolicy.PeerWorkload("reviews-v2", "shop", "reviews", "v2"))
+                .withServices(List.of(new dev.ficus.xds.snapshot.TelemetryPolicy.ServiceRef("reviews.shop.svc.cluster.local", "reviews", "shop")))
+                .withMetrics(new dev.ficus.xds.snapshot.TelemetryPolicy.Metrics(true, List.of(
+                        new dev.ficus.xds.snapshot.TelemetryPolicy.MetricOverride("istio_requests_total", false, List.of("source_version"), java.util.Map.of("team", "'a'")))))
+                .withTracing(new dev.ficus.xds.snapshot.TelemetryPolicy.Tracing(true, 12.5, java.util.Map.of("user",
+                        new dev.ficus.xds.snapshot.TelemetryPolicy.CustomTag(dev.ficus.xds.snapshot.TelemetryPolicy.CustomTag.Kind.HEADER, "x-user", "anonymous"))))
+                .withAccessLog(new dev.ficus.xds.snapshot.TelemetryPolicy.AccessLog(true, "response.code >= 400"));
+        assertThat(SnapshotCodec.decode(SnapshotCodec.encode(t), dev.ficus.xds.snapshot.TelemetryPolicy.class)).isEqualTo(t);
+    }
+
+    @Test
     void everyEnumRoundTripsByName() {
         for (Class<? extends Enum<?>> e : List.<Class<? extends Enum<?>>>of(HealthStatus.class, LbPolicy.class, ListenerKind.class,
                 ListenerProtocol.class, UpstreamProtocol.class)) {
