@@ -29,8 +29,9 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "mesh", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
-                "Measure each mesh step on loopback: direct, haproxy, nginx, ficus-1hop, ficus-2hop, ficus-2hop-mtls,",
-                "ficus-2hop-mtls-authz, ficus-2hop-mtls-no-telemetry (Istio metrics off: telemetry's cost).",
+                "Measure each mesh step on loopback: direct, haproxy, nginx, ficus-1hop, ficus-1hop-access-log (a line per",
+                "request to a file), ficus-2hop, ficus-2hop-mtls, ficus-2hop-mtls-authz, ficus-2hop-mtls-no-telemetry",
+                "(Istio metrics off: telemetry's cost).",
                 "Each scenario gets an open-loop pass at --rate (latency corrected for",
                 "coordinated omission) and a closed-loop pass (max throughput); the proxies' CPU time and RSS are",
                 "sampled from /proc. Rounds rotate the scenario order; the table shows medians over rounds."},

@@ -9,6 +9,8 @@ import dev.ficus.api.config.Diagnostic;
 import dev.ficus.api.networking.WorkloadEntry;
 import dev.ficus.api.validate.Validator;
 import dev.ficus.proxy.ProxyServer;
+import dev.ficus.proxy.telemetry.accesslog.AccessLogConfig;
+import dev.ficus.proxy.telemetry.accesslog.AccessLogger;
 import dev.ficus.proxy.telemetry.trace.Tracer;
 import dev.ficus.xds.snapshot.ListenerConfig;
 import dev.ficus.xds.snapshot.ProxySnapshot;
@@ -99,6 +101,31 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--watch-interval", defaultValue = "250ms", paramLabel = "DURATION", converter = DurationConverter.class, hidden = true)
     Duration watchInterval;
 
+    // ---- access log (docs/telemetry.md#access-logs)
+    @Option(names = "--access-log", paramLabel = "-|PATH",
+            description = {"Log every HTTP request as a JSON line, to stdout (-) or appended to PATH, on every listener that no Telemetry",
+                    "turns off (Istio's accessLogFile). Without it, only listeners a Telemetry accessLogging entry turns on log, to stdout."})
+    String accessLog;
+
+    @Option(names = "--access-log-sample", defaultValue = "100", paramLabel = "PERCENT",
+            description = "Share of the requests that pass the access-log filters which are logged, 0-100. Default ${DEFAULT-VALUE}.")
+    double accessLogSample;
+
+    /** The access log of this proxy (its writer thread starts with the first listener that logs); null when the file cannot be opened. */
+    private AccessLogger accessLogger() {
+        if (!(accessLogSample >= 0 && accessLogSample <= 100)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--access-log-sample wants a percentage within 0..100, got " + accessLogSample);
+        }
+        AccessLogConfig c = accessLog == null ? AccessLogConfig.TELEMETRY_ONLY.withSamplePercent(accessLogSample)
+                : AccessLogConfig.logAll(accessLog, accessLogSample);
+        try {
+            return AccessLogger.open(c);
+        } catch (java.io.IOException | RuntimeException e) {
+            log.error("cannot open the access log " + accessLog + ": " + e.getMessage());
+            return null;
+        }
+    }
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -107,12 +134,13 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
 
     private final Log log = new Log("proxy", System.err);
 
-    /** What the telemetry options ask of the proxy: the merged metrics port (and, as they land, tracing and access logs). */
-    private void telemetry(ProxyServer.Builder b) {
+    /** What the telemetry options ask of the proxy: the merged metrics port, the access log (and, as it lands, tracing). */
+    private void telemetry(ProxyServer.Builder b, AccessLogger accessLog) {
         if (appMetrics != null && metricsPort < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--app-metrics is served on --metrics-port; set one (e.g. --metrics-port 15020)");
         }
         b.mergedMetrics(metricsPort, appMetrics);
+        b.observer(accessLog);
     }
 
     /** Runs {@code onGone} once the process named by {@link #PARENT_PID_ENV} (if any) has ended. */
@@ -160,6 +188,8 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
         TranslateOptions options = TranslateOptions.DEFAULTS.withOutboundPort(outboundPort);
         Translation first = Translator.translate(effective, who, options);
         first.notes().forEach(d -> log.warn(d.format()));
+        AccessLogger accessLog = accessLogger();
+        if (accessLog == null) return 1;
         Tracer tracer = startTracer(ProcessHandle.current().pid() + "@" + hostName());
 
         CountDownLatch stopped = new CountDownLatch(1);
@@ -170,9 +200,11 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
                 .drainTimeout(drainTimeout)
                 .onDrained(stopped::countDown);
         if (concurrency != null) b.concurrency(concurrency);
-        telemetry(b);
+        telemetry(b, accessLog);
         if (tracer != null) b.observer(tracer);
         ProxyServer server = b.build();
+        server.stats().register(accessLog::prometheus);
+        if (tracer != null) server.stats().register(tracer::prometheus);
         try {
             server.start();
         } catch (Exception e) { // Netty rethrows bind failures (a checked IOException) from sync()
@@ -186,8 +218,12 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
             log.info("stopping on SIG" + signal + ": draining in-flight requests (up to " + drainTimeout.toSeconds() + "s)");
             server.drain();
         });
-        // Any other way out (an exit elsewhere, SIGHUP) still closes the listeners.
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "ficus-shutdown"));
+        // Any other way out (an exit elsewhere, SIGHUP) still closes the listeners, then writes the queued access log lines.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            accessLog.close();
+            if (tracer != null) tracer.close();
+        }, "ficus-shutdown"));
 
         log.info(readyLine(server, first.snapshot(), who.namespace() + "/" + who.name()));
 
@@ -199,6 +235,7 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
         }
         log.info("drained; exiting");
         server.close();
+        accessLog.close();
         if (tracer != null) tracer.close(); // sends the spans still queued
         return 0;
     }
@@ -230,6 +267,8 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
         if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
         Node node = new Node(ProcessHandle.current().pid() + "@" + hostName(), workloads == null ? List.of() : workloads,
                 namespace, labels, VersionCommand.version(), outboundPort == 15001 ? null : outboundPort);
+        AccessLogger accessLog = accessLogger();
+        if (accessLog == null) return 1;
         CountDownLatch stopped = new CountDownLatch(1);
         ProxyServer[] server = new ProxyServer[1];
         Tracer tracer = startTracer(node.id());
@@ -247,9 +286,11 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
                     .meshTls(meshTls).workloadTls(w -> tlsByWorkload.get(w.substring(w.indexOf('/') + 1)))
                     .drainTimeout(drainTimeout).onDrained(stopped::countDown);
             if (concurrency != null) b.concurrency(concurrency);
-            telemetry(b);
+            telemetry(b, accessLog);
             if (tracer != null) b.observer(tracer);
             ProxyServer s = b.build();
+            s.stats().register(accessLog::prometheus);
+            if (tracer != null) s.stats().register(tracer::prometheus);
             try {
                 s.start();
             } catch (Exception e) {
@@ -286,7 +327,11 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
             log.info("stopping on SIG" + signal + ": draining in-flight requests (up to " + drainTimeout.toSeconds() + "s)");
             s.drain();
         });
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> { if (server[0] != null) server[0].close(); }, "ficus-shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (server[0] != null) server[0].close();
+            accessLog.close();
+            if (tracer != null) tracer.close();
+        }, "ficus-shutdown"));
         client.firstSnapshot().thenAccept(s -> log.info(readyLine(server[0], s, node.describe())));
         watchParent(() -> {
             ProxyServer s = server[0];
@@ -303,6 +348,7 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
             log.info("drained; exiting");
             server[0].close();
         }
+        accessLog.close();
         if (tracer != null) tracer.close(); // sends the spans still queued
         return 0;
     }

@@ -83,6 +83,10 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--trust-domain", defaultValue = "cluster.local", paramLabel = "DOMAIN", description = "SPIFFE trust domain. Default ${DEFAULT-VALUE}.")
     String trustDomain;
 
+    @Option(names = "--access-log", paramLabel = "-|PATH",
+            description = "Passed to every proxy (see ficus proxy --help): every request as a JSON line, to stdout (-) or appended to PATH.")
+    String accessLog;
+
     private final Log log = new Log("up", System.err);
     private final PrintStream out = System.out;
     private final List<Child> children = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -203,6 +207,7 @@ final class UpCommand implements Callable<Integer> {
         cmd.addAll(List.of("proxy", "--control", "127.0.0.1:" + sync, "--workload", String.join(",", p.workloads()),
                 "--admin-port", Integer.toString(p.adminPort()), "--outbound-port", Integer.toString(p.outboundPort())));
         if (p.namespace() != null) cmd.addAll(List.of("--namespace", p.namespace()));
+        if (accessLog != null) cmd.addAll(List.of("--access-log", accessLog.equals("-") ? "-" : Path.of(accessLog).toAbsolutePath().toString()));
         CompletableFuture<String> ready = new CompletableFuture<>();
         // the proxy drains and exits if this process dies without stopping it (SIGKILL)
         Child c = Child.start(p.name(), cmd, null, Map.of(ProxyCommand.PARENT_PID_ENV, Long.toString(ProcessHandle.current().pid())), out, line -> {

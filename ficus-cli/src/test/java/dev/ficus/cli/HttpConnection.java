@@ -45,6 +45,15 @@ final class HttpConnection implements AutoCloseable {
         return read();
     }
 
+    /** A POST with a body (Content-Length framed). */
+    Response post(String host, String path, byte[] body) throws IOException {
+        String head = "POST " + path + " HTTP/1.1\r\nHost: " + host + "\r\nContent-Length: " + body.length + "\r\n\r\n";
+        out.write(head.getBytes(StandardCharsets.US_ASCII));
+        out.write(body);
+        out.flush();
+        return read();
+    }
+
     private Response read() throws IOException {
         String status = line();
         if (status == null) throw new IOException("connection closed before a response");

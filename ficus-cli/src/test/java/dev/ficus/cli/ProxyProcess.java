@@ -28,10 +28,12 @@ final class ProxyProcess implements AutoCloseable {
     private final List<String> log = Collections.synchronizedList(new ArrayList<>());
     private final Ports ports;
 
-    private ProxyProcess(Path config) throws IOException {
-        process = new ProcessBuilder(FicusCommandIT.ROOT.resolve("ficus").toString(), "proxy",
+    private ProxyProcess(Path config, String... extraArgs) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(FicusCommandIT.ROOT.resolve("ficus").toString(), "proxy",
                 "--config", config.toString(), "--labels", "app=frontend", "--namespace", "shop",
-                "--admin-port", "0", "--outbound-port", "0", "--concurrency", "1", "--drain-timeout", "10s")
+                "--admin-port", "0", "--outbound-port", "0", "--concurrency", "1", "--drain-timeout", "10s"));
+        cmd.addAll(List.of(extraArgs));
+        process = new ProcessBuilder(cmd)
                 .directory(FicusCommandIT.ROOT.toFile())
                 .redirectErrorStream(true)
                 .start();
@@ -56,6 +58,11 @@ final class ProxyProcess implements AutoCloseable {
     /** Starts the proxy and waits (at most two minutes) until it says it is ready. */
     static ProxyProcess start(Path config) throws IOException {
         return new ProxyProcess(config);
+    }
+
+    /** Starts the proxy with more options (e.g. {@code --access-log PATH}). */
+    static ProxyProcess start(Path config, String... extraArgs) throws IOException {
+        return new ProxyProcess(config, extraArgs);
     }
 
     Process process() {

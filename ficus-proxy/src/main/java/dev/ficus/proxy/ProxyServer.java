@@ -92,7 +92,6 @@ public final class ProxyServer implements AutoCloseable {
         this.observers = java.util.List.copyOf(b.observers);
         this.metricsPort = b.metricsPort;
         this.appMetrics = b.appMetrics;
-        for (var f : observers) if (f instanceof StatsRegistry.Source src) stats.add(src); // e.g. tracing's span counters
     }
 
     public static Builder builder() { return new Builder(); }

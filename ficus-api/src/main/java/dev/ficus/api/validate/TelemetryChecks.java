@@ -2,6 +2,8 @@ package dev.ficus.api.validate;
 
 import dev.ficus.api.Kind;
 import dev.ficus.api.Resource;
+import dev.ficus.api.cel.Cel;
+import dev.ficus.api.cel.CelParseException;
 import dev.ficus.api.config.ConfigSet;
 import dev.ficus.api.telemetry.AccessLogging;
 import dev.ficus.api.telemetry.Metrics;
@@ -15,8 +17,9 @@ import java.util.Map;
 
 /**
  * Istio's validation rules for Telemetry, stricter: sampling in range, provider and tag names
- * non-empty, tag overrides consistent with their operation, filters with an expression, and one
- * selector-less Telemetry per namespace (the rule Istio documents but does not enforce).
+ * non-empty, tag overrides consistent with their operation, access-log filters in the CEL subset
+ * the proxy evaluates ({@link dev.ficus.api.cel.Cel}), and one selector-less Telemetry per
+ * namespace (the rule Istio documents but does not enforce).
  */
 final class TelemetryChecks implements Check<Telemetry> {
 
@@ -100,6 +103,15 @@ final class TelemetryChecks implements Check<Telemetry> {
         checkProviders(a.providers(), path + ".providers", report);
         if (a.filter() != null && (a.filter().expression() == null || a.filter().expression().isBlank())) {
             report.error(path + ".filter", "a filter needs a non-empty expression, e.g. 'expression: response.code >= 400'; remove filter to log every request");
+        } else if (a.filter() != null) {
+            String expr = a.filter().expression();
+            try {
+                Cel.parse(expr);
+            } catch (CelParseException e) {
+                // one line (same length, so the column still points into what is shown)
+                String shown = expr.stripTrailing().replace('\n', ' ').replace('\r', ' ');
+                report.error(path + ".filter.expression", "ficus cannot evaluate '" + shown + "': at column " + e.column() + ", " + e.reason());
+            }
         }
     }
 

@@ -52,13 +52,15 @@ record RunningScenario(Scenario scenario, int port, String host, List<ManagedPro
                     awaitServing(p, port, "127.0.0.1", env.startTimeout());
                     yield new RunningScenario(s, port, "127.0.0.1", List.of(p), List.of(), "-");
                 }
-                case FICUS_1HOP -> {
+                case FICUS_1HOP, FICUS_1HOP_ACCESS_LOG -> {
                     int port = freePort(), admin = freePort();
                     Path cfg = Files.createDirectories(dir.resolve("config"));
                     write(cfg.resolve("proxy.yaml"), MeshConfigs.ficusStandalone(port, env.backendPort()));
-                    ManagedProcess p = ManagedProcess.start("ficus-proxy", List.of(env.ficus().toString(), "proxy",
+                    List<String> cmd = new java.util.ArrayList<>(List.of(env.ficus().toString(), "proxy",
                             "--config", cfg.toString(), "--labels", "app=bench", "--concurrency", "1",
-                            "--outbound-port", "-1", "--admin-port", Integer.toString(admin), "--drain-timeout", "2s"), dir);
+                            "--outbound-port", "-1", "--admin-port", Integer.toString(admin), "--drain-timeout", "2s"));
+                    if (s == Scenario.FICUS_1HOP_ACCESS_LOG) cmd.addAll(List.of("--access-log", dir.resolve("access.log").toString()));
+                    ManagedProcess p = ManagedProcess.start("ficus-proxy", cmd, dir);
                     started.add(p);
                     p.awaitLine("ready: ", env.startTimeout());
                     awaitServing(p, port, "127.0.0.1", env.startTimeout());

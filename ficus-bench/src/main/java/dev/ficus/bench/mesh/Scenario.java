@@ -14,6 +14,8 @@ public enum Scenario {
     NGINX("nginx", false),
     /** client → one standalone {@code ficus proxy} (one event loop) → backend. */
     FICUS_1HOP("ficus-1hop", false),
+    /** The same proxy writing an access log line per request to a file: compared with {@link #FICUS_1HOP}, what the access log costs. */
+    FICUS_1HOP_ACCESS_LOG("ficus-1hop-access-log", false),
     /** client → ficus proxy A (outbound) → ficus proxy B (Sidecar ingress) → backend, plaintext between A and B. */
     FICUS_2HOP("ficus-2hop", false),
     /** The same two hops with mesh mTLS between A and B (STRICT on B). */

@@ -147,6 +147,9 @@ public final class Exchange {
 
     public String upstreamHost() { return upstreamHost == null ? null : upstreamHost.toString(); }
 
+    /** The endpoint as the router gave it (immutable), for an observer that renders it later on another thread. */
+    public Object upstreamHostValue() { return upstreamHost; }
+
     public int status() { return status; }
 
     public ResponseFlag flag() { return flag; }

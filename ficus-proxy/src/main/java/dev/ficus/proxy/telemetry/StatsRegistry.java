@@ -1,9 +1,12 @@
 package dev.ficus.proxy.telemetry;
 
 import dev.ficus.proxy.http.ResponseFlag;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /**
  * All listener and cluster counters of one proxy, and their Prometheus text exposition. Lookups
@@ -13,15 +16,7 @@ public final class StatsRegistry {
     private final ConcurrentHashMap<String, TrafficStats> listeners = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, TrafficStats> clusters = new ConcurrentHashMap<>();
     private final IstioMetrics istio = new IstioMetrics();
-    private final java.util.List<Source> sources = new java.util.concurrent.CopyOnWriteArrayList<>();
-
-    /** More metric families for the exposition, from a part of the proxy that keeps its own counters (tracing). */
-    public interface Source {
-        void prometheus(StringBuilder b);
-    }
-
-    /** Adds {@code s} to the exposition (once per process part, not per request). */
-    public void add(Source s) { sources.add(s); }
+    private final List<Consumer<StringBuilder>> extra = new CopyOnWriteArrayList<>();
 
     /** Istio's standard metrics of this proxy. */
     public IstioMetrics istio() { return istio; }
@@ -29,6 +24,9 @@ public final class StatsRegistry {
     public TrafficStats listener(String name) { return listeners.computeIfAbsent(name, TrafficStats::new); }
 
     public TrafficStats cluster(String name) { return clusters.computeIfAbsent(name, TrafficStats::new); }
+
+    /** Adds a writer of more series to {@link #prometheus} (the access log's counters, for one); off the request path. */
+    public void register(Consumer<StringBuilder> writer) { extra.add(writer); }
 
     /** Writes every counter in the Prometheus text format (version 0.0.4). */
     public String prometheus() {
@@ -59,7 +57,7 @@ public final class StatsRegistry {
         b.append("# HELP ficus_telemetry_failures_total Exchanges whose telemetry failed (the exchange itself went on).\n# TYPE ficus_telemetry_failures_total counter\n")
                 .append("ficus_telemetry_failures_total ").append(ListenerTelemetry.failures()).append('\n');
         istio.prometheus(b);
-        for (Source s : sources) s.prometheus(b);
+        for (Consumer<StringBuilder> w : extra) w.accept(b);
         return b.toString();
     }
 

@@ -19,15 +19,15 @@ import java.util.Objects;
  * @param accessLog JSON access log lines and their filter
  */
 public record TelemetryPolicy(PeerWorkload local, List<ServiceRef> services, Metrics metrics, Tracing tracing, AccessLog accessLog) {
-    /** Metrics on with no overrides, tracing on at Istio's default 1% sampling, access log off. */
-    public static final TelemetryPolicy DEFAULT = new TelemetryPolicy(PeerWorkload.UNKNOWN, List.of(), Metrics.DEFAULT, Tracing.DEFAULT, AccessLog.OFF);
+    /** Metrics on with no overrides, tracing on at Istio's default 1% sampling, access log as the proxy's default. */
+    public static final TelemetryPolicy DEFAULT = new TelemetryPolicy(PeerWorkload.UNKNOWN, List.of(), Metrics.DEFAULT, Tracing.DEFAULT, AccessLog.DEFAULT);
 
     public TelemetryPolicy {
         local = local == null ? PeerWorkload.UNKNOWN : local;
         services = List.copyOf(services == null ? List.of() : services);
         metrics = metrics == null ? Metrics.DEFAULT : metrics;
         tracing = tracing == null ? Tracing.DEFAULT : tracing;
-        accessLog = accessLog == null ? AccessLog.OFF : accessLog;
+        accessLog = accessLog == null ? AccessLog.DEFAULT : accessLog;
     }
 
     public TelemetryPolicy withLocal(PeerWorkload w) { return new TelemetryPolicy(w, services, metrics, tracing, accessLog); }
@@ -136,13 +136,34 @@ public record TelemetryPolicy(PeerWorkload local, List<ServiceRef> services, Met
     }
 
     /**
-     * Access logging for this listener.
+     * Access logging for this listener, as the Telemetry resources that apply to its direction say.
+     * Like Istio, which logs every request when the mesh's {@code accessLogFile} is set unless a
+     * Telemetry says otherwise, the proxy decides what {@link State#DEFAULT} means: it logs when
+     * {@code ficus proxy --access-log} is given.
      *
-     * @param enabled false: no line is written
-     * @param filter  Istio's filter expression (a small CEL subset, e.g. {@code response.code >= 400}); null logs every exchange
+     * @param state  whether a Telemetry turned logging on or off, or said nothing
+     * @param filter Istio's filter expression (a small CEL subset, e.g. {@code response.code >= 400});
+     *               null logs every exchange. Only with {@link State#ON}.
      */
-    public record AccessLog(boolean enabled, String filter) {
-        public static final AccessLog OFF = new AccessLog(false, null);
-        public static final AccessLog ALL = new AccessLog(true, null);
+    public record AccessLog(State state, String filter) {
+        /** No Telemetry has an accessLogging entry for this direction. */
+        public static final AccessLog DEFAULT = new AccessLog(State.DEFAULT, null);
+        /** A Telemetry turned logging off ({@code disabled: true}). */
+        public static final AccessLog OFF = new AccessLog(State.OFF, null);
+        /** A Telemetry turned logging on without a filter. */
+        public static final AccessLog ALL = new AccessLog(State.ON, null);
+
+        public enum State { DEFAULT, ON, OFF }
+
+        public AccessLog {
+            state = state == null ? State.DEFAULT : state;
+            if (state != State.ON) filter = null;
+            else if (filter != null && filter.isBlank()) filter = null;
+        }
+
+        /** Whether this listener logs, given whether the proxy logs by default ({@code --access-log}). */
+        public boolean enabled(boolean byDefault) {
+            return state == State.ON || state == State.DEFAULT && byDefault;
+        }
     }
 }

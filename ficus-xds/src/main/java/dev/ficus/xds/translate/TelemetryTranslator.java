@@ -26,8 +26,8 @@ import java.util.Map;
  * selector-less one of the proxy's namespace, then those of that namespace whose selector matches
  * the proxy's labels. For tracing each field is taken from the most specific level that sets it
  * (custom tags merge by name); metric overrides of all levels apply in that order, so a workload's
- * override comes last and wins; access logging is the most specific level's list that has an
- * entry for the direction. CLIENT settings go to outbound and gateway listeners, SERVER ones to
+ * override comes last and wins; access logging is the last entry for the direction at the most
+ * specific level that has one. CLIENT settings go to outbound and gateway listeners, SERVER ones to
  * inbound listeners.
  */
 final class TelemetryTranslator {
@@ -108,15 +108,22 @@ final class TelemetryTranslator {
         return new TelemetryPolicy.CustomTag(TelemetryPolicy.CustomTag.Kind.ENVIRONMENT, t.environment().name(), t.environment().defaultValue());
     }
 
+    /**
+     * Istio's merge of accessLogging, with ficus's one log standing for every provider: the last
+     * entry for the direction at the most specific level decides, {@code disabled: true} turns
+     * logging off and anything else on with that entry's filter (a filter is not inherited from a
+     * parent level, as in Istio). Without any entry for the direction the proxy's default applies
+     * ({@code --access-log}, Istio's {@code accessLogFile}); Istio drops that default for both
+     * directions once any entry exists, ficus only for the direction an entry names.
+     */
     private TelemetryPolicy.AccessLog accessLog(WorkloadMode direction) {
-        TelemetryPolicy.AccessLog out = TelemetryPolicy.AccessLog.OFF;
+        TelemetryPolicy.AccessLog out = TelemetryPolicy.AccessLog.DEFAULT;
         for (Telemetry t : levels) {
-            List<AccessLogging> mine = t.accessLogging().stream().filter(a -> a.appliesTo(direction)).toList();
-            if (mine.isEmpty()) continue;
-            AccessLogging a = mine.getLast();
-            boolean on = !Boolean.TRUE.equals(a.disabled());
-            String filter = a.filter() == null ? null : a.filter().expression();
-            out = on ? new TelemetryPolicy.AccessLog(true, filter) : TelemetryPolicy.AccessLog.OFF;
+            for (AccessLogging a : t.accessLogging()) {
+                if (!a.appliesTo(direction)) continue;
+                out = Boolean.TRUE.equals(a.disabled()) ? TelemetryPolicy.AccessLog.OFF
+                        : new TelemetryPolicy.AccessLog(TelemetryPolicy.AccessLog.State.ON, a.filter() == null ? null : a.filter().expression());
+            }
         }
         return out;
     }

@@ -96,9 +96,9 @@ class TelemetryTranslatorTest {
 
     @Test
     void accessLoggingIsTheMostSpecificLevelsChoice() {
-        assertThat(policy(REVIEWS, ListenerKind.INBOUND).accessLog().enabled()).as("mesh turns it on").isTrue();
-        assertThat(policy(REVIEWS, ListenerKind.OUTBOUND).accessLog().enabled()).as("the workload turns CLIENT off").isFalse();
-        assertThat(policy(WEB, ListenerKind.OUTBOUND).accessLog().enabled()).isTrue();
+        assertThat(policy(REVIEWS, ListenerKind.INBOUND).accessLog().enabled(false)).as("mesh turns it on").isTrue();
+        assertThat(policy(REVIEWS, ListenerKind.OUTBOUND).accessLog().enabled(true)).as("the workload turns CLIENT off").isFalse();
+        assertThat(policy(WEB, ListenerKind.OUTBOUND).accessLog().enabled(false)).isTrue();
     }
 
     @Test

@@ -131,14 +131,14 @@ class SnapshotCodecTest {
                         new dev.ficus.xds.snapshot.TelemetryPolicy.MetricOverride("istio_requests_total", false, List.of("source_version"), java.util.Map.of("team", "'a'")))))
                 .withTracing(new dev.ficus.xds.snapshot.TelemetryPolicy.Tracing(true, 12.5, java.util.Map.of("user",
                         new dev.ficus.xds.snapshot.TelemetryPolicy.CustomTag(dev.ficus.xds.snapshot.TelemetryPolicy.CustomTag.Kind.HEADER, "x-user", "anonymous"))))
-                .withAccessLog(new dev.ficus.xds.snapshot.TelemetryPolicy.AccessLog(true, "response.code >= 400"));
+                .withAccessLog(new dev.ficus.xds.snapshot.TelemetryPolicy.AccessLog(dev.ficus.xds.snapshot.TelemetryPolicy.AccessLog.State.ON, "response.code >= 400"));
         assertThat(SnapshotCodec.decode(SnapshotCodec.encode(t), dev.ficus.xds.snapshot.TelemetryPolicy.class)).isEqualTo(t);
     }
 
     @Test
     void everyEnumRoundTripsByName() {
         for (Class<? extends Enum<?>> e : List.<Class<? extends Enum<?>>>of(HealthStatus.class, LbPolicy.class, ListenerKind.class,
-                ListenerProtocol.class, UpstreamProtocol.class)) {
+                ListenerProtocol.class, UpstreamProtocol.class, dev.ficus.xds.snapshot.TelemetryPolicy.AccessLog.State.class)) {
             for (Enum<?> c : e.getEnumConstants()) {
                 assertThat(SnapshotCodec.encode(c)).isEqualTo("\"" + c.name() + "\"");
                 assertThat(SnapshotCodec.decode(SnapshotCodec.encode(c), e)).isSameAs(c);

@@ -1,7 +1,6 @@
 package dev.ficus.proxy.telemetry.trace;
 
 import dev.ficus.proxy.telemetry.ExchangeObserver;
-import dev.ficus.proxy.telemetry.StatsRegistry;
 import dev.ficus.xds.snapshot.ListenerConfig;
 import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
@@ -25,7 +24,7 @@ import java.util.concurrent.atomic.LongAdder;
  * finds the queue full is dropped and counted ({@code ficus_tracing_spans_total{result="dropped"}}).
  * Built once per process; {@link #close} flushes what is queued.
  */
-public final class Tracer implements ExchangeObserver.Factory, StatsRegistry.Source, AutoCloseable {
+public final class Tracer implements ExchangeObserver.Factory, AutoCloseable {
     private final TracingConfig config;
     private final BatchSpanProcessor processor;
     /** Spans handed to the processor and not yet given to the exporter: never more than its queue holds. */
@@ -96,7 +95,7 @@ public final class Tracer implements ExchangeObserver.Factory, StatsRegistry.Sou
 
     public long failedSpans() { return failed.sum(); }
 
-    @Override
+    /** Writes the span counters; register with {@code ProxyServer.stats().register(tracer::prometheus)}. */
     public void prometheus(StringBuilder b) {
         b.append("# HELP ficus_tracing_spans_total Finished spans by fate: exported, failed (the collector refused or was away), dropped (the export queue was full).\n")
                 .append("# TYPE ficus_tracing_spans_total counter\n")

@@ -334,6 +334,7 @@ class TracingTest {
         TelemetryPolicy all = TelemetryPolicy.DEFAULT.withTracing(new TelemetryPolicy.Tracing(true, 100, Map.of()));
         clientSide = later(ProxyServer.builder().snapshot(snapshot("outbound", ListenerKind.OUTBOUND, OUT_CLUSTER, backend.port(), all))
                 .observer(tracer).concurrency(1).adminPort(0).build().start());
+        clientSide.stats().register(tracer::prometheus);
         for (int i = 0; i < 6; i++) assertThat(RawHttp.status(get("/"))).isEqualTo(200);
         // one span in the hanging export, two in the queue: the others are dropped (a span ends just after its response)
         await().atMost(Duration.ofSeconds(5)).until(() -> tracer.droppedSpans() >= 3);
