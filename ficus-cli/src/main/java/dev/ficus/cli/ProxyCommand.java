@@ -11,6 +11,7 @@ import dev.ficus.api.validate.Validator;
 import dev.ficus.proxy.ProxyServer;
 import dev.ficus.proxy.telemetry.accesslog.AccessLogConfig;
 import dev.ficus.proxy.telemetry.accesslog.AccessLogger;
+import dev.ficus.proxy.telemetry.trace.Tracer;
 import dev.ficus.xds.snapshot.ListenerConfig;
 import dev.ficus.xds.snapshot.ProxySnapshot;
 import dev.ficus.proxy.tls.MeshTls;
@@ -92,6 +93,10 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
 
     @Option(names = "--app-metrics", paramLabel = "URL", description = "The app's Prometheus endpoint, merged into --metrics-port, e.g. http://127.0.0.1:8080/metrics.")
     java.net.URI appMetrics;
+
+    /** Tracing: {@code --tracing-endpoint} (or OTEL_EXPORTER_OTLP_*), see {@link TracingOptions}. */
+    @CommandLine.Mixin
+    TracingOptions tracing = new TracingOptions();
 
     @Option(names = "--watch-interval", defaultValue = "250ms", paramLabel = "DURATION", converter = DurationConverter.class, hidden = true)
     Duration watchInterval;
@@ -185,6 +190,7 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
         first.notes().forEach(d -> log.warn(d.format()));
         AccessLogger accessLog = accessLogger();
         if (accessLog == null) return 1;
+        Tracer tracer = startTracer(ProcessHandle.current().pid() + "@" + hostName());
 
         CountDownLatch stopped = new CountDownLatch(1);
         ProxyServer.Builder b = ProxyServer.builder()
@@ -195,11 +201,14 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
                 .onDrained(stopped::countDown);
         if (concurrency != null) b.concurrency(concurrency);
         telemetry(b, accessLog);
+        if (tracer != null) b.observer(tracer);
         ProxyServer server = b.build();
         server.stats().register(accessLog::prometheus);
+        if (tracer != null) server.stats().register(tracer::prometheus);
         try {
             server.start();
         } catch (Exception e) { // Netty rethrows bind failures (a checked IOException) from sync()
+            if (tracer != null) tracer.close();
             log.error("cannot start: " + e.getMessage() + (e.getMessage() != null && e.getMessage().contains("in use")
                     ? " (another process listens on a port of this config or on the admin port; see --admin-port, --outbound-port)" : ""));
             return 1;
@@ -213,6 +222,7 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
             accessLog.close();
+            if (tracer != null) tracer.close();
         }, "ficus-shutdown"));
 
         log.info(readyLine(server, first.snapshot(), who.namespace() + "/" + who.name()));
@@ -226,6 +236,7 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
         log.info("drained; exiting");
         server.close();
         accessLog.close();
+        if (tracer != null) tracer.close(); // sends the spans still queued
         return 0;
     }
 
@@ -263,6 +274,7 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
         if (accessLog == null) return 1;
         CountDownLatch stopped = new CountDownLatch(1);
         ProxyServer[] server = new ProxyServer[1];
+        Tracer tracer = startTracer(node.id());
         // one certificate per workload (node mode keeps each workload's identity); the first one's
         // is also the identity of the proxy's outbound connections
         Map<String, MeshTls> tlsByWorkload = new LinkedHashMap<>();
@@ -278,8 +290,10 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
                     .drainTimeout(drainTimeout).onDrained(stopped::countDown);
             if (concurrency != null) b.concurrency(concurrency);
             telemetry(b, accessLog);
+            if (tracer != null) b.observer(tracer);
             ProxyServer s = b.build();
             s.stats().register(accessLog::prometheus);
+            if (tracer != null) s.stats().register(tracer::prometheus);
             try {
                 s.start();
             } catch (Exception e) {
@@ -319,6 +333,7 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (server[0] != null) server[0].close();
             accessLog.close();
+            if (tracer != null) tracer.close();
         }, "ficus-shutdown"));
         client.firstSnapshot().thenAccept(s -> log.info(readyLine(server[0], s, node.describe())));
         watchParent(() -> {
@@ -337,6 +352,7 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
             server[0].close();
         }
         accessLog.close();
+        if (tracer != null) tracer.close(); // sends the spans still queued
         return 0;
     }
 
@@ -344,6 +360,15 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
     private static int freePort(String address) throws java.io.IOException {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(address))) {
             return s.getLocalPort();
+        }
+    }
+
+    /** The tracer {@code --tracing-endpoint} (or OTEL_EXPORTER_OTLP_*) asks for, or null; a bad URL is a usage error. */
+    private Tracer startTracer(String nodeId) {
+        try {
+            return tracing.start(nodeId, log);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
     }
 

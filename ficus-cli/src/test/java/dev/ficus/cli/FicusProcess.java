@@ -19,11 +19,13 @@ final class FicusProcess implements AutoCloseable {
     private final Process process;
     private final List<String> log = Collections.synchronizedList(new ArrayList<>());
 
-    private FicusProcess(List<String> args) throws IOException {
+    private FicusProcess(List<String> args, java.util.Map<String, String> env) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(FicusCommandIT.ROOT.resolve("ficus").toString());
         cmd.addAll(args);
-        process = new ProcessBuilder(cmd).directory(FicusCommandIT.ROOT.toFile()).redirectErrorStream(true).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(FicusCommandIT.ROOT.toFile()).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        process = pb.start();
         process.getOutputStream().close();
         Thread reader = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
@@ -37,7 +39,12 @@ final class FicusProcess implements AutoCloseable {
     }
 
     static FicusProcess start(String... args) throws IOException {
-        return new FicusProcess(List.of(args));
+        return new FicusProcess(List.of(args), java.util.Map.of());
+    }
+
+    /** Like {@link #start} with {@code env} added to this process's environment. */
+    static FicusProcess startWithEnv(java.util.Map<String, String> env, String... args) throws IOException {
+        return new FicusProcess(List.of(args), env);
     }
 
     /** Waits for a log line matching {@code regex}; returns its first group. */

@@ -34,6 +34,8 @@ public final class Exchange {
     private String downstreamAddress;
     /** Set by tracing: the W3C trace id of the exchange's span, for the access log. */
     private String traceId;
+    /** Tracing's scratch state, kept for the next exchange of the connection (never reset here: tracing resets it). */
+    private Object traceState;
     // the edge last resolved on this connection: reused while nothing that names it changes
     IstioMetrics.Edge lastEdge;
     ListenerTelemetry lastTelemetry;
@@ -108,6 +110,11 @@ public final class Exchange {
     }
 
     public void traceId(String id) { this.traceId = id; }
+
+    /** Tracing's own state for this connection's exchanges, reused so that an unsampled request allocates none. */
+    public void traceState(Object state) { this.traceState = state; }
+
+    public Object traceState() { return traceState; }
 
     // ---- read by observers
 
