@@ -81,6 +81,7 @@ final class PrometheusProcess implements AutoCloseable {
         try {
             Awaitility.await("prometheus ready on " + port).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
                     .failFast("prometheus exited", () -> !p.isAlive())
+                    .ignoreExceptions() // connection refused until it listens
                     .until(() -> prometheus.get("/-/ready").statusCode() == 200);
         } catch (RuntimeException e) {
             prometheus.close();

@@ -131,13 +131,13 @@ public final class CertificateClient implements AutoCloseable {
     public CompletableFuture<Bundle> first() { return first; }
 
     /**
-     * Called with every new bundle, on the client's thread; a listener added after the first bundle
-     * arrived is called at once with the current one.
+     * Called with every new bundle, on the client's thread, before the bundle is logged; a listener
+     * added after the first bundle arrived is called at once, on the caller's thread, with the current one.
      */
     public void addListener(Consumer<Bundle> listener) {
         listeners.add(Objects.requireNonNull(listener));
         Optional<Bundle> now = current();
-        now.ifPresent(b -> scheduler.execute(() -> notify(listener, b)));
+        now.ifPresent(b -> notify(listener, b)); // at once: a certificate already issued is in use when this returns
     }
 
     /** Why the last request failed, or null after a success. */
@@ -201,9 +201,9 @@ public final class CertificateClient implements AutoCloseable {
         // half of the lifetime left from now: a notBefore backdated for clock skew does not bring renewal forward
         Duration untilRenewal = Duration.between(now, b.notAfter()).dividedBy(2);
         schedule(untilRenewal);
+        listeners.forEach(l -> notify(l, b)); // installed first: once the line is logged, connections use the certificate
         log.accept((firstOne ? "certificate issued for " : "certificate renewed for ") + identity.uri()
                 + ", valid until " + b.notAfter() + "; renewing at " + nextAttempt);
-        listeners.forEach(l -> notify(l, b));
         first.complete(b);
     }
 
