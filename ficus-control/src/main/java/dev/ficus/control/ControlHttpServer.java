@@ -51,18 +51,28 @@ public final class ControlHttpServer implements AutoCloseable {
         FullHttpResponse handle(FullHttpRequest request);
     }
 
+    /**
+     * A route whose answer takes time (a scrape, a file write, a webhook): it returns at once and
+     * completes the reply from any thread; the event loop is not held meanwhile.
+     */
+    public interface AsyncRoute {
+        CompletableFuture<Reply> handle(FullHttpRequest request);
+    }
+
     private final String host;
     private final int port;
     private final ControlPlane control;
     private final TreeMap<String, Route> routes;
+    private final TreeMap<String, AsyncRoute> asyncRoutes;
     private EventLoopGroup group;
     private Channel channel;
 
-    ControlHttpServer(String host, int port, ControlPlane control, Map<String, Route> extra) {
+    ControlHttpServer(String host, int port, ControlPlane control, Map<String, Route> extra, Map<String, AsyncRoute> async) {
         this.host = host;
         this.port = port;
         this.control = control;
         this.routes = new TreeMap<>(extra);
+        this.asyncRoutes = new TreeMap<>(async);
     }
 
     void start() throws InterruptedException {
@@ -86,7 +96,9 @@ public final class ControlHttpServer implements AutoCloseable {
     }
 
     /** An answer computed off the event loop; it becomes a response on the event loop, when written. */
-    private record Reply(HttpResponseStatus status, String contentType, String body) {
+    public record Reply(HttpResponseStatus status, String contentType, String body) {
+        public static Reply json(HttpResponseStatus status, String body) { return new Reply(status, "application/json", body); }
+
         FullHttpResponse response() { return withType(text(status, body), contentType); }
     }
 
@@ -135,6 +147,8 @@ public final class ControlHttpServer implements AutoCloseable {
     /** The answer of a route that takes time, or null for the others. */
     private CompletableFuture<Reply> asyncRoute(FullHttpRequest req) {
         QueryStringDecoder uri = new QueryStringDecoder(req.uri());
+        var extra = asyncRoutes.floorEntry(uri.path());
+        if (extra != null && uri.path().startsWith(extra.getKey())) return extra.getValue().handle(req);
         if (!uri.path().equals("/v1/graph") || !(req.method().equals(HttpMethod.GET) || req.method().equals(HttpMethod.HEAD))) return null;
         Duration window = DEFAULT_WINDOW;
         List<String> w = uri.parameters().get("window");

@@ -126,7 +126,8 @@ public final class ControlPlane implements AutoCloseable {
             RegistryApi api = new RegistryApi(registry);
             Map<String, ControlHttpServer.Route> routes = new HashMap<>(cfg.extraRoutes);
             routes.put(RegistryApi.PREFIX, api::handle);
-            http = new ControlHttpServer(cfg.httpHost, cfg.httpPort, this, routes);
+            Map<String, ControlHttpServer.AsyncRoute> async = new HashMap<>();
+            http = new ControlHttpServer(cfg.httpHost, cfg.httpPort, this, routes, async);
             http.start();
         }
         if (cfg.watchInterval != null) watcher = new ConfigWatcher(cfg.config, cfg.watchInterval.toMillis(), this::reload);
