@@ -100,14 +100,22 @@ public final class RolloutOverlay {
         return List.of();
     }
 
-    /** Whether the rollout drives {@code h}: named by it, or (none named) sending to stable or canary. */
+    /**
+     * Whether the rollout drives {@code h}: named by it, or (none named) sending traffic to the
+     * stable's or the candidate's service (any subset: after one rollout promoted v2, the next
+     * one moves v2 to v3 on routes that the files still write with v1).
+     */
     static boolean driven(Rollout ro, String ns, HTTPRoute h) {
         if (!ro.routes().isEmpty()) return h.name() != null && ro.routes().contains(h.name());
-        if (h.route().isEmpty()) return false;
         for (HTTPRouteDestination d : h.route()) {
-            if (same(d.destination(), ro.stable(), ns) || (ro.canary() != null && same(d.destination(), ro.canary(), ns))) return true;
+            if (sameHost(d.destination(), ro.stable(), ns) || (ro.canary() != null && sameHost(d.destination(), ro.canary(), ns))) return true;
         }
         return false;
+    }
+
+    static boolean sameHost(Destination a, Destination b, String ns) {
+        if (a == null || b == null || a.host() == null || b.host() == null) return false;
+        return Hosts.fqdn(a.host(), ns).equals(Hosts.fqdn(b.host(), ns));
     }
 
     static boolean same(Destination a, Destination b, String ns) {
@@ -122,6 +130,15 @@ public final class RolloutOverlay {
         for (HTTPRouteDestination d : h.route()) {
             if (s == null && same(d.destination(), stable, ns)) s = d;
             else if (c == null && same(d.destination(), candidate, ns)) c = d;
+        }
+        if (s == null) {
+            // the files route the service to another subset (an earlier version): keep that destination's port and header operations
+            for (HTTPRouteDestination d : h.route()) {
+                if (sameHost(d.destination(), stable, ns) && d != c) {
+                    s = new HTTPRouteDestination(new Destination(d.destination().host(), stable.subset(), d.destination().port()), d.weight(), d.headers());
+                    break;
+                }
+            }
         }
         Destination sd = s != null ? s.destination() : stable;
         Destination cd = c != null ? c.destination() : withPort(candidate, sd);
@@ -141,7 +158,7 @@ public final class RolloutOverlay {
         List<HTTPRoute> moved = new ArrayList<>();
         HTTPRoute template = null;
         for (HTTPRoute h : vs.http()) {
-            if (driven(ro, "", h) || h.route().stream().anyMatch(d -> d.destination() != null && ro.stable().host().equals(d.destination().host()))) {
+            if (driven(ro, "", h)) {
                 template = h;
                 break;
             }
