@@ -1,6 +1,7 @@
 package dev.ficus.api;
 
 import dev.ficus.api.mesh.App;
+import dev.ficus.api.mesh.Rollout;
 import dev.ficus.api.networking.DestinationRule;
 import dev.ficus.api.networking.Gateway;
 import dev.ficus.api.networking.ServiceEntry;
@@ -32,7 +33,9 @@ public enum Kind {
     REQUEST_AUTHENTICATION("RequestAuthentication", Groups.SECURITY, Groups.SECURITY_VERSIONS, RequestAuthentication.class),
     TELEMETRY("Telemetry", Groups.TELEMETRY, Groups.TELEMETRY_VERSIONS, Telemetry.class),
     /** ficus's own: a local process that {@code ficus up} runs for a WorkloadEntry. */
-    APP("App", Groups.MESH, Groups.MESH_VERSIONS, App.class);
+    APP("App", Groups.MESH, Groups.MESH_VERSIONS, App.class),
+    /** ficus's own: moves a VirtualService's traffic to a candidate step by step, with checks and rollback. */
+    ROLLOUT("Rollout", Groups.MESH, Groups.MESH_VERSIONS, Rollout.class);
 
     private final String kindName;
     private final String group;

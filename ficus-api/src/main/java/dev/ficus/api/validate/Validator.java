@@ -33,6 +33,7 @@ public final class Validator {
         CHECKS.put(Kind.REQUEST_AUTHENTICATION, new RequestAuthenticationChecks());
         CHECKS.put(Kind.TELEMETRY, new TelemetryChecks());
         CHECKS.put(Kind.APP, new AppChecks());
+        CHECKS.put(Kind.ROLLOUT, new RolloutChecks());
     }
 
     private Validator() {

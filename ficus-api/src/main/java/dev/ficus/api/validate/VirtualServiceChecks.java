@@ -194,7 +194,7 @@ final class VirtualServiceChecks implements Check<VirtualService> {
         if (h.corsPolicy() != null) cors(report, p + ".corsPolicy", h.corsPolicy());
     }
 
-    private static void match(Resource<VirtualService> r, ConfigSet all, Report report, String p, HTTPMatchRequest m) {
+    static void match(Resource<?> r, ConfigSet all, Report report, String p, HTTPMatchRequest m) {
         stringMatch(report, p + ".uri", m.uri());
         stringMatch(report, p + ".scheme", m.scheme());
         stringMatch(report, p + ".method", m.method());
@@ -236,7 +236,7 @@ final class VirtualServiceChecks implements Check<VirtualService> {
         }
     }
 
-    private static void destination(Resource<VirtualService> r, ConfigSet all, Report report, String p, Destination d) {
+    static void destination(Resource<?> r, ConfigSet all, Report report, String p, Destination d) {
         if (d == null || d.host() == null) return;
         if (d.host().contains("*")) {
             report.error(p + ".host", "a destination must name one service, not a wildcard ('" + d.host() + "')");
