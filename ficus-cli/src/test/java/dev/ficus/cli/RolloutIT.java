@@ -140,8 +140,11 @@ class RolloutIT {
     @TempDir
     Path caDir;
 
-    @Test
-    void canaryPromotesAbortReturnsAndABadVersionRollsBackWithoutFailingARequest(@TempDir Path dir, @TempDir Path state) throws Exception {
+    /** A running mesh: the control plane's HTTP address, the client proxy's outbound port, the control plane process. */
+    record Mesh(String http, int outbound, FicusProcess control) {
+    }
+
+    private Mesh mesh(Path dir, Path state) throws Exception {
         FakeUpstream v1 = keep(FakeUpstream.start("v1"));
         FakeUpstream v2 = keep(FakeUpstream.start("v2"));
         FakeUpstream v3 = keep(FakeUpstream.start("v3"));
@@ -163,6 +166,15 @@ class RolloutIT {
             await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).ignoreExceptions()
                     .until(() -> c.get(REVIEWS + ":9080", "/").status() == 200);
         }
+        return new Mesh(http, outbound, control);
+    }
+
+    @Test
+    void canaryPromotesAbortReturnsAndABadVersionRollsBackWithoutFailingARequest(@TempDir Path dir, @TempDir Path state) throws Exception {
+        Mesh m = mesh(dir, state);
+        String http = m.http();
+        int outbound = m.outbound();
+        FicusProcess control = m.control();
 
         // 500 requests per second through the mesh while the canary moves and is aborted
         Path fortio = dir.resolveSibling(dir.getFileName() + "-load.json");
@@ -217,6 +229,41 @@ class RolloutIT {
         assertThat(out).contains("shop/reviews  canary  ROLLED-BACK").contains("RolledBack").contains("CheckFailed");
         load2.close();
         assertThat(control.log()).anySatisfy(l -> assertThat(l).contains("rollout shop/reviews: rolled back"));
+    }
+
+    @Test
+    void blueGreenPreviewsTheCandidateThenSwitchesAtOnce(@TempDir Path dir, @TempDir Path state) throws Exception {
+        Mesh m = mesh(dir, state);
+        // users' traffic without the header, a tester's with it
+        FicusProcess users = keep(FicusProcess.start("bench", "run", "--url", "http://127.0.0.1:" + m.outbound() + "/", "--header", "host:" + REVIEWS + ":9080",
+                "--rate", "100", "--duration", "25s", "--connections", "2"));
+        FicusProcess tester = keep(FicusProcess.start("bench", "run", "--url", "http://127.0.0.1:" + m.outbound() + "/", "--header", "host:" + REVIEWS + ":9080",
+                "--header", "x-preview:1", "--rate", "50", "--duration", "25s", "--connections", "1"));
+        Files.writeString(dir.resolve("rollout.yaml"), rollout("v1", "v2", """
+                blueGreen:
+                  previewMatch: [{headers: {x-preview: {exact: "1"}}}]
+                  prePromotionChecks: 2
+                  autoPromote: false
+                  postPromotionWindow: 3s"""));
+        // preview: the header reaches v2, everyone else stays on v1; after two passing checks it waits for a user
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            JsonObject o = status(m.http());
+            return o != null && o.get("stepDescription").getAsString().equals("pause until promoted");
+        });
+        try (HttpConnection c = new HttpConnection(m.outbound())) {
+            for (int i = 0; i < 10; i++) {
+                assertThat(c.get(REVIEWS + ":9080", "/", "x-preview", "1").body().strip()).isEqualTo("v2");
+                assertThat(c.get(REVIEWS + ":9080", "/").body().strip()).isEqualTo("v1");
+            }
+        }
+        StringBuilder out = new StringBuilder();
+        assertThat(run(out, "rollout", "promote", "reviews", "--control", m.http())).as(out.toString()).isZero();
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100)).until(() -> served(m.outbound(), 20).keySet().equals(java.util.Set.of("v2")));
+        JsonObject done = awaitPhase(m.http(), "succeeded", Duration.ofSeconds(20));
+        assertThat(reasons(done)).containsSubsequence("Started", "PreviewOn", "PromotedByUser", "Promoted", "Succeeded");
+        assertThat(users.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(tester.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(users.log()).as("the users' load").contains("errors    0");
     }
 
     private static long eventAt(JsonObject o, String reason) {
