@@ -298,7 +298,7 @@ class ParallelRunTest {
                 "ficus_parallel_run_responses_total{rollout=\"shop/reviews-v2\",result=\"match\"} 0\n",
                 "ficus_parallel_run_responses_total{rollout=\"shop/reviews-v2\",result=\"skipped\"} 5\n",
                 "ficus_parallel_run_skipped_total{rollout=\"shop/reviews-v2\",reason=\"unsafe_method\"} 5\n");
-        await().atMost(Duration.ofSeconds(5)).as("every comparison gives its memory back").until(() -> p.parallelRuns().reserved() == 0);
+        await("every comparison gives its memory back").atMost(Duration.ofSeconds(5)).until(() -> p.parallelRuns().reserved() == 0);
     }
 
     @Test

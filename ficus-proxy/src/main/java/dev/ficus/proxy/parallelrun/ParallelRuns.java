@@ -30,8 +30,11 @@ import java.util.concurrent.locks.LockSupport;
 public final class ParallelRuns implements AutoCloseable {
     /** Comparisons waiting for the comparer at most. */
     public static final int MAX_QUEUED = 256;
-    /** Bytes of answers held at most by comparisons in flight or waiting (a worst case is reserved up front). */
-    public static final long DEFAULT_BUDGET_BYTES = 64L << 20;
+    /**
+     * Bytes of answers held at most by comparisons in flight or waiting (a worst case is reserved up
+     * front): an eighth of the heap, at most 16 MiB (8 MiB in the proxy's 64 MiB heap).
+     */
+    public static final long DEFAULT_BUDGET_BYTES = Math.min(16L << 20, Runtime.getRuntime().maxMemory() / 8);
 
     private final ConcurrentHashMap<String, ParallelRunState> runs = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<Runnable> queue = new ConcurrentLinkedQueue<>();

@@ -27,8 +27,11 @@ public record RouteParallelRun(String id, String stableCluster, String candidate
                                List<String> compareHeaders, List<JsonPath> ignore, boolean allowUnsafeMethods, int maxBodyBytes) {
     /** The body limit when the Rollout sets none. */
     public static final int DEFAULT_MAX_BODY_BYTES = 64 * 1024;
-    /** The largest body limit the proxy takes: every comparison in flight holds up to three bodies. */
-    public static final int MAX_BODY_BYTES = 1 << 20;
+    /**
+     * The largest body limit the proxy takes: every comparison in flight holds up to three bodies,
+     * and the comparison parses two at a time into trees several times their size.
+     */
+    public static final int MAX_BODY_BYTES = 256 * 1024;
 
     public RouteParallelRun {
         Objects.requireNonNull(id, "id");

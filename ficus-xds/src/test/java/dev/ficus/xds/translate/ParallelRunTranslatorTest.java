@@ -151,6 +151,13 @@ class ParallelRunTranslatorTest {
     }
 
     @Test
+    void aBodyLimitOverWhatTheProxyKeepsIsLoweredWithANote() {
+        Translation t = TranslatorTest.translate(MESH + ROLLOUT.replace("maxBodyBytes: 4096", "maxBodyBytes: 10000000"), TranslatorTest.FRONTEND);
+        assertThat(routes(t.snapshot()).get(1).policies().parallelRun().maxBodyBytes()).isEqualTo(RouteParallelRun.MAX_BODY_BYTES);
+        assertThat(t.notes()).extracting(Diagnostic::format).singleElement().asString().contains("spec.strategy.parallelRun.maxBodyBytes");
+    }
+
+    @Test
     void theSnapshotWithARunRoundTripsOnTheWire() {
         ProxySnapshot s = TranslatorTest.translate(MESH + ROLLOUT, TranslatorTest.FRONTEND).snapshot();
         ProxySnapshot back = SnapshotCodec.decodeSnapshot(SnapshotCodec.encodeSnapshot(s));
