@@ -50,6 +50,10 @@ final class ControlCommand implements Callable<Integer> {
                     + "(ca-cert.pem, ca-key.pem, root-cert.pem, cert-chain.pem). Default: ~/.local/state/ficus/ca.")
     java.nio.file.Path caDir;
 
+    @Option(names = "--state-dir", paramLabel = "DIR",
+            description = "Where rollouts keep their state, so that a restarted control plane resumes them mid-way. Default: ~/.local/state/ficus/rollouts.")
+    java.nio.file.Path stateDir;
+
     @Option(names = "--no-ca", description = "Run without a certificate authority (no mesh mTLS).")
     boolean noCa;
 
@@ -78,6 +82,7 @@ final class ControlCommand implements Callable<Integer> {
                 .watchInterval(watchInterval)
                 .debounce(debounce)
                 .scrape(dev.ficus.control.graph.ScrapeConfig.DEFAULTS.withInterval(scrapeInterval))
+                .stateDirectory(stateDir != null ? stateDir : dev.ficus.control.ca.CertificateAuthority.defaultDirectory().resolveSibling("rollouts"))
                 .ca(noCa ? null : caDir != null ? caDir : dev.ficus.control.ca.CertificateAuthority.defaultDirectory(), trustDomain)
                 .log(new ControlPlane.Logger() {
                     @Override public void info(String m) { log.info(m); }

@@ -80,6 +80,10 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--ca-dir", paramLabel = "DIR", description = "The certificate authority's directory (see ficus control --help). Default: ~/.local/state/ficus/ca.")
     Path caDir;
 
+    @Option(names = "--state-dir", paramLabel = "DIR",
+            description = "Where rollouts keep their state, so that a restarted control plane resumes them mid-way. Default: ~/.local/state/ficus/rollouts.")
+    java.nio.file.Path stateDir;
+
     @Option(names = "--trust-domain", defaultValue = "cluster.local", paramLabel = "DOMAIN", description = "SPIFFE trust domain. Default ${DEFAULT-VALUE}.")
     String trustDomain;
 
@@ -109,6 +113,7 @@ final class UpCommand implements Callable<Integer> {
         List<Resource<WorkloadEntry>> meshed = meshedWorkloads(config, apps);
 
         ControlPlane cp = ControlPlane.builder().config(paths).sync("127.0.0.1", syncPort).http("127.0.0.1", httpPort)
+                .stateDirectory(stateDir != null ? stateDir : dev.ficus.control.ca.CertificateAuthority.defaultDirectory().resolveSibling("rollouts"))
                 .ca(caDir != null ? caDir : dev.ficus.control.ca.CertificateAuthority.defaultDirectory(), trustDomain)
                 .log(new ControlPlane.Logger() {
                     private final Log l = new Log("control", System.err);

@@ -16,6 +16,8 @@ import dev.ficus.control.graph.ServiceGraph;
 import dev.ficus.control.registry.HealthChecker;
 import dev.ficus.control.registry.RegistryApi;
 import dev.ficus.control.registry.WorkloadRegistry;
+import dev.ficus.control.rollout.RolloutApi;
+import dev.ficus.control.rollout.RolloutController;
 import dev.ficus.xds.snapshot.ProxySnapshot;
 import dev.ficus.xds.sync.Node;
 import dev.ficus.xds.sync.SyncServer;
@@ -63,7 +65,7 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     /** The configuration in service: what the files say, and the registry merged in. */
-    private record Generation(long number, ConfigSet files, ConfigSet combined) {
+    private record Generation(long number, ConfigSet files, ConfigSet base, ConfigSet combined) {
     }
 
     private final Builder cfg;
@@ -82,6 +84,7 @@ public final class ControlPlane implements AutoCloseable {
     private ConfigWatcher watcher;
     private MeshScraper scraper;
     private dev.ficus.control.parallelrun.ParallelRunReader parallelRuns;
+    private RolloutController rollouts;
 
     private ControlPlane(Builder b) {
         this.cfg = b;
@@ -101,7 +104,8 @@ public final class ControlPlane implements AutoCloseable {
         ConfigSet files = Validator.effective(loaded.config());
         health = new HealthChecker();
         registry = new WorkloadRegistry(InstantSource.system(), health, cfg.sweepInterval);
-        generation = new Generation(1, files, combine(files));
+        rollouts = new RolloutController(new RolloutHost(), cfg.stateDirectory, InstantSource.system());
+        generation = generation(1, files);
         metrics.configLoaded(generation.combined());
         if (cfg.caDirectory != null) {
             ca = CertificateAuthority.builder().directory(cfg.caDirectory).trustDomain(cfg.trustDomain).open();
@@ -129,6 +133,7 @@ public final class ControlPlane implements AutoCloseable {
             Map<String, ControlHttpServer.Route> routes = new HashMap<>(cfg.extraRoutes);
             routes.put(RegistryApi.PREFIX, api::handle);
             Map<String, ControlHttpServer.AsyncRoute> async = new HashMap<>();
+            async.put(RolloutApi.PREFIX, new RolloutApi(rollouts)::handle);
             http = new ControlHttpServer(cfg.httpHost, cfg.httpPort, this, routes, async);
             http.start();
         }
@@ -175,7 +180,7 @@ public final class ControlPlane implements AutoCloseable {
         }
         ConfigSet files = Validator.effective(loaded.config());
         Generation g = generation;
-        generation = new Generation(g.number() + 1, files, combine(files));
+        generation = generation(g.number() + 1, files);
         metrics.configLoaded(generation.combined());
         log.info("config change accepted (" + files.size() + " resources); pushing");
         sync.push();
@@ -185,14 +190,45 @@ public final class ControlPlane implements AutoCloseable {
     /** The registry changed (a workload registered, expired or changed health): re-merge and push. */
     public synchronized void registryChanged() {
         Generation g = generation;
-        generation = new Generation(g.number() + 1, g.files(), combine(g.files()));
+        generation = generation(g.number() + 1, g.files());
         metrics.configLoaded(generation.combined());
         sync.push();
     }
 
-    /** The files' config with the registered workloads (healthy, unexpired) merged in; a file's entry wins a name clash. */
-    private ConfigSet combine(ConfigSet files) {
-        return registry.mergeInto(files);
+    /** A rollout moved traffic: overlay the rollouts' routes afresh and push. */
+    private synchronized void rolloutsChanged() {
+        Generation g = generation;
+        generation = new Generation(g.number() + 1, g.files(), g.base(), rollouts.overlay(g.base()));
+        metrics.configLoaded(generation.combined());
+        if (sync != null) sync.push();
+    }
+
+    /**
+     * A new generation: the files' config with the registered workloads (healthy, unexpired)
+     * merged in (a file's entry wins a name clash), then the rollouts' routes overlaid; the
+     * rollouts are told of the change.
+     */
+    private Generation generation(long number, ConfigSet files) {
+        ConfigSet base = registry.mergeInto(files);
+        rollouts.reconcile(base);
+        return new Generation(number, files, base, rollouts.overlay(base));
+    }
+
+    /** The rollouts' states, by {@code namespace/name}. */
+    public RolloutController rollouts() { return rollouts; }
+
+    private final class RolloutHost implements RolloutController.Host {
+        @Override public void routesChanged() { rolloutsChanged(); }
+
+        @Override public java.util.concurrent.CompletableFuture<ServiceGraph> graph(Duration window) {
+            MeshScraper s = scraper;
+            if (s == null) return java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException("the control plane is starting"));
+            return s.graph(window.compareTo(cfg.scrape.retain()) > 0 ? cfg.scrape.retain() : window);
+        }
+
+        @Override public void info(String m) { log.info(m); }
+
+        @Override public void warn(String m) { log.warn(m); }
     }
 
     /**
@@ -315,6 +351,7 @@ public final class ControlPlane implements AutoCloseable {
         if (health != null) health.close();
         if (scraper != null) scraper.close();
         if (parallelRuns != null) parallelRuns.close();
+        if (rollouts != null) rollouts.close();
     }
 
     private final class SyncEvents implements SyncServer.Events {
@@ -356,6 +393,7 @@ public final class ControlPlane implements AutoCloseable {
         private TranslateOptions translateOptions = TranslateOptions.DEFAULTS;
         private Duration sweepInterval = Duration.ofSeconds(1);
         private java.nio.file.Path caDirectory;
+        private java.nio.file.Path stateDirectory;
         private String trustDomain = "cluster.local";
         private Map<String, ControlHttpServer.Route> extraRoutes = Map.of();
         private ScrapeConfig scrape = ScrapeConfig.DEFAULTS;
@@ -390,6 +428,9 @@ public final class ControlPlane implements AutoCloseable {
             this.trustDomain = Objects.requireNonNull(trustDomain);
             return this;
         }
+
+        /** Where rollouts keep their state, so that a restart resumes them; null: in memory only. */
+        public Builder stateDirectory(java.nio.file.Path dir) { this.stateDirectory = dir; return this; }
 
         public ControlPlane build() { return new ControlPlane(this); }
     }

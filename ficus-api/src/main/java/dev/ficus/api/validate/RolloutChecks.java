@@ -109,22 +109,22 @@ final class RolloutChecks implements Check<Rollout> {
             if (!ro.routes().isEmpty() && !ro.routes().contains(h.name())) continue;
             for (HTTPRouteDestination d : h.route()) {
                 if (d.destination() == null) continue;
-                if (same(found.get(), d.destination(), ro.stable()) || (!strangler && ro.canary() != null && ro.canary().host() != null
-                        && same(found.get(), d.destination(), ro.canary()))) {
+                if (sameHost(found.get(), d.destination(), ro.stable()) || (!strangler && ro.canary() != null && ro.canary().host() != null
+                        && sameHost(found.get(), d.destination(), ro.canary()))) {
                     reaches = true;
                 }
             }
         }
         if (!reaches) {
             report.error("spec.virtualService", (ro.routes().isEmpty() ? "no HTTP route of VirtualService '" : "none of the named routes of VirtualService '")
-                    + ro.virtualService() + "' sends traffic to " + describe(ro.stable())
-                    + (strangler ? "" : " or " + describe(ro.canary())) + "; the rollout would move nothing");
+                    + ro.virtualService() + "' sends traffic to " + ro.stable().host()
+                    + (strangler || ro.canary() == null || ro.canary().host() == null || ro.canary().host().equals(ro.stable().host()) ? "" : " or " + ro.canary().host())
+                    + "; the rollout would move nothing");
         }
     }
 
-    private static String describe(Destination d) {
-        if (d == null) return "(unset)";
-        return d.host() + (d.subset() != null ? " subset " + d.subset() : "");
+    private static boolean sameHost(Resource<?> r, Destination a, Destination b) {
+        return a.host() != null && b.host() != null && Hosts.fqdn(a.host(), r.namespace()).equals(Hosts.fqdn(b.host(), r.namespace()));
     }
 
     private static void canary(Resource<?> r, ConfigSet all, Report report, String p, Rollout.Canary c) {

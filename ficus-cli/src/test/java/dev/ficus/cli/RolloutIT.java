@@ -1,0 +1,275 @@
+package dev.ficus.cli;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.ficus.testing.FakeUpstream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Rollouts on a real mesh: {@code ficus control}, a client proxy and one node proxy for three
+ * versions of reviews, all on loopback, with {@code ficus bench run} sending 500 requests per
+ * second through the mesh the whole time. A good canary promotes step by step; a second rollout
+ * is aborted half-way with {@code ficus rollout abort} and its traffic returns to stable — and not
+ * one of the load's requests fails across all of it. Then a faulty version (every answer a 500)
+ * rolls back on its own within interval × failure limit.
+ */
+class RolloutIT {
+    private final List<AutoCloseable> cleanup = new ArrayList<>();
+
+    @AfterEach
+    void stop() throws Exception {
+        for (AutoCloseable c : cleanup.reversed()) c.close();
+    }
+
+    private <T extends AutoCloseable> T keep(T c) {
+        cleanup.add(c);
+        return c;
+    }
+
+    static final String REVIEWS = "reviews.shop.svc.cluster.local";
+
+    static String mesh(int[] inbound, int[] backends) {
+        StringBuilder b = new StringBuilder("""
+                apiVersion: networking.istio.io/v1
+                kind: WorkloadEntry
+                metadata: {name: client, namespace: shop}
+                spec: {address: 127.0.0.1, labels: {app: client}, serviceAccount: client}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: Sidecar
+                metadata: {name: client, namespace: shop}
+                spec:
+                  workloadSelector: {labels: {app: client}}
+                  egress: [{hosts: ["./*"]}]
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: reviews, namespace: shop}
+                spec:
+                  hosts: [%s]
+                  location: MESH_INTERNAL
+                  resolution: STATIC
+                  ports: [{number: 9080, name: http, protocol: HTTP}]
+                  workloadSelector: {labels: {app: reviews}}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: reviews, namespace: shop}
+                spec:
+                  host: %s
+                  subsets:
+                  - {name: v1, labels: {version: v1}}
+                  - {name: v2, labels: {version: v2}}
+                  - {name: v3, labels: {version: v3}}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: reviews, namespace: shop}
+                spec:
+                  hosts: [%s]
+                  http:
+                  - name: primary
+                    route: [{destination: {host: %s, subset: v1}}]
+                """.formatted(REVIEWS, REVIEWS, REVIEWS, REVIEWS));
+        for (int v = 1; v <= 3; v++) {
+            b.append("""
+                    ---
+                    apiVersion: networking.istio.io/v1
+                    kind: WorkloadEntry
+                    metadata: {name: reviews-v%1$d, namespace: shop}
+                    spec:
+                      address: 127.0.0.1
+                      ports: {http: %2$d}
+                      labels: {app: reviews, version: v%1$d, security.istio.io/tlsMode: istio}
+                      serviceAccount: reviews
+                    ---
+                    apiVersion: networking.istio.io/v1
+                    kind: Sidecar
+                    metadata: {name: reviews-v%1$d, namespace: shop}
+                    spec:
+                      workloadSelector: {labels: {app: reviews, version: v%1$d}}
+                      ingress: [{port: {number: %2$d, protocol: HTTP, name: http}, bind: 127.0.0.1, defaultEndpoint: "127.0.0.1:%3$d"}]
+                    """.formatted(v, inbound[v - 1], backends[v - 1]));
+        }
+        return b.toString();
+    }
+
+    static String rollout(String stable, String canary, String strategy) {
+        return """
+                apiVersion: mesh.ficus.dev/v1alpha1
+                kind: Rollout
+                metadata: {name: reviews, namespace: shop}
+                spec:
+                  virtualService: reviews
+                  stable: {host: %1$s, subset: %2$s}
+                  canary: {host: %1$s, subset: %3$s}
+                  strategy:
+                %4$s
+                  analysis:
+                    interval: 1s
+                    failureLimit: 2
+                    minRequests: 20
+                    metrics:
+                    - name: request-success-rate
+                      thresholdRange: {min: 99}
+                    - name: request-duration
+                      thresholdRange: {max: 1000}
+                """.formatted(REVIEWS, stable, canary, strategy.indent(4).stripTrailing());
+    }
+
+    @TempDir
+    Path caDir;
+
+    @Test
+    void canaryPromotesAbortReturnsAndABadVersionRollsBackWithoutFailingARequest(@TempDir Path dir, @TempDir Path state) throws Exception {
+        FakeUpstream v1 = keep(FakeUpstream.start("v1"));
+        FakeUpstream v2 = keep(FakeUpstream.start("v2"));
+        FakeUpstream v3 = keep(FakeUpstream.start("v3"));
+        v3.failWith(500);
+        int[] inbound = {UpCommandIT.freePort(), UpCommandIT.freePort(), UpCommandIT.freePort()};
+        Files.writeString(dir.resolve("mesh.yaml"), mesh(inbound, new int[]{v1.port(), v2.port(), v3.port()}));
+
+        FicusProcess control = keep(FicusProcess.start("control", "--config", dir.toString(), "--sync-port", "0", "--http-port", "0",
+                "--ca-dir", caDir.toString(), "--state-dir", state.toString(), "--scrape-interval", "10m"));
+        int sync = Integer.parseInt(control.await("ready: .*sync on 127\\.0\\.0\\.1:(\\d+)", Duration.ofSeconds(120)));
+        String http = control.await("http://(127\\.0\\.0\\.1:\\d+)", Duration.ofSeconds(5));
+        FicusProcess node = keep(FicusProcess.start("proxy", "--control", "127.0.0.1:" + sync, "--workload", "reviews-v1,reviews-v2,reviews-v3",
+                "-n", "shop", "--outbound-port", "-1", "--admin-port", "0", "--concurrency", "1", "--drain-timeout", "1s"));
+        FicusProcess client = keep(FicusProcess.start("proxy", "--control", "127.0.0.1:" + sync, "--workload", "client", "-n", "shop",
+                "--outbound-port", "0", "--admin-port", "0", "--concurrency", "1", "--drain-timeout", "1s"));
+        int outbound = Integer.parseInt(client.await("ready: .*outbound on 127\\.0\\.0\\.1:(\\d+)", Duration.ofSeconds(120)));
+        node.await("ready: ", Duration.ofSeconds(120));
+        try (HttpConnection c = new HttpConnection(outbound)) {
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).ignoreExceptions()
+                    .until(() -> c.get(REVIEWS + ":9080", "/").status() == 200);
+        }
+
+        // 500 requests per second through the mesh while the canary moves and is aborted
+        Path fortio = dir.resolveSibling(dir.getFileName() + "-load.json");
+        FicusProcess load = keep(FicusProcess.start("bench", "run", "--url", "http://127.0.0.1:" + outbound + "/", "--header", "host:" + REVIEWS + ":9080",
+                "--rate", "500", "--duration", "40s", "--connections", "8", "--fortio", fortio.toString()));
+
+        Files.writeString(dir.resolve("rollout.yaml"), rollout("v1", "v2", "canary: {stepWeights: [20, 50]}"));
+        JsonObject done = awaitPhase(http, "succeeded", Duration.ofSeconds(40));
+        assertThat(reasons(done)).containsSubsequence("Started", "WeightChanged", "WeightChanged", "Promoted", "Succeeded");
+        assertThat(done.getAsJsonObject("lastCheck").get("verdict").getAsString()).isEqualTo("pass");
+        // the push that follows the promotion reaches the proxies within a moment
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100)).until(() -> served(outbound, 20).keySet().equals(java.util.Set.of("v2")));
+
+        // the next version, stopped half-way by a user: traffic goes back to stable (v2)
+        Files.writeString(dir.resolve("rollout.yaml"), rollout("v2", "v1", "canary: {steps: [{setWeight: 40}, {pause: {}}]}"));
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            JsonObject o = status(http);
+            return o != null && o.getAsJsonObject("progress").get("weight").getAsInt() == 40;
+        });
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+                .until(() -> served(outbound, 40).keySet().containsAll(List.of("v1", "v2")));
+        StringBuilder out = new StringBuilder();
+        assertThat(run(out, "rollout", "abort", "reviews", "--control", http)).as(out.toString()).isZero();
+        assertThat(out).contains("ABORTED").contains("weight:  0% to canary");
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> served(outbound, 20).keySet().equals(java.util.Set.of("v2")));
+
+        assertThat(load.process().waitFor(90, TimeUnit.SECONDS)).isTrue();
+        JsonObject report = JsonParser.parseString(Files.readString(fortio)).getAsJsonObject();
+        JsonObject codes = report.getAsJsonObject("RetCodes");
+        assertThat(codes.keySet()).as("every request of the load answered 200: " + codes).containsExactly("200");
+        assertThat(codes.get("200").getAsLong()).as("about 500 rps for 40 s").isGreaterThan(15_000);
+
+        // a faulty version: every answer a 500. It rolls back on its own within interval × failure limit.
+        FicusProcess load2 = keep(FicusProcess.start("bench", "run", "--url", "http://127.0.0.1:" + outbound + "/", "--header", "host:" + REVIEWS + ":9080",
+                "--rate", "200", "--duration", "30s", "--connections", "4"));
+        Files.writeString(dir.resolve("rollout.yaml"), rollout("v2", "v3", "canary: {stepWeights: [10, 50]}"));
+        JsonObject back;
+        try {
+            back = awaitPhase(http, "rolled-back", Duration.ofSeconds(30));
+        } catch (AssertionError | RuntimeException e) {
+            throw new AssertionError("control plane log:\n" + String.join("\n", control.log()), e);
+        }
+        assertThat(back.getAsJsonObject("progress").get("weight").getAsInt()).isZero();
+        assertThat(back.getAsJsonObject("progress").get("message").getAsString()).contains("request-success-rate");
+        long firstTraffic = eventAt(back, "WeightChanged");
+        long rolledBack = eventAt(back, "RolledBack");
+        // two failed checks one interval apart after v3 took traffic; a check waits for a fresh scrape (≤ 3 s)
+        assertThat(rolledBack - firstTraffic).as("rolled back within interval × failure limit (+ scrape time)").isLessThanOrEqualTo(2_000 + 2 * 3_000);
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100)).until(() -> served(outbound, 20).keySet().equals(java.util.Set.of("v2")));
+        out.setLength(0);
+        assertThat(run(out, "rollout", "status", "reviews", "--control", http)).isZero();
+        assertThat(out).contains("shop/reviews  canary  ROLLED-BACK").contains("RolledBack").contains("CheckFailed");
+        load2.close();
+        assertThat(control.log()).anySatisfy(l -> assertThat(l).contains("rollout shop/reviews: rolled back"));
+    }
+
+    private static long eventAt(JsonObject o, String reason) {
+        long at = -1;
+        for (JsonElement e : o.getAsJsonArray("events")) {
+            JsonObject ev = e.getAsJsonObject();
+            if (ev.get("reason").getAsString().equals(reason)) at = ev.get("at").getAsLong();
+        }
+        assertThat(at).as(reason + " in " + o).isPositive();
+        return at;
+    }
+
+    private static List<String> reasons(JsonObject o) {
+        List<String> out = new ArrayList<>();
+        for (JsonElement e : o.getAsJsonArray("events")) out.add(e.getAsJsonObject().get("reason").getAsString());
+        return out;
+    }
+
+    /** Which versions answered {@code n} requests through the mesh. */
+    private static Map<String, Integer> served(int outbound, int n) throws Exception {
+        Map<String, Integer> out = new HashMap<>();
+        try (HttpConnection c = new HttpConnection(outbound)) {
+            for (int i = 0; i < n; i++) {
+                HttpConnection.Response r = c.get(REVIEWS + ":9080", "/");
+                String who = r.status() == 200 ? r.body().strip() : "status " + r.status();
+                out.merge(who, 1, Integer::sum);
+            }
+        }
+        return out;
+    }
+
+    private static JsonObject status(String http) {
+        StringBuilder out = new StringBuilder();
+        if (run(out, "rollout", "status", "reviews", "--control", http, "-o", "json") != 0) return null;
+        return JsonParser.parseString(out.toString()).getAsJsonObject();
+    }
+
+    private static JsonObject awaitPhase(String http, String phase, Duration atMost) {
+        JsonObject[] last = new JsonObject[1];
+        await().atMost(atMost).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+            last[0] = status(http);
+            assertThat(last[0]).isNotNull();
+            assertThat(last[0].get("phase").getAsString()).as(String.valueOf(last[0])).isEqualTo(phase);
+        });
+        return last[0];
+    }
+
+    private static int run(StringBuilder into, String... args) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintWriter w = new PrintWriter(new PrintStream(bytes, true, StandardCharsets.UTF_8), true);
+        int code = Main.run(args, w, w);
+        w.flush();
+        into.append(bytes.toString(StandardCharsets.UTF_8));
+        return code;
+    }
+}
