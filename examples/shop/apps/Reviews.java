@@ -3,7 +3,10 @@
 //
 // Environment:
 //   PORT     where to listen on 127.0.0.1 (default 19181)
-//   VERSION  v1 or v2 (default v1); answers carry "source":"reviews-<VERSION>"
+//   VERSION  v1, v2 or v3 (default v1); answers carry "source":"reviews-<VERSION>"
+//   FAIL_PERCENT  share of review requests answered 500 (default 0): v3 ships with 30, a faulty
+//                 release for a canary to catch
+//   DELAY_MS      added to every review answer (default 0)
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -34,16 +37,19 @@ public class Reviews {
         String version = System.getenv().getOrDefault("VERSION", "v1");
         String name = "reviews-" + version;
         boolean stars = !version.equals("v1");
+        int failPercent = Integer.parseInt(System.getenv().getOrDefault("FAIL_PERCENT", "0"));
+        long delayMs = Long.parseLong(System.getenv().getOrDefault("DELAY_MS", "0"));
 
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 128);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        server.createContext("/", ex -> handle(ex, name, stars));
+        server.createContext("/", ex -> handle(ex, name, stars, failPercent, delayMs));
         server.start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> server.stop(0)));
-        System.out.println(name + " listening on 127.0.0.1:" + port);
+        System.out.println(name + " listening on 127.0.0.1:" + port
+                + (failPercent > 0 ? " (failing " + failPercent + "% of review requests)" : "") + (delayMs > 0 ? " (+" + delayMs + " ms)" : ""));
     }
 
-    static void handle(HttpExchange ex, String name, boolean stars) throws IOException {
+    static void handle(HttpExchange ex, String name, boolean stars, int failPercent, long delayMs) throws IOException {
         try {
             ex.getResponseHeaders().set("x-served-by", name);
             String path = ex.getRequestURI().getPath();
@@ -52,7 +58,10 @@ public class Reviews {
                 send(ex, 200, "text/plain", "ok");
             } else if (!ex.getRequestMethod().equals("GET")) {
                 send(ex, 405, "application/json", "{\"error\":\"only GET\"}");
+            } else if (m.matches() && failPercent > 0 && java.util.concurrent.ThreadLocalRandom.current().nextInt(100) < failPercent) {
+                send(ex, 500, "application/json", "{\"error\":\"" + name + " failed\"}");
             } else if (m.matches()) {
+                if (delayMs > 0) Thread.sleep(delayMs);
                 int id = Integer.parseInt(m.group(1));
                 List<String> items = new ArrayList<>();
                 for (Review r : REVIEWS.getOrDefault(id, List.of())) {
@@ -64,6 +73,9 @@ public class Reviews {
             } else {
                 send(ex, 404, "application/json", "{\"error\":\"no such endpoint\"}");
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            send(ex, 503, "application/json", "{\"error\":\"stopping\"}");
         } catch (RuntimeException e) {
             send(ex, 500, "application/json", "{\"error\":\"internal error\"}");
         } finally {

@@ -10,7 +10,7 @@ import java.io.PrintWriter;
         mixinStandardHelpOptions = true,
         versionProvider = VersionCommand.Provider.class,
         description = "A service mesh you can adopt one service at a time.",
-        subcommands = {ValidateCommand.class, ProxyCommand.class, ControlCommand.class, UpCommand.class, StatusCommand.class, GraphCommand.class, RolloutCommand.class, MtlsCommand.class, BenchCommand.class, VersionCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {ValidateCommand.class, ProxyCommand.class, ControlCommand.class, UpCommand.class, StatusCommand.class, GraphCommand.class, RolloutCommand.class, AssessCommand.class, MtlsCommand.class, BenchCommand.class, VersionCommand.class, CommandLine.HelpCommand.class},
         usageHelpAutoWidth = true)
 public final class Main implements Runnable {
 

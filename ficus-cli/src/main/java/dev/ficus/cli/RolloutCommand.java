@@ -151,6 +151,14 @@ final class RolloutCommand implements Callable<Integer> {
             JsonObject s = o.getAsJsonObject("strangler");
             out.printf("  progress: %d of %d routes migrated (%.0f%%), %d moving%n", s.get("migrated").getAsInt(), s.get("routes").getAsInt(),
                     100 * s.get("routeShare").getAsDouble(), s.get("moving").getAsInt());
+            if (s.has("traffic")) {
+                JsonObject t = s.getAsJsonObject("traffic");
+                long legacy = t.get("legacyRequests").getAsLong();
+                long moved = t.get("newRequests").getAsLong();
+                out.printf("  traffic:  %s over the last %s (%d requests to new services, %d to legacy)%n",
+                        t.has("share") ? String.format(Locale.ROOT, "%.0f%% to new services", 100 * t.get("share").getAsDouble()) : "no requests",
+                        t.get("window").getAsString(), moved, legacy);
+            }
             for (var e : s.getAsJsonObject("table").entrySet()) {
                 JsonObject r = e.getValue().getAsJsonObject();
                 out.printf("    %-20s %-8s %3d%%  -> %s%n", e.getKey(), r.get("state").getAsString(), r.get("weight").getAsInt(), r.get("destination").getAsString());

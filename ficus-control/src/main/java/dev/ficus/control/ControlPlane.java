@@ -8,6 +8,7 @@ import dev.ficus.api.config.ConfigWatcher;
 import dev.ficus.api.config.Diagnostic;
 import dev.ficus.api.networking.WorkloadEntry;
 import dev.ficus.api.validate.Validator;
+import dev.ficus.control.assess.AssessApi;
 import dev.ficus.control.ca.CertificateAuthority;
 import dev.ficus.control.ca.CertificateServiceImpl;
 import dev.ficus.control.graph.MeshScraper;
@@ -133,6 +134,7 @@ public final class ControlPlane implements AutoCloseable {
             Map<String, ControlHttpServer.Route> routes = new HashMap<>(cfg.extraRoutes);
             routes.put(RegistryApi.PREFIX, api::handle);
             Map<String, ControlHttpServer.AsyncRoute> async = new HashMap<>();
+            async.put(AssessApi.PATH, new AssessApi(this));
             async.put(RolloutApi.PREFIX, new RolloutApi(rollouts)::handle);
             http = new ControlHttpServer(cfg.httpHost, cfg.httpPort, this, routes, async);
             http.start();

@@ -81,6 +81,7 @@ final class RolloutChecks implements Check<Rollout> {
         if (ro.virtualService() == null) return;
         for (Resource<Rollout> other : all.all(Kind.ROLLOUT, Rollout.class)) {
             if (other == r) break;
+            if (other.name().equals(r.name()) && other.namespace().equals(r.namespace())) continue; // one replaces the other
             if (other.namespace().equals(r.namespace()) && ro.virtualService().equals(other.spec().virtualService())) {
                 report.error("spec.virtualService", "Rollout '" + other.name() + "' (" + other.origin() + ") already drives VirtualService '"
                         + ro.virtualService() + "'; one rollout at a time moves a VirtualService's traffic");

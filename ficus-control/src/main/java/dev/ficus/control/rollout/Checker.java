@@ -66,7 +66,9 @@ final class Checker {
         Set<String> workloads = workloadsOf(config, r.namespace(), target);
         String fqdn = Hosts.fqdn(target.host(), r.namespace());
         String label = target.host() + (target.subset() != null ? " subset " + target.subset() : "");
-        CompletableFuture<Reading> reading = graph.apply(window).thenApply(g -> read(g, fqdn, workloads));
+        // a little less than the interval: the window's base is then the previous check's scrape, not the one before it
+        Duration read = window.toMillis() >= 10 ? window.minusMillis(window.toMillis() / 10) : window;
+        CompletableFuture<Reading> reading = graph.apply(read).thenApply(g -> read(g, fqdn, workloads));
         List<Rollout.Metric> metrics = a.metrics().isEmpty() ? DEFAULT_METRICS : a.metrics();
         List<CompletableFuture<RolloutState.Metric>> queries = new ArrayList<>();
         for (Rollout.Metric m : metrics) {

@@ -41,14 +41,14 @@ public final class RolloutApi {
         boolean get = req.method().equals(HttpMethod.GET) || req.method().equals(HttpMethod.HEAD);
         if (parts.isEmpty()) {
             if (!get) return done(error(HttpResponseStatus.METHOD_NOT_ALLOWED, "use GET"));
-            return done(ControlHttpServer.Reply.json(HttpResponseStatus.OK, list()));
+            return traffic().thenApply(g -> ControlHttpServer.Reply.json(HttpResponseStatus.OK, list(g)));
         }
         if (parts.size() == 2) {
             if (!get) return done(error(HttpResponseStatus.METHOD_NOT_ALLOWED, "use GET, or POST to " + path + "/promote|pause|resume|abort|undo"));
             String key = parts.get(0) + "/" + parts.get(1);
             RolloutState st = controller.states().get(key);
             if (st == null) return done(error(HttpResponseStatus.NOT_FOUND, "no rollout " + key));
-            return done(ControlHttpServer.Reply.json(HttpResponseStatus.OK, GSON.toJson(view(st, controller.infos().get(key)))));
+            return traffic().thenApply(g -> ControlHttpServer.Reply.json(HttpResponseStatus.OK, GSON.toJson(view(st, controller.infos().get(key), g))));
         }
         if (parts.size() == 3) {
             if (!req.method().equals(HttpMethod.POST)) return done(error(HttpResponseStatus.METHOD_NOT_ALLOWED, "use POST"));
@@ -72,19 +72,31 @@ public final class RolloutApi {
         return done(error(HttpResponseStatus.NOT_FOUND, "no such path: " + path + " (try " + PREFIX + ", " + PREFIX + "/NS/NAME)"));
     }
 
-    private String list() {
+    /** The window a strangler's share of traffic is read over. */
+    static final java.time.Duration TRAFFIC_WINDOW = java.time.Duration.ofMinutes(1);
+
+    /** The graph when a strangler needs it for its share of traffic (null otherwise, or when it cannot be read in time). */
+    private CompletableFuture<dev.ficus.control.graph.ServiceGraph> traffic() {
+        boolean strangler = controller.infos().values().stream().anyMatch(i -> !i.stranglerRoutes().isEmpty());
+        if (!strangler) return CompletableFuture.completedFuture(null);
+        return controller.graph(TRAFFIC_WINDOW).completeOnTimeout(null, 5, java.util.concurrent.TimeUnit.SECONDS).exceptionally(t -> null);
+    }
+
+    private String list(dev.ficus.control.graph.ServiceGraph g) {
         StringBuilder b = new StringBuilder("{\"rollouts\":[");
         boolean first = true;
         for (Map.Entry<String, RolloutState> e : new java.util.TreeMap<>(controller.states()).entrySet()) {
             if (!first) b.append(',');
             first = false;
-            b.append(GSON.toJson(view(e.getValue(), controller.infos().get(e.getKey()))));
+            b.append(GSON.toJson(view(e.getValue(), controller.infos().get(e.getKey()), g)));
         }
         return b.append("]}").toString();
     }
 
     /** The state with what status shows beside it: the step in words, a strangler's progress. */
-    static JsonObject view(RolloutState st, RolloutController.Info info) {
+    static JsonObject view(RolloutState st, RolloutController.Info info) { return view(st, info, null); }
+
+    static JsonObject view(RolloutState st, RolloutController.Info info, dev.ficus.control.graph.ServiceGraph g) {
         JsonObject o = GSON.toJsonTree(st).getAsJsonObject();
         o.addProperty("phase", st.progress().phase().label());
         if (info == null) return o;
@@ -114,6 +126,21 @@ public final class RolloutApi {
                 table.add(e.getKey(), r);
             }
             s.add("table", table);
+            if (g != null) {
+                // requests to the new services' hosts against the legacy host's, over the window: the share of traffic already moved
+                long legacy = 0;
+                long moved = 0;
+                for (var e : g.edges()) {
+                    if (e.service().equals(info.stableHost())) legacy += e.requests();
+                    else if (info.newHosts().contains(e.service())) moved += e.requests();
+                }
+                JsonObject t = new JsonObject();
+                t.addProperty("window", dev.ficus.api.Durations.format(TRAFFIC_WINDOW));
+                t.addProperty("legacyRequests", legacy);
+                t.addProperty("newRequests", moved);
+                if (legacy + moved > 0) t.addProperty("share", (double) moved / (legacy + moved));
+                s.add("traffic", t);
+            }
             o.add("strangler", s);
         }
         return o;

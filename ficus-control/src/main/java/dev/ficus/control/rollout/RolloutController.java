@@ -105,8 +105,12 @@ public final class RolloutController implements AutoCloseable {
      * What a rollout's spec says, for status: its strategy's steps in words, and a strangler's
      * routes (name → new destination) in table order.
      */
-    public record Info(String strategy, List<String> steps, Map<String, String> stranglerRoutes, String stable, String canary) {
+    public record Info(String strategy, List<String> steps, Map<String, String> stranglerRoutes, String stable, String canary,
+                       String stableHost, List<String> newHosts) {
     }
+
+    /** The service graph, as the checks read it (for status: a strangler's share of traffic). */
+    public CompletableFuture<ServiceGraph> graph(Duration window) { return host.graph(window); }
 
     /** The spec side of every rollout, by {@code namespace/name}. Any thread. */
     public Map<String, Info> infos() { return infos; }
@@ -200,8 +204,12 @@ public final class RolloutController implements AutoCloseable {
             Rollout ro = e.getValue().resource.spec();
             Map<String, String> sr = new LinkedHashMap<>();
             if (ro.strategy().strangler() != null) for (var x : ro.strategy().strangler().routes()) sr.put(x.name(), describe(x.destination()));
+            String ns = e.getValue().resource.namespace();
+            List<String> newHosts = ro.strategy().strangler() == null ? List.of() : ro.strategy().strangler().routes().stream()
+                    .map(x -> dev.ficus.api.networking.Hosts.fqdn(x.destination().host(), ns)).distinct().toList();
             info.put(e.getKey(), new Info(ro.strategy().name(), e.getValue().plan.steps().stream().map(Plan.Step::describe).toList(), sr,
-                    describe(ro.stable()), ro.canary() == null ? null : describe(ro.canary())));
+                    describe(ro.stable()), ro.canary() == null ? null : describe(ro.canary()),
+                    dev.ficus.api.networking.Hosts.fqdn(ro.stable().host(), ns), newHosts));
         }
         infos = Map.copyOf(info);
         for (String key : new ArrayList<>(runs.keySet())) {

@@ -369,6 +369,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         endpoint = ep;
         ep.requestStarted();
         ex.upstreamHost(ep.endpoint().address());
+        ex.upstreamPeer(ep.endpoint().workload());
         state = State.CONNECTING;
         ChannelFuture connect = ConnectTunnel.connect(ctx.channel(), pools.channelClass(), c, ep);
         connect.addListener(x -> tunnelConnected(connect));
@@ -538,6 +539,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         lastEndpoint = ep;
         ep.requestStarted();
         ex.upstreamHost(ep.endpoint().address());
+        ex.upstreamPeer(ep.endpoint().workload());
         var pool = pools.pool(ep);
         UpstreamConnection conn = pool.poll(this);
         if (conn != null) {

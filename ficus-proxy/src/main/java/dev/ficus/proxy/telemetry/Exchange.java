@@ -22,6 +22,7 @@ public final class Exchange {
     // routing
     private String routeName, cluster;
     private Object upstreamHost; // rendered when read: only the access log reads it
+    private PeerWorkload upstreamPeer; // the chosen endpoint's WorkloadEntry, when the snapshot names one
     private ServiceRef clusterService;
     // outcome
     private int status, grpcStatus = -1;
@@ -61,6 +62,7 @@ public final class Exchange {
         this.grpc = type != null && type.length() >= 16 && io.netty.util.AsciiString.regionMatches(type, true, 0, "application/grpc", 0, 16);
         routeName = cluster = null;
         upstreamHost = null;
+        upstreamPeer = null;
         clusterService = null;
         status = 0;
         grpcStatus = -1;
@@ -86,6 +88,11 @@ public final class Exchange {
 
     /** The endpoint the request went to (its {@code toString} is {@code host:port}). */
     public void upstreamHost(Object hostPort) { this.upstreamHost = hostPort; }
+
+    /** The WorkloadEntry of the endpoint chosen (null: known only by address). */
+    public void upstreamPeer(PeerWorkload w) { this.upstreamPeer = w; }
+
+    public PeerWorkload upstreamPeer() { return upstreamPeer; }
 
     public void requestBody(int bytes) { requestBytes += bytes; }
 

@@ -97,6 +97,9 @@ public final class ListenerTelemetry {
             if (v != null) {
                 ex.peer(PeerMetadata.decode(v));
                 h.remove(PeerMetadata.HEADER);
+            } else if (ex.upstreamPeer() != null) {
+                // no proxy answered for the server: name it from the endpoint's WorkloadEntry, as Istio's metadata discovery does
+                ex.peer(ex.upstreamPeer());
             }
         } else {
             h.set(PeerMetadata.HEADER, localHeader);

@@ -145,6 +145,29 @@ class IstioMetricsTest {
     }
 
     @Test
+    void anUnmeshedDestinationIsNamedFromItsWorkloadEntry() throws Exception {
+        FakeUpstream legacy = app(); // no proxy in front: nobody answers with peer metadata
+        String cluster = "outbound|9080|v3|" + REVIEWS;
+        Endpoint known = new Endpoint(new HostPort(legacy.host(), legacy.port()), 1, Map.of("version", "v3"), HealthStatus.HEALTHY,
+                new TelemetryPolicy.PeerWorkload("reviews-v3", "shop", "reviews", "v3"));
+        ProxySnapshot s = ProxySnapshot.builder("c1")
+                .listener(new ListenerConfig("out", new HostPort("127.0.0.1", 0), ListenerKind.OUTBOUND, ListenerProtocol.HTTP, "out")
+                        .withTelemetry(TelemetryPolicy.DEFAULT.withLocal(WEB)))
+                .routeTable(new RouteTable("out", List.of(new VirtualHost("reviews", List.of("reviews"),
+                        List.of(new Route("r", RouteMatch.ANY, RouteAction.Forward.to(cluster)))))))
+                .cluster(ClusterConfig.of(cluster, known).withTls(UpstreamTls.DISABLE))
+                .build();
+        ProxyServer client = ProxyServer.builder().snapshot(s).concurrency(1).adminPort(-1).build().start();
+        cleanup.add(client::close);
+        for (int i = 0; i < 3; i++) assertThat(RawHttp.status(get(client.listenerPort("out"), "reviews"))).isEqualTo(200);
+        awaitValue(client, "istio_requests_total", "reporter=\"source\"", "3");
+        Map<String, String> src = series(client.stats().prometheus(), "istio_requests_total", "reporter=\"source\"");
+        assertThat(src).containsEntry("destination_workload", "reviews-v3").containsEntry("destination_workload_namespace", "shop")
+                .containsEntry("destination_app", "reviews").containsEntry("destination_version", "v3")
+                .as("no proxy, no mTLS: the principal stays unknown").containsEntry("destination_principal", "unknown");
+    }
+
+    @Test
     void anUnmeshedCallerIsUnknownAndPlaintext() throws Exception {
         FakeUpstream app = app();
         ProxyServer server = server(app, TelemetryPolicy.DEFAULT.withLocal(REVIEWS_V2));

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * Attaches a parallel run to the HTTP routes a Rollout with the {@code parallelRun} strategy
@@ -42,10 +43,16 @@ final class ParallelRunTranslator {
     private final Map<String, Resource<Rollout>> byVirtualService = new HashMap<>();
     private final Clusters clusters;
     private final Notes notes;
+    private final Function<String, Integer> onlyPort;
 
-    ParallelRunTranslator(ConfigSet config, Clusters clusters, Notes notes) {
+    /**
+     * @param onlyPort the port a destination without one takes for a host (the service's only
+     *                 port), or null for the port the request came in on, as route destinations resolve it
+     */
+    ParallelRunTranslator(ConfigSet config, Clusters clusters, Notes notes, Function<String, Integer> onlyPort) {
         this.clusters = clusters;
         this.notes = notes;
+        this.onlyPort = onlyPort;
         for (Resource<Rollout> r : config.all(Kind.ROLLOUT, Rollout.class)) {
             Rollout ro = r.spec();
             if (ro.strategy() == null || ro.strategy().parallelRun() == null || ro.virtualService() == null) continue;
@@ -70,20 +77,15 @@ final class ParallelRunTranslator {
         boolean named = !ro.routes().isEmpty();
         if (named ? !ro.routes().contains(hr.name()) : toStable == null) return null;
         String stable;
-        int stablePort;
         if (toStable != null) { // the very cluster the route forwards to, so that the router can tell a stable request
-            Destination d = toStable.destination();
-            stablePort = d.port() != null && d.port().number() != null ? d.port().number() : port;
-            stable = clusters.cluster(Hosts.fqdn(d.host(), vs.namespace()), stablePort, d.subset(), null, null);
+            stable = cluster(toStable.destination(), vs.namespace(), port, null, null);
         } else {
             notes.note(r, "spec.routes", "route '" + hr.name() + "' of VirtualService '" + vs.name() + "' sends nothing to stable; no request of it is compared");
-            stablePort = portOr(ro.stable(), port);
-            stable = clusters.cluster(Hosts.fqdn(ro.stable().host(), r.namespace()), stablePort, ro.stable().subset(), r, "spec.stable");
+            stable = cluster(ro.stable(), r.namespace(), port, r, "spec.stable");
         }
         Rollout.ParallelRun pr = ro.strategy().parallelRun();
-        String candidate = clusters.cluster(Hosts.fqdn(ro.canary().host(), r.namespace()), portOr(ro.canary(), stablePort), ro.canary().subset(), r, "spec.canary");
-        String secondary = pr.secondary() == null || pr.secondary().host() == null ? null
-                : clusters.cluster(Hosts.fqdn(pr.secondary().host(), r.namespace()), portOr(pr.secondary(), stablePort), pr.secondary().subset(), r, P + ".secondary");
+        String candidate = cluster(ro.canary(), r.namespace(), port, r, "spec.canary");
+        String secondary = pr.secondary() == null || pr.secondary().host() == null ? null : cluster(pr.secondary(), r.namespace(), port, r, P + ".secondary");
         List<String> headers = new ArrayList<>();
         for (String h : pr.compareHeaders()) if (h != null && !h.isBlank()) headers.add(h.strip().toLowerCase(Locale.ROOT));
         List<JsonPath> ignore = new ArrayList<>();
@@ -106,8 +108,11 @@ final class ParallelRunTranslator {
                 headers, ignore, Boolean.TRUE.equals(pr.allowUnsafeMethods()), maxBody);
     }
 
-    private static int portOr(Destination d, int port) {
-        return d.port() != null && d.port().number() != null ? d.port().number() : port;
+    /** A destination's cluster, its port resolved as a route destination's: its own, the service's only one, the request's. */
+    private String cluster(Destination d, String namespace, int port, Resource<?> from, String path) {
+        String host = Hosts.fqdn(d.host(), namespace);
+        Integer p = d.port() != null && d.port().number() != null ? d.port().number() : onlyPort.apply(host);
+        return clusters.cluster(host, p == null ? port : p, d.subset(), from, path);
     }
 
     /** The same destination, as the Rollout's validation compares them: host (as an FQDN) and subset; the port is not compared. */

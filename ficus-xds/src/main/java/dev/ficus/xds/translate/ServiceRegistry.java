@@ -34,7 +34,11 @@ public final class ServiceRegistry {
 
     /** One instance: an address, a port per service port name, labels and a weight. */
     public record Instance(String address, Map<String, Integer> ports, Map<String, String> labels, int weight,
-                           String serviceAccount) {
+                           String serviceAccount, dev.ficus.xds.snapshot.TelemetryPolicy.PeerWorkload workload) {
+        public Instance(String address, Map<String, Integer> ports, Map<String, String> labels, int weight, String serviceAccount) {
+            this(address, ports, labels, weight, serviceAccount, null);
+        }
+
         /** The port to reach this instance on for a service port, as Istio maps them. */
         public int portFor(Port p) {
             Integer byName = p.name() == null ? null : ports.get(p.name());
@@ -72,7 +76,10 @@ public final class ServiceRegistry {
             if (spec.workloadSelector() != null) {
                 for (Resource<WorkloadEntry> we : workloads) {
                     if (we.namespace().equals(se.namespace()) && spec.workloadSelector().matches(we.spec().labels())) {
-                        instances.add(instance(we.spec()));
+                        Instance i = instance(we.spec());
+                        instances.add(new Instance(i.address(), i.ports(), i.labels(), i.weight(), i.serviceAccount(),
+                                new dev.ficus.xds.snapshot.TelemetryPolicy.PeerWorkload(we.name(), we.namespace(),
+                                        we.spec().labels().get("app"), we.spec().labels().get("version"))));
                     }
                 }
             }

@@ -111,7 +111,7 @@ public final class Translator {
         this.destinationRules = config.all(Kind.DESTINATION_RULE, DestinationRule.class);
         this.virtualServices = config.all(Kind.VIRTUAL_SERVICE, VirtualService.class);
         this.tcpRoutes = new TcpRouteTranslator(virtualServices, this::cluster);
-        this.parallelRuns = new ParallelRunTranslator(config, this::cluster, this::note);
+        this.parallelRuns = new ParallelRunTranslator(config, this::cluster, this::note, this::onlyPort);
         indexHosts();
     }
 
@@ -523,12 +523,22 @@ public final class Translator {
             var dest = rd.destination();
             String host = Hosts.fqdn(dest.host(), vs.namespace());
             Integer destPort = dest.port() != null ? dest.port().number() : null;
+            if (destPort == null) destPort = onlyPort(host);
             String cluster = cluster(host, destPort == null ? port : destPort, dest.subset(), vs, path + ".route[" + d + "].destination");
             int weight = route.size() == 1 && rd.weight() == null ? 100 : rd.weightOrZero();
             targets.add(new WeightedCluster(cluster, weight));
         }
         if (targets.stream().allMatch(t -> t.weight() == 0)) return null;
         return new RouteAction.Forward(targets);
+    }
+
+    /**
+     * The port of a destination that names none, as Istio picks it: the service's only port when
+     * it has one; null (the port the request came in on) when it has several or is not known.
+     */
+    private Integer onlyPort(String host) {
+        Optional<ServiceRegistry.Service> svc = registry.find(host);
+        return svc.isPresent() && svc.get().ports().size() == 1 ? svc.get().ports().getFirst().number() : null;
     }
 
     private RouteMatch routeMatch(Resource<VirtualService> vs, String path, HTTPMatchRequest m, int port, Resource<Gateway> gateway) {
@@ -606,7 +616,7 @@ public final class Translator {
             for (ServiceRegistry.Instance inst : svc.get().instances()) {
                 if (subset != null && (sub == null || !inst.labels().entrySet().containsAll(sub.labels().entrySet()))) continue;
                 if (inst.address().isEmpty() || inst.address().startsWith("unix://")) continue;
-                endpoints.add(new Endpoint(new HostPort(inst.address(), inst.portFor(p)), inst.weight(), inst.labels(), HealthStatus.HEALTHY));
+                endpoints.add(new Endpoint(new HostPort(inst.address(), inst.portFor(p)), inst.weight(), inst.labels(), HealthStatus.HEALTHY, inst.workload()));
             }
         }
         ClusterConfig c = ClusterConfig.of(name).withEndpoints(endpoints);
