@@ -84,6 +84,7 @@ public final class ControlPlane implements AutoCloseable {
     private ControlHttpServer http;
     private ConfigWatcher watcher;
     private MeshScraper scraper;
+    private dev.ficus.control.parallelrun.ParallelRunReader parallelRuns;
     private RolloutController rollouts;
 
     private ControlPlane(Builder b) {
@@ -115,6 +116,7 @@ public final class ControlPlane implements AutoCloseable {
         }
         metrics.certificates(this::certificatesIssued, this::certificatesRefused);
         scraper = MeshScraper.start(cfg.scrape);
+        parallelRuns = dev.ficus.control.parallelrun.ParallelRunReader.start(() -> dev.ficus.control.parallelrun.ParallelRunReader.admins(proxies()));
         SyncServer.Builder sb = SyncServer.builder();
         if (certificates != null) sb.service(certificates.bindService());
         sync = sb
@@ -158,6 +160,9 @@ public final class ControlPlane implements AutoCloseable {
      * connected proxies' metrics, scraped afresh. Never blocks: any thread may ask.
      */
     public java.util.concurrent.CompletableFuture<ServiceGraph> graph(Duration window) { return scraper.graph(window); }
+
+    /** What the connected proxies compared for a parallel run (a Rollout's), read afresh at each report. */
+    public dev.ficus.control.parallelrun.ParallelRunReader parallelRuns() { return parallelRuns; }
 
     /** The longest window a graph can cover: the history kept of each proxy. */
     public Duration graphRetention() { return cfg.scrape.retain(); }
@@ -347,6 +352,7 @@ public final class ControlPlane implements AutoCloseable {
         if (registry != null) registry.close();
         if (health != null) health.close();
         if (scraper != null) scraper.close();
+        if (parallelRuns != null) parallelRuns.close();
         if (rollouts != null) rollouts.close();
     }
 

@@ -12,6 +12,7 @@ import dev.ficus.proxy.tls.MtlsServerHandshake;
 import dev.ficus.proxy.listener.ConnectionTracker;
 import dev.ficus.proxy.listener.ListenerInitializer;
 import dev.ficus.proxy.listener.Transport;
+import dev.ficus.proxy.parallelrun.ParallelRuns;
 import dev.ficus.proxy.pool.UpstreamPools;
 import dev.ficus.proxy.route.RuntimeSnapshot;
 import dev.ficus.proxy.route.SnapshotHolder;
@@ -63,6 +64,7 @@ public final class ProxyServer implements AutoCloseable {
     private final StatsRegistry stats = new StatsRegistry();
     private final ConnectionTracker tracker = new ConnectionTracker();
     private final JwksCache jwks = new JwksCache();
+    private final ParallelRuns parallelRuns = new ParallelRuns();
     private final Map<String, Channel> bound = new HashMap<>();
     private final Map<String, ListenerConfig> boundConfig = new HashMap<>();
     private EventLoopGroup workers;
@@ -107,7 +109,8 @@ public final class ProxyServer implements AutoCloseable {
         clusters = new ClusterManager(LoadBalancerRegistry.defaults(), stats);
         telemetry = new dev.ficus.proxy.telemetry.TelemetryServices(stats.istio(), observers);
         ProxySnapshot s = initial.get();
-        holder = new SnapshotHolder(new RuntimeSnapshot(s, clusters.update(s.clusters()), jwks, telemetry));
+        stats.register(parallelRuns::prometheus);
+        holder = new SnapshotHolder(new RuntimeSnapshot(s, clusters.update(s.clusters()), jwks, telemetry, parallelRuns.install(s)));
         try {
             bindListeners(s);
             if (adminPort >= 0) admin = new AdminServer(transport, adminHost, adminPort, new Backend());
@@ -129,7 +132,7 @@ public final class ProxyServer implements AutoCloseable {
     public synchronized void update(ProxySnapshot next) throws InterruptedException {
         if (workers == null) throw new IllegalStateException("not started");
         Map<String, Channel> fresh = drained == null ? bindNew(next) : Map.of();
-        RuntimeSnapshot rs = new RuntimeSnapshot(next, clusters.update(next.clusters()), jwks, telemetry);
+        RuntimeSnapshot rs = new RuntimeSnapshot(next, clusters.update(next.clusters()), jwks, telemetry, parallelRuns.install(next));
         holder.swap(rs);
         if (drained == null) commitListeners(next, fresh);
         pools.sweepRetired();
@@ -250,6 +253,9 @@ public final class ProxyServer implements AutoCloseable {
 
     public StatsRegistry stats() { return stats; }
 
+    /** The parallel runs of this proxy's routes and their results. */
+    public ParallelRuns parallelRuns() { return parallelRuns; }
+
     /** The mesh certificate and TLS contexts this proxy uses. */
     public MeshTls meshTls() { return meshTls; }
 
@@ -295,6 +301,7 @@ public final class ProxyServer implements AutoCloseable {
         tracker.closeAll();
         if (workers != null) workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         jwks.close();
+        parallelRuns.close();
     }
 
     private final class Backend implements AdminBackend {
@@ -305,6 +312,8 @@ public final class ProxyServer implements AutoCloseable {
         @Override public boolean ready() { return started && !tracker.draining(); }
 
         @Override public String mtlsJson(int minutes) { return ProxyServer.this.mtlsJson(minutes); }
+
+        @Override public String parallelRunsJson() { return parallelRuns.json(); }
 
         @Override public CompletableFuture<Void> drain() { return ProxyServer.this.drain(); }
     }

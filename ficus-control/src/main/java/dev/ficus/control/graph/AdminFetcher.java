@@ -15,13 +15,14 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
 
 /**
- * Reads a proxy's {@code GET /stats/prometheus} with the JDK's HTTP client: asynchronous (its own
- * selector thread; callbacks on the scrape pool), HTTP/1.1, bounded in time by the caller and in
- * size here, so that no proxy can hold a thread or fill the heap.
+ * Reads a page of a proxy's admin port ({@code GET /stats/prometheus} for the graph,
+ * {@code /parallel-runs} for parallel runs) with the JDK's HTTP client: asynchronous (its own
+ * selector thread; callbacks on the caller's pool), HTTP/1.1, bounded in time by the caller and
+ * in size here, so that no proxy can hold a thread or fill the heap.
  */
-final class AdminFetcher implements MeshScraper.Fetcher, AutoCloseable {
+public final class AdminFetcher implements MeshScraper.Fetcher, AutoCloseable {
     /** A response over the size limit, or a status other than 200. */
-    static final class FetchException extends IOException {
+    public static final class FetchException extends IOException {
         FetchException(String message) { super(message); }
     }
 
@@ -29,7 +30,12 @@ final class AdminFetcher implements MeshScraper.Fetcher, AutoCloseable {
     private final Duration timeout;
     private final long maxBytes;
 
-    AdminFetcher(Executor executor, Duration timeout, long maxBytes) {
+    /**
+     * @param executor where the client's callbacks run
+     * @param timeout  connection and answer bound of one fetch
+     * @param maxBytes the largest answer read
+     */
+    public AdminFetcher(Executor executor, Duration timeout, long maxBytes) {
         this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout).executor(executor).build();
         this.timeout = timeout;
         this.maxBytes = maxBytes;
@@ -37,9 +43,15 @@ final class AdminFetcher implements MeshScraper.Fetcher, AutoCloseable {
 
     @Override
     public CompletableFuture<String> fetch(String host, int port) {
-        URI uri = URI.create("http://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port + "/stats/prometheus");
+        return fetch(host, port, "/stats/prometheus");
+    }
+
+    /** The text of {@code GET path} on a proxy's admin port; never blocks, completes exceptionally on any failure. */
+    public CompletableFuture<String> fetch(String host, int port, String path) {
+        URI uri = URI.create("http://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port + path);
         HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout).GET().build();
-        CompletableFuture<HttpResponse<String>> sent = client.sendAsync(request, info -> limited(info.statusCode() == 200 ? maxBytes : 4096));
+        String what = path.equals("/stats/prometheus") ? "the metrics text" : "the answer of " + path;
+        CompletableFuture<HttpResponse<String>> sent = client.sendAsync(request, info -> limited(info.statusCode() == 200 ? maxBytes : 4096, what));
         return sent.thenCompose(r -> r.statusCode() == 200 ? CompletableFuture.completedFuture(r.body())
                 : CompletableFuture.failedFuture(new FetchException("answered " + r.statusCode() + ": " + firstLine(r.body()))));
     }
@@ -51,7 +63,7 @@ final class AdminFetcher implements MeshScraper.Fetcher, AutoCloseable {
     }
 
     /** The body as UTF-8 text, refused (and the exchange cancelled) beyond {@code max} bytes. */
-    private static HttpResponse.BodySubscriber<String> limited(long max) {
+    private static HttpResponse.BodySubscriber<String> limited(long max, String what) {
         return new HttpResponse.BodySubscriber<>() {
             private final CompletableFuture<String> body = new CompletableFuture<>();
             private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -69,7 +81,7 @@ final class AdminFetcher implements MeshScraper.Fetcher, AutoCloseable {
                 for (ByteBuffer b : items) {
                     if (bytes.size() + (long) b.remaining() > max) {
                         subscription.cancel();
-                        body.completeExceptionally(new FetchException("the metrics text is larger than "
+                        body.completeExceptionally(new FetchException(what + " is larger than "
                                 + (max % (1 << 20) == 0 ? (max >> 20) + " MiB" : max + " bytes")));
                         return;
                     }

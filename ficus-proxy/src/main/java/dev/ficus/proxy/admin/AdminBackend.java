@@ -16,6 +16,9 @@ public interface AdminBackend {
     /** The migration view: callers of each inbound listener over the last {@code minutes}, by security. */
     default String mtlsJson(int minutes) { return "{\"listeners\":[]}"; }
 
+    /** The parallel runs of the proxy's routes and their results ({@code GET /parallel-runs}). */
+    default String parallelRunsJson() { return "{\"runs\":[]}"; }
+
     /** Starts draining; completes when the last in-flight exchange ended. */
     CompletableFuture<Void> drain();
 }

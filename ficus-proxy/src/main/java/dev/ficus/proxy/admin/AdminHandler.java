@@ -26,6 +26,8 @@ import java.nio.charset.StandardCharsets;
  *   <li>{@code GET /config_dump}: the active snapshot as JSON, with its version</li>
  *   <li>{@code GET /stats/prometheus}: listener and cluster counters</li>
  *   <li>{@code GET /mtls?minutes=N}: callers of each inbound listener by security (mTLS or plaintext), the last N minutes (default 15)</li>
+ *   <li>{@code GET /parallel-runs}: each parallel run's comparisons (matched, mismatched, noise, skipped), the
+ *       paths learned to be noisy and recent mismatches with where the answers differ</li>
  *   <li>{@code POST /drain}: stop accepting, finish in-flight exchanges; answers 202 at once</li>
  * </ul>
  */
@@ -46,12 +48,13 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             case "/config_dump" -> get ? json(SnapshotJson.write(backend.snapshot())) : notAllowed("GET");
             case "/stats/prometheus" -> get ? prometheus(backend.stats().prometheus()) : notAllowed("GET");
             case "/mtls" -> get ? json(backend.mtlsJson(minutes(uri))) : notAllowed("GET");
+            case "/parallel-runs" -> get ? json(backend.parallelRunsJson()) : notAllowed("GET");
             case "/drain" -> {
                 if (!req.method().equals(HttpMethod.POST)) yield notAllowed("POST");
                 backend.drain();
                 yield text(202, "draining\n");
             }
-            default -> text(404, "unknown admin path; try /healthz /ready /config_dump /stats/prometheus /mtls /drain\n");
+            default -> text(404, "unknown admin path; try /healthz /ready /config_dump /stats/prometheus /mtls /parallel-runs /drain\n");
         };
         boolean keepAlive = HttpUtil.isKeepAlive(req);
         HttpUtil.setKeepAlive(r, keepAlive);

@@ -4,6 +4,7 @@ import dev.ficus.proxy.authz.AuthzEngine;
 import dev.ficus.proxy.cluster.ClusterRuntime;
 import dev.ficus.proxy.jwt.JwksCache;
 import dev.ficus.proxy.jwt.JwtAuthenticator;
+import dev.ficus.proxy.parallelrun.ParallelRunState;
 import dev.ficus.proxy.telemetry.IstioMetrics;
 import dev.ficus.proxy.telemetry.ListenerTelemetry;
 import dev.ficus.proxy.telemetry.TelemetryServices;
@@ -27,6 +28,7 @@ public final class RuntimeSnapshot {
     private final Map<String, JwtAuthenticator> jwtByListener; // only listeners with JWT rules
     private final Map<String, ListenerTelemetry> telemetryByListener;
     private final Map<String, TelemetryPolicy.ServiceRef> serviceByCluster; // destination_service of each cluster
+    private final Map<String, ParallelRunState> parallelRuns; // by Rollout id
 
     /** @param jwks the proxy's fetched key sets, shared by its snapshots ({@code jwksUri} rules) */
     public RuntimeSnapshot(ProxySnapshot snapshot, Map<String, ClusterRuntime> clusters, JwksCache jwks) {
@@ -38,7 +40,19 @@ public final class RuntimeSnapshot {
      * @param telemetry the proxy's metrics registry and observer makers, shared by its snapshots
      */
     public RuntimeSnapshot(ProxySnapshot snapshot, Map<String, ClusterRuntime> clusters, JwksCache jwks, TelemetryServices telemetry) {
+        this(snapshot, clusters, jwks, telemetry, Map.of());
+    }
+
+    /**
+     * @param jwks         the proxy's fetched key sets, shared by its snapshots ({@code jwksUri} rules)
+     * @param telemetry    the proxy's metrics registry and observer makers, shared by its snapshots
+     * @param parallelRuns the results of each parallel run of {@code snapshot}, by Rollout id
+     *                     (kept by the proxy across snapshots: {@code ParallelRuns.install})
+     */
+    public RuntimeSnapshot(ProxySnapshot snapshot, Map<String, ClusterRuntime> clusters, JwksCache jwks, TelemetryServices telemetry,
+                           Map<String, ParallelRunState> parallelRuns) {
         this.snapshot = snapshot;
+        this.parallelRuns = Map.copyOf(parallelRuns);
         this.clusters = clusters;
         Map<String, RouteTable> t = new HashMap<>();
         Map<String, AuthzEngine> a = new HashMap<>();
@@ -83,6 +97,9 @@ public final class RuntimeSnapshot {
 
     /** The telemetry stage of a listener of this snapshot; null for an unknown listener. */
     public ListenerTelemetry telemetry(String listener) { return telemetryByListener.get(listener); }
+
+    /** The results of the parallel run of a Rollout ({@code namespace/name}), or null when the snapshot has none by that id. */
+    public ParallelRunState parallelRun(String id) { return parallelRuns.get(id); }
 
     /** destination_service of a cluster (its Istio host), or null when the name carries none. */
     public TelemetryPolicy.ServiceRef service(String cluster) { return serviceByCluster.get(cluster); }

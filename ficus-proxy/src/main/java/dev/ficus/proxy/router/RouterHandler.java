@@ -13,6 +13,7 @@ import dev.ficus.proxy.http.LocalReply;
 import dev.ficus.proxy.http.ResponseFlag;
 import dev.ficus.proxy.lb.EndpointRef;
 import dev.ficus.proxy.lb.PickContext;
+import dev.ficus.proxy.parallelrun.ParallelRunState;
 import dev.ficus.proxy.pool.EndpointPool;
 import dev.ficus.proxy.pool.LoopPools;
 import dev.ficus.proxy.pool.UpstreamConnection;
@@ -30,6 +31,7 @@ import dev.ficus.xds.snapshot.RouteAction;
 import dev.ficus.xds.snapshot.RouteCors;
 import dev.ficus.xds.snapshot.RouteFault;
 import dev.ficus.xds.snapshot.RouteMirror;
+import dev.ficus.xds.snapshot.RouteParallelRun;
 import dev.ficus.xds.snapshot.RoutePolicies;
 import dev.ficus.xds.snapshot.RouteRetry;
 import dev.ficus.xds.snapshot.RouteRewrite;
@@ -80,7 +82,9 @@ import java.util.concurrent.TimeUnit;
  * <p>Around the upstream call the route's {@link RoutePolicies} apply, in Envoy's order: fault
  * injection (a delay scheduled on the event loop, then maybe an abort), rewrites, then attempts
  * with retries (jittered back-off, another endpoint when there is one, the cluster's retry budget)
- * and mirrors sent once the request is complete. A retry replays the request head and the body
+ * and mirrors sent once the request is complete, as are the copies of a parallel run, whose
+ * answers are compared with stable's off the event loop (the client's answer is never held back
+ * for them). A retry replays the request head and the body
  * kept so far; the body is kept only while it fits in {@link #MAX_REPLAY} bytes, so a larger body
  * that has already been streamed upstream is never retried (its bytes are gone).
  */
@@ -152,6 +156,8 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     private ByteBuf replay;
     private ScheduledFuture<?> timer;
     private RuntimeSnapshot mirrorsTo;
+    /** The parallel run this exchange was sampled for, until stable's answer ended or the exchange did. */
+    private ParallelRunExchange parallel;
     /** The request's {@code Origin} when the route's CORS policy allows it: responses get CORS headers. */
     private String corsOrigin;
     private boolean corsPreflight;
@@ -408,6 +414,8 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         keepBody = retry.enabled() || !p.mirrors().isEmpty();
         if (p.cors() != null && cors(p.cors(), req)) return;
         if (!p.mirrors().isEmpty()) mirrorsTo = snap;
+        RouteParallelRun pr = p.parallelRun();
+        if (pr != null) sampleParallelRun(snap, pr, name, req);
         RouteFault fault = p.fault();
         if (fault != null && fault.delays() && draw(fault.delayPerMillion())) {
             // the fault filter runs before the router: the delay is a timer on this loop, never a sleep
@@ -418,6 +426,30 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         }
         if (fault != null && abort(fault)) return;
         route(req, false);
+    }
+
+    /**
+     * Whether this request takes part in the route's parallel run: it goes to stable, draws the
+     * run's share, uses a safe method (unless unsafe ones are allowed), is no upgrade, and its body
+     * can be copied. Then its body is kept for the copies, sent once the request is complete.
+     */
+    private void sampleParallelRun(RuntimeSnapshot snap, RouteParallelRun pr, String clusterName, HttpRequest req) {
+        if (!clusterName.equals(pr.stableCluster()) || !draw(pr.perMillion())) return;
+        ParallelRunState state = snap.parallelRun(pr.id());
+        if (state == null) return; // a snapshot installed without the proxy's runs (hand-built in a test)
+        if (req.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)) return; // a tunnel is no answer to compare
+        if (!pr.allowUnsafeMethods() && method != HttpMethod.GET && method != HttpMethod.HEAD && method != HttpMethod.OPTIONS) {
+            state.skip(ParallelRunState.Skip.UNSAFE_METHOD);
+            return;
+        }
+        if (HttpUtil.getContentLength(req, 0L) > Math.min(pr.maxBodyBytes(), MAX_REPLAY)) {
+            state.skip(ParallelRunState.Skip.REQUEST_TOO_LARGE);
+            return;
+        }
+        parallel = ParallelRunExchange.begin(state, pr, req);
+        if (parallel == null) return; // over the proxy's budget; counted
+        keepBody = true;
+        mirrorsTo = snap;
     }
 
     /** Rewrites and prepares the head, then makes the first attempt. */
@@ -718,13 +750,21 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         replay.writeBytes(content, content.readerIndex(), n);
     }
 
-    /** Sends the mirrors' copies of the complete request; fire and forget. */
+    /** Sends the mirrors' copies of the complete request (fire and forget), and the parallel run's. */
     private void mirror() {
         RuntimeSnapshot snap = mirrorsTo;
         mirrorsTo = null;
+        long timeout = route.timeout().isZero() ? Route.DEFAULT_TIMEOUT.toNanos() : route.timeout().toNanos();
+        if (parallel != null) {
+            if (!keepBody || (replay != null && replay.readableBytes() > parallel.maxRequestBytes())) {
+                parallel.abandon(ParallelRunState.Skip.REQUEST_TOO_LARGE);
+                parallel = null;
+            } else {
+                parallel.start(pools, snap, head, replay, timeout, ctx.executor());
+            }
+        }
         if (!keepBody) return; // the body was too large to keep: Istio would stream it, ficus skips the copy
         List<RouteMirror> mirrors = policies.mirrors();
-        long timeout = route.timeout().isZero() ? Route.DEFAULT_TIMEOUT.toNanos() : route.timeout().toNanos();
         for (int i = 0, n = mirrors.size(); i < n; i++) {
             RouteMirror m = mirrors.get(i);
             if (!draw(m.perMillion())) continue;
@@ -780,6 +820,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
                 tryDeadline.disarm();
                 status = code;
                 upstreamKeepAlive = HttpUtil.isKeepAlive(resp);
+                if (parallel != null) parallel.stableHead(resp); // as stable sent it, before the edits for the client
                 responseTelemetry(resp.headers());
                 prepareDownstreamResponse(resp, code);
             } else {
@@ -790,6 +831,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
             if (msg instanceof HttpContent c && !informational) {
                 ex.responseBody(c.content().readableBytes());
                 if (c instanceof LastHttpContent last && ex.grpc()) grpcTrailer(last.trailingHeaders());
+                if (parallel != null) stableContent(c); // copied before the write hands the buffer on
             }
             ctx.write(msg, ctx.voidPromise());
             if (msg instanceof LastHttpContent) {
@@ -798,6 +840,15 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
             }
         } else {
             ReferenceCountUtil.release(msg);
+        }
+    }
+
+    /** Stable's body on its way to the client, seen by the parallel run; its end hands the answer over. */
+    private void stableContent(HttpContent c) {
+        parallel.stableContent(c.content());
+        if (c instanceof LastHttpContent) {
+            parallel.stableEnd();
+            parallel = null;
         }
     }
 
@@ -1100,6 +1151,10 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         retryHeld = false;
         lastEndpoint = null;
         mirrorsTo = null;
+        if (parallel != null) { // the exchange ended before stable's answer did
+            parallel.stableFailed();
+            parallel = null;
+        }
         if (replay != null) {
             replay.release();
             replay = null;

@@ -32,6 +32,12 @@ public record ProxySnapshot(String version, List<ListenerConfig> listeners, Map<
                             if (!clusters.containsKey(wc.cluster())) problems.add("route " + t.name() + "/" + vh.name() + "/" + r.name() + " uses unknown cluster " + wc.cluster());
                         }
                     }
+                    RouteParallelRun pr = r.policies().parallelRun();
+                    if (pr != null) {
+                        for (String c : java.util.Arrays.asList(pr.stableCluster(), pr.candidateCluster(), pr.secondaryCluster())) {
+                            if (c != null && !clusters.containsKey(c)) problems.add("route " + t.name() + "/" + vh.name() + "/" + r.name() + " compares with unknown cluster " + c);
+                        }
+                    }
                 }
             }
         }

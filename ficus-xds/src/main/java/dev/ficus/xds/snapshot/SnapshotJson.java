@@ -173,6 +173,20 @@ public final class SnapshotJson {
             optional(b, false, "maxAge", c.maxAge());
             b.append(",\"allowCredentials\":").append(c.allowCredentials());
             b.append(",\"forwardUnmatchedPreflights\":").append(c.forwardUnmatchedPreflights()).append('}');
+            first = false;
+        }
+        if (p.parallelRun() != null) {
+            if (!first) b.append(',');
+            RouteParallelRun pr = p.parallelRun();
+            b.append("\"parallelRun\":{\"id\":"); str(b, pr.id());
+            b.append(",\"stable\":"); str(b, pr.stableCluster());
+            b.append(",\"candidate\":"); str(b, pr.candidateCluster());
+            optional(b, false, "secondary", pr.secondaryCluster());
+            b.append(",\"perMillion\":").append(pr.perMillion());
+            b.append(",\"compareHeaders\":["); sep(b, pr.compareHeaders(), h -> str(b, h));
+            b.append("],\"ignore\":["); sep(b, pr.ignore(), i -> str(b, i.toString()));
+            b.append("],\"allowUnsafeMethods\":").append(pr.allowUnsafeMethods());
+            b.append(",\"maxBodyBytes\":").append(pr.maxBodyBytes()).append('}');
         }
         b.append('}');
     }

@@ -36,6 +36,7 @@ import dev.ficus.xds.snapshot.ProxySnapshot;
 import dev.ficus.xds.snapshot.Route;
 import dev.ficus.xds.snapshot.RouteAction;
 import dev.ficus.xds.snapshot.RouteMatch;
+import dev.ficus.xds.snapshot.RouteParallelRun;
 import dev.ficus.xds.snapshot.RoutePolicies;
 import dev.ficus.xds.snapshot.RouteTable;
 import dev.ficus.xds.snapshot.StringMatch;
@@ -89,6 +90,7 @@ public final class Translator {
     private final List<Diagnostic> notes = new ArrayList<>();
     private final Set<String> noted = new HashSet<>();
     private final TcpRouteTranslator tcpRoutes; // protocols: tcp[] and tls[] routes
+    private final ParallelRunTranslator parallelRuns; // Rollouts with the parallelRun strategy
 
     /** A rule's host as an FQDN (or wildcard), with the rule and its place in the config. */
     private record HostRule<R>(String host, R rule, int order) {
@@ -109,6 +111,7 @@ public final class Translator {
         this.destinationRules = config.all(Kind.DESTINATION_RULE, DestinationRule.class);
         this.virtualServices = config.all(Kind.VIRTUAL_SERVICE, VirtualService.class);
         this.tcpRoutes = new TcpRouteTranslator(virtualServices, this::cluster);
+        this.parallelRuns = new ParallelRunTranslator(config, this::cluster, this::note, this::onlyPort);
         indexHosts();
     }
 
@@ -467,22 +470,27 @@ public final class Translator {
             HeaderMutations resp = mutations(hr.headers() == null ? null : hr.headers().response());
             Duration timeout = hr.timeout() != null ? hr.timeout() : Duration.ZERO;
             String name = hr.name() != null ? hr.name() : vs.name() + ".http[" + i + "]";
+            RouteParallelRun parallel = action instanceof RouteAction.Forward ? parallelRuns.forRoute(vs, hr, port) : null;
             if (hr.match().isEmpty()) {
-                out.add(new Route(name, RouteMatch.ANY, action, timeout, req, resp, policies(vs, path, hr, RouteMatch.ANY, port)));
+                out.add(new Route(name, RouteMatch.ANY, action, timeout, req, resp, policies(vs, path, hr, RouteMatch.ANY, port, parallel)));
                 continue;
             }
             for (int m = 0; m < hr.match().size(); m++) {
                 RouteMatch rm = routeMatch(vs, path + ".match[" + m + "]", hr.match().get(m), port, gateway);
-                if (rm != null) out.add(new Route(name, rm, action, timeout, req, resp, policies(vs, path, hr, rm, port)));
+                if (rm != null) out.add(new Route(name, rm, action, timeout, req, resp, policies(vs, path, hr, rm, port, parallel)));
             }
         }
         return out;
     }
 
-    /** Retries, faults, mirrors and rewrites of one route and match (see {@link RoutePolicyTranslator}). */
-    private RoutePolicies policies(Resource<VirtualService> vs, String path, HTTPRoute hr, RouteMatch match, int port) {
-        return RoutePolicyTranslator.translate(hr, match, path, vs.namespace(), port,
-                (host, p, subset, at) -> cluster(host, p, subset, vs, at), (at, message) -> note(vs, at, message));
+    /**
+     * Retries, faults, mirrors and rewrites of one route and match (see {@link RoutePolicyTranslator}),
+     * and the parallel run a Rollout attaches to it, if any.
+     */
+    private RoutePolicies policies(Resource<VirtualService> vs, String path, HTTPRoute hr, RouteMatch match, int port, RouteParallelRun parallel) {
+        RoutePolicies p = RoutePolicyTranslator.translate(hr, match, path, vs.namespace(), port,
+                (host, pp, subset, at) -> cluster(host, pp, subset, vs, at), (at, message) -> note(vs, at, message));
+        return parallel == null ? p : p.withParallelRun(parallel);
     }
 
     private void noteUnapplied(Resource<VirtualService> vs, String path, HTTPRoute hr) {

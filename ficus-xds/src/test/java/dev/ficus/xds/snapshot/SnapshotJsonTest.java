@@ -76,6 +76,32 @@ class SnapshotJsonTest {
         assertBalanced(json);
     }
 
+    @Test
+    void aParallelRunIsDumpedWithItsIgnorePathsAsText() {
+        RouteParallelRun pr = new RouteParallelRun("shop/reviews-v2", "c", "d", null, 250_000, List.of("content-type"),
+                List.of(JsonPath.parse("$.items[*].id")), false, 1024);
+        Route route = new Route("r", RouteMatch.ANY, RouteAction.Forward.to("c")).withPolicies(RoutePolicies.NONE.withParallelRun(pr));
+        ProxySnapshot s = ProxySnapshot.builder("1")
+                .listener(new ListenerConfig("main", new HostPort("127.0.0.1", 1), ListenerKind.OUTBOUND, ListenerProtocol.HTTP, "main"))
+                .routeTable(new RouteTable("main", List.of(new VirtualHost("all", List.of("*"), List.of(route)))))
+                .cluster(ClusterConfig.of("c", Endpoint.of("127.0.0.1", 1))).cluster(ClusterConfig.of("d", Endpoint.of("127.0.0.1", 2))).build();
+        String json = SnapshotJson.write(s);
+        assertThat(json).contains("\"policies\":{\"parallelRun\":{\"id\":\"shop/reviews-v2\",\"stable\":\"c\",\"candidate\":\"d\",\"perMillion\":250000,"
+                + "\"compareHeaders\":[\"content-type\"],\"ignore\":[\"$.items[*].id\"],\"allowUnsafeMethods\":false,\"maxBodyBytes\":1024}}");
+        assertBalanced(json);
+    }
+
+    @Test
+    void aParallelRunNamingAnUnknownClusterIsRefused() {
+        RouteParallelRun pr = new RouteParallelRun("shop/r", "c", "gone", null, 1, List.of(), List.of(), false, 0);
+        Route route = new Route("r", RouteMatch.ANY, RouteAction.Forward.to("c")).withPolicies(RoutePolicies.NONE.withParallelRun(pr));
+        var b = ProxySnapshot.builder("1")
+                .listener(new ListenerConfig("main", new HostPort("127.0.0.1", 1), ListenerKind.OUTBOUND, ListenerProtocol.HTTP, "main"))
+                .routeTable(new RouteTable("main", List.of(new VirtualHost("all", List.of("*"), List.of(route)))))
+                .cluster(ClusterConfig.of("c", Endpoint.of("127.0.0.1", 1)));
+        org.assertj.core.api.Assertions.assertThatThrownBy(b::build).hasMessageContaining("route main/all/r compares with unknown cluster gone");
+    }
+
     /** Brackets and braces nest and close outside string literals, and no value is followed by a stray comma. */
     static void assertBalanced(String json) {
         Deque<Character> open = new ArrayDeque<>();

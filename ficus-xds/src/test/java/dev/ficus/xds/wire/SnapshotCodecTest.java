@@ -26,6 +26,8 @@ import dev.ficus.xds.snapshot.RouteCors;
 import dev.ficus.xds.snapshot.RouteFault;
 import dev.ficus.xds.snapshot.RouteMatch;
 import dev.ficus.xds.snapshot.RouteMirror;
+import dev.ficus.xds.snapshot.RouteParallelRun;
+import dev.ficus.xds.snapshot.JsonPath;
 import dev.ficus.xds.snapshot.RoutePolicies;
 import dev.ficus.xds.snapshot.RouteRetry;
 import dev.ficus.xds.snapshot.RouteRewrite;
@@ -164,7 +166,10 @@ class SnapshotCodecTest {
         RouteFault fault = new RouteFault(Duration.ofMillis(1500), 100_000, 200, 14, 5_000);
         RouteCors cors = new RouteCors(List.of(new StringMatch.Exact("https://a.example"), new StringMatch.Regex("https://.*[.]b[.]example"), new StringMatch.Present()),
                 "GET,POST", "content-type", null, "86400", true, false);
-        RoutePolicies policies = new RoutePolicies(retry, fault, List.of(new RouteMirror("m", 250_000)), RouteRewrite.regex("^/svc/(\\w+)$", "/x/\\1", "backend"), cors);
+        RouteParallelRun parallel = new RouteParallelRun("shop/reviews-v2", "plain", "plain", null, 500_000, List.of("content-type"),
+                List.of(JsonPath.parse("$.generatedAt"), JsonPath.parse("$.items[*]['odd key'][2]")), true, 4096);
+        RoutePolicies policies = new RoutePolicies(retry, fault, List.of(new RouteMirror("m", 250_000)), RouteRewrite.regex("^/svc/(\\w+)$", "/x/\\1", "backend"), cors,
+                parallel);
         return new Route("r1", match, new RouteAction.Forward(List.of(new WeightedCluster(REVIEWS, 1))), Duration.ofSeconds(3),
                 request, HeaderMutations.NONE, policies);
     }
@@ -178,6 +183,7 @@ class SnapshotCodecTest {
         // the regex rewrite's pattern is the only copy of its regex: it is sent, and it still rewrites
         assertThat(r.policies().rewrite().rewrite("/svc/abc?q=1")).isEqualTo("/x/abc?q=1");
         assertThat(r.policies().retry().retriableStatusCodes()).containsExactly(409, 503);
+        assertThat(r.policies().parallelRun().ignore().get(1).toString()).isEqualTo("$.items[*]['odd key'][2]");
         assertThat(decoded.routeTables().get("outbound").select("reviews:9080").name()).isEqualTo("reviews");
     }
 
