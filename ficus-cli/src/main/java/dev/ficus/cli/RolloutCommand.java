@@ -86,6 +86,12 @@ final class RolloutCommand implements Callable<Integer> {
                 err.println("ficus rollout: '" + name + "' is in several namespaces; write NAMESPACE/NAME: " + names(rollouts));
                 return Main.EXIT_USAGE;
             }
+            if (action == Action.status && name != null) {
+                // one rollout: its own view (with a parallel run's comparisons)
+                JsonObject one = chosen.getFirst();
+                HttpResponse<String> r = send(http, "GET", "/v1/rollouts/" + one.get("namespace").getAsString() + "/" + one.get("name").getAsString());
+                if (r.statusCode() == 200) chosen.set(0, JsonParser.parseString(r.body()).getAsJsonObject());
+            }
             if (action == Action.status) {
                 if (format.equals("json")) {
                     out.println(name == null ? all.body() : chosen.getFirst().toString());
@@ -171,6 +177,32 @@ final class RolloutCommand implements Callable<Integer> {
             out.printf("  checks:  %d failed%n", p.get("failures").getAsInt());
         }
         out.printf("  status:  %s%n", p.get("message").getAsString());
+        if (o.has("parallelRun")) {
+            JsonObject pr = o.getAsJsonObject("parallelRun");
+            out.printf("  compared: %d responses: %d match, %d mismatch (%.2f%%), %d noise only, %d skipped; %d of %d proxies reporting%n",
+                    pr.get("compared").getAsLong(), pr.get("matched").getAsLong(), pr.get("mismatched").getAsLong(), pr.get("mismatchPercent").getAsDouble(),
+                    pr.get("noise").getAsLong(), pr.get("skipped").getAsLong(), pr.get("reporting").getAsInt(), pr.get("proxies").getAsInt());
+            JsonArray noisy = pr.getAsJsonArray("noisyPaths");
+            if (noisy != null && !noisy.isEmpty()) {
+                List<String> paths = new ArrayList<>();
+                for (JsonElement e : noisy) paths.add(e.getAsString());
+                out.printf("  nondeterministic (not reported): %s%n", String.join(", ", paths));
+            }
+            JsonArray samples = pr.getAsJsonArray("samples");
+            if (samples != null) {
+                for (int i = 0; i < Math.min(3, samples.size()); i++) {
+                    JsonObject sm = samples.get(i).getAsJsonObject();
+                    out.printf("  diff: %s %s  status %s vs %s%n", str(sm, "method"), str(sm, "path"), str(sm, "stableStatus"), str(sm, "candidateStatus"));
+                    JsonArray diffs = sm.getAsJsonArray("differences");
+                    if (diffs == null) continue;
+                    for (int k = 0; k < Math.min(5, diffs.size()); k++) {
+                        JsonObject d = diffs.get(k).getAsJsonObject();
+                        out.printf("        %s: %s -> %s%n", str(d, "path"), d.has("stable") && !d.get("stable").isJsonNull() ? d.get("stable").getAsString() : "(absent)",
+                                d.has("candidate") && !d.get("candidate").isJsonNull() ? d.get("candidate").getAsString() : "(absent)");
+                    }
+                }
+            }
+        }
         if (o.has("lastCheck") && !o.get("lastCheck").isJsonNull()) {
             JsonObject c = o.getAsJsonObject("lastCheck");
             out.printf("  last check %s: %s — %s%n", TIME.format(Instant.ofEpochMilli(c.get("at").getAsLong())), c.get("verdict").getAsString(),

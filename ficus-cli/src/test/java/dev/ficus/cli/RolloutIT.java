@@ -9,7 +9,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.UUID;
+import java.util.concurrent.Executors;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -144,13 +149,18 @@ class RolloutIT {
     record Mesh(String http, int outbound, FicusProcess control) {
     }
 
+    /** v1 and v2 answer their names, v3 answers only 500s. */
     private Mesh mesh(Path dir, Path state) throws Exception {
         FakeUpstream v1 = keep(FakeUpstream.start("v1"));
         FakeUpstream v2 = keep(FakeUpstream.start("v2"));
         FakeUpstream v3 = keep(FakeUpstream.start("v3"));
         v3.failWith(500);
+        return mesh(dir, state, new int[]{v1.port(), v2.port(), v3.port()});
+    }
+
+    private Mesh mesh(Path dir, Path state, int[] backends) throws Exception {
         int[] inbound = {UpCommandIT.freePort(), UpCommandIT.freePort(), UpCommandIT.freePort()};
-        Files.writeString(dir.resolve("mesh.yaml"), mesh(inbound, new int[]{v1.port(), v2.port(), v3.port()}));
+        Files.writeString(dir.resolve("mesh.yaml"), mesh(inbound, backends));
 
         FicusProcess control = keep(FicusProcess.start("control", "--config", dir.toString(), "--sync-port", "0", "--http-port", "0",
                 "--ca-dir", caDir.toString(), "--state-dir", state.toString(), "--scrape-interval", "10m"));
@@ -264,6 +274,86 @@ class RolloutIT {
         assertThat(users.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(tester.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(users.log()).as("the users' load").contains("errors    0");
+    }
+
+    /** A JSON service: {"item": N, "price": P, "requestId": random}; {@code priceOf2} is item 2's price. */
+    private int jsonBackend(int priceOf2) throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 128);
+        server.setExecutor(Executors.newFixedThreadPool(4));
+        server.createContext("/", ex -> {
+            String path = ex.getRequestURI().getPath();
+            int item = path.startsWith("/item/") ? Integer.parseInt(path.substring(6)) : 0;
+            byte[] body = ("{\"requestId\":\"" + UUID.randomUUID() + "\",\"item\":" + item + ",\"price\":" + (item == 2 ? priceOf2 : 10) + "}")
+                    .getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().set("content-type", "application/json");
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        server.start();
+        keep(() -> {
+            server.stop(0);
+            ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+        });
+        return server.getAddress().getPort();
+    }
+
+    @Test
+    void aParallelRunReportsAPlantedDifferenceIgnoresNoiseAndGatesPromotion(@TempDir Path dir, @TempDir Path state) throws Exception {
+        // stable (v1) and its second instance (v3) agree; the candidate (v2) prices item 2 differently; every answer has a random requestId
+        Mesh m = mesh(dir, state, new int[]{jsonBackend(20), jsonBackend(25), jsonBackend(20)});
+        Files.writeString(dir.resolve("rollout.yaml"), """
+                apiVersion: mesh.ficus.dev/v1alpha1
+                kind: Rollout
+                metadata: {name: reviews, namespace: shop}
+                spec:
+                  virtualService: reviews
+                  stable: {host: %1$s, subset: v1}
+                  canary: {host: %1$s, subset: v2}
+                  strategy:
+                    parallelRun:
+                      secondary: {host: %1$s, subset: v3}
+                      maxMismatchPercent: 50
+                      minRequests: 30
+                  analysis:
+                    interval: 1s
+                """.formatted(REVIEWS));
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).until(() -> status(m.http()) != null);
+        int sent = 0;
+        try (HttpConnection c = new HttpConnection(m.outbound())) {
+            for (int i = 0; i < 60; i++, sent++) {
+                HttpConnection.Response r = c.get(REVIEWS + ":9080", "/item/" + (1 + i % 3));
+                assertThat(r.status()).isEqualTo(200);
+                assertThat(r.body()).as("users get stable's answers").contains("\"price\":" + (i % 3 == 1 ? 20 : 10));
+            }
+        }
+        JsonObject done = awaitPhase(m.http(), "succeeded", Duration.ofSeconds(30));
+        assertThat(done.getAsJsonObject("lastCheck").get("summary").getAsString()).contains("compared");
+        StringBuilder out = new StringBuilder();
+        // the run is over: its comparisons stay readable on the proxies until the Rollout leaves; the report names the difference
+        var report = JsonParser.parseString(get(m.http(), "/v1/rollouts/shop/reviews")).getAsJsonObject();
+        assertThat(report.has("parallelRun")).as(report.toString()).isTrue();
+        JsonObject pr = report.getAsJsonObject("parallelRun");
+        assertThat(pr.get("mismatched").getAsLong()).as(pr.toString()).isPositive();
+        assertThat(pr.get("mismatchPercent").getAsDouble()).isBetween(20.0, 50.0);
+        assertThat(pr.getAsJsonArray("noisyPaths").toString()).contains("$.requestId");
+        assertThat(pr.getAsJsonArray("samples").toString()).contains("$.price").contains("/item/2").doesNotContain("$.requestId\"");
+        assertThat(run(out, "rollout", "status", "reviews", "--control", m.http())).isZero();
+        assertThat(out).contains("compared:").contains("nondeterministic (not reported): $.requestId").contains("$.price: 20 -> 25");
+        // promoted: the candidate serves
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+            try (HttpConnection c = new HttpConnection(m.outbound())) {
+                assertThat(c.get(REVIEWS + ":9080", "/item/2").body()).contains("\"price\":25");
+            }
+        });
+        assertThat(sent).isEqualTo(60);
+    }
+
+    private static String get(String http, String path) throws Exception {
+        try (var client = java.net.http.HttpClient.newHttpClient()) {
+            return client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + http + path)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        }
     }
 
     private static long eventAt(JsonObject o, String reason) {

@@ -228,6 +228,12 @@ public final class ControlPlane implements AutoCloseable {
             return s.graph(window.compareTo(cfg.scrape.retain()) > 0 ? cfg.scrape.retain() : window);
         }
 
+        @Override public java.util.concurrent.CompletableFuture<dev.ficus.control.parallelrun.ParallelRunReport> parallelRun(String namespace, String name) {
+            var r = parallelRuns;
+            if (r == null) return java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException("the control plane is starting"));
+            return r.report(namespace, name);
+        }
+
         @Override public void info(String m) { log.info(m); }
 
         @Override public void warn(String m) { log.warn(m); }

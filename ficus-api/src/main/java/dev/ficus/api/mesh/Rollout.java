@@ -154,12 +154,18 @@ public record Rollout(
      * @param compareHeaders     response headers compared besides status and body
      * @param ignore             body fields never compared (JSON paths such as {@code $.generatedAt}, {@code $.items[*].id})
      * @param allowUnsafeMethods mirror POST, PUT, PATCH, DELETE too (off: only GET, HEAD, OPTIONS)
-     * @param maxMismatchPercent promotion needs at most this share of compared responses to differ
-     * @param minRequests        promotion needs at least this many compared responses
+     * @param maxMismatchPercent promotion needs at most this share of compared responses to differ ({@value #DEFAULT_MAX_MISMATCH_PERCENT})
+     * @param minRequests        promotion needs at least this many compared responses ({@value #DEFAULT_MIN_REQUESTS})
      * @param maxBodyBytes       bodies larger than this are compared by status and headers only
      */
     public record ParallelRun(Double percentage, Destination secondary, List<String> compareHeaders, List<String> ignore,
                               Boolean allowUnsafeMethods, Double maxMismatchPercent, Integer minRequests, Integer maxBodyBytes) {
+        public static final double DEFAULT_MAX_MISMATCH_PERCENT = 1.0;
+        public static final int DEFAULT_MIN_REQUESTS = 100;
+
+        public double maxMismatchPercentOrDefault() { return maxMismatchPercent == null ? DEFAULT_MAX_MISMATCH_PERCENT : maxMismatchPercent; }
+
+        public int minRequestsOrDefault() { return minRequests == null ? DEFAULT_MIN_REQUESTS : minRequests; }
     }
 
     /**

@@ -137,7 +137,7 @@ final class Checker {
         return new RolloutState.Metric(m.name(), v, min, max, ok, detail);
     }
 
-    private static String fmt(double d) {
+    static String fmt(double d) {
         return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
     }
 

@@ -48,7 +48,18 @@ public final class RolloutApi {
             String key = parts.get(0) + "/" + parts.get(1);
             RolloutState st = controller.states().get(key);
             if (st == null) return done(error(HttpResponseStatus.NOT_FOUND, "no rollout " + key));
-            return traffic().thenApply(g -> ControlHttpServer.Reply.json(HttpResponseStatus.OK, GSON.toJson(view(st, controller.infos().get(key), g))));
+            RolloutController.Info info = controller.infos().get(key);
+            CompletableFuture<String> compared = st.parallelRun() != null && st.progress().candidateServes() || st.progress().phase().terminal()
+                    ? CompletableFuture.completedFuture(st.parallelRun()) // the run is over: its last report
+                    : info != null && info.strategy().equals("parallelRun")
+                    ? controller.parallelRun(parts.get(0), parts.get(1)).thenApply(r -> r.toJson())
+                            .completeOnTimeout(null, 5, java.util.concurrent.TimeUnit.SECONDS).exceptionally(t -> null)
+                    : CompletableFuture.completedFuture(null);
+            return traffic().thenCombine(compared, (g, pr) -> {
+                JsonObject o = view(st, info, g);
+                if (pr != null) o.add("parallelRun", com.google.gson.JsonParser.parseString(pr));
+                return ControlHttpServer.Reply.json(HttpResponseStatus.OK, GSON.toJson(o));
+            });
         }
         if (parts.size() == 3) {
             if (!req.method().equals(HttpMethod.POST)) return done(error(HttpResponseStatus.METHOD_NOT_ALLOWED, "use POST"));
@@ -98,6 +109,8 @@ public final class RolloutApi {
 
     static JsonObject view(RolloutState st, RolloutController.Info info, dev.ficus.control.graph.ServiceGraph g) {
         JsonObject o = GSON.toJsonTree(st).getAsJsonObject();
+        o.remove("parallelRun");
+        if (st.parallelRun() != null) o.add("parallelRun", com.google.gson.JsonParser.parseString(st.parallelRun()));
         o.addProperty("phase", st.progress().phase().label());
         if (info == null) return o;
         o.addProperty("stable", info.stable());

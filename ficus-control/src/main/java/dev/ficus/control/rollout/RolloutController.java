@@ -51,6 +51,9 @@ public final class RolloutController implements AutoCloseable {
         /** The service graph over the last window (scraped afresh). */
         CompletableFuture<ServiceGraph> graph(Duration window);
 
+        /** A parallel run's comparisons so far, merged over every proxy. */
+        CompletableFuture<dev.ficus.control.parallelrun.ParallelRunReport> parallelRun(String namespace, String name);
+
         void info(String message);
 
         void warn(String message);
@@ -82,6 +85,8 @@ public final class RolloutController implements AutoCloseable {
     private final Checker checker;
     private final Webhooks webhooks;
     private final Map<String, Run> runs = new HashMap<>();
+    /** A parallel run's report read by a check in flight, until the check's outcome is applied. */
+    private final Map<String, String> lastReport = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile Map<String, RolloutState> states = Map.of();
     private volatile Map<String, Info> infos = Map.of();
     private ConfigSet config = ConfigSet.empty();
@@ -107,6 +112,11 @@ public final class RolloutController implements AutoCloseable {
      */
     public record Info(String strategy, List<String> steps, Map<String, String> stranglerRoutes, String stable, String canary,
                        String stableHost, List<String> newHosts) {
+    }
+
+    /** A parallel run's comparisons so far (for status). */
+    public CompletableFuture<dev.ficus.control.parallelrun.ParallelRunReport> parallelRun(String namespace, String name) {
+        return host.parallelRun(namespace, name);
     }
 
     /** The service graph, as the checks read it (for status: a strangler's share of traffic). */
@@ -259,8 +269,12 @@ public final class RolloutController implements AutoCloseable {
         if (p.phase() != Phase.PROGRESSING) return;
         Plan.Step step = p.step() < run.plan.steps().size() ? run.plan.steps().get(p.step()) : null;
         boolean needCheck = p.candidateServes() || step instanceof Plan.Checks || step instanceof Plan.Watch;
-        CompletableFuture<RolloutState.Check> check = needCheck ? checker.check(r, config, r.spec().canary(), st, now)
-                : CompletableFuture.completedFuture(null);
+        CompletableFuture<RolloutState.Check> check = !needCheck ? CompletableFuture.completedFuture(null)
+                : r.spec().strategy().parallelRun() != null && !p.candidateServes() ? host.parallelRun(r.namespace(), r.name()).thenApply(rep -> {
+                    lastReport.put(key, rep.toJson());
+                    return compared(r, rep, now);
+                })
+                : checker.check(r, config, r.spec().canary(), st, now);
         int gateStep = p.step();
         CompletableFuture<List<Webhooks.Answer>> gate = step instanceof Plan.Gate g ? webhooks.call(r, g.type(), st) : CompletableFuture.completedFuture(null);
         run.busy = true;
@@ -289,6 +303,8 @@ public final class RolloutController implements AutoCloseable {
                 a.failureLimitOrDefault(), run.resource.spec().progressDeadlineOrDefault());
         RolloutState next = st.with(o.progress());
         if (check != null) next = next.withCheck(check);
+        String report = lastReport.remove(key);
+        if (report != null) next = next.withParallelRun(report);
         for (String[] e : o.events()) {
             next = next.event(now, e[0], e[1], e[2]);
             log(key, e);
@@ -351,6 +367,25 @@ public final class RolloutController implements AutoCloseable {
                 publish(m, moved);
             });
         }, exec);
+    }
+
+    /** A parallel run's gate as a check: enough compared responses, few enough mismatches. */
+    static RolloutState.Check compared(Resource<Rollout> r, dev.ficus.control.parallelrun.ParallelRunReport rep, long now) {
+        Rollout.ParallelRun pr = r.spec().strategy().parallelRun();
+        double max = pr.maxMismatchPercentOrDefault();
+        int min = pr.minRequestsOrDefault();
+        var verdict = rep.verdict(max, min);
+        String label = describe(r.spec().canary()) + " (parallel run)";
+        String summary = String.format(java.util.Locale.ROOT, "%s: %d compared, %.2f%% mismatched (at most %s%% over at least %d), %d noise, %d skipped",
+                label, rep.compared(), rep.mismatchPercent(), Checker.fmt(max), min, rep.noise(), rep.skipped());
+        var metric = new RolloutState.Metric("mismatch-percent", rep.mismatchPercent(), null, max, rep.mismatchPercent() <= max,
+                String.format(java.util.Locale.ROOT, "%.2f%%", rep.mismatchPercent()));
+        // a candidate that differs holds the gate (its answers reach nobody): a user reads the diffs, fixes it or aborts;
+        // the progress deadline ends a run that never converges
+        String v = verdict == dev.ficus.control.parallelrun.ParallelRunReport.Verdict.PASSING ? Checker.PASS : Checker.INCONCLUSIVE;
+        String why = verdict == dev.ficus.control.parallelrun.ParallelRunReport.Verdict.FAILING ? "; too many mismatches: holding (see the samples)"
+                : verdict == dev.ficus.control.parallelrun.ParallelRunReport.Verdict.INCONCLUSIVE ? "; not enough compared responses yet" : "";
+        return new RolloutState.Check(now, v, label, rep.compared(), List.of(metric), summary + why);
     }
 
     private static Rollout.StranglerRoute route(Resource<Rollout> r, String name) {

@@ -14,10 +14,16 @@ import java.util.Map;
  * @param routes    a strangler's routes that have moved or are moving, by name
  * @param lastCheck the latest check, for status
  * @param events    the latest events, oldest first (at most {@link #MAX_EVENTS})
+ * @param parallelRun a parallel run's last report read by a check (JSON), kept once the run is over; null for other strategies
  */
 public record RolloutState(String namespace, String name, String strategy, String revision, Progress progress,
-                           Map<String, Progress> routes, Check lastCheck, List<Event> events) {
+                           Map<String, Progress> routes, Check lastCheck, List<Event> events, String parallelRun) {
     static final int MAX_EVENTS = 50;
+
+    public RolloutState(String namespace, String name, String strategy, String revision, Progress progress,
+                        Map<String, Progress> routes, Check lastCheck, List<Event> events) {
+        this(namespace, name, strategy, revision, progress, routes, lastCheck, events, null);
+    }
 
     public RolloutState {
         routes = routes == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(routes));
@@ -41,16 +47,18 @@ public record RolloutState(String namespace, String name, String strategy, Strin
 
     public String key() { return namespace + "/" + name; }
 
-    RolloutState with(Progress p) { return new RolloutState(namespace, name, strategy, revision, p, routes, lastCheck, events); }
+    RolloutState with(Progress p) { return new RolloutState(namespace, name, strategy, revision, p, routes, lastCheck, events, parallelRun); }
 
-    RolloutState withRoutes(Map<String, Progress> r) { return new RolloutState(namespace, name, strategy, revision, progress, r, lastCheck, events); }
+    RolloutState withRoutes(Map<String, Progress> r) { return new RolloutState(namespace, name, strategy, revision, progress, r, lastCheck, events, parallelRun); }
 
-    RolloutState withCheck(Check c) { return new RolloutState(namespace, name, strategy, revision, progress, routes, c, events); }
+    RolloutState withCheck(Check c) { return new RolloutState(namespace, name, strategy, revision, progress, routes, c, events, parallelRun); }
+
+    RolloutState withParallelRun(String json) { return new RolloutState(namespace, name, strategy, revision, progress, routes, lastCheck, events, json); }
 
     RolloutState event(long at, String type, String reason, String message) {
         List<Event> e = new ArrayList<>(events);
         e.add(new Event(at, type, reason, message));
         while (e.size() > MAX_EVENTS) e.removeFirst();
-        return new RolloutState(namespace, name, strategy, revision, progress, routes, lastCheck, e);
+        return new RolloutState(namespace, name, strategy, revision, progress, routes, lastCheck, e, parallelRun);
     }
 }

@@ -92,6 +92,9 @@ class RolloutControllerTest {
         controller = new RolloutController(new RolloutController.Host() {
             @Override public void routesChanged() { pushes.incrementAndGet(); }
             @Override public CompletableFuture<ServiceGraph> graph(Duration window) { return CompletableFuture.completedFuture(graph.get()); }
+            @Override public CompletableFuture<dev.ficus.control.parallelrun.ParallelRunReport> parallelRun(String ns, String name) {
+                return CompletableFuture.failedFuture(new IllegalStateException("no parallel runs here"));
+            }
             @Override public void info(String m) { log.add(m); }
             @Override public void warn(String m) { log.add("WARN " + m); }
         }, dir, InstantSource.system());
