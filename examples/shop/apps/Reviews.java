@@ -1,5 +1,6 @@
 // The reviews service, carved out of the monolith. JDK only; run it with `java Reviews.java`.
-// Version v1 answers as the monolith did; v2 adds star ratings.
+// Version v1 answers as the monolith did; v2 adds star ratings. Every answer carries a random
+// "requestId" (a field that differs on every call, as real services have).
 //
 // Environment:
 //   PORT     where to listen on 127.0.0.1 (default 19181)
@@ -68,8 +69,8 @@ public class Reviews {
                     items.add("{\"text\":\"" + r.text().replace("\\", "\\\\").replace("\"", "\\\"") + "\""
                             + (stars ? ",\"stars\":" + r.stars() : "") + "}");
                 }
-                send(ex, 200, "application/json", "{\"productId\":" + id + ",\"reviews\":[" + String.join(",", items)
-                        + "],\"source\":\"" + name + "\"}");
+                send(ex, 200, "application/json", "{\"productId\":" + id + ",\"requestId\":\"" + java.util.UUID.randomUUID()
+                        + "\",\"reviews\":[" + String.join(",", items) + "],\"source\":\"" + name + "\"}");
             } else {
                 send(ex, 404, "application/json", "{\"error\":\"no such endpoint\"}");
             }

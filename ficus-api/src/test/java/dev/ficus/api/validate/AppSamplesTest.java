@@ -105,11 +105,27 @@ class AppSamplesTest {
         assertThat(shop.resolve("apps.yaml")).as("examples/shop beside ficus-api").exists();
         ConfigLoader.Result result = load(shop);
         assertThat(result.diagnostics().stream().map(Diagnostic::format)).isEmpty();
-        assertThat(result.config().all(Kind.APP).stream().map(Resource::name)).containsExactly("monolith", "reviews-v1", "reviews-v2");
-        assertThat(result.config().all(Kind.WORKLOAD_ENTRY)).hasSize(3);
-        assertThat(result.config().size()).isEqualTo(10);
+        assertThat(result.config().all(Kind.APP).stream().map(Resource::name)).containsExactly("monolith", "reviews-v1", "reviews-v2", "reviews-v1-b", "reviews-v3");
+        assertThat(result.config().all(Kind.WORKLOAD_ENTRY)).hasSize(5);
+        assertThat(result.config().size()).isEqualTo(15);
         App monolith = app(result, "monolith");
         assertThat(monolith.command()).containsExactly(App.FICUS_JAVA, "apps/Monolith.java");
         assertThat(monolith.env()).containsEntry("HTTP_PROXY", "http://127.0.0.1:15001");
+    }
+
+    /** Each step of docs/migration.md, added to the shop as the walk-through does: no diagnostic. */
+    @Test
+    void everyMigrationStepValidatesWithTheShop() throws IOException {
+        Path shop = Path.of("..", "examples", "shop");
+        List<Path> steps;
+        try (var files = Files.list(Path.of("..", "examples", "migration"))) {
+            steps = files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList();
+        }
+        assertThat(steps).hasSize(4);
+        for (Path step : steps) {
+            ConfigLoader.Result result = Validator.loadAndValidate(List.of(shop.toString(), step.toString()), System.in);
+            assertThat(result.diagnostics().stream().map(Diagnostic::format)).as(step.toString()).isEmpty();
+            assertThat(result.config().all(Kind.ROLLOUT)).as(step.toString()).hasSize(1);
+        }
     }
 }
