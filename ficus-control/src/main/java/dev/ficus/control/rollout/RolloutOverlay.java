@@ -26,7 +26,7 @@ import java.util.Objects;
  * preview route (copied from the driven route, its matches narrowed by the preview match) goes
  * before it; a strangler's moved routes go before all of the VirtualService's own routes. Rollout
  * resources are removed, except a parallel run that is on (the translator mirrors and compares
- * for it). Resources keep their origin, so diagnostics still point at the user's files.
+ * for it) and a strangler with a fallback (the translator sends its moved routes' failures to legacy). Resources keep their origin, so diagnostics still point at the user's files.
  */
 public final class RolloutOverlay {
     private RolloutOverlay() {
@@ -42,6 +42,10 @@ public final class RolloutOverlay {
             if (r.spec().strategy() != null && r.spec().strategy().parallelRun() != null && st != null && !st.progress().phase().terminal()
                     && !st.progress().candidateServes()) {
                 keep.add(r);
+            }
+            if (r.spec().strategy() != null && r.spec().strategy().strangler() != null && r.spec().strategy().strangler().fallback() != null
+                    && r.spec().strategy().strangler().fallback().on()) {
+                keep.add(r); // the translator gives its moved routes the way back to legacy
             }
             if (st == null) continue;
             var vs = config.find(Kind.VIRTUAL_SERVICE, r.namespace(), r.spec().virtualService());

@@ -149,6 +149,9 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     private RoutePolicies policies;
     private RouteRetry retry;
     private RetryBudget budget;
+    /** The snapshot of a route with a fallback (a strangler's moved route), for the legacy cluster; null otherwise. */
+    private RuntimeSnapshot fallbackSnap;
+    private boolean fellBack;
     private boolean retryHeld;
     private int retriesDone;
     private EndpointRef lastEndpoint;
@@ -411,7 +414,9 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         policies = p;
         retry = p.retry();
         retriesDone = 0;
-        keepBody = retry.enabled() || !p.mirrors().isEmpty();
+        fellBack = false;
+        fallbackSnap = p.fallback() == null ? null : snap;
+        keepBody = retry.enabled() || !p.mirrors().isEmpty() || fallbackSnap != null;
         if (p.cors() != null && cors(p.cors(), req)) return;
         if (!p.mirrors().isEmpty()) mirrorsTo = snap;
         RouteParallelRun pr = p.parallelRun();
@@ -525,6 +530,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
             for (int i = 0; i < 3 && ep == lastEndpoint; i++) ep = cluster.picker().pick(keys);
         }
         if (ep == null) {
+            if (fallBack()) return;
             if (resumed) discardQueuedBody();
             localReply(503, retriesDone > 0 ? ResponseFlag.URX : ResponseFlag.UH, null, null);
             return;
@@ -618,6 +624,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
             if (denied == null) return;
             f = denied;
         }
+        if (fallBack()) return;
         if (state != State.FORWARDING) discardQueuedBody();
         localReply(failure == ResponseFlag.UT ? 504 : 503, f, null, null);
         drainQueuedBody();
@@ -816,6 +823,10 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
                         return;
                     }
                 }
+                if (code >= 500 && fallbackSnap != null && fallBack()) {
+                    ReferenceCountUtil.release(msg);
+                    return;
+                }
                 responseStarted = true;
                 tryDeadline.disarm();
                 status = code;
@@ -890,6 +901,36 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     }
 
     /** The attempt answered with a retriable status: retries, or marks the forwarded answer URX. */
+    /**
+     * A strangler's moved route failed for good (its retries spent): sends the request once to
+     * the legacy cluster instead, when the route has a fallback, the body can be replayed and the
+     * method is idempotent (or the fallback allows any). Returns true when it did.
+     */
+    private boolean fallBack() {
+        RuntimeSnapshot snap = fallbackSnap;
+        if (snap == null || fellBack || !keepBody || responseStarted) return false;
+        var fb = policies.fallback();
+        if (!fb.allowNonIdempotent() && !idempotent(method)) return false;
+        ClusterRuntime legacy = snap.cluster(fb.cluster());
+        if (legacy == null) return false;
+        abortUpstream();
+        tryDeadline.disarm();
+        fellBack = true;
+        cluster = legacy;
+        legacy.stats().request();
+        ex.cluster(fb.cluster(), snap.service(fb.cluster()));
+        flag = null;
+        state = State.BACKOFF;
+        timer = ctx.executor().schedule(timerTask, 0, TimeUnit.NANOSECONDS);
+        return true;
+    }
+
+    /** RFC 9110's idempotent methods: sending one twice has the effect of sending it once. */
+    private static boolean idempotent(HttpMethod m) {
+        return m.equals(HttpMethod.GET) || m.equals(HttpMethod.HEAD) || m.equals(HttpMethod.OPTIONS) || m.equals(HttpMethod.PUT)
+                || m.equals(HttpMethod.DELETE) || m.equals(HttpMethod.TRACE);
+    }
+
     private boolean retryResponse() {
         if (!keepBody) return false; // the body could not be kept: the answer goes to the client as it is
         ResponseFlag denied = acquireRetry(null);

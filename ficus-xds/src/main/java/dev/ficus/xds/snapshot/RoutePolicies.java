@@ -14,20 +14,26 @@ import java.util.Objects;
  * @param cors    the CORS policy, or null
  * @param parallelRun the parallel run the route takes part in (a Rollout's), or null: the router
  *                    pays one null check for it
+ * @param fallback    where a strangler route's failed request goes once more (the legacy service), or null
  */
 public record RoutePolicies(RouteRetry retry, RouteFault fault, List<RouteMirror> mirrors, RouteRewrite rewrite, RouteCors cors,
-                            RouteParallelRun parallelRun) {
+                            RouteParallelRun parallelRun, RouteFallback fallback) {
     /** Nothing around the upstream call: what a hand-built route gets. */
     public static final RoutePolicies NONE = new RoutePolicies(RouteRetry.NONE, null, List.of(), null, null);
     /** Istio's defaults for a mesh route without settings: its default retries and nothing else. */
     public static final RoutePolicies ISTIO_DEFAULT = new RoutePolicies(RouteRetry.ISTIO_DEFAULT, null, List.of(), null, null);
 
     public RoutePolicies(RouteRetry retry, RouteFault fault, List<RouteMirror> mirrors, RouteRewrite rewrite) {
-        this(retry, fault, mirrors, rewrite, null, null);
+        this(retry, fault, mirrors, rewrite, null, null, null);
     }
 
     public RoutePolicies(RouteRetry retry, RouteFault fault, List<RouteMirror> mirrors, RouteRewrite rewrite, RouteCors cors) {
-        this(retry, fault, mirrors, rewrite, cors, null);
+        this(retry, fault, mirrors, rewrite, cors, null, null);
+    }
+
+    public RoutePolicies(RouteRetry retry, RouteFault fault, List<RouteMirror> mirrors, RouteRewrite rewrite, RouteCors cors,
+                         RouteParallelRun parallelRun) {
+        this(retry, fault, mirrors, rewrite, cors, parallelRun, null);
     }
 
     public RoutePolicies {
@@ -35,9 +41,11 @@ public record RoutePolicies(RouteRetry retry, RouteFault fault, List<RouteMirror
         mirrors = List.copyOf(Objects.requireNonNull(mirrors, "mirrors"));
     }
 
-    public RoutePolicies withRetry(RouteRetry r) { return new RoutePolicies(r, fault, mirrors, rewrite, cors, parallelRun); }
+    public RoutePolicies withRetry(RouteRetry r) { return new RoutePolicies(r, fault, mirrors, rewrite, cors, parallelRun, fallback); }
 
-    public RoutePolicies withCors(RouteCors c) { return new RoutePolicies(retry, fault, mirrors, rewrite, c, parallelRun); }
+    public RoutePolicies withCors(RouteCors c) { return new RoutePolicies(retry, fault, mirrors, rewrite, c, parallelRun, fallback); }
 
-    public RoutePolicies withParallelRun(RouteParallelRun p) { return new RoutePolicies(retry, fault, mirrors, rewrite, cors, p); }
+    public RoutePolicies withParallelRun(RouteParallelRun p) { return new RoutePolicies(retry, fault, mirrors, rewrite, cors, p, fallback); }
+
+    public RoutePolicies withFallback(RouteFallback f) { return new RoutePolicies(retry, fault, mirrors, rewrite, cors, parallelRun, f); }
 }

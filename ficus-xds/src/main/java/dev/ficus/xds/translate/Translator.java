@@ -91,6 +91,7 @@ public final class Translator {
     private final Set<String> noted = new HashSet<>();
     private final TcpRouteTranslator tcpRoutes; // protocols: tcp[] and tls[] routes
     private final ParallelRunTranslator parallelRuns; // Rollouts with the parallelRun strategy
+    private final FallbackTranslator fallbacks; // strangler Rollouts with a fallback to legacy
 
     /** A rule's host as an FQDN (or wildcard), with the rule and its place in the config. */
     private record HostRule<R>(String host, R rule, int order) {
@@ -112,6 +113,7 @@ public final class Translator {
         this.virtualServices = config.all(Kind.VIRTUAL_SERVICE, VirtualService.class);
         this.tcpRoutes = new TcpRouteTranslator(virtualServices, this::cluster);
         this.parallelRuns = new ParallelRunTranslator(config, this::cluster, this::note, this::onlyPort);
+        this.fallbacks = new FallbackTranslator(config, this::cluster, this::onlyPort);
         indexHosts();
     }
 
@@ -471,13 +473,14 @@ public final class Translator {
             Duration timeout = hr.timeout() != null ? hr.timeout() : Duration.ZERO;
             String name = hr.name() != null ? hr.name() : vs.name() + ".http[" + i + "]";
             RouteParallelRun parallel = action instanceof RouteAction.Forward ? parallelRuns.forRoute(vs, hr, port) : null;
+            dev.ficus.xds.snapshot.RouteFallback fallback = action instanceof RouteAction.Forward ? fallbacks.forRoute(vs, hr, port) : null;
             if (hr.match().isEmpty()) {
-                out.add(new Route(name, RouteMatch.ANY, action, timeout, req, resp, policies(vs, path, hr, RouteMatch.ANY, port, parallel)));
+                out.add(new Route(name, RouteMatch.ANY, action, timeout, req, resp, policies(vs, path, hr, RouteMatch.ANY, port, parallel, fallback)));
                 continue;
             }
             for (int m = 0; m < hr.match().size(); m++) {
                 RouteMatch rm = routeMatch(vs, path + ".match[" + m + "]", hr.match().get(m), port, gateway);
-                if (rm != null) out.add(new Route(name, rm, action, timeout, req, resp, policies(vs, path, hr, rm, port, parallel)));
+                if (rm != null) out.add(new Route(name, rm, action, timeout, req, resp, policies(vs, path, hr, rm, port, parallel, fallback)));
             }
         }
         return out;
@@ -487,9 +490,11 @@ public final class Translator {
      * Retries, faults, mirrors and rewrites of one route and match (see {@link RoutePolicyTranslator}),
      * and the parallel run a Rollout attaches to it, if any.
      */
-    private RoutePolicies policies(Resource<VirtualService> vs, String path, HTTPRoute hr, RouteMatch match, int port, RouteParallelRun parallel) {
+    private RoutePolicies policies(Resource<VirtualService> vs, String path, HTTPRoute hr, RouteMatch match, int port, RouteParallelRun parallel,
+                                   dev.ficus.xds.snapshot.RouteFallback fallback) {
         RoutePolicies p = RoutePolicyTranslator.translate(hr, match, path, vs.namespace(), port,
                 (host, pp, subset, at) -> cluster(host, pp, subset, vs, at), (at, message) -> note(vs, at, message));
+        if (fallback != null) p = p.withFallback(fallback);
         return parallel == null ? p : p.withParallelRun(parallel);
     }
 
