@@ -138,4 +138,27 @@ class RolloutOverlayTest {
         assertThat(vs.http().getFirst().match().getFirst().uri().prefix()).isEqualTo("/ratings");
         assertThat(vs.http().getFirst().timeout()).as("moved routes keep the legacy route's policy").hasSeconds(3);
     }
+
+    @Test
+    void aStranglerWithAFallbackStaysForTheTranslator() {
+        String rollout = """
+                apiVersion: mesh.ficus.dev/v1alpha1
+                kind: Rollout
+                metadata: {name: strangle, namespace: shop}
+                spec:
+                  virtualService: reviews
+                  stable: {host: reviews, subset: v1}
+                  strategy:
+                    strangler:
+                      routes:
+                      - name: ratings
+                        match: [{uri: {prefix: /ratings}}]
+                        destination: {host: reviews, subset: v2}
+                        migrate: true
+                """;
+        Map<String, RolloutState> st = Map.of("shop/strangle", state("strangle", Progress.start(0), Map.of("ratings", Progress.start(0).phase(Phase.SUCCEEDED, ""))));
+        assertThat(RolloutOverlay.apply(load(rollout), st).all(Kind.ROLLOUT)).isEmpty();
+        assertThat(RolloutOverlay.apply(load(rollout + "      fallback: {}\n"), st).all(Kind.ROLLOUT)).hasSize(1);
+        assertThat(RolloutOverlay.apply(load(rollout + "      fallback: {enabled: false}\n"), st).all(Kind.ROLLOUT)).isEmpty();
+    }
 }
