@@ -146,7 +146,7 @@ class RolloutIT {
     Path caDir;
 
     /** A running mesh: the control plane's HTTP address, the client proxy's outbound port, the control plane process. */
-    record Mesh(String http, int outbound, FicusProcess control) {
+    record Mesh(String http, int outbound, FicusProcess control, int clientAdmin) {
     }
 
     /** v1 and v2 answer their names, v3 answers only 500s. */
@@ -171,12 +171,13 @@ class RolloutIT {
         FicusProcess client = keep(FicusProcess.start("proxy", "--control", "127.0.0.1:" + sync, "--workload", "client", "-n", "shop",
                 "--outbound-port", "0", "--admin-port", "0", "--concurrency", "1", "--drain-timeout", "1s"));
         int outbound = Integer.parseInt(client.await("ready: .*outbound on 127\\.0\\.0\\.1:(\\d+)", Duration.ofSeconds(120)));
+        int clientAdmin = Integer.parseInt(client.await("admin on http://127\\.0\\.0\\.1:(\\d+)", Duration.ofSeconds(5)));
         node.await("ready: ", Duration.ofSeconds(120));
         try (HttpConnection c = new HttpConnection(outbound)) {
             await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).ignoreExceptions()
                     .until(() -> c.get(REVIEWS + ":9080", "/").status() == 200);
         }
-        return new Mesh(http, outbound, control);
+        return new Mesh(http, outbound, control, clientAdmin);
     }
 
     @Test
@@ -353,6 +354,47 @@ class RolloutIT {
         try (var client = java.net.http.HttpClient.newHttpClient()) {
             return client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + http + path)).build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        }
+    }
+
+    @Test
+    void aPromQLCheckReadFromARealPrometheusRollsBackABadVersion(@TempDir Path dir, @TempDir Path state, @TempDir Path prom) throws Exception {
+        if (PrometheusProcess.installed().isEmpty()) {
+            assertThat(System.getenv("CI")).as("CI must have Debian's prometheus (.ci/run installs it) at " + PrometheusProcess.BINARY).isNull();
+            org.junit.jupiter.api.Assumptions.abort("prometheus is not installed (apt-get install prometheus): PromQL checks were not tried");
+        }
+        Mesh m = mesh(dir, state);
+        int promPort = UpCommandIT.freePort();
+        try (PrometheusProcess p = PrometheusProcess.start(prom, promPort, List.of("127.0.0.1:" + m.clientAdmin()))) {
+            FicusProcess users = keep(FicusProcess.start("bench", "run", "--url", "http://127.0.0.1:" + m.outbound() + "/", "--header", "host:" + REVIEWS + ":9080",
+                    "--rate", "100", "--duration", "30s", "--connections", "2"));
+            // only a PromQL check: the 5xx answers the client's proxy counted for v3, as Prometheus scraped them
+            Files.writeString(dir.resolve("rollout.yaml"), """
+                    apiVersion: mesh.ficus.dev/v1alpha1
+                    kind: Rollout
+                    metadata: {name: reviews, namespace: shop}
+                    spec:
+                      virtualService: reviews
+                      stable: {host: %1$s, subset: v1}
+                      canary: {host: %1$s, subset: v3}
+                      strategy:
+                        canary: {stepWeights: [20, 50]}
+                      analysis:
+                        interval: 2s
+                        failureLimit: 2
+                        metrics:
+                        - name: v3-server-errors
+                          query: sum(istio_requests_total{reporter="source",destination_version="v3",response_code=~"5.."}) or vector(0)
+                          thresholdRange: {max: 0}
+                        prometheus: {address: "http://127.0.0.1:%2$d"}
+                    """.formatted(REVIEWS, promPort));
+            JsonObject back = awaitPhase(m.http(), "rolled-back", Duration.ofSeconds(40));
+            assertThat(back.getAsJsonObject("progress").get("message").getAsString()).contains("v3-server-errors");
+            JsonObject metric = back.getAsJsonObject("lastCheck").getAsJsonArray("metrics").get(0).getAsJsonObject();
+            assertThat(metric.get("name").getAsString()).isEqualTo("v3-server-errors");
+            assertThat(metric.get("value").getAsDouble()).as("what Prometheus answered").isPositive();
+            assertThat(metric.get("passed").getAsBoolean()).isFalse();
+            users.close();
         }
     }
 

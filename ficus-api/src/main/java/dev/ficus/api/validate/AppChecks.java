@@ -120,6 +120,23 @@ final class AppChecks implements Check<App> {
         if (v != null && v < 1) report.error(p, "must be 1 or more, got " + v);
     }
 
+    /**
+     * Whether the workload's proxy hands a WorkloadEntry port to the app: a Sidecar that selects
+     * the workload has an ingress port the entry names, whose defaultEndpoint is the app's port.
+     */
+    private static boolean behindIngress(ConfigSet all, String namespace, WorkloadEntry we, int appPort) {
+        for (Resource<dev.ficus.api.networking.Sidecar> sc : all.all(Kind.SIDECAR, dev.ficus.api.networking.Sidecar.class)) {
+            if (!sc.namespace().equals(namespace) || sc.spec().workloadSelector() == null || !sc.spec().workloadSelector().matches(we.labels())) continue;
+            for (var in : sc.spec().ingress()) {
+                if (in.port() == null || in.port().number() == null || !we.ports().containsValue(in.port().number()) || in.defaultEndpoint() == null) continue;
+                String ep = in.defaultEndpoint();
+                int colon = ep.lastIndexOf(':');
+                if (colon > 0 && ep.substring(colon + 1).equals(Integer.toString(appPort))) return true;
+            }
+        }
+        return false;
+    }
+
     private static void workload(Resource<App> r, ConfigSet all, Report report, App app) {
         String name = app.workload();
         var entry = all.find(Kind.WORKLOAD_ENTRY, r.namespace(), name);
@@ -137,7 +154,8 @@ final class AppChecks implements Check<App> {
                     + "give it the address the app listens on, e.g. 127.0.0.1");
         }
         Map<String, Integer> ports = we.ports();
-        if (app.port() != null && app.port() >= 1 && app.port() <= 65535 && !ports.isEmpty() && !ports.containsValue(app.port())) {
+        if (app.port() != null && app.port() >= 1 && app.port() <= 65535 && !ports.isEmpty() && !ports.containsValue(app.port())
+                && !behindIngress(all, r.namespace(), we, app.port())) {
             report.warning("spec.port", "the app listens on " + app.port() + " but WorkloadEntry '" + name + "' names ports "
                     + ports.entrySet().stream().map(e -> e.getKey() + ": " + e.getValue()).collect(Collectors.joining(", ", "{", "}"))
                     + ": the mesh sends its traffic there");

@@ -107,7 +107,7 @@ class AppSamplesTest {
         assertThat(result.diagnostics().stream().map(Diagnostic::format)).isEmpty();
         assertThat(result.config().all(Kind.APP).stream().map(Resource::name)).containsExactly("monolith", "reviews-v1", "reviews-v2", "reviews-v1-b", "reviews-v3");
         assertThat(result.config().all(Kind.WORKLOAD_ENTRY)).hasSize(5);
-        assertThat(result.config().size()).isEqualTo(15);
+        assertThat(result.config().size()).isEqualTo(19);
         App monolith = app(result, "monolith");
         assertThat(monolith.command()).containsExactly(App.FICUS_JAVA, "apps/Monolith.java");
         assertThat(monolith.env()).containsEntry("HTTP_PROXY", "http://127.0.0.1:15001");
