@@ -121,11 +121,12 @@ class AppSamplesTest {
         try (var files = Files.list(Path.of("..", "examples", "migration"))) {
             steps = files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList();
         }
-        assertThat(steps).hasSize(4);
+        assertThat(steps).hasSize(5);
         for (Path step : steps) {
             ConfigLoader.Result result = Validator.loadAndValidate(List.of(shop.toString(), step.toString()), System.in);
             assertThat(result.diagnostics().stream().map(Diagnostic::format)).as(step.toString()).isEmpty();
-            assertThat(result.config().all(Kind.ROLLOUT)).as(step.toString()).hasSize(1);
+            assertThat(result.config().size()).as(step + " adds one resource to the shop's").isEqualTo(20);
+            assertThat(result.config().all(Kind.ROLLOUT).size() + result.config().all(Kind.PEER_AUTHENTICATION).size()).as(step.toString()).isEqualTo(1);
         }
     }
 }
