@@ -40,7 +40,7 @@ import java.util.concurrent.CompletableFuture;
  * The control plane's HTTP port (15014 by default): Prometheus metrics at {@code /metrics},
  * {@code GET /v1/status} (connected proxies, versions, ACK/NACK), {@code GET /healthz/ready},
  * {@code GET /v1/graph} (the service graph), and more routes by path prefix (the registry's
- * {@code /v1/workloads}). Handlers answer from memory, on the event loop — except the graph,
+ * {@code /v1/workloads}; {@code /v1/assess} and {@code /v1/rollouts}, answered off the event loop). Handlers answer from memory, on the event loop — except the graph,
  * which waits for a scrape of every proxy: its answer is written when ready, the event loop is
  * not held meanwhile, and answers on one connection keep the order of its requests.
  */
@@ -187,7 +187,7 @@ public final class ControlHttpServer implements AutoCloseable {
             case "/v1/status" -> get ? json(HttpResponseStatus.OK, statusJson()) : notAllowed();
             case "/healthz/ready" -> get ? text(HttpResponseStatus.OK, "ready\n") : notAllowed();
             case "/v1/graph" -> notAllowed(); // GET and HEAD are answered by asyncRoute
-            default -> text(HttpResponseStatus.NOT_FOUND, "no such path: " + path + " (try /metrics, /v1/status, /v1/graph, /v1/workloads)\n");
+            default -> text(HttpResponseStatus.NOT_FOUND, "no such path: " + path + " (try /metrics, /v1/status, /v1/graph, /v1/assess, /v1/rollouts, /v1/workloads)\n");
         };
     }
 
