@@ -139,8 +139,27 @@ record RunningScenario(Scenario scenario, int port, String host, List<ManagedPro
         return Files.writeString(file, text, StandardCharsets.UTF_8);
     }
 
-    /** A port free right now on 127.0.0.1 (the kernel's choice); a small race with other programs remains. */
+    /** Below Linux's default ephemeral range (32768-60999), where client sockets take their ports. */
+    static final int LISTEN_PORTS_FROM = 20000, LISTEN_PORTS_TO = 32000;
+
+    /**
+     * A port free right now on 127.0.0.1, drawn below the ephemeral range: the load generator's
+     * thousands of client connections take ports from that range, and one of them could take a
+     * port the kernel had just handed out here before the proxy binds it. Falls back to the
+     * kernel's choice when no drawn port is free; a small race with other programs remains.
+     */
     static int freePort() throws IOException {
+        java.util.concurrent.ThreadLocalRandom rnd = java.util.concurrent.ThreadLocalRandom.current();
+        for (int i = 0; i < 50; i++) {
+            int port = rnd.nextInt(LISTEN_PORTS_FROM, LISTEN_PORTS_TO);
+            try (ServerSocket s = new ServerSocket()) {
+                s.setReuseAddress(false);
+                s.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 1);
+                return port;
+            } catch (IOException taken) {
+                // in use: draw another
+            }
+        }
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
