@@ -1,7 +1,5 @@
 package dev.ficus.cli;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonParser;
 import dev.ficus.api.Durations;
 import dev.ficus.control.graph.GraphDot;
 import dev.ficus.control.graph.GraphJson;
@@ -11,13 +9,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -55,18 +48,11 @@ final class GraphCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         String body;
-        URI uri = URI.create("http://" + control + "/v1/graph?window=" + URLEncoder.encode(Durations.format(window), StandardCharsets.UTF_8));
-        try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
+        try {
             // the control plane scrapes every proxy first (each bounded by its scrape timeout)
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() != 200) {
-                err.println("ficus graph: " + control + " answered " + r.statusCode() + ": " + errorOf(r.body()));
-                return 1;
-            }
-            body = r.body();
-        } catch (IOException e) {
-            err.println("ficus graph: cannot reach a control plane at http://" + control + " (" + e.getMessage()
-                    + "); is `ficus control` or `ficus up` running? see --control");
+            body = ControlApi.get(control, "/v1/graph?window=" + URLEncoder.encode(Durations.format(window), StandardCharsets.UTF_8), Duration.ofSeconds(30));
+        } catch (ControlApi.Failure f) {
+            err.println("ficus graph: " + f.getMessage());
             return 1;
         }
         if (format == Format.json) {
@@ -83,18 +69,5 @@ final class GraphCommand implements Callable<Integer> {
         out.print(format == Format.dot ? GraphDot.write(g) : GraphText.write(g));
         out.flush();
         return 0;
-    }
-
-    /** The {@code error} of a JSON error body, else the body's first line. */
-    private static String errorOf(String body) {
-        try {
-            JsonElement e = JsonParser.parseString(body).getAsJsonObject().get("error");
-            if (e != null && e.isJsonPrimitive()) return e.getAsString();
-        } catch (RuntimeException notJson) {
-            // plain text
-        }
-        String s = body.strip();
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
     }
 }

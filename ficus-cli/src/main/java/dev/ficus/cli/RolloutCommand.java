@@ -9,11 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
@@ -65,8 +61,8 @@ final class RolloutCommand implements Callable<Integer> {
             err.println("ficus rollout " + action + ": name the rollout, e.g. ficus rollout " + action + " reviews");
             return Main.EXIT_USAGE;
         }
-        try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
-            HttpResponse<String> all = send(http, "GET", "/v1/rollouts");
+        try {
+            HttpResponse<String> all = ControlApi.send(control, "GET", "/v1/rollouts", TIMEOUT);
             if (all.statusCode() != 200) {
                 err.println("ficus rollout: " + control + " answered " + all.statusCode() + ": " + all.body());
                 return 1;
@@ -89,7 +85,7 @@ final class RolloutCommand implements Callable<Integer> {
             if (action == Action.status && name != null) {
                 // one rollout: its own view (with a parallel run's comparisons)
                 JsonObject one = chosen.getFirst();
-                HttpResponse<String> r = send(http, "GET", "/v1/rollouts/" + one.get("namespace").getAsString() + "/" + one.get("name").getAsString());
+                HttpResponse<String> r = ControlApi.send(control, "GET", "/v1/rollouts/" + one.get("namespace").getAsString() + "/" + one.get("name").getAsString(), TIMEOUT);
                 if (r.statusCode() == 200) chosen.set(0, JsonParser.parseString(r.body()).getAsJsonObject());
             }
             if (action == Action.status) {
@@ -104,23 +100,16 @@ final class RolloutCommand implements Callable<Integer> {
             }
             JsonObject target = chosen.getFirst();
             String path = "/v1/rollouts/" + target.get("namespace").getAsString() + "/" + target.get("name").getAsString() + "/" + action;
-            HttpResponse<String> r = send(http, "POST", path);
+            HttpResponse<String> r = ControlApi.send(control, "POST", path, TIMEOUT);
             if (r.statusCode() != 200) {
-                String msg;
-                try {
-                    msg = JsonParser.parseString(r.body()).getAsJsonObject().get("error").getAsString();
-                } catch (RuntimeException e) {
-                    msg = r.body();
-                }
-                err.println("ficus rollout " + action + ": " + msg);
+                err.println("ficus rollout " + action + ": " + ControlApi.errorOf(r.body()));
                 return 1;
             }
             if (format.equals("json")) out.println(r.body());
             else print(out, JsonParser.parseString(r.body()).getAsJsonObject());
             return 0;
-        } catch (IOException e) {
-            err.println("ficus rollout: cannot reach a control plane at http://" + control + " (" + e.getMessage()
-                    + "); is `ficus control` or `ficus up` running? see --control");
+        } catch (ControlApi.Failure f) {
+            err.println("ficus rollout: " + f.getMessage());
             return 1;
         }
     }
@@ -138,11 +127,7 @@ final class RolloutCommand implements Callable<Integer> {
         return String.join(", ", out);
     }
 
-    private HttpResponse<String> send(HttpClient http, String method, String path) throws IOException, InterruptedException {
-        HttpRequest req = HttpRequest.newBuilder(URI.create("http://" + control + path)).timeout(Duration.ofSeconds(10))
-                .method(method, HttpRequest.BodyPublishers.noBody()).build();
-        return http.send(req, HttpResponse.BodyHandlers.ofString());
-    }
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss", Locale.ROOT).withZone(ZoneId.systemDefault());
 
