@@ -9,14 +9,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -159,7 +155,7 @@ class AssessIT {
         StringBuilder json = new StringBuilder();
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
             json.setLength(0);
-            assertThat(run(json, "assess", "--control", http, "--window", "5m", "--format", "json")).as(json.toString()).isZero();
+            assertThat(FicusProcess.runInProcess(json, "assess", "--control", http, "--window", "5m", "--format", "json")).as(json.toString()).isZero();
         JsonObject o = JsonParser.parseString(json.toString()).getAsJsonObject();
             assertThat(service(o, BACKEND).get("traffic").getAsJsonObject().get("requests").getAsLong()).isEqualTo(25);
             assertThat(service(o, LEDGER).get("traffic").getAsJsonObject().get("requests").getAsLong()).isEqualTo(20);
@@ -205,7 +201,7 @@ class AssessIT {
 
         // the report, as a user reads it
         StringBuilder report = new StringBuilder();
-        assertThat(run(report, "assess", "--control", http, "--window", "5m")).as(report.toString()).isZero();
+        assertThat(FicusProcess.runInProcess(report, "assess", "--control", http, "--window", "5m")).as(report.toString()).isZero();
         List<String> lines = report.toString().lines().toList();
         assertThat(lines.getFirst()).isEqualTo("Assessment over the last 5m: 2 of 5 services meshed, 2 of 5 workloads with a proxy, 2 of 2 proxies read");
         assertThat(lines).anySatisfy(l -> assertThat(l).matches(BACKEND.replace(".", "\\.") + " +service +1/1 +PERMISSIVE, 80% mTLS +[0-9.]+ rps +0\\.0% .* meshed"));
@@ -213,7 +209,7 @@ class AssessIT {
         assertThat(report.toString()).contains("  1. " + REPORTS + "  [ready]\n", "  2. " + LEGACY + "  [ready]\n", "  3. " + LEDGER + "  [ready]\n");
 
         StringBuilder refused = new StringBuilder();
-        assertThat(run(refused, "assess", "--control", http, "--window", "1h")).isEqualTo(1);
+        assertThat(FicusProcess.runInProcess(refused, "assess", "--control", http, "--window", "1h")).isEqualTo(1);
         assertThat(refused.toString()).startsWith("ficus assess: " + http + " answered 400: the window must be at most 10m");
     }
 
@@ -256,12 +252,4 @@ class AssessIT {
         }
     }
 
-    private static int run(StringBuilder into, String... args) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        PrintWriter w = new PrintWriter(new PrintStream(bytes, true, StandardCharsets.UTF_8), true);
-        int code = Main.run(args, w, w);
-        w.flush();
-        into.append(bytes.toString(StandardCharsets.UTF_8));
-        return code;
-    }
 }

@@ -47,6 +47,16 @@ final class FicusProcess implements AutoCloseable {
         return new FicusProcess(List.of(args), env);
     }
 
+    /** Runs a {@code ficus} command in this JVM (as {@code Main} does), its output appended to {@code into}; returns its exit code. */
+    static int runInProcess(StringBuilder into, String... args) {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        java.io.PrintWriter w = new java.io.PrintWriter(new java.io.PrintStream(bytes, true, StandardCharsets.UTF_8), true);
+        int code = Main.run(args, w, w);
+        w.flush();
+        into.append(bytes.toString(StandardCharsets.UTF_8));
+        return code;
+    }
+
     /** Waits for a log line matching {@code regex}; returns its first group. */
     String await(String regex, Duration atMost) {
         Pattern p = Pattern.compile(regex);

@@ -9,9 +9,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -163,7 +160,7 @@ class GraphIT {
         StringBuilder json = new StringBuilder();
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
             json.setLength(0);
-            assertThat(run(json, "graph", "--control", http, "--window", "5m", "--format", "json")).isZero();
+            assertThat(FicusProcess.runInProcess(json, "graph", "--control", http, "--window", "5m", "--format", "json")).isZero();
             JsonObject g = JsonParser.parseString(json.toString()).getAsJsonObject();
             assertThat(g.getAsJsonArray("edges")).hasSize(3);
             assertThat(edge(g, "shop/client", BACKEND).get("requests").getAsLong()).isEqualTo(40);
@@ -299,12 +296,4 @@ class GraphIT {
         assertThat(edges).isEqualTo(4); // three calls, one service → workload
     }
 
-    private static int run(StringBuilder into, String... args) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        PrintWriter w = new PrintWriter(new PrintStream(bytes, true, StandardCharsets.UTF_8), true);
-        int code = Main.run(args, w, w);
-        w.flush();
-        into.append(bytes.toString(StandardCharsets.UTF_8));
-        return code;
-    }
 }

@@ -4,9 +4,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -125,7 +122,7 @@ class MeshSecurityIT {
             // PERMISSIVE: a plaintext client on the same port is served, and the migration view names it
             assertThat(plaintextStatus(inbound)).isEqualTo(200);
             StringBuilder view = new StringBuilder();
-            assertThat(run(view, "mtls", "status", "--admin", "127.0.0.1:" + admin)).isEqualTo(1);
+            assertThat(FicusProcess.runInProcess(view, "mtls", "status", "--admin", "127.0.0.1:" + admin)).isEqualTo(1);
             assertThat(view.toString()).contains("mode PERMISSIVE").contains("mutual_tls  cluster.local/ns/shop/sa/web")
                     .contains("plaintext").contains("STRICT would refuse 1 plaintext caller(s)");
 
@@ -168,14 +165,6 @@ class MeshSecurityIT {
         return Optional.of(new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
     }
 
-    private static int run(StringBuilder into, String... args) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        PrintWriter w = new PrintWriter(new PrintStream(bytes, true, StandardCharsets.UTF_8), true);
-        int code = Main.run(args, w, w);
-        w.flush();
-        into.append(bytes.toString(StandardCharsets.UTF_8));
-        return code;
-    }
 
     /** Finds tools on PATH (and the sbin directories). */
     static final class WrkLikeTools {

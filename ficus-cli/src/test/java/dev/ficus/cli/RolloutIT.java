@@ -1,6 +1,5 @@
 package dev.ficus.cli;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -10,13 +9,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import com.sun.net.httpserver.HttpServer;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.UUID;
 import java.util.concurrent.Executors;
-import java.io.PrintStream;
-import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -208,7 +204,7 @@ class RolloutIT {
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
                 .until(() -> served(outbound, 40).keySet().containsAll(List.of("v1", "v2")));
         StringBuilder out = new StringBuilder();
-        assertThat(run(out, "rollout", "abort", "reviews", "--control", http)).as(out.toString()).isZero();
+        assertThat(FicusProcess.runInProcess(out, "rollout", "abort", "reviews", "--control", http)).as(out.toString()).isZero();
         assertThat(out).contains("ABORTED").contains("weight:  0% to canary");
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> served(outbound, 20).keySet().equals(java.util.Set.of("v2")));
 
@@ -236,7 +232,7 @@ class RolloutIT {
         assertThat(rolledBack - firstTraffic).as("rolled back within interval × failure limit (+ scrape time)").isLessThanOrEqualTo(2_000 + 2 * 3_000);
         await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100)).until(() -> served(outbound, 20).keySet().equals(java.util.Set.of("v2")));
         out.setLength(0);
-        assertThat(run(out, "rollout", "status", "reviews", "--control", http)).isZero();
+        assertThat(FicusProcess.runInProcess(out, "rollout", "status", "reviews", "--control", http)).isZero();
         assertThat(out).contains("shop/reviews  canary  ROLLED-BACK").contains("RolledBack").contains("CheckFailed");
         load2.close();
         assertThat(control.log()).anySatisfy(l -> assertThat(l).contains("rollout shop/reviews: rolled back"));
@@ -268,7 +264,7 @@ class RolloutIT {
             }
         }
         StringBuilder out = new StringBuilder();
-        assertThat(run(out, "rollout", "promote", "reviews", "--control", m.http())).as(out.toString()).isZero();
+        assertThat(FicusProcess.runInProcess(out, "rollout", "promote", "reviews", "--control", m.http())).as(out.toString()).isZero();
         await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100)).until(() -> served(m.outbound(), 20).keySet().equals(java.util.Set.of("v2")));
         JsonObject done = awaitPhase(m.http(), "succeeded", Duration.ofSeconds(20));
         assertThat(reasons(done)).containsSubsequence("Started", "PreviewOn", "PromotedByUser", "Promoted", "Succeeded");
@@ -339,7 +335,7 @@ class RolloutIT {
         assertThat(pr.get("mismatchPercent").getAsDouble()).isBetween(20.0, 50.0);
         assertThat(pr.getAsJsonArray("noisyPaths").toString()).contains("$.requestId");
         assertThat(pr.getAsJsonArray("samples").toString()).contains("$.price").contains("/item/2").doesNotContain("$.requestId\"");
-        assertThat(run(out, "rollout", "status", "reviews", "--control", m.http())).isZero();
+        assertThat(FicusProcess.runInProcess(out, "rollout", "status", "reviews", "--control", m.http())).isZero();
         assertThat(out).contains("compared:").contains("nondeterministic (not reported): $.requestId").contains("$.price: 20 -> 25");
         // promoted: the candidate serves
         await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
@@ -429,7 +425,7 @@ class RolloutIT {
 
     private static JsonObject status(String http) {
         StringBuilder out = new StringBuilder();
-        if (run(out, "rollout", "status", "reviews", "--control", http, "-o", "json") != 0) return null;
+        if (FicusProcess.runInProcess(out, "rollout", "status", "reviews", "--control", http, "-o", "json") != 0) return null;
         return JsonParser.parseString(out.toString()).getAsJsonObject();
     }
 
@@ -443,12 +439,4 @@ class RolloutIT {
         return last[0];
     }
 
-    private static int run(StringBuilder into, String... args) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        PrintWriter w = new PrintWriter(new PrintStream(bytes, true, StandardCharsets.UTF_8), true);
-        int code = Main.run(args, w, w);
-        w.flush();
-        into.append(bytes.toString(StandardCharsets.UTF_8));
-        return code;
-    }
 }
