@@ -171,10 +171,10 @@ public final class RolloutOverlay {
             Progress p = st.routes().get(sr.name());
             if (p == null || p.phase() == Phase.ROLLED_BACK || p.phase() == Phase.ABORTED) continue;
             int weight = p.phase() == Phase.SUCCEEDED ? 100 : p.weight();
+            // a route that has not taken traffic yet sends all of it to legacy; a moved one, all to the new service
             List<HTTPRouteDestination> dests = new ArrayList<>(2);
             if (weight < 100) dests.add(new HTTPRouteDestination(ro.stable(), 100 - weight, null));
-            dests.add(new HTTPRouteDestination(sr.destination(), weight, null));
-            if (weight < 100 && dests.size() == 2 && weight == 0) dests.removeLast();
+            if (weight > 0) dests.add(new HTTPRouteDestination(sr.destination(), weight, null));
             HTTPRoute base = template != null ? template : new HTTPRoute(null, List.of(), List.of(), null, null, null, null, null, null, null,
                     null, List.of(), null, null, null, null, null);
             List<HTTPMatchRequest> match = template != null && !template.match().isEmpty() ? narrow(template.match(), sr.match()) : sr.match();
