@@ -87,6 +87,12 @@ public record LoadConfig(URI target, double rate, Duration duration, Duration wa
         return rate == MAX_RATE;
     }
 
+    /** The same run at another rate (a ramp's next step); checked like any other config. */
+    public LoadConfig withRate(double perSecond) {
+        return new LoadConfig(target, perSecond, duration, warmup, connections, threads, method, bodySize, headers,
+                timeout, maxRequests);
+    }
+
     public static Builder builder(URI target) {
         return new Builder(target);
     }
