@@ -900,7 +900,6 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         Splice.afterUpgrade(ctx.channel(), up);
     }
 
-    /** The attempt answered with a retriable status: retries, or marks the forwarded answer URX. */
     /**
      * A strangler's moved route failed for good (its retries spent): sends the request once to
      * the legacy cluster instead, when the route has a fallback, the body can be replayed and the
@@ -931,6 +930,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
                 || m.equals(HttpMethod.DELETE) || m.equals(HttpMethod.TRACE);
     }
 
+    /** The attempt answered with a retriable status: retries, or marks the forwarded answer URX. */
     private boolean retryResponse() {
         if (!keepBody) return false; // the body could not be kept: the answer goes to the client as it is
         ResponseFlag denied = acquireRetry(null);
