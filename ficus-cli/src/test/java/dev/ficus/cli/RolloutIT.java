@@ -361,37 +361,36 @@ class RolloutIT {
         }
         Mesh m = mesh(dir, state);
         int promPort = UpCommandIT.freePort();
-        try (PrometheusProcess p = PrometheusProcess.start(prom, promPort, List.of("127.0.0.1:" + m.clientAdmin()))) {
-            FicusProcess users = keep(FicusProcess.start("bench", "run", "--url", "http://127.0.0.1:" + m.outbound() + "/", "--header", "host:" + REVIEWS + ":9080",
-                    "--rate", "100", "--duration", "30s", "--connections", "2"));
-            // only a PromQL check: the 5xx answers the client's proxy counted for v3, as Prometheus scraped them
-            Files.writeString(dir.resolve("rollout.yaml"), """
-                    apiVersion: mesh.ficus.dev/v1alpha1
-                    kind: Rollout
-                    metadata: {name: reviews, namespace: shop}
-                    spec:
-                      virtualService: reviews
-                      stable: {host: %1$s, subset: v1}
-                      canary: {host: %1$s, subset: v3}
-                      strategy:
-                        canary: {stepWeights: [20, 50]}
-                      analysis:
-                        interval: 2s
-                        failureLimit: 2
-                        metrics:
-                        - name: v3-server-errors
-                          query: sum(istio_requests_total{reporter="source",destination_version="v3",response_code=~"5.."}) or vector(0)
-                          thresholdRange: {max: 0}
-                        prometheus: {address: "http://127.0.0.1:%2$d"}
-                    """.formatted(REVIEWS, promPort));
-            JsonObject back = awaitPhase(m.http(), "rolled-back", Duration.ofSeconds(40));
-            assertThat(back.getAsJsonObject("progress").get("message").getAsString()).contains("v3-server-errors");
-            JsonObject metric = back.getAsJsonObject("lastCheck").getAsJsonArray("metrics").get(0).getAsJsonObject();
-            assertThat(metric.get("name").getAsString()).isEqualTo("v3-server-errors");
-            assertThat(metric.get("value").getAsDouble()).as("what Prometheus answered").isPositive();
-            assertThat(metric.get("passed").getAsBoolean()).isFalse();
-            users.close();
-        }
+        keep(PrometheusProcess.start(prom, promPort, List.of("127.0.0.1:" + m.clientAdmin())));
+        FicusProcess users = keep(FicusProcess.start("bench", "run", "--url", "http://127.0.0.1:" + m.outbound() + "/", "--header", "host:" + REVIEWS + ":9080",
+                "--rate", "100", "--duration", "30s", "--connections", "2"));
+        // only a PromQL check: the 5xx answers the client's proxy counted for v3, as Prometheus scraped them
+        Files.writeString(dir.resolve("rollout.yaml"), """
+                apiVersion: mesh.ficus.dev/v1alpha1
+                kind: Rollout
+                metadata: {name: reviews, namespace: shop}
+                spec:
+                  virtualService: reviews
+                  stable: {host: %1$s, subset: v1}
+                  canary: {host: %1$s, subset: v3}
+                  strategy:
+                    canary: {stepWeights: [20, 50]}
+                  analysis:
+                    interval: 2s
+                    failureLimit: 2
+                    metrics:
+                    - name: v3-server-errors
+                      query: sum(istio_requests_total{reporter="source",destination_version="v3",response_code=~"5.."}) or vector(0)
+                      thresholdRange: {max: 0}
+                    prometheus: {address: "http://127.0.0.1:%2$d"}
+                """.formatted(REVIEWS, promPort));
+        JsonObject back = awaitPhase(m.http(), "rolled-back", Duration.ofSeconds(40));
+        assertThat(back.getAsJsonObject("progress").get("message").getAsString()).contains("v3-server-errors");
+        JsonObject metric = back.getAsJsonObject("lastCheck").getAsJsonArray("metrics").get(0).getAsJsonObject();
+        assertThat(metric.get("name").getAsString()).isEqualTo("v3-server-errors");
+        assertThat(metric.get("value").getAsDouble()).as("what Prometheus answered").isPositive();
+        assertThat(metric.get("passed").getAsBoolean()).isFalse();
+        users.close();
     }
 
     private static long eventAt(JsonObject o, String reason) {
