@@ -26,7 +26,9 @@ public final class ClientHello {
     /** The host name of the server_name extension, null when absent or malformed, {@link #INCOMPLETE} when more bytes are needed. */
     public static String serverName(ByteBuf in) {
         if (in.readableBytes() < 5) return INCOMPLETE;
-        if (in.readableBytes() < 5 + in.getUnsignedShort(in.readerIndex() + 3)) return INCOMPLETE;
+        int record = in.getUnsignedShort(in.readerIndex() + 3);
+        if (5 + record > MAX_RECORD) return null; // a ClientHello is plaintext: longer is malformed, decided now rather than after bytes that never come
+        if (in.readableBytes() < 5 + record) return INCOMPLETE;
         long ext = extension(in, 0);
         if (ext < 0) return null;
         int p = (int) (ext >>> 32), len = (int) ext;

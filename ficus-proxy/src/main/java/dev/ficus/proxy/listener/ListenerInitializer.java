@@ -135,7 +135,8 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
             ctx.close();
             return;
         }
-        if (protocol == ListenerProtocol.HTTP && what == DetectedProtocol.TLS) { // an app's own TLS on an HTTP port
+        if (protocol == ListenerProtocol.HTTP && what == DetectedProtocol.TLS) { // an app's own TLS, or a malformed hello, on an HTTP port
+            inboundTls.counters().failed.increment();
             ctx.close();
             return;
         }

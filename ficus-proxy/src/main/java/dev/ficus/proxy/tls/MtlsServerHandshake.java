@@ -20,6 +20,7 @@ public final class MtlsServerHandshake extends ChannelInboundHandlerAdapter {
     /** Counters of one listener, for the admin page and {@code ficus mtls status}. */
     public static final class Counters {
         public final LongAdder accepted = new LongAdder();
+        /** Failed handshakes, and TLS that is not the mesh's on an HTTP port (an app's own, a malformed hello). */
         public final LongAdder failed = new LongAdder();
         public final LongAdder plaintextRefused = new LongAdder();
     }

@@ -110,6 +110,56 @@ class MeshMtlsTest {
         assertThat(server.mtlsCounters().get("inbound").accepted.sum()).isEqualTo(1);
     }
 
+    /** Sends {@code bytes} on a new connection, then nothing more, and reads until the server closes it; returns what it sent back (an alert, or nothing). */
+    static byte[] sendRaw(int port, byte[] bytes) throws Exception {
+        try (java.net.Socket sock = new java.net.Socket("127.0.0.1", port)) {
+            sock.setSoTimeout(5000);
+            sock.getOutputStream().write(bytes);
+            sock.getOutputStream().flush();
+            sock.shutdownOutput(); // the client sends no more: a hello cut short stays cut short
+            return sock.getInputStream().readAllBytes(); // returns at the server's close; a timeout fails the test
+        }
+    }
+
+    @Test
+    void malformedClientHellosAreRefusedCountedAndTheListenerKeepsServing() throws Exception {
+        FakeUpstream app = app();
+        ProxyServer server = server(app, MtlsMode.PERMISSIVE, mesh(CA, CA.spiffe("cluster.local", "shop", "reviews")));
+        int port = server.listenerPort("inbound");
+        java.util.Random rnd = new java.util.Random(42);
+        byte[] garbage = new byte[300];
+        rnd.nextBytes(garbage);
+        byte[][] hellos = {
+                // a handshake record whose ClientHello body is random bytes
+                concat(new byte[]{0x16, 0x03, 0x01, 0x01, 0x2c}, garbage),
+                // a ClientHello that claims a length far past what follows, then the client gives up
+                concat(new byte[]{0x16, 0x03, 0x01, 0x00, 0x40, 0x01, 0x00, (byte) 0xff, (byte) 0xff, 0x03, 0x03}, new byte[20]),
+                // a record length over TLS's 2^14 + 2048 limit
+                concat(new byte[]{0x16, 0x03, 0x03, (byte) 0xff, (byte) 0xff}, garbage),
+        };
+        for (int i = 0; i < hellos.length; i++) {
+            byte[] answer = sendRaw(port, hellos[i]);
+            // nothing, or a TLS alert record (type 21): never an HTTP answer, never the app
+            if (answer.length > 0) assertThat(answer[0]).as("hello " + i + ": a TLS alert").isEqualTo((byte) 0x15);
+        }
+        // TLS's first byte, then not a TLS record: not TLS, so plaintext, which HTTP refuses
+        String notTls = RawHttp.exchange(port, "\u0016GET / HTTP/1.1\r\nHost: x\r\n\r\n", Duration.ofSeconds(5));
+        assertThat(notTls).satisfiesAnyOf(r -> assertThat(r).isEmpty(), r -> assertThat(r).startsWith("HTTP/1.1 400"));
+        assertThat(app.requestCount()).as("no malformed hello reached the app").isZero();
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(server.mtlsCounters().get("inbound").failed.sum()).as("failed handshakes; plaintext refused " + server.mtlsCounters().get("inbound").plaintextRefused.sum()).isEqualTo(2)); // the random hello and the oversized record; the one cut short ended before it could be told
+        // the listener still serves mesh mTLS and plaintext (PERMISSIVE)
+        ProxyServer client = client(port, UpstreamTls.ISTIO_MUTUAL, mesh(CA, CA.spiffe("cluster.local", "shop", "web")), false);
+        assertThat(status(client.listenerPort("out"))).isEqualTo(200);
+        assertThat(status(port)).isEqualTo(200);
+        assertThat(server.mtlsCounters().get("inbound").accepted.sum()).isEqualTo(1);
+    }
+
+    static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
     @Test
     void strictRefusesPlaintextAndPermissiveServesIt() throws Exception {
         FakeUpstream app = app();
