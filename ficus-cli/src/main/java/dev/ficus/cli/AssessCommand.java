@@ -29,9 +29,8 @@ final class AssessCommand implements Callable<Integer> {
 
     enum Format { text, json }
 
-    @Option(names = "--control", defaultValue = "127.0.0.1:15014", paramLabel = "HOST:PORT",
-            description = "The control plane's HTTP address. Default ${DEFAULT-VALUE}.")
-    String control;
+    @CommandLine.Mixin
+    ControlAddress address;
 
     @Option(names = "--window", defaultValue = "5m", paramLabel = "DURATION", converter = ProxyCommand.DurationConverter.class,
             description = "Traffic over the last DURATION (at most the history the control plane keeps, 10m by default). Default ${DEFAULT-VALUE}.")
@@ -51,7 +50,7 @@ final class AssessCommand implements Callable<Integer> {
         String body;
         try {
             // the control plane scrapes every proxy first (each bounded by its scrape timeout)
-            body = ControlApi.get(control, "/v1/assess?window=" + URLEncoder.encode(Durations.format(window), StandardCharsets.UTF_8), Duration.ofSeconds(30));
+            body = ControlApi.get(address.control, "/v1/assess?window=" + URLEncoder.encode(Durations.format(window), StandardCharsets.UTF_8), Duration.ofSeconds(30));
         } catch (ControlApi.Failure f) {
             err.println("ficus assess: " + f.getMessage());
             return 1;
@@ -64,7 +63,7 @@ final class AssessCommand implements Callable<Integer> {
         try {
             a = AssessmentJson.read(body);
         } catch (IllegalArgumentException e) {
-            err.println("ficus assess: " + control + " answered something else than an assessment: " + e.getMessage());
+            err.println("ficus assess: " + address.control + " answered something else than an assessment: " + e.getMessage());
             return 1;
         }
         out.print(AssessmentText.write(a));

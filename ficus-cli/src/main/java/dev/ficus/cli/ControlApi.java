@@ -39,7 +39,7 @@ final class ControlApi {
                     .method(method, HttpRequest.BodyPublishers.noBody()).build();
             return http.send(req, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            throw new Failure("cannot reach a control plane at http://" + control + " (" + e.getMessage()
+            throw new Failure("cannot reach a control plane at http://" + control + " (" + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName())
                     + "); is `ficus control` or `ficus up` running? see --control");
         }
     }

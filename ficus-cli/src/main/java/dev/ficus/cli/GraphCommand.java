@@ -28,9 +28,8 @@ final class GraphCommand implements Callable<Integer> {
 
     enum Format { text, json, dot }
 
-    @Option(names = "--control", defaultValue = "127.0.0.1:15014", paramLabel = "HOST:PORT",
-            description = "The control plane's HTTP address. Default ${DEFAULT-VALUE}.")
-    String control;
+    @CommandLine.Mixin
+    ControlAddress address;
 
     @Option(names = "--window", defaultValue = "30s", paramLabel = "DURATION", converter = ProxyCommand.DurationConverter.class,
             description = "Rates over the last DURATION (at most the history the control plane keeps, 10m by default). Default ${DEFAULT-VALUE}.")
@@ -50,7 +49,7 @@ final class GraphCommand implements Callable<Integer> {
         String body;
         try {
             // the control plane scrapes every proxy first (each bounded by its scrape timeout)
-            body = ControlApi.get(control, "/v1/graph?window=" + URLEncoder.encode(Durations.format(window), StandardCharsets.UTF_8), Duration.ofSeconds(30));
+            body = ControlApi.get(address.control, "/v1/graph?window=" + URLEncoder.encode(Durations.format(window), StandardCharsets.UTF_8), Duration.ofSeconds(30));
         } catch (ControlApi.Failure f) {
             err.println("ficus graph: " + f.getMessage());
             return 1;
@@ -63,7 +62,7 @@ final class GraphCommand implements Callable<Integer> {
         try {
             g = GraphJson.read(body);
         } catch (IllegalArgumentException e) {
-            err.println("ficus graph: " + control + " answered something else than a graph: " + e.getMessage());
+            err.println("ficus graph: " + address.control + " answered something else than a graph: " + e.getMessage());
             return 1;
         }
         out.print(format == Format.dot ? GraphDot.write(g) : GraphText.write(g));

@@ -43,9 +43,8 @@ final class RolloutCommand implements Callable<Integer> {
     @Option(names = {"-n", "--namespace"}, paramLabel = "NS", description = "The Rollout's namespace.")
     String namespace;
 
-    @Option(names = "--control", defaultValue = "127.0.0.1:15014", paramLabel = "HOST:PORT",
-            description = "The control plane's HTTP address. Default ${DEFAULT-VALUE}.")
-    String control;
+    @CommandLine.Mixin
+    ControlAddress address;
 
     @Option(names = {"-o", "--format"}, defaultValue = "text", paramLabel = "FORMAT", description = "text or json. Default ${DEFAULT-VALUE}.")
     String format;
@@ -62,9 +61,9 @@ final class RolloutCommand implements Callable<Integer> {
             return Main.EXIT_USAGE;
         }
         try {
-            HttpResponse<String> all = ControlApi.send(control, "GET", "/v1/rollouts", TIMEOUT);
+            HttpResponse<String> all = ControlApi.send(address.control, "GET", "/v1/rollouts", TIMEOUT);
             if (all.statusCode() != 200) {
-                err.println("ficus rollout: " + control + " answered " + all.statusCode() + ": " + all.body());
+                err.println("ficus rollout: " + address.control + " answered " + all.statusCode() + ": " + all.body());
                 return 1;
             }
             JsonArray rollouts = JsonParser.parseString(all.body()).getAsJsonObject().getAsJsonArray("rollouts");
@@ -85,7 +84,7 @@ final class RolloutCommand implements Callable<Integer> {
             if (action == Action.status && name != null) {
                 // one rollout: its own view (with a parallel run's comparisons)
                 JsonObject one = chosen.getFirst();
-                HttpResponse<String> r = ControlApi.send(control, "GET", "/v1/rollouts/" + one.get("namespace").getAsString() + "/" + one.get("name").getAsString(), TIMEOUT);
+                HttpResponse<String> r = ControlApi.send(address.control, "GET", "/v1/rollouts/" + one.get("namespace").getAsString() + "/" + one.get("name").getAsString(), TIMEOUT);
                 if (r.statusCode() == 200) chosen.set(0, JsonParser.parseString(r.body()).getAsJsonObject());
             }
             if (action == Action.status) {
@@ -100,7 +99,7 @@ final class RolloutCommand implements Callable<Integer> {
             }
             JsonObject target = chosen.getFirst();
             String path = "/v1/rollouts/" + target.get("namespace").getAsString() + "/" + target.get("name").getAsString() + "/" + action;
-            HttpResponse<String> r = ControlApi.send(control, "POST", path, TIMEOUT);
+            HttpResponse<String> r = ControlApi.send(address.control, "POST", path, TIMEOUT);
             if (r.statusCode() != 200) {
                 err.println("ficus rollout " + action + ": " + ControlApi.errorOf(r.body()));
                 return 1;

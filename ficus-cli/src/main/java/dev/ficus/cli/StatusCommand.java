@@ -3,6 +3,7 @@ package dev.ficus.cli;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -26,9 +27,8 @@ import java.util.concurrent.Callable;
         exitCodeList = {"0:every proxy serves the latest push", "1:a proxy refused a push (NACK) or the control plane is unreachable"})
 final class StatusCommand implements Callable<Integer> {
 
-    @Option(names = "--control", defaultValue = "127.0.0.1:15014", paramLabel = "HOST:PORT",
-            description = "The control plane's HTTP address. Default ${DEFAULT-VALUE}.")
-    String control;
+    @CommandLine.Mixin
+    ControlAddress address;
 
     @Option(names = "--json", description = "Print the control plane's JSON as is.")
     boolean json;
@@ -42,15 +42,15 @@ final class StatusCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         String body;
         try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + control + "/v1/status"))
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + address.control + "/v1/status"))
                     .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200) {
-                err.println("ficus status: " + control + " answered " + r.statusCode() + ": " + r.body().strip());
+                err.println("ficus status: " + address.control + " answered " + r.statusCode() + ": " + r.body().strip());
                 return 1;
             }
             body = r.body();
         } catch (IOException e) {
-            err.println("ficus status: cannot reach a control plane at http://" + control + " (" + e.getMessage()
+            err.println("ficus status: cannot reach a control plane at http://" + address.control + " (" + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName())
                     + "); is `ficus control` or `ficus up` running? see --control");
             return 1;
         }
