@@ -4,13 +4,14 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /** Entry point of the {@code ficus} command; the launcher script at the repository root runs it. */
 @Command(name = "ficus",
         mixinStandardHelpOptions = true,
         versionProvider = VersionCommand.Provider.class,
         description = "A service mesh you can adopt one service at a time.",
-        subcommands = {ValidateCommand.class, ProxyCommand.class, ControlCommand.class, UpCommand.class, StatusCommand.class, GraphCommand.class, RolloutCommand.class, AssessCommand.class, MtlsCommand.class, BenchCommand.class, VersionCommand.class, CommandLine.HelpCommand.class},
         usageHelpAutoWidth = true)
 public final class Main implements Runnable {
 
@@ -18,6 +19,14 @@ public final class Main implements Runnable {
     public static final int EXIT_USAGE = 2;
     /** Exit code for an internal error: a bug in ficus, not in the user's input. */
     public static final int EXIT_INTERNAL = 70;
+
+    /**
+     * The subcommands, in the order {@code --help} lists them. picocli reads each command's
+     * annotations by reflection when it is added, and picocli's own classes cannot be kept in the
+     * class-data archive (old class-file version), so building all of them costs about half of
+     * a short command's start. A command line that names a subcommand gets only that one.
+     */
+    private static final Map<String, Class<?>> SUBCOMMANDS = subcommands();
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -36,6 +45,12 @@ public final class Main implements Runnable {
     /** Runs the command line with the given output streams; returns the exit code. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         CommandLine cli = new CommandLine(new Main());
+        Class<?> named = args.length > 0 ? SUBCOMMANDS.get(args[0]) : null;
+        if (named != null && !args[0].equals("help")) {
+            cli.addSubcommand(args[0], named);
+        } else if (!(args.length == 1 && (args[0].equals("--version") || args[0].equals("-V")))) {
+            SUBCOMMANDS.forEach(cli::addSubcommand);
+        }
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
@@ -49,6 +64,23 @@ public final class Main implements Runnable {
             return EXIT_INTERNAL;
         });
         return cli.execute(args);
+    }
+
+    private static Map<String, Class<?>> subcommands() {
+        Map<String, Class<?>> m = new LinkedHashMap<>();
+        m.put("validate", ValidateCommand.class);
+        m.put("proxy", ProxyCommand.class);
+        m.put("control", ControlCommand.class);
+        m.put("up", UpCommand.class);
+        m.put("status", StatusCommand.class);
+        m.put("graph", GraphCommand.class);
+        m.put("rollout", RolloutCommand.class);
+        m.put("assess", AssessCommand.class);
+        m.put("mtls", MtlsCommand.class);
+        m.put("bench", BenchCommand.class);
+        m.put("version", VersionCommand.class);
+        m.put("help", CommandLine.HelpCommand.class);
+        return m;
     }
 
     @Override

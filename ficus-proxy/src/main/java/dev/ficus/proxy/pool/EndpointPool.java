@@ -2,6 +2,7 @@ package dev.ficus.proxy.pool;
 
 import dev.ficus.proxy.lb.EndpointRef;
 import dev.ficus.xds.snapshot.ClusterConfig;
+import dev.ficus.xds.snapshot.ConnectionPoolLimits;
 import dev.ficus.xds.snapshot.UpstreamProtocol;
 import dev.ficus.proxy.tls.MeshTls;
 import dev.ficus.proxy.tls.UpstreamTlsHandshake;
@@ -137,7 +138,7 @@ public final class EndpointPool {
         connecting++;
         UpstreamConnection conn = new UpstreamConnection(this);
         UpstreamTlsHandshake[] secure = new UpstreamTlsHandshake[1];
-        Bootstrap b = new Bootstrap()
+        Bootstrap b = UpstreamSockets.keepalive(new Bootstrap(), channelClass, cluster.limits())
                 .group(loop)
                 .channel(channelClass)
                 .option(ChannelOption.ALLOCATOR, allocator)
@@ -183,7 +184,7 @@ public final class EndpointPool {
                 conn.lease(target);
                 target.onUpstreamConnected(conn);
             } else {
-                release(conn, cluster.limits().idleTimeout()); // to the first waiter, or idle if it went away
+                release(conn, cluster.limits()); // to the first waiter, or idle if it went away
             }
         } else {
             open--;
@@ -210,14 +211,26 @@ public final class EndpointPool {
 
     /**
      * Returns a connection whose exchange finished cleanly; it is kept for reuse unless the endpoint
-     * left the snapshot, and closed when it stays idle for {@code idleTimeout} (0: kept until the
-     * upstream closes it). A read stays pending so that a close by the upstream is noticed at once.
+     * left the snapshot or it is older than the cluster's {@code maxConnectionDuration}, and closed
+     * when it stays idle for the cluster's {@code idleTimeout} (0: kept until the upstream closes
+     * it) or reaches its maximum duration while idle. A read stays pending so that a close by the
+     * upstream is noticed at once.
      */
-    public void release(UpstreamConnection c, Duration idleTimeout) {
+    public void release(UpstreamConnection c, ConnectionPoolLimits limits) {
         c.unlease();
         if (endpoint.retired() || !c.channel().isActive() || c.channel() instanceof Http2StreamChannel) { // a finished stream is not reused
             c.close();
             return;
+        }
+        long idleNanos = limits.idleTimeout().toNanos();
+        long maxAge = limits.maxConnectionDuration().toNanos();
+        if (maxAge > 0) {
+            long left = maxAge - c.ageNanos();
+            if (left <= 0) {
+                c.close();
+                return;
+            }
+            idleNanos = idleNanos == 0 ? left : Math.min(idleNanos, left);
         }
         UpstreamListener w = waiters.pollFirst();
         if (w != null) {
@@ -228,7 +241,7 @@ public final class EndpointPool {
             return;
         }
         idle.addFirst(c);
-        c.idleFor(idleTimeout.toNanos());
+        c.idleFor(idleNanos);
         c.channel().read();
     }
 

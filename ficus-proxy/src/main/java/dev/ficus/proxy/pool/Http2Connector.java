@@ -44,6 +44,7 @@ final class Http2Connector {
     private final Class<? extends Channel> channelClass;
     private final ByteBufAllocator allocator;
     private Channel connection;
+    private long connectedAt;
     private List<UpstreamListener> waiting;
 
     private final MeshTls tls;
@@ -59,6 +60,13 @@ final class Http2Connector {
 
     /** Opens a stream for {@code l}, connecting first when needed; {@code l} hears connected or failed. */
     void openStream(ClusterConfig cluster, UpstreamListener l) {
+        long maxAge = cluster.limits().maxConnectionDuration().toNanos();
+        if (connection != null && maxAge > 0 && System.nanoTime() - connectedAt >= maxAge) {
+            // too old to take new streams: GOAWAY, and it closes once its open streams end (Netty's graceful close)
+            Channel old = connection;
+            connection = null;
+            old.close();
+        }
         if (connection != null && connection.isActive()) {
             stream(connection, l);
             return;
@@ -70,7 +78,7 @@ final class Http2Connector {
         waiting = new ArrayList<>(4);
         waiting.add(l);
         UpstreamTlsHandshake[] secure = new UpstreamTlsHandshake[1];
-        ChannelFuture f = new Bootstrap()
+        ChannelFuture f = UpstreamSockets.keepalive(new Bootstrap(), channelClass, cluster.limits())
                 .group(loop)
                 .channel(channelClass)
                 .option(ChannelOption.ALLOCATOR, allocator)
@@ -100,6 +108,7 @@ final class Http2Connector {
         waiting = null;
         if (ch != null) {
             connection = ch;
+            connectedAt = System.nanoTime();
             endpoint.clusterStats().connectionOpened();
             ch.closeFuture().addListener(x -> {
                 endpoint.clusterStats().connectionClosed();

@@ -17,6 +17,7 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     private UpstreamListener listener;
     private int requests;
     private Deadline idle;
+    private long openedAt;
 
     UpstreamConnection(EndpointPool pool) { this.pool = pool; }
 
@@ -49,7 +50,13 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    public void handlerAdded(ChannelHandlerContext ctx) { channel = ctx.channel(); }
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+        openedAt = System.nanoTime();
+    }
+
+    /** How long ago this connection was set up (its pipeline built, just before the connect). */
+    long ageNanos() { return System.nanoTime() - openedAt; }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {

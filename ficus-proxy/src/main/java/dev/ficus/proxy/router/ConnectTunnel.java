@@ -42,7 +42,7 @@ final class ConnectTunnel {
 
     /** Opens a plain TCP connection to {@code ep} on {@code down}'s event loop; reading starts with the splice. */
     static ChannelFuture connect(Channel down, Class<? extends Channel> channelClass, ClusterRuntime cluster, EndpointRef ep) {
-        return new Bootstrap()
+        return dev.ficus.proxy.pool.UpstreamSockets.keepalive(new Bootstrap(), channelClass, cluster.config().limits())
                 .group(down.eventLoop())
                 .channel(channelClass)
                 .option(ChannelOption.ALLOCATOR, down.alloc())

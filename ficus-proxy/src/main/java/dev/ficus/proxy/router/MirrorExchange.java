@@ -161,7 +161,7 @@ final class MirrorExchange implements UpstreamListener, Runnable {
         if (last && !done) {
             UpstreamConnection c = conn;
             conn = null;
-            if (keepAlive) c.pool().release(c, cluster.config().limits().idleTimeout());
+            if (keepAlive) c.pool().release(c, cluster.config().limits());
             else c.close();
             if (sink != null) sink.end();
             finish();

@@ -391,6 +391,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
             return;
         }
         EndpointRef ep = endpoint;
+        java.time.Duration tcpIdle = cluster.config().limits().tcpIdleTimeout();
         ep.clusterStats().connectionOpened();
         up.closeFuture().addListener(x -> ep.clusterStats().connectionClosed());
         responseStarted = true;
@@ -401,7 +402,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         state = State.UPGRADED;
         closing = true; // this handler only leaves from here on
         releaseQueue(); // the request's end; the client waits for the 200 before it sends tunnel bytes
-        Splice.afterUpgrade(ctx.channel(), up);
+        Splice.afterUpgrade(ctx.channel(), up, tcpIdle);
     }
 
     private void forward(RuntimeSnapshot snap, RouteAction.Forward f, HttpRequest req) {
@@ -787,7 +788,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     @Override
     public void onUpstreamConnected(UpstreamConnection conn) {
         if (state != State.CONNECTING || closing) {
-            conn.pool().release(conn, cluster == null ? java.time.Duration.ofSeconds(60) : cluster.config().limits().idleTimeout());
+            conn.pool().release(conn, cluster == null ? dev.ficus.xds.snapshot.ConnectionPoolLimits.DEFAULT : cluster.config().limits());
             return;
         }
         startAttempt(conn, true);
@@ -883,6 +884,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
      * the pool for good.
      */
     private void switchToSplice(Object msg) {
+        java.time.Duration tcpIdle = cluster.config().limits().tcpIdleTimeout();
         if (msg instanceof LastHttpContent) {
             ctx.write(msg, ctx.voidPromise());
         } else {
@@ -897,7 +899,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         state = State.UPGRADED;
         closing = true; // this handler only leaves from here on
         releaseQueue();
-        Splice.afterUpgrade(ctx.channel(), up);
+        Splice.afterUpgrade(ctx.channel(), up, tcpIdle);
     }
 
     /**
@@ -1070,7 +1072,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         upstream = null;
         releaseEndpoint();
         int max = cluster.config().limits().maxRequestsPerConnection();
-        if (requestComplete && upstreamKeepAlive && (max == 0 || c.requests() < max)) c.pool().release(c, cluster.config().limits().idleTimeout());
+        if (requestComplete && upstreamKeepAlive && (max == 0 || c.requests() < max)) c.pool().release(c, cluster.config().limits());
         else c.close();
         if (!requestComplete) {
             // the upstream answered before the request body ended; the rest cannot be framed any more

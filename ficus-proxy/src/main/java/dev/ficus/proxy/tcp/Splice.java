@@ -10,6 +10,8 @@ import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
+import dev.ficus.proxy.http.Deadline;
+import java.time.Duration;
 
 /**
  * Joins two channels of one event loop byte for byte: what a TCP route does, and what an HTTP/1.1
@@ -17,6 +19,10 @@ import io.netty.util.ReferenceCountUtil;
  * both channels run with AUTO_READ off and a side is read again only once its last read was
  * written to the other side. A side whose input ends shuts the other's output (half-close), and
  * both close when both inputs ended or either channel closes.
+ *
+ * <p>An idle timeout (DestinationRule's {@code tcp.idleTimeout}, one hour unless set) closes both
+ * channels when no byte moved either way for that long; a read only stores the new deadline, and
+ * one timer task per splice follows it (see {@link Deadline}).
  *
  * <p>Only called on the channels' shared event loop; the handlers it adds are named {@code splice}
  * and sit last in each pipeline.
@@ -27,6 +33,8 @@ public final class Splice {
     private boolean aInputDone;
     private boolean bInputDone;
     private dev.ficus.proxy.telemetry.IstioMetrics.TcpSeries counters; // a is the downstream side
+    private long idleNanos;
+    private Deadline idle;
 
     private Splice(Channel a, Channel b) {
         this.a = a;
@@ -52,8 +60,8 @@ public final class Splice {
      * handler of both pipelines but {@code track} is replaced by the splice. Called by the router
      * once the 101 was written downstream, on the shared event loop.
      */
-    public static void afterUpgrade(Channel downstream, Channel upstream) {
-        Splice s = join(downstream, upstream);
+    public static void afterUpgrade(Channel downstream, Channel upstream, Duration idleTimeout) {
+        Splice s = join(downstream, upstream).idleTimeout(idleTimeout);
         for (String name : downstream.pipeline().names()) {
             if (!name.equals("track") && !name.equals("splice") && downstream.pipeline().context(name) != null) downstream.pipeline().remove(name);
         }
@@ -69,11 +77,22 @@ public final class Splice {
         return this;
     }
 
+    /** Closes both sides after {@code timeout} without a byte either way; zero disables. Before {@link #start()}. */
+    public Splice idleTimeout(Duration timeout) {
+        this.idleNanos = timeout.toNanos();
+        return this;
+    }
+
     /** Starts reading both sides. */
     public void start() {
         if (!a.isActive() || !b.isActive()) {
             closeBoth();
             return;
+        }
+        if (idleNanos > 0) {
+            idle = new Deadline(a.eventLoop(), this::idleExpired);
+            idle.arm(idleNanos);
+            a.closeFuture().addListener(x -> idle.cancel());
         }
         readIfOpen(a);
         readIfOpen(b);
@@ -121,6 +140,10 @@ public final class Splice {
         d.shutdownOutput();
     }
 
+    private void idleExpired() {
+        if (a.isActive() || b.isActive()) closeBoth();
+    }
+
     private void closeBoth() {
         closeAfterFlush(a);
         closeAfterFlush(b);
@@ -146,6 +169,7 @@ public final class Splice {
                 ctx.close();
                 return;
             }
+            if (idle != null) idle.arm(idleNanos);
             if (counters != null && msg instanceof io.netty.buffer.ByteBuf buf) {
                 if (isA) counters.received(buf.readableBytes());
                 else counters.sent(buf.readableBytes());

@@ -110,7 +110,7 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
             counters = tel.tcp(dev.ficus.xds.snapshot.TelemetryPolicy.PeerWorkload.UNKNOWN, principal, null, peer.mutualTls(),
                     tel.sourceReporter() ? snap.service(name) : null);
         }
-        ChannelFuture connect = new Bootstrap()
+        ChannelFuture connect = dev.ficus.proxy.pool.UpstreamSockets.keepalive(new Bootstrap(), config.channelClass(), c.config().limits())
                 .group(down.eventLoop())
                 .channel(config.channelClass())
                 .option(ChannelOption.ALLOCATOR, down.alloc())
@@ -157,7 +157,7 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
         }
         up.flush();
         boolean inputEnded = down instanceof DuplexChannel d && d.isInputShutdown();
-        Splice s = Splice.join(down, up).count(t);
+        Splice s = Splice.join(down, up).count(t).idleTimeout(cluster.config().limits().tcpIdleTimeout());
         ctx.pipeline().remove(this);
         s.start();
         if (inputEnded) s.inputEnded(down);

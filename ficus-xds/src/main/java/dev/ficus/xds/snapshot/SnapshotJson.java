@@ -68,7 +68,16 @@ public final class SnapshotJson {
                     .append(",\"maxRequests\":").append(c.limits().maxRequests())
                     .append(",\"maxRequestsPerConnection\":").append(c.limits().maxRequestsPerConnection())
                     .append(",\"maxRetries\":").append(c.limits().maxRetries())
-                    .append(",\"idleTimeoutMs\":").append(c.limits().idleTimeout().toMillis()).append('}');
+                    .append(",\"idleTimeoutMs\":").append(c.limits().idleTimeout().toMillis())
+                    .append(",\"tcpIdleTimeoutMs\":").append(c.limits().tcpIdleTimeout().toMillis())
+                    .append(",\"maxConnectionDurationMs\":").append(c.limits().maxConnectionDuration().toMillis());
+            var ka = c.limits().keepalive();
+            if (ka != null) {
+                b.append(",\"tcpKeepalive\":{\"probes\":").append(ka.probes() == null ? "null" : ka.probes().toString())
+                        .append(",\"timeS\":").append(ka.time() == null ? "null" : Long.toString(ka.time().toSeconds()))
+                        .append(",\"intervalS\":").append(ka.interval() == null ? "null" : Long.toString(ka.interval().toSeconds())).append('}');
+            }
+            b.append('}');
             if (c.hash() != null) { b.append(",\"hash\":"); hash(b, c.hash()); }
             if (c.outlier() != null) { b.append(",\"outlier\":"); outlier(b, c.outlier()); }
             b.append(",\"endpoints\":[");

@@ -88,14 +88,24 @@ final class ClusterPolicies {
         int perConnection = l.maxRequestsPerConnection();
         int retries = l.maxRetries();
         Duration idle = l.idleTimeout();
+        Duration tcpIdle = l.tcpIdleTimeout();
+        Duration maxDuration = l.maxConnectionDuration();
+        ConnectionPoolLimits.TcpKeepalive keepalive = l.keepalive();
         var tcp = pool.tcp();
         if (tcp != null) {
             if (positive(tcp.maxConnections())) maxConnections = tcp.maxConnections();
             if (tcp.connectTimeout() != null && !tcp.connectTimeout().isZero() && !tcp.connectTimeout().isNegative()) c = c.withConnectTimeout(tcp.connectTimeout());
-            // HTTP connections take http.idleTimeout; tcp.idleTimeout is their fallback
-            if (tcp.idleTimeout() != null && (pool.http() == null || pool.http().idleTimeout() == null)) idle = tcp.idleTimeout();
-            if (tcp.maxConnectionDuration() != null) notes.note(path + ".tcp.maxConnectionDuration", "a maximum connection duration is not applied by the proxy yet");
-            if (tcp.tcpKeepalive() != null) notes.note(path + ".tcp.tcpKeepalive", "TCP keepalive settings are not applied by the proxy yet");
+            // proxied TCP connections take tcp.idleTimeout; HTTP pool connections take http.idleTimeout, with tcp.idleTimeout as fallback
+            if (tcp.idleTimeout() != null && !tcp.idleTimeout().isNegative()) {
+                tcpIdle = tcp.idleTimeout();
+                if (pool.http() == null || pool.http().idleTimeout() == null) idle = tcp.idleTimeout();
+            }
+            if (tcp.maxConnectionDuration() != null && !tcp.maxConnectionDuration().isNegative()) maxDuration = tcp.maxConnectionDuration();
+            if (tcp.tcpKeepalive() != null) {
+                var k = tcp.tcpKeepalive();
+                keepalive = new ConnectionPoolLimits.TcpKeepalive(positive(k.probes()) ? k.probes() : null,
+                        atLeastOneSecond(k.time()), atLeastOneSecond(k.interval()));
+            }
         }
         var http = pool.http();
         if (http != null) {
@@ -104,13 +114,15 @@ final class ClusterPolicies {
             if (http.maxRequestsPerConnection() != null && http.maxRequestsPerConnection() >= 0) perConnection = http.maxRequestsPerConnection();
             if (positive(http.maxRetries())) retries = http.maxRetries();
             if (http.idleTimeout() != null && !http.idleTimeout().isNegative()) idle = http.idleTimeout();
-            if (http.h2UpgradePolicy() != null && http.h2UpgradePolicy() != ConnectionPoolSettings.HTTPSettings.H2UpgradePolicy.DEFAULT) {
-                notes.note(path + ".http.h2UpgradePolicy", "upstream HTTP/2 is not served by the proxy yet; connections stay HTTP/1.1");
+            // h2UpgradePolicy is applied where the cluster's upstream protocol is chosen (UpstreamProtocols)
+            if (Boolean.TRUE.equals(http.useClientProtocol())) {
+                notes.note(path + ".http.useClientProtocol", "not applied: the upstream protocol follows the port's protocol and h2UpgradePolicy");
             }
-            if (http.useClientProtocol() != null) notes.note(path + ".http.useClientProtocol", "upstream HTTP/2 is not served by the proxy yet; connections stay HTTP/1.1");
-            if (http.maxConcurrentStreams() != null) notes.note(path + ".http.maxConcurrentStreams", "upstream HTTP/2 is not served by the proxy yet; the stream limit has no effect");
+            if (http.maxConcurrentStreams() != null) {
+                notes.note(path + ".http.maxConcurrentStreams", "not applied: the proxy opens one HTTP/2 connection per endpoint and event loop");
+            }
         }
-        return c.withLimits(new ConnectionPoolLimits(maxConnections, pending, requests, perConnection, retries, idle));
+        return c.withLimits(new ConnectionPoolLimits(maxConnections, pending, requests, perConnection, retries, idle, tcpIdle, maxDuration, keepalive));
     }
 
     /** Istio's defaults for unset fields, or those of a policy applied before (a subset inherits nothing: the whole block replaces). */
@@ -154,6 +166,12 @@ final class ClusterPolicies {
     }
 
     private static boolean positive(Integer v) { return v != null && v > 0; }
+
+    /** Keepalive times go to the socket in whole seconds: null stays null (the system's value), less than a second becomes one. */
+    private static Duration atLeastOneSecond(Duration d) {
+        if (d == null || d.isNegative() || d.isZero()) return null;
+        return d.toSeconds() < 1 ? Duration.ofSeconds(1) : Duration.ofSeconds(d.toSeconds());
+    }
 
     private static int clampPercent(int p) { return Math.max(0, Math.min(100, p)); }
 

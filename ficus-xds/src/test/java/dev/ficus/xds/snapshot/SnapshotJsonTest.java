@@ -46,7 +46,7 @@ class SnapshotJsonTest {
                 "\"rewrite\":{\"matchedPrefix\":\"/v1/\",\"uri\":\"/\",\"authority\":\"reviews.internal\"}",
                 "\"cors\":{\"origins\":[{\"exact\":\"https://shop.example\"}],\"allowMethods\":\"GET,POST\",\"maxAge\":\"600\",\"allowCredentials\":true",
                 "\"upstreamProtocol\":\"HTTP2\"",
-                "\"limits\":{\"maxConnections\":10,\"maxPendingRequests\":5,\"maxRequests\":100,\"maxRequestsPerConnection\":0,\"maxRetries\":7,\"idleTimeoutMs\":60000}",
+                "\"limits\":{\"maxConnections\":10,\"maxPendingRequests\":5,\"maxRequests\":100,\"maxRequestsPerConnection\":0,\"maxRetries\":7,\"idleTimeoutMs\":60000,\"tcpIdleTimeoutMs\":3600000,\"maxConnectionDurationMs\":0}",
                 "\"hash\":{\"key\":{\"header\":\"x-user\"},\"tableSize\":2048}",
                 "\"outlier\":{\"consecutive5xxErrors\":3,",
                 "\"baseEjectionTimeMs\":2000",

@@ -62,12 +62,62 @@ class ClusterPoliciesTest {
                     trafficPolicy: {connectionPool: {tcp: {maxConnections: 1}}}
                 """);
         ClusterConfig v1 = cluster(t, "v1");
-        assertThat(v1.limits()).isEqualTo(new ConnectionPoolLimits(7, 3, 20, 4, 2, Duration.ofSeconds(30)));
+        assertThat(v1.limits()).isEqualTo(new ConnectionPoolLimits(7, 3, 20, 4, 2, Duration.ofSeconds(30), Duration.ofMinutes(5), null, null));
         assertThat(v1.connectTimeout()).isEqualTo(Duration.ofMillis(250));
         ClusterConfig v2 = cluster(t, "v2");
         assertThat(v2.limits().maxConnections()).isEqualTo(1);
         assertThat(v2.limits().maxPendingRequests()).as("the subset's pool only overrides what it sets").isEqualTo(3);
         assertThat(t.notes()).isEmpty();
+    }
+
+    @Test
+    void tcpIdleTimeoutMaximumDurationAndKeepaliveReachTheCluster() {
+        Translation t = translate("""
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: reviews, namespace: shop}
+                spec:
+                  host: reviews
+                  trafficPolicy:
+                    connectionPool:
+                      tcp:
+                        idleTimeout: 90s
+                        maxConnectionDuration: 10m
+                        tcpKeepalive: {time: 120s, interval: 1500ms, probes: 3}
+                      http: {h2UpgradePolicy: UPGRADE}
+                  subsets:
+                  - {name: v1, labels: {version: v1}}
+                  - name: v2
+                    labels: {version: v2}
+                    trafficPolicy: {connectionPool: {tcp: {idleTimeout: 0s, tcpKeepalive: {time: 10s}}}}
+                """);
+        ConnectionPoolLimits v1 = cluster(t, "v1").limits();
+        assertThat(v1.tcpIdleTimeout()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(v1.idleTimeout()).as("HTTP pool connections fall back to tcp.idleTimeout").isEqualTo(Duration.ofSeconds(90));
+        assertThat(v1.maxConnectionDuration()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(v1.keepalive()).as("whole seconds, as the socket takes them")
+                .isEqualTo(new ConnectionPoolLimits.TcpKeepalive(3, Duration.ofSeconds(120), Duration.ofSeconds(1)));
+        ConnectionPoolLimits v2 = cluster(t, "v2").limits();
+        assertThat(v2.tcpIdleTimeout()).as("0s disables, as in Istio").isZero();
+        assertThat(v2.keepalive()).isEqualTo(new ConnectionPoolLimits.TcpKeepalive(null, Duration.ofSeconds(10), null));
+        assertThat(v2.maxConnectionDuration()).as("the subset only overrides what it sets").isEqualTo(Duration.ofMinutes(10));
+        assertThat(t.notes()).as("every field here is applied").isEmpty();
+    }
+
+    @Test
+    void withoutTcpSettingsIstiosDefaultsApply() {
+        Translation t = translate("""
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: reviews, namespace: shop}
+                spec:
+                  host: reviews
+                  subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]
+                """);
+        ConnectionPoolLimits l = cluster(t, "v1").limits();
+        assertThat(l.tcpIdleTimeout()).isEqualTo(Duration.ofHours(1));
+        assertThat(l.maxConnectionDuration()).isZero();
+        assertThat(l.keepalive()).isNull();
     }
 
     @Test

@@ -234,7 +234,7 @@ class SnapshotCodecTest {
         assertThat(SnapshotCodec.encode(c)).isEqualTo("{\"name\":\"outbound|80||a\","
                 + "\"endpoints\":[{\"address\":{\"host\":\"10.0.0.1\",\"port\":80},\"weight\":1,\"labels\":{\"app\":\"a\",\"version\":\"v1\"},\"health\":\"HEALTHY\"}],"
                 + "\"lbPolicy\":\"RING_HASH\",\"connectTimeout\":\"PT2S\","
-                + "\"limits\":{\"maxConnections\":7,\"maxPendingRequests\":3,\"maxRequests\":2147483647,\"maxRequestsPerConnection\":10,\"maxRetries\":2147483647,\"idleTimeout\":\"PT5M\"},"
+                + "\"limits\":{\"maxConnections\":7,\"maxPendingRequests\":3,\"maxRequests\":2147483647,\"maxRequestsPerConnection\":10,\"maxRetries\":2147483647,\"idleTimeout\":\"PT5M\",\"tcpIdleTimeout\":\"PT1H\",\"maxConnectionDuration\":\"PT0S\"},"
                 + "\"hash\":{\"key\":{\"type\":\"Header\",\"name\":\"x-user\"},\"tableSize\":1024},"
                 + "\"upstreamProtocol\":\"HTTP1\","
                 + "\"tls\":{\"mode\":\"AUTO\",\"subjectAltNames\":[],\"insecureSkipVerify\":false}}");
