@@ -63,7 +63,7 @@ public final class ProxyServer implements AutoCloseable {
 
     private final StatsRegistry stats = new StatsRegistry();
     private final ConnectionTracker tracker = new ConnectionTracker();
-    private final JwksCache jwks = new JwksCache();
+    private final JwksCache jwks = new JwksCache(this::outboundListenerRouting);
     private final ParallelRuns parallelRuns = new ParallelRuns();
     private final Map<String, Channel> bound = new HashMap<>();
     private final Map<String, ListenerConfig> boundConfig = new HashMap<>();
@@ -194,6 +194,34 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     private final Map<String, InboundPeers> inboundPeers = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * The address of an outbound HTTP listener of this proxy whose routes name {@code uri}'s
+     * authority (by a virtual host of its own, not the catch-all), or null: how the proxy's own
+     * fetches (a {@code jwksUri}) reach a mesh service through the mesh. Called off the event loops.
+     */
+    private InetSocketAddress outboundListenerRouting(java.net.URI uri) {
+        SnapshotHolder h = holder;
+        if (h == null || uri.getHost() == null) return null;
+        int port = uri.getPort() != -1 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+        String authority = uri.getHost() + ":" + port;
+        ProxySnapshot s = h.current().snapshot();
+        for (ListenerConfig l : s.listeners()) {
+            if (l.kind() != dev.ficus.xds.snapshot.ListenerKind.OUTBOUND || l.routeTable() == null
+                    || l.protocol() == dev.ficus.xds.snapshot.ListenerProtocol.TCP) continue;
+            dev.ficus.xds.snapshot.RouteTable t = s.routeTables().get(l.routeTable());
+            if (t == null) continue;
+            var vh = t.select(authority);
+            if (vh == null || vh == t.select(null)) continue;
+            Channel ch;
+            synchronized (this) {
+                ch = bound.get(l.name());
+            }
+            if (ch == null || !(ch.localAddress() instanceof InetSocketAddress a)) continue;
+            return new InetSocketAddress(a.getAddress().isAnyLocalAddress() ? java.net.InetAddress.getLoopbackAddress() : a.getAddress(), a.getPort());
+        }
+        return null;
+    }
 
     /** The callers of each inbound listener, by address, identity and security (the migration view). */
     public String mtlsJson(int minutes) {

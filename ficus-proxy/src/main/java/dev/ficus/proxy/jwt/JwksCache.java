@@ -1,5 +1,7 @@
 package dev.ficus.proxy.jwt;
 
+import java.net.InetSocketAddress;
+import java.net.ProxySelector;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -10,12 +12,18 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 
 /**
  * The key sets of the {@code jwksUri}s a proxy's rules name, one fetcher per URL shared by every
  * snapshot, so installing a new snapshot does not fetch again. Fetches run on one daemon thread
  * with the JDK's HTTP client, never on an event loop; requests read the last key set with one
  * volatile read.
+ *
+ * <p>When the proxy's own outbound listener routes the URL's host (a key server that is a mesh
+ * service), the fetch goes through that listener, as an application's request would: by the
+ * mesh's routes, with mTLS where the service has a proxy. Any other URL (an identity provider
+ * outside the mesh) is fetched directly.
  *
  * <p>A key set is fetched when a snapshot first names its URL, then again every
  * {@link #REFRESH} (istiod's default refresh of JWKS it resolves). A failed fetch is retried
@@ -38,6 +46,17 @@ public final class JwksCache implements AutoCloseable {
         return t;
     });
     private volatile HttpClient client; // made by the first fetch, on the fetch thread: a proxy without jwksUri starts no thread
+    private final Map<InetSocketAddress, HttpClient> meshClients = new ConcurrentHashMap<>(); // by outbound listener; fetch thread only
+    private final Function<URI, InetSocketAddress> outbound;
+
+    /** A cache that fetches every URL directly. */
+    public JwksCache() { this(uri -> null); }
+
+    /**
+     * @param outbound the address of the proxy's own outbound HTTP listener that routes a URL's
+     *                 host, or null to fetch it directly; asked on the fetch thread before each fetch
+     */
+    public JwksCache(Function<URI, InetSocketAddress> outbound) { this.outbound = outbound; }
 
     /** The key source of {@code uri}; its first fetch starts now if it is new. */
     KeySource source(String uri, Duration timeout) {
@@ -51,6 +70,13 @@ public final class JwksCache implements AutoCloseable {
         executor.shutdownNow();
         HttpClient c = client;
         if (c != null) c.shutdownNow();
+        meshClients.values().forEach(HttpClient::shutdownNow);
+    }
+
+    /** The client for a fetch through {@code listener}: the listener is its HTTP proxy (absolute-form GET, or CONNECT for https). */
+    private HttpClient meshClient(InetSocketAddress listener) {
+        return meshClients.computeIfAbsent(listener, l -> HttpClient.newBuilder().executor(executor).version(HttpClient.Version.HTTP_1_1)
+                .proxy(ProxySelector.of(l)).followRedirects(HttpClient.Redirect.NORMAL).connectTimeout(Duration.ofSeconds(5)).build());
     }
 
     /** The HTTP client; called on the fetch thread only. */
@@ -96,11 +122,19 @@ public final class JwksCache implements AutoCloseable {
                 done(null, "not a URL: " + e.getMessage());
                 return;
             }
-            client().sendAsync(req, HttpResponse.BodyHandlers.ofString()).whenComplete((resp, err) -> {
+            InetSocketAddress via;
+            try {
+                via = outbound.apply(req.uri());
+            } catch (RuntimeException e) { // a snapshot being swapped: fetch directly this time
+                via = null;
+            }
+            HttpClient c = via == null ? client() : meshClient(via);
+            String path = via == null ? "" : " (through the outbound listener " + via.getHostString() + ":" + via.getPort() + ")";
+            c.sendAsync(req, HttpResponse.BodyHandlers.ofString()).whenComplete((resp, err) -> {
                 if (err != null) {
-                    done(null, err.toString());
+                    done(null, err + path);
                 } else if (resp.statusCode() != 200) {
-                    done(null, "HTTP status " + resp.statusCode());
+                    done(null, "HTTP status " + resp.statusCode() + resp.headers().firstValue("x-ficus-error").map(f -> " (" + f + ")").orElse("") + path);
                 } else {
                     try {
                         Jwks parsed = Jwks.parse(resp.body());

@@ -266,4 +266,44 @@ class JwtTest {
         assertThat(u.seen().getLast().header("x-jwt-sub")).isEqualTo("dave");
         assertThat(fetches.get()).isEqualTo(1);
     }
+
+    @Test
+    void aJwksUriOfAMeshServiceIsFetchedThroughTheProxysOwnOutboundListener() throws Exception {
+        FakeUpstream u = later(FakeUpstream.start("orders"));
+        AtomicInteger fetches = new AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<String> hostSeen = new java.util.concurrent.atomic.AtomicReference<>();
+        byte[] body = OpensslJwts.jwks(rsa).getBytes(StandardCharsets.UTF_8);
+        HttpServer jwksServer = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        jwksServer.createContext("/jwks.json", ex -> {
+            fetches.incrementAndGet();
+            hostSeen.set(ex.getRequestHeaders().getFirst("Host"));
+            ex.getResponseHeaders().set("content-type", "application/json");
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        jwksServer.start();
+        later(() -> jwksServer.stop(0));
+        // a name that never resolves (.test is reserved): only the mesh's routes know where it is
+        String uri = "http://keys.shop.test:8080/jwks.json";
+        JwtPolicies jwt = new JwtPolicies(List.of(rule(null, uri, false, List.of(new JwtPolicies.FromHeader("Authorization", "Bearer ")))));
+        ProxySnapshot s = ProxySnapshot.builder("1")
+                .listener(new ListenerConfig("main", new HostPort("127.0.0.1", 0), ListenerKind.INBOUND, ListenerProtocol.HTTP, "main", null, (AuthzPolicies) null).withJwt(jwt))
+                .listener(new ListenerConfig("out", new HostPort("127.0.0.1", 0), ListenerKind.OUTBOUND, ListenerProtocol.HTTP, "out"))
+                .routeTable(new RouteTable("main", List.of(new VirtualHost("all", List.of("*"),
+                        List.of(new Route("all", RouteMatch.ANY, RouteAction.Forward.to(u.name())))))))
+                .routeTable(new RouteTable("out", List.of(
+                        new VirtualHost("keys", List.of("keys.shop.test", "keys.shop.test:8080"), List.of(new Route("keys", RouteMatch.ANY, RouteAction.Forward.to("keys")))),
+                        new VirtualHost("rest", List.of("*"), List.of(new Route("rest", RouteMatch.ANY, new RouteAction.DirectResponse(418, "not the mesh")))))))
+                .cluster(ClusterConfig.of(u.name(), Endpoint.of(u.host(), u.port())))
+                .cluster(ClusterConfig.of("keys", Endpoint.of("127.0.0.1", jwksServer.getAddress().getPort())))
+                .build();
+        ProxyServer p = later(ProxyServer.builder().snapshot(s).concurrency(1).adminPort(0).build().start());
+        String token = openssl.sign(rsa, valid("erin"));
+        await().atMost(Duration.ofSeconds(15)).until(() -> get(p, "/orders", token).statusCode() == 200);
+        assertThat(u.seen().getLast().header("x-jwt-sub")).isEqualTo("erin");
+        assertThat(fetches.get()).isEqualTo(1);
+        assertThat(hostSeen.get()).isEqualTo("keys.shop.test:8080");
+        assertThat(p.stats().listener("out").requests()).as("the fetch went through the outbound listener").isEqualTo(1);
+    }
 }
