@@ -44,6 +44,7 @@ public final class Main implements Runnable {
 
     /** Runs the command line with the given output streams; returns the exit code. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        if (args.length > 0 && args[0].equals("proxy")) dev.ficus.proxy.ProxyServer.preloadNatives(); // beside the parsing below
         CommandLine cli = new CommandLine(new Main());
         Class<?> named = args.length > 0 ? SUBCOMMANDS.get(args[0]) : null;
         if (named != null && !args[0].equals("help")) {

@@ -62,6 +62,25 @@ public final class ProxyServer implements AutoCloseable {
     private dev.ficus.proxy.telemetry.TelemetryServices telemetry;
 
     private final StatsRegistry stats = new StatsRegistry();
+
+    /**
+     * Starts loading the native transport (epoll) and BoringSSL on a thread of their own: their
+     * one-time set-up (loading the libraries, probing BoringSSL's ciphers) then runs beside the
+     * command line's parsing and the configuration's loading instead of after them, so that a
+     * proxy is ready sooner. Whoever touches them first later waits for that set-up to finish
+     * (class initialization), so calling this is never needed for correctness.
+     */
+    public static void preloadNatives() {
+        Thread t = new Thread(() -> {
+            try {
+                Transport.best();
+                MeshTls.PROVIDER.name();
+            } catch (Throwable e) { // whoever needs them later gets the same failure, with its context
+            }
+        }, "ficus-preload");
+        t.setDaemon(true);
+        t.start();
+    }
     private final ConnectionTracker tracker = new ConnectionTracker();
     private final JwksCache jwks = new JwksCache(this::outboundListenerRouting);
     private final ParallelRuns parallelRuns = new ParallelRuns();
