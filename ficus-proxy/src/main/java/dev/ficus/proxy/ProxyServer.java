@@ -84,6 +84,7 @@ public final class ProxyServer implements AutoCloseable {
     private final ConnectionTracker tracker = new ConnectionTracker();
     private final JwksCache jwks = new JwksCache(this::outboundListenerRouting);
     private final ParallelRuns parallelRuns = new ParallelRuns();
+    private final dev.ficus.proxy.cluster.Passthrough passthrough = new dev.ficus.proxy.cluster.Passthrough(stats.cluster(dev.ficus.proxy.cluster.Passthrough.CLUSTER));
     private final Map<String, Channel> bound = new HashMap<>();
     private final Map<String, ListenerConfig> boundConfig = new HashMap<>();
     private EventLoopGroup workers;
@@ -263,7 +264,7 @@ public final class ProxyServer implements AutoCloseable {
 
     private Channel bind(ListenerConfig l) throws InterruptedException {
         ListenerInitializer.InboundTls in = inboundTls(l);
-        RouterConfig rc = in == null ? new RouterConfig(l.name(), holder, stats.listener(l.name()), pools)
+        RouterConfig rc = in == null ? new RouterConfig(l.name(), holder, stats.listener(l.name()), pools, passthrough)
                 : new RouterConfig(l.name(), holder, stats.listener(l.name()), pools, in.tls());
         TcpProxyConfig tc = new TcpProxyConfig(l.name(), holder, stats.listener(l.name()), transport.socketChannel()); // protocols
         return new ServerBootstrap()
@@ -348,6 +349,7 @@ public final class ProxyServer implements AutoCloseable {
         tracker.closeAll();
         if (workers != null) workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         jwks.close();
+        passthrough.close();
         parallelRuns.close();
     }
 

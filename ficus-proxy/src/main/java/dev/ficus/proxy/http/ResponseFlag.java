@@ -35,7 +35,9 @@ public enum ResponseFlag {
      * The request carried a JWT that RequestAuthentication could not verify. ficus's own flag:
      * Envoy's jwt_authn filter sets none (its reason is only in the response code details).
      */
-    JWT("JWT verification failed");
+    JWT("JWT verification failed"),
+    /** The host of a request sent through the passthrough cluster (outbound ALLOW_ANY) did not resolve. */
+    DF("DNS resolution failed");
 
     private final String description;
 

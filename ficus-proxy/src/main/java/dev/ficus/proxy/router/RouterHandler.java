@@ -26,6 +26,9 @@ import dev.ficus.proxy.tcp.Splice;
 import dev.ficus.proxy.telemetry.Exchange;
 import dev.ficus.proxy.telemetry.ListenerTelemetry;
 import dev.ficus.xds.snapshot.HeaderMutations;
+import dev.ficus.xds.snapshot.ListenerConfig;
+import dev.ficus.xds.snapshot.OutboundPolicy;
+import dev.ficus.proxy.cluster.Passthrough;
 import dev.ficus.xds.snapshot.Route;
 import dev.ficus.xds.snapshot.RouteAction;
 import dev.ficus.xds.snapshot.RouteCors;
@@ -110,6 +113,10 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
      * connection became a byte splice after a 101 (or after the 200 that opened a CONNECT tunnel).
      */
     private enum State { IDLE, DELAYED, CONNECTING, BACKOFF, FORWARDING, LOCAL, UPGRADED }
+
+    /** The route of requests sent through the passthrough cluster: Istio's {@code allow_any}, without a timeout or retries. */
+    private static final Route PASSTHROUGH_ROUTE = new Route("allow_any", dev.ficus.xds.snapshot.RouteMatch.ANY,
+            RouteAction.Forward.to(Passthrough.CLUSTER), java.time.Duration.ZERO, HeaderMutations.NONE, HeaderMutations.NONE);
 
     private final RouterConfig config;
     private final RequestView view = new RequestView();
@@ -332,7 +339,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         VirtualHost vh = table == null ? null : table.select(h.get(HttpHeaderNames.HOST));
         Route r = vh == null ? null : vh.select(connect ? view.resetConnect(req) : view.reset(req));
         if (r == null) {
-            localReply(404, ResponseFlag.NR, null, null);
+            noRoute(req, h.get(HttpHeaderNames.HOST), connect, snap);
             return;
         }
         route = r;
@@ -343,6 +350,72 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
             case RouteAction.Forward f when connect -> tunnel(snap, f);
             case RouteAction.Forward f -> forward(snap, f, req);
         }
+    }
+
+    /**
+     * No route names the request's host. An outbound listener in ALLOW_ANY mode (Istio's default)
+     * sends it to that host itself through the passthrough cluster, once the name is resolved off
+     * the event loop (state CONNECTING meanwhile, so that a body queues); REGISTRY_ONLY answers 502
+     * as Istio's BlackHoleCluster; any other listener 404. Flag NR either way.
+     */
+    private void noRoute(HttpRequest req, String authority, boolean connect, RuntimeSnapshot snap) {
+        OutboundPolicy policy = null;
+        for (ListenerConfig l : snap.snapshot().listeners()) {
+            if (l.name().equals(config.listener())) policy = l.outbound();
+        }
+        if (policy == OutboundPolicy.REGISTRY_ONLY) {
+            localReply(502, ResponseFlag.NR, null, null);
+            return;
+        }
+        int colon = authority == null ? -1 : authority.lastIndexOf(':');
+        if (policy != OutboundPolicy.ALLOW_ANY || authority == null || authority.isEmpty() || (colon > 0 && authority.indexOf(']') > colon)) {
+            localReply(404, ResponseFlag.NR, null, null);
+            return;
+        }
+        String host = colon > 0 ? authority.substring(0, colon) : authority;
+        int port = 80;
+        if (colon > 0) {
+            try {
+                port = Integer.parseInt(authority.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                port = -1;
+            }
+        }
+        if (port < 1 || port > 65535 || host.isEmpty()) {
+            localReply(400, null, null, null);
+            return;
+        }
+        route = PASSTHROUGH_ROUTE;
+        ex.route(PASSTHROUGH_ROUTE.name());
+        state = State.CONNECTING; // resolving: the body queues as while connecting
+        int p = port;
+        config.passthrough().resolve(host).whenComplete((address, failure) ->
+                ctx.executor().execute(() -> resolved(req, address, failure, p, connect)));
+    }
+
+    /** The passthrough host's name resolved (or not): the exchange continues as for a one-endpoint cluster. */
+    private void resolved(HttpRequest req, java.net.InetAddress address, Throwable failure, int port, boolean connect) {
+        if (closing || state != State.CONNECTING || head != req || route != PASSTHROUGH_ROUTE) return; // the client went away meanwhile (counted DC)
+        if (failure != null) {
+            discardQueuedBody();
+            localReply(503, ResponseFlag.DF, null, null);
+            return;
+        }
+        ClusterRuntime c = config.passthrough().cluster(new java.net.InetSocketAddress(address, port));
+        if (connect) {
+            tunnelTo(c, Passthrough.CLUSTER, null);
+            return;
+        }
+        cluster = c;
+        c.stats().request();
+        ex.cluster(Passthrough.CLUSTER, null);
+        policies = route.policies();
+        retry = policies.retry();
+        retriesDone = 0;
+        fellBack = false;
+        fallbackSnap = null;
+        keepBody = retry.enabled();
+        route(head, true);
     }
 
     /**
@@ -357,9 +430,13 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
             localReply(503, ResponseFlag.UH, null, null);
             return;
         }
+        tunnelTo(c, name, snap.service(name));
+    }
+
+    private void tunnelTo(ClusterRuntime c, String name, dev.ficus.xds.snapshot.TelemetryPolicy.ServiceRef service) {
         cluster = c;
         c.stats().request();
-        ex.cluster(name, snap.service(name));
+        ex.cluster(name, service);
         EndpointRef ep = c.picker().pick(pick.reset(head, remoteIp, remotePeer));
         if (ep == null) {
             localReply(503, ResponseFlag.UH, null, null);

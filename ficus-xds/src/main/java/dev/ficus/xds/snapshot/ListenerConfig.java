@@ -16,9 +16,11 @@ import java.util.Objects;
  *                   {@link JwtPolicies#NONE} (also for null) looks for no token
  * @param telemetry  what the listener reports (metrics labels, tracing, access log);
  *                   {@link TelemetryPolicy#DEFAULT} (also for null) when the translator says nothing
+ * @param outbound   for an outbound HTTP listener, what a request for a host no route names gets
+ *                   (Istio's outboundTrafficPolicy); null: 404 with flag NR, as on any other listener
  */
 public record ListenerConfig(String name, HostPort bind, ListenerKind kind, ListenerProtocol protocol, String routeTable, TcpRouteTable tcpRoutes,
-                             AuthzPolicies authz, MtlsMode mtls, String workload, JwtPolicies jwt, TelemetryPolicy telemetry) {
+                             AuthzPolicies authz, MtlsMode mtls, String workload, JwtPolicies jwt, TelemetryPolicy telemetry, OutboundPolicy outbound) {
     public ListenerConfig {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(bind, "bind");
@@ -30,6 +32,12 @@ public record ListenerConfig(String name, HostPort bind, ListenerKind kind, List
         mtls = mtls == null ? MtlsMode.DISABLE : mtls;
         jwt = jwt == null ? JwtPolicies.NONE : jwt;
         telemetry = telemetry == null ? TelemetryPolicy.DEFAULT : telemetry;
+    }
+
+    /** A listener without an outbound traffic policy. */
+    public ListenerConfig(String name, HostPort bind, ListenerKind kind, ListenerProtocol protocol, String routeTable, TcpRouteTable tcpRoutes,
+                          AuthzPolicies authz, MtlsMode mtls, String workload, JwtPolicies jwt, TelemetryPolicy telemetry) {
+        this(name, bind, kind, protocol, routeTable, tcpRoutes, authz, mtls, workload, jwt, telemetry, null);
     }
 
     /** A listener with the default telemetry. */
@@ -71,26 +79,31 @@ public record ListenerConfig(String name, HostPort bind, ListenerKind kind, List
 
     /** This listener with {@code policies} enforced. */
     public ListenerConfig withAuthz(AuthzPolicies policies) {
-        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, policies, mtls, workload, jwt, telemetry);
+        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, policies, mtls, workload, jwt, telemetry, outbound);
     }
 
     /** This listener accepting what {@code m} says (inbound listeners). */
     public ListenerConfig withMtls(MtlsMode m) {
-        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, authz, m, workload, jwt, telemetry);
+        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, authz, m, workload, jwt, telemetry, outbound);
     }
 
     /** This listener serving {@code w} ({@code namespace/name}). */
     public ListenerConfig withWorkload(String w) {
-        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, authz, mtls, w, jwt, telemetry);
+        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, authz, mtls, w, jwt, telemetry, outbound);
     }
 
     /** This listener verifying the JWTs {@code policies} describe (inbound and gateway listeners). */
     public ListenerConfig withJwt(JwtPolicies policies) {
-        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, authz, mtls, workload, policies, telemetry);
+        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, authz, mtls, workload, policies, telemetry, outbound);
+    }
+
+    /** This outbound listener treating hosts its routes do not name as {@code p} says. */
+    public ListenerConfig withOutbound(OutboundPolicy p) {
+        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, authz, mtls, workload, jwt, telemetry, p);
     }
 
     /** This listener reporting as {@code t} says. */
     public ListenerConfig withTelemetry(TelemetryPolicy t) {
-        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, authz, mtls, workload, jwt, t);
+        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, authz, mtls, workload, jwt, t, outbound);
     }
 }

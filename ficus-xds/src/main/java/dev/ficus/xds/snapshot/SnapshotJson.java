@@ -22,6 +22,7 @@ public final class SnapshotJson {
             b.append(",\"kind\":"); str(b, l.kind().name());
             b.append(",\"protocol\":"); str(b, l.protocol().name());
             b.append(",\"routeTable\":"); str(b, l.routeTable());
+            if (l.outbound() != null) { b.append(",\"outboundTrafficPolicy\":"); str(b, l.outbound().name()); }
             if (!l.tcpRoutes().isEmpty()) {
                 b.append(",\"tcpRoutes\":[");
                 sep(b, l.tcpRoutes().routes(), r -> {

@@ -32,6 +32,7 @@ import dev.ficus.xds.snapshot.AuthzPolicies;
 import dev.ficus.xds.snapshot.JwtPolicies;
 import dev.ficus.xds.snapshot.ListenerKind;
 import dev.ficus.xds.snapshot.ListenerProtocol;
+import dev.ficus.xds.snapshot.OutboundPolicy;
 import dev.ficus.xds.snapshot.ProxySnapshot;
 import dev.ficus.xds.snapshot.Route;
 import dev.ficus.xds.snapshot.RouteAction;
@@ -139,9 +140,11 @@ public final class Translator {
         listeners.replaceAll(l -> jwt.isEmpty() || l.kind() == ListenerKind.OUTBOUND ? l : l.withJwt(jwt));
         TelemetryTranslator telemetry = new TelemetryTranslator(config, who);
         TelemetryPolicy client = telemetry.policy(WorkloadMode.CLIENT), server = telemetry.policy(WorkloadMode.SERVER);
+        OutboundPolicy outbound = outboundPolicy(sidecar);
         for (ListenerConfig l : listeners) { // inbound ports take their PeerAuthentication mode
             b.listener(l.kind() == ListenerKind.INBOUND
                     ? l.withMtls(PeerAuthnTranslator.mode(config, who, l.bind().port())).withWorkload(who.namespace() + "/" + who.name()).withTelemetry(server)
+                    : l.kind() == ListenerKind.OUTBOUND && l.protocol() != ListenerProtocol.TCP ? l.withOutbound(outbound).withTelemetry(client)
                     : l.withTelemetry(client));
         }
         routeTables.values().forEach(b::routeTable);
@@ -306,6 +309,19 @@ public final class Translator {
             String bind = eg.bind() != null ? eg.bind() : options.outboundBind();
             listeners.add(new ListenerConfig(table, new HostPort(bind, port), ListenerKind.OUTBOUND, ListenerProtocol.HTTP, table));
         }
+    }
+
+    /**
+     * The Sidecar's {@code outboundTrafficPolicy.mode}, else Istio's mesh default ALLOW_ANY: an app
+     * that uses the proxy as its HTTP_PROXY keeps reaching hosts outside the registry.
+     */
+    private OutboundPolicy outboundPolicy(Optional<Resource<Sidecar>> sidecar) {
+        var otp = sidecar.map(sc -> sc.spec().outboundTrafficPolicy()).orElse(null);
+        if (otp == null || otp.mode() == null) return OutboundPolicy.ALLOW_ANY;
+        if (otp.egressProxy() != null) {
+            note(sidecar.get(), "spec.outboundTrafficPolicy.egressProxy", "not applied yet: hosts outside the registry are reached directly, not through the egress proxy");
+        }
+        return otp.mode() == dev.ficus.api.networking.OutboundTrafficPolicy.Mode.REGISTRY_ONLY ? OutboundPolicy.REGISTRY_ONLY : OutboundPolicy.ALLOW_ANY;
     }
 
     private Set<String> egressHostsWithoutPort(Resource<Sidecar> sc) {

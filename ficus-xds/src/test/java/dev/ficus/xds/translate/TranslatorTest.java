@@ -93,7 +93,8 @@ class TranslatorTest {
         ProxySnapshot s = t.snapshot();
         assertThat(s.listeners()).containsExactly(new ListenerConfig("outbound", new HostPort("127.0.0.1", 15001), ListenerKind.OUTBOUND,
                 dev.ficus.xds.snapshot.ListenerProtocol.HTTP, "outbound").withTelemetry(dev.ficus.xds.snapshot.TelemetryPolicy.DEFAULT
-                .withLocal(new dev.ficus.xds.snapshot.TelemetryPolicy.PeerWorkload("frontend", "shop", "frontend", null))));
+                .withLocal(new dev.ficus.xds.snapshot.TelemetryPolicy.PeerWorkload("frontend", "shop", "frontend", null)))
+                .withOutbound(dev.ficus.xds.snapshot.OutboundPolicy.ALLOW_ANY));
         VirtualHost vh = s.routeTables().get("outbound").select("reviews:9080");
         assertThat(vh).isNotNull();
         assertThat(vh.domains()).contains("reviews", "reviews:9080", "reviews.shop", "reviews.shop.svc.cluster.local:9080");

@@ -1,0 +1,162 @@
+package dev.ficus.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.ficus.proxy.cluster.Passthrough;
+import dev.ficus.proxy.http.ResponseFlag;
+import dev.ficus.testing.FakeUpstream;
+import dev.ficus.testing.TcpEchoServer;
+import dev.ficus.xds.snapshot.ClusterConfig;
+import dev.ficus.xds.snapshot.Endpoint;
+import dev.ficus.xds.snapshot.OutboundPolicy;
+import dev.ficus.xds.snapshot.ProxySnapshot;
+import dev.ficus.xds.snapshot.Route;
+import dev.ficus.xds.snapshot.RouteAction;
+import dev.ficus.xds.snapshot.RouteMatch;
+import dev.ficus.xds.snapshot.RouteTable;
+import dev.ficus.xds.snapshot.VirtualHost;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ProxySelector;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Istio's outboundTrafficPolicy on an outbound (HTTP_PROXY) listener, with real sockets: in
+ * ALLOW_ANY mode a host no route names is reached directly (absolute-form requests and CONNECT,
+ * names resolved off the event loop, connections pooled per address); REGISTRY_ONLY refuses it
+ * with 502 NR; a name that does not resolve gets 503 DF.
+ */
+class PassthroughTest {
+    final List<AutoCloseable> closeLater = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (AutoCloseable c : closeLater.reversed()) c.close();
+    }
+
+    <T extends AutoCloseable> T later(T c) {
+        closeLater.add(c);
+        return c;
+    }
+
+    /** An outbound listener whose only route is for {@code known}; everything else is left to {@code policy}. */
+    ProxyServer proxy(OutboundPolicy policy, FakeUpstream known) throws Exception {
+        ProxySnapshot s = ProxySnapshot.builder("1")
+                .listener(Snapshots.listener().withOutbound(policy))
+                .routeTable(new RouteTable("main", List.of(new VirtualHost("known", List.of("known.shop"),
+                        List.of(new Route("known", RouteMatch.ANY, RouteAction.Forward.to("known")))))))
+                .cluster(ClusterConfig.of("known", Endpoint.of("127.0.0.1", known.port())))
+                .build();
+        return later(ProxyServer.builder().snapshot(s).concurrency(1).adminPort(-1).build().start());
+    }
+
+    /** A client that uses the proxy as its HTTP proxy, as an app with HTTP_PROXY does. */
+    static HttpClient viaProxy(ProxyServer p) {
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .proxy(ProxySelector.of(new InetSocketAddress("127.0.0.1", p.listenerPort("main")))).build();
+    }
+
+    @Test
+    void allowAnySendsHostsOutsideTheRoutesStraightToThemAndReusesTheConnection() throws Exception {
+        FakeUpstream known = later(FakeUpstream.start("known"));
+        FakeUpstream outside = later(FakeUpstream.start("outside"));
+        ProxyServer p = proxy(OutboundPolicy.ALLOW_ANY, known);
+        HttpClient client = viaProxy(p);
+        // by name (resolved on the resolver thread) and by address literal
+        for (String host : List.of("localhost", "127.0.0.1", "localhost")) {
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + outside.port() + "/api/x?y=1")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.body()).isEqualTo("outside");
+        }
+        assertThat(outside.requestCount()).isEqualTo(3);
+        assertThat(outside.seen().getLast().path()).as("origin-form upstream").isEqualTo("/api/x?y=1");
+        assertThat(outside.connectionCount()).as("one pooled connection per destination address").isEqualTo(1);
+        assertThat(known.requestCount()).isZero();
+        assertThat(p.stats().cluster(Passthrough.CLUSTER).requests()).isEqualTo(3);
+        // the routes still win for the hosts they name
+        HttpResponse<String> k = client.send(HttpRequest.newBuilder(URI.create("http://known.shop/")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(k.body()).isEqualTo("known");
+    }
+
+    @Test
+    void aRequestBodySentWhileTheNameResolvesReachesTheHost() throws Exception {
+        FakeUpstream known = later(FakeUpstream.start("known"));
+        FakeUpstream outside = later(FakeUpstream.start("outside"));
+        ProxyServer p = proxy(OutboundPolicy.ALLOW_ANY, known);
+        byte[] body = "x".repeat(200_000).getBytes(StandardCharsets.US_ASCII);
+        HttpResponse<String> r = viaProxy(p).send(HttpRequest.newBuilder(URI.create("http://localhost:" + outside.port() + "/upload"))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(outside.seen().getLast().bodyBytes()).isEqualTo(body.length);
+    }
+
+    @Test
+    void allowAnyTunnelsConnectToAHostOutsideTheRoutes() throws Exception {
+        FakeUpstream known = later(FakeUpstream.start("known"));
+        TcpEchoServer echo = later(TcpEchoServer.start("echo"));
+        ProxyServer p = proxy(OutboundPolicy.ALLOW_ANY, known);
+        try (Socket s = new Socket("127.0.0.1", p.listenerPort("main"))) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+            String authority = "localhost:" + echo.port();
+            out.write(("CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            assertThat(in.readLine()).isEqualTo("HTTP/1.1 200 Connection Established");
+            for (String l; (l = in.readLine()) != null && !l.isEmpty(); ) { /* headers */ }
+            out.write("through\n".getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            assertThat(in.readLine()).isEqualTo("echo:through");
+        }
+        assertThat(echo.connectionCount()).isEqualTo(1);
+    }
+
+    @Test
+    void aNameThatDoesNotResolveIs503DF() throws Exception {
+        FakeUpstream known = later(FakeUpstream.start("known"));
+        ProxyServer p = proxy(OutboundPolicy.ALLOW_ANY, known);
+        // .invalid never resolves (RFC 2606)
+        HttpResponse<String> r = viaProxy(p).send(HttpRequest.newBuilder(URI.create("http://nowhere.invalid/")).timeout(Duration.ofSeconds(20)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(503);
+        assertThat(r.headers().firstValue("x-ficus-error")).hasValue("DF");
+        await().atMost(Duration.ofSeconds(5)).until(() -> p.stats().listener("main").responses(ResponseFlag.DF) == 1);
+    }
+
+    @Test
+    void registryOnlyRefusesHostsOutsideTheRoutesWith502NR() throws Exception {
+        FakeUpstream known = later(FakeUpstream.start("known"));
+        FakeUpstream outside = later(FakeUpstream.start("outside"));
+        ProxyServer p = proxy(OutboundPolicy.REGISTRY_ONLY, known);
+        HttpResponse<String> r = viaProxy(p).send(HttpRequest.newBuilder(URI.create("http://localhost:" + outside.port() + "/")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(502);
+        assertThat(r.headers().firstValue("x-ficus-error")).hasValue("NR");
+        assertThat(outside.requestCount()).isZero();
+    }
+
+    @Test
+    void aListenerWithoutAPolicyAnswers404NR() throws Exception {
+        FakeUpstream known = later(FakeUpstream.start("known"));
+        FakeUpstream outside = later(FakeUpstream.start("outside"));
+        ProxyServer p = proxy(null, known);
+        HttpResponse<String> r = viaProxy(p).send(HttpRequest.newBuilder(URI.create("http://localhost:" + outside.port() + "/")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(404);
+        assertThat(outside.requestCount()).isZero();
+    }
+}
