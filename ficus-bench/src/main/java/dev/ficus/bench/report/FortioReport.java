@@ -9,6 +9,7 @@ import org.HdrHistogram.HistogramIterationValue;
 
 import java.time.format.DateTimeFormatter;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * A run as Fortio's HTTP result JSON (the fields of its {@code HTTPRunnerResults}: {@code RunType},
@@ -51,14 +52,14 @@ public final class FortioReport {
         w.name("RetCodes").beginObject();
         switch (c.protocol()) {
             case HTTP1, H2C -> {
-                for (Map.Entry<Integer, Long> e : r.statusCodes().entrySet()) {
+                for (Map.Entry<Integer, Long> e : new TreeMap<>(r.statusCodes()).entrySet()) {
                     w.field(Integer.toString(e.getKey()), e.getValue());
                 }
                 if (transport > 0) w.field("-1", transport);
             }
             case GRPC -> {
                 // Fortio keys a gRPC run's results by status name and a call that failed by "ERROR".
-                for (Map.Entry<Integer, Long> e : r.statusCodes().entrySet()) {
+                for (Map.Entry<Integer, Long> e : new TreeMap<>(r.statusCodes()).entrySet()) {
                     w.field(GrpcStatus.name(e.getKey()), e.getValue());
                 }
                 if (transport > 0) w.field("ERROR", transport);

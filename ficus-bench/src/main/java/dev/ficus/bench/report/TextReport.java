@@ -10,6 +10,7 @@ import dev.ficus.bench.load.Protocol;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.TreeMap;
 
 /** The summary a person reads at the end of {@code ficus bench run}, and the live progress line. */
 public final class TextReport {
@@ -36,7 +37,7 @@ public final class TextReport {
         }
         if (c.protocol() == Protocol.GRPC && !r.statusCodes().isEmpty()) {
             List<String> codes = new ArrayList<>();
-            r.statusCodes().forEach((code, n) -> codes.add(GrpcStatus.name(code) + " " + n));
+            new TreeMap<>(r.statusCodes()).forEach((code, n) -> codes.add(GrpcStatus.name(code) + " " + n));
             sb.append("status    ").append(String.join(", ", codes)).append(System.lineSeparator());
         }
         sb.append("errors    ").append(r.errorCount());

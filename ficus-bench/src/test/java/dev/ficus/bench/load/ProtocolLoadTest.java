@@ -57,18 +57,18 @@ class ProtocolLoadTest {
         ResourceLeakDetector.Level level = ResourceLeakDetector.getLevel();
         ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.SIMPLE);
         try {
-        try (ProtocolServers.H2c server = new ProtocolServers.H2c(0, 0)) {
-            LoadConfig config = LoadConfig.builder(server.uri("/")).protocol(Protocol.H2C).streams(4)
-                    .rate(300).duration(Duration.ofSeconds(3)).warmup(Duration.ofSeconds(1)).connections(2)
-                    .method("POST").bodySize(100).build();
-            LoadResult r = new LoadGenerator(config).run(Progress.Listener.NONE);
+            try (ProtocolServers.H2c server = new ProtocolServers.H2c(0, 0)) {
+                LoadConfig config = LoadConfig.builder(server.uri("/")).protocol(Protocol.H2C).streams(4)
+                        .rate(300).duration(Duration.ofSeconds(3)).warmup(Duration.ofSeconds(1)).connections(2)
+                        .method("POST").bodySize(100).build();
+                LoadResult r = new LoadGenerator(config).run(Progress.Listener.NONE);
 
-            assertThat(r.errorCount()).isZero();
-            assertThat(r.achievedRate()).isCloseTo(300.0, within(9.0)); // 3%: the schedule, not the machine
-            assertThat(r.latency().getTotalCount()).isBetween(892L, 908L); // 900 due, +- the 8 slots at the edges
-            assertThat(r.sent()).isEqualTo(server.streams.get());
-            assertThat(r.connectionsOpened()).isEqualTo(2);
-        }
+                assertThat(r.errorCount()).isZero();
+                assertThat(r.achievedRate()).isCloseTo(300.0, within(9.0)); // 3%: the schedule, not the machine
+                assertThat(r.latency().getTotalCount()).isBetween(892L, 908L); // 900 due, +- the 8 slots at the edges
+                assertThat(r.sent()).isEqualTo(server.streams.get());
+                assertThat(r.connectionsOpened()).isEqualTo(2);
+            }
         } finally {
             ResourceLeakDetector.setLevel(level);
         }
@@ -99,17 +99,17 @@ class ProtocolLoadTest {
         ResourceLeakDetector.Level level = ResourceLeakDetector.getLevel();
         ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.SIMPLE);
         try {
-        try (ProtocolServers.Grpc server = new ProtocolServers.Grpc(0)) {
-            LoadConfig config = LoadConfig.builder(server.uri()).protocol(Protocol.GRPC).streams(2)
-                    .rate(200).duration(Duration.ofSeconds(3)).warmup(Duration.ofSeconds(1)).connections(2)
-                    .bodySize(32).build();
-            LoadResult r = new LoadGenerator(config).run(Progress.Listener.NONE);
+            try (ProtocolServers.Grpc server = new ProtocolServers.Grpc(0)) {
+                LoadConfig config = LoadConfig.builder(server.uri()).protocol(Protocol.GRPC).streams(2)
+                        .rate(200).duration(Duration.ofSeconds(3)).warmup(Duration.ofSeconds(1)).connections(2)
+                        .bodySize(32).build();
+                LoadResult r = new LoadGenerator(config).run(Progress.Listener.NONE);
 
-            assertThat(r.errorCount()).isZero();
-            assertThat(r.achievedRate()).isCloseTo(200.0, within(6.0)); // 3%
-            assertThat(r.statusCodes()).containsOnlyKeys(0);
-            assertThat(r.sent()).isEqualTo(server.calls.get());
-        }
+                assertThat(r.errorCount()).isZero();
+                assertThat(r.achievedRate()).isCloseTo(200.0, within(6.0)); // 3%
+                assertThat(r.statusCodes()).containsOnlyKeys(0);
+                assertThat(r.sent()).isEqualTo(server.calls.get());
+            }
         } finally {
             ResourceLeakDetector.setLevel(level);
         }
@@ -137,15 +137,15 @@ class ProtocolLoadTest {
         ResourceLeakDetector.Level level = ResourceLeakDetector.getLevel();
         ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.SIMPLE);
         try {
-        try (ProtocolServers.Echo server = new ProtocolServers.Echo(1024, 0)) {
-            LoadConfig config = LoadConfig.builder(server.uri()).protocol(Protocol.TCP).bodySize(1024)
-                    .rate(500).duration(Duration.ofSeconds(3)).warmup(Duration.ofSeconds(1)).connections(4).build();
-            LoadResult r = new LoadGenerator(config).run(Progress.Listener.NONE);
+            try (ProtocolServers.Echo server = new ProtocolServers.Echo(1024, 0)) {
+                LoadConfig config = LoadConfig.builder(server.uri()).protocol(Protocol.TCP).bodySize(1024)
+                        .rate(500).duration(Duration.ofSeconds(3)).warmup(Duration.ofSeconds(1)).connections(4).build();
+                LoadResult r = new LoadGenerator(config).run(Progress.Listener.NONE);
 
-            assertThat(r.errorCount()).isZero();
-            assertThat(r.achievedRate()).isCloseTo(500.0, within(15.0)); // 3%
-            assertThat(r.sent()).isEqualTo(server.exchanges.get());
-        }
+                assertThat(r.errorCount()).isZero();
+                assertThat(r.achievedRate()).isCloseTo(500.0, within(15.0)); // 3%
+                assertThat(r.sent()).isEqualTo(server.exchanges.get());
+            }
         } finally {
             ResourceLeakDetector.setLevel(level);
         }
@@ -156,21 +156,21 @@ class ProtocolLoadTest {
         ResourceLeakDetector.Level level = ResourceLeakDetector.getLevel();
         ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.SIMPLE);
         try {
-        try (ProtocolServers.H2c h2 = new ProtocolServers.H2c(0, 0);
-             ProtocolServers.Grpc grpc = new ProtocolServers.Grpc(0);
-             ProtocolServers.Echo echo = new ProtocolServers.Echo(64, 0)) {
-            for (LoadConfig.Builder b : new LoadConfig.Builder[] {
-                    LoadConfig.builder(h2.uri("/")).protocol(Protocol.H2C).streams(4),
-                    LoadConfig.builder(grpc.uri()).protocol(Protocol.GRPC).streams(4),
-                    LoadConfig.builder(echo.uri()).protocol(Protocol.TCP).bodySize(64)}) {
-                LoadResult r = new LoadGenerator(b.maxRate().duration(Duration.ofSeconds(1)).warmup(Duration.ofMillis(500))
-                        .connections(2).build()).run(Progress.Listener.NONE);
-                assertThat(r.errorCount()).as(r.config().protocol().label()).isZero();
-                // A loop that runs: far below what any of them does on an idle machine (thousands).
-                assertThat(r.responsesInWindow()).as(r.config().protocol().label()).isGreaterThan(20);
-                assertThat(r.latency().getTotalCount()).isGreaterThanOrEqualTo(r.responsesInWindow());
+            try (ProtocolServers.H2c h2 = new ProtocolServers.H2c(0, 0);
+                 ProtocolServers.Grpc grpc = new ProtocolServers.Grpc(0);
+                 ProtocolServers.Echo echo = new ProtocolServers.Echo(64, 0)) {
+                for (LoadConfig.Builder b : new LoadConfig.Builder[] {
+                        LoadConfig.builder(h2.uri("/")).protocol(Protocol.H2C).streams(4),
+                        LoadConfig.builder(grpc.uri()).protocol(Protocol.GRPC).streams(4),
+                        LoadConfig.builder(echo.uri()).protocol(Protocol.TCP).bodySize(64)}) {
+                    LoadResult r = new LoadGenerator(b.maxRate().duration(Duration.ofSeconds(1)).warmup(Duration.ofMillis(500))
+                            .connections(2).build()).run(Progress.Listener.NONE);
+                    assertThat(r.errorCount()).as(r.config().protocol().label()).isZero();
+                    // A loop that runs: far below what any of them does on an idle machine (thousands).
+                    assertThat(r.responsesInWindow()).as(r.config().protocol().label()).isGreaterThan(20);
+                    assertThat(r.latency().getTotalCount()).isGreaterThanOrEqualTo(r.responsesInWindow());
+                }
             }
-        }
         } finally {
             ResourceLeakDetector.setLevel(level);
         }
