@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http2.DefaultHttp2Connection;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Connection;
@@ -96,6 +97,19 @@ final class H2Wire implements Wire {
         Connection c = new Connection(ch, sink);
         c.handler = new Http2ConnectionHandlerBuilder().connection(c.connection).frameListener(c)
                 .validateHeaders(false).build();
+        ch.pipeline().addLast("reads", new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                c.reading = true;
+                ctx.fireChannelRead(msg);
+            }
+
+            @Override
+            public void channelReadComplete(ChannelHandlerContext ctx) {
+                ctx.fireChannelReadComplete(); // the HTTP/2 handler flushes here
+                c.reading = false;
+            }
+        });
         ch.pipeline().addLast("h2", c.handler);
         c.ctx = ch.pipeline().context(c.handler);
         return c;
@@ -121,6 +135,11 @@ final class H2Wire implements Wire {
         final Http2Connection connection = new DefaultHttp2Connection(false);
         Http2ConnectionHandler handler;
         ChannelHandlerContext ctx;
+        /**
+         * Inside a batch of reads: requests sent in answer to responses are flushed once, when the
+         * batch ends, rather than one write system call each (as h2load does).
+         */
+        boolean reading;
         private final IntObjectHashMap<StreamState> streams = new IntObjectHashMap<>();
         private final ArrayDeque<StreamState> free = new ArrayDeque<>();
 
@@ -149,11 +168,7 @@ final class H2Wire implements Wire {
             Http2ConnectionEncoder encoder = handler.encoder();
             encoder.writeHeaders(ctx, id, headers, 0, sharedBody == null, ctx.newPromise());
             if (sharedBody != null) encoder.writeData(ctx, id, sharedBody.duplicate(), 0, true, ctx.newPromise());
-            try {
-                handler.flush(ctx);
-            } catch (Exception e) {
-                ctx.fireExceptionCaught(e);
-            }
+            if (!reading) handler.flush(ctx);
             return id;
         }
 
