@@ -58,6 +58,8 @@ class ProtocolLoadTest {
         ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.SIMPLE);
         try {
             try (ProtocolServers.H2c server = new ProtocolServers.H2c(0, 0)) {
+                warm(LoadConfig.builder(server.uri("/")).protocol(Protocol.H2C).streams(4));
+                long warmStreams = server.streams.get();
                 LoadConfig config = LoadConfig.builder(server.uri("/")).protocol(Protocol.H2C).streams(4)
                         .rate(300).duration(Duration.ofSeconds(3)).warmup(Duration.ofSeconds(1)).connections(2)
                         .method("POST").bodySize(100).build();
@@ -66,7 +68,7 @@ class ProtocolLoadTest {
                 assertThat(r.errorCount()).isZero();
                 assertThat(r.achievedRate()).isCloseTo(300.0, within(9.0)); // 3%: the schedule, not the machine
                 assertThat(r.latency().getTotalCount()).isBetween(892L, 908L); // 900 due, +- the 8 slots at the edges
-                assertThat(r.sent()).isEqualTo(server.streams.get());
+                assertThat(r.sent()).isEqualTo(server.streams.get() - warmStreams);
                 assertThat(r.connectionsOpened()).isEqualTo(2);
             }
         } finally {
@@ -100,6 +102,8 @@ class ProtocolLoadTest {
         ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.SIMPLE);
         try {
             try (ProtocolServers.Grpc server = new ProtocolServers.Grpc(0)) {
+                warm(LoadConfig.builder(server.uri()).protocol(Protocol.GRPC).streams(2).bodySize(32));
+                long warmCalls = server.calls.get();
                 LoadConfig config = LoadConfig.builder(server.uri()).protocol(Protocol.GRPC).streams(2)
                         .rate(200).duration(Duration.ofSeconds(3)).warmup(Duration.ofSeconds(1)).connections(2)
                         .bodySize(32).build();
@@ -108,7 +112,7 @@ class ProtocolLoadTest {
                 assertThat(r.errorCount()).isZero();
                 assertThat(r.achievedRate()).isCloseTo(200.0, within(6.0)); // 3%
                 assertThat(r.statusCodes()).containsOnlyKeys(0);
-                assertThat(r.sent()).isEqualTo(server.calls.get());
+                assertThat(r.sent()).isEqualTo(server.calls.get() - warmCalls);
             }
         } finally {
             ResourceLeakDetector.setLevel(level);
@@ -149,6 +153,15 @@ class ProtocolLoadTest {
         } finally {
             ResourceLeakDetector.setLevel(level);
         }
+    }
+
+    /**
+     * A closed-loop second against the server first, not measured: the JIT compiles the server's
+     * and the generator's HTTP/2 paths, so the open-loop schedule meets a warm server. A cold
+     * grpc-java server on a busy machine answered 16 calls/s where 200/s were asked.
+     */
+    private static void warm(LoadConfig.Builder b) throws InterruptedException {
+        new LoadGenerator(b.maxRate().duration(Duration.ofSeconds(1)).connections(2).build()).run(Progress.Listener.NONE);
     }
 
     @Test
