@@ -6,6 +6,7 @@ import dev.ficus.bench.load.LoadConfig;
 import dev.ficus.bench.load.LoadGenerator;
 import dev.ficus.bench.load.LoadResult;
 import dev.ficus.bench.load.Progress;
+import dev.ficus.bench.load.Protocol;
 import dev.ficus.bench.load.RampConfig;
 import dev.ficus.bench.load.RampRunner;
 import dev.ficus.bench.load.RampStep;
@@ -44,7 +45,12 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
-                "Send HTTP/1.1 load to URL and report the achieved rate, p50/p90/p99/p99.9/max latency and errors.",
+                "Send load to URL and report the achieved rate, p50/p90/p99/p99.9/max latency and errors.",
+                "--protocol says what one request is:",
+                "  http1 (default): an HTTP/1.1 keep-alive request, one in flight per connection;",
+                "  h2c: an HTTP/2 stream over cleartext (prior knowledge), --streams in flight per connection;",
+                "  grpc: a gRPC unary call over h2c to --grpc-method with a --body-size raw message; success is grpc-status 0;",
+                "  tcp: --url tcp://HOST:PORT; --body-size bytes (default " + BenchRunCommand.TCP_BODY_SIZE + ") sent and as many awaited back.",
                 "At a fixed --rate, each request has an intended send time and its latency counts from then",
                 "(as wrk2 does), so a stalled target shows in the percentiles. --rate max sends each next",
                 "request as soon as a response is in.",
@@ -56,8 +62,21 @@ import java.util.concurrent.Callable;
                 "1:no request got a response (see the errors)", "2:usage error"})
 final class BenchRunCommand implements Callable<Integer> {
 
-    @Option(names = "--url", paramLabel = "URL", description = "Target, http://HOST:PORT/PATH.")
+    @Option(names = "--url", paramLabel = "URL",
+            description = "Target: http://HOST:PORT/PATH (http1, h2c, grpc) or tcp://HOST:PORT (tcp).")
     String url;
+
+    @Option(names = "--protocol", paramLabel = "P",
+            description = "http1, h2c, grpc or tcp. Default: tcp for a tcp:// URL, else http1.")
+    String protocol;
+
+    @Option(names = "--streams", paramLabel = "N", defaultValue = "1",
+            description = "h2c and grpc: concurrent HTTP/2 streams per connection (each runs its share of --rate). Default: ${DEFAULT-VALUE}.")
+    String streams;
+
+    @Option(names = "--grpc-method", paramLabel = "/PKG.SERVICE/METHOD",
+            description = "grpc: the method called, e.g. /helloworld.Greeter/SayHello (replaces the URL's path).")
+    String grpcMethod;
 
     @Option(names = "--rate", paramLabel = "N|max", defaultValue = "100",
             description = "Requests per second over all connections, or max (closed loop). Default: ${DEFAULT-VALUE}.")
@@ -95,7 +114,9 @@ final class BenchRunCommand implements Callable<Integer> {
     @Option(names = "--method", paramLabel = "M", defaultValue = "GET", description = "Request method. Default: ${DEFAULT-VALUE}.")
     String method;
 
-    @Option(names = "--body-size", paramLabel = "N", defaultValue = "0", description = "Request body bytes. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--body-size", paramLabel = "N",
+            description = "Request body bytes (grpc: the message, framed with gRPC's 5-byte prefix; tcp: the bytes echoed). Default: 0, for tcp "
+                    + TCP_BODY_SIZE + ".")
     String bodySize;
 
     @Option(names = "--header", paramLabel = "K:V", description = "Extra request header; repeatable.")
@@ -119,6 +140,9 @@ final class BenchRunCommand implements Callable<Integer> {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    /** The echo size of a tcp run without --body-size. */
+    static final int TCP_BODY_SIZE = 64;
 
     /** Each ramp step's warm-up unless --warmup says otherwise: new connections and a new rate settle. */
     static final String RAMP_WARMUP = "1s";
@@ -179,9 +203,10 @@ final class BenchRunCommand implements Callable<Integer> {
     private int ramp(LoadConfig config, RampConfig rampConfig, Map<String, String> labelMap, boolean terminal,
                      PrintWriter out, PrintWriter err) throws IOException, InterruptedException {
         String slo = Durations.format(rampConfig.sloP99());
-        out.printf(Locale.ROOT, "ramp      %s %s (%s, %d thread%s, %d connection%s): open-loop steps %s req/s, %s each after %s warm-up, SLO p99 <= %s%n",
-                config.method(), config.target(), LoadGenerator.transportName(), config.threads(),
+        out.printf(Locale.ROOT, "ramp      %s (%s, %d thread%s, %d connection%s%s): open-loop steps %s req/s, %s each after %s warm-up, SLO p99 <= %s%n",
+                TextReport.target(config), LoadGenerator.transportName(), config.threads(),
                 config.threads() == 1 ? "" : "s", config.connections(), config.connections() == 1 ? "" : "s",
+                config.protocol().multiplexed() ? " x " + config.streams() + " stream" + (config.streams() == 1 ? "" : "s") : "",
                 ramp, Durations.format(config.duration()), Durations.format(config.warmup()), slo);
         out.printf(Locale.ROOT, "%4s %9s %11s %11s %11s %8s  %s%n", "step", "asked/s", "achieved/s", "p50", "p99", "errors", "SLO");
         out.flush();
@@ -322,17 +347,58 @@ final class BenchRunCommand implements Callable<Integer> {
     }
 
     LoadConfig config() throws UsageException {
-        if (url == null) throw new UsageException("--url is required, e.g. --url http://127.0.0.1:8080/");
+        if (url == null) throw new UsageException("--url is required, e.g. --url http://127.0.0.1:8080/ or --url tcp://127.0.0.1:9000");
         URI uri;
         try {
             uri = new URI(url);
         } catch (URISyntaxException e) {
             throw new UsageException("--url: not a URL: " + url);
         }
-        if (!"http".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
-            throw new UsageException("--url: only http://HOST[:PORT]/PATH is supported, got " + url);
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        Protocol p;
+        if (protocol != null) {
+            try {
+                p = Protocol.parse(protocol);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--protocol: " + e.getMessage());
+            }
+        } else {
+            p = scheme.equals("tcp") ? Protocol.TCP : Protocol.HTTP1;
         }
-        LoadConfig.Builder b = LoadConfig.builder(uri);
+        if (p == Protocol.TCP) {
+            if (!scheme.equals("tcp") || uri.getHost() == null || uri.getPort() == -1
+                    || (uri.getRawPath() != null && !uri.getRawPath().isEmpty() && !uri.getRawPath().equals("/"))) {
+                throw new UsageException("--url: tcp needs tcp://HOST:PORT, got " + url);
+            }
+            if (given("--method") || !headers.isEmpty()) {
+                throw new UsageException((given("--method") ? "--method" : "--header") + " does not apply to tcp: it sends --body-size bytes");
+            }
+        } else if (!scheme.equals("http") || uri.getHost() == null) {
+            throw new UsageException("--url: " + p.label() + " needs http://HOST[:PORT]/PATH"
+                    + (scheme.equals("tcp") ? " (tcp:// is for --protocol tcp)" : "") + ", got " + url);
+        }
+        if (p == Protocol.GRPC) {
+            if (given("--method")) throw new UsageException("--method does not apply to grpc: a call is a POST");
+            if (grpcMethod != null) {
+                if (!grpcMethod.startsWith("/")) {
+                    throw new UsageException("--grpc-method: expected /package.Service/Method, got '" + grpcMethod + "'");
+                }
+                try {
+                    uri = new URI("http", null, uri.getHost(), uri.getPort(), grpcMethod, null, null);
+                } catch (URISyntaxException e) {
+                    throw new UsageException("--grpc-method: not a path: " + grpcMethod);
+                }
+            } else if (uri.getRawPath() == null || uri.getRawPath().length() <= 1) {
+                throw new UsageException("grpc needs --grpc-method /package.Service/Method");
+            }
+        } else if (grpcMethod != null) {
+            throw new UsageException("--grpc-method only applies with --protocol grpc");
+        }
+        int streamCount = integer("--streams", streams, 1, LoadConfig.MAX_STREAMS);
+        if (streamCount > 1 && !p.multiplexed()) {
+            throw new UsageException("--streams only applies to h2c and grpc; " + p.label() + " carries one request at a time per connection");
+        }
+        LoadConfig.Builder b = LoadConfig.builder(uri).protocol(p).streams(streamCount);
         if (rate.equalsIgnoreCase("max")) {
             b.maxRate();
         } else {
@@ -346,7 +412,8 @@ final class BenchRunCommand implements Callable<Integer> {
         b.connections(integer("--connections", connections, 1, LoadConfig.MAX_CONNECTIONS));
         b.threads(integer("--threads", threads, 0, LoadConfig.MAX_CONNECTIONS));
         b.method(method);
-        b.bodySize(integer("--body-size", bodySize, 0, LoadConfig.MAX_BODY_SIZE));
+        b.bodySize(bodySize == null ? (p == Protocol.TCP ? TCP_BODY_SIZE : 0)
+                : integer("--body-size", bodySize, p == Protocol.TCP ? 1 : 0, LoadConfig.MAX_BODY_SIZE));
         if (maxRequests != null) {
             b.maxRequests(integer("--max-requests", maxRequests, 1, Integer.MAX_VALUE));
         }

@@ -61,7 +61,7 @@ class BenchRunCommandTest {
             "--duration|5|--duration: invalid duration '5'",
             "--connections|0|--connections: expected a whole number from 1 to 10000, got '0'",
             "--header|novalue|--header: expected NAME:VALUE, got 'novalue'",
-            "--url|https://127.0.0.1/|--url: only http://HOST[:PORT]/PATH is supported",
+            "--url|https://127.0.0.1/|--url: http1 needs http://HOST[:PORT]/PATH, got https://127.0.0.1/",
             "--label|x|--label: expected KEY=VALUE, got 'x'",
     })
     void aBadValueGivesOneLineAndExitTwo(String option, String value, String message) {
@@ -79,7 +79,8 @@ class BenchRunCommandTest {
     void theUrlIsRequired() {
         Run r = bench("--rate", "10");
         assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.err()).isEqualTo("ficus bench run: --url is required, e.g. --url http://127.0.0.1:8080/" + System.lineSeparator());
+        assertThat(r.err()).isEqualTo("ficus bench run: --url is required, e.g. --url http://127.0.0.1:8080/ or --url tcp://127.0.0.1:9000"
+                + System.lineSeparator());
     }
 
     @Test

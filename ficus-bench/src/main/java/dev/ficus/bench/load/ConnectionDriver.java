@@ -1,7 +1,6 @@
 package dev.ficus.bench.load;
 
 import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -16,14 +15,16 @@ import java.net.SocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One keep-alive HTTP/1.1 connection and its share of the schedule. Every method runs on the
- * connection's event loop, so the state below needs no locks and no volatile fields.
+ * One connection (reopened when lost) and its share of the schedule, split into slots: one per
+ * request that may be in flight at once (one for HTTP/1.1 and TCP, {@code --streams} for HTTP/2).
+ * Every method runs on the connection's event loop, so the state below needs no locks and no
+ * volatile fields; the {@link Wire} moves the protocol's bytes.
  *
- * <p>Open loop (as wrk2 does): request {@code k} of this connection is due at
- * {@code first + k * interval}; it is sent at that time, or as soon as the connection is free if
- * the previous response came later. Its latency is counted from the due time, not from the send,
- * so a stalled target shows up in every request the stall delayed (no coordinated omission).
- * Closed loop: the next request goes out as soon as the previous response is in.
+ * <p>Open loop (as wrk2 does): request {@code k} of a slot is due at {@code first + k * interval};
+ * it is sent at that time, or as soon as the slot is free if the previous response came later.
+ * Its latency is counted from the due time, not from the send, so a stalled target shows up in
+ * every request the stall delayed (no coordinated omission). Closed loop: a slot sends its next
+ * request as soon as the previous response is in.
  */
 final class ConnectionDriver {
     private static final long RECONNECT_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
@@ -32,55 +33,72 @@ final class ConnectionDriver {
     private final SocketAddress address;
     private final EventLoop loop;
     private final LoopStats stats;
-    private final ByteBuf request; // shared, unreleasable; written as duplicates
-    private final boolean head;
+    private final Wire wire;
+    private final Protocol protocol;
     private final boolean closedLoop;
     private final long timeoutNanos;
     private final long budget;
     private final Runnable onDone;
     private final Runnable onFirstConnectAttempt;
+    private final Wire.Sink sink = new Sink();
 
-    // Schedule (open loop): due time of request k = first + k * interval.
+    // Schedule (open loop): due time of a slot's request k = first[slot] + k * interval.
     private final double intervalNanos;
-    private final long offsetNanos;
-    private long first;
+    private final long[] first;
     private long measureStart;
     private long end;
     private boolean started;
     private boolean finished;
     private boolean attempted;
 
-    private long k;
-    private Channel channel;
+    /** The connection new requests go on; null while (re)connecting or after it was retired. */
+    private Wire.Exchanges current;
     private boolean connecting;
-    private boolean inFlight;
-    private boolean timerPending;
-    private long due;
-    private long sentAt;
+    private boolean blocked; // a slot could not send: the connection had no free stream
     private ScheduledFuture<?> watchdog;
 
-    ConnectionDriver(Bootstrap bootstrap, SocketAddress address, EventLoop loop, LoopStats stats, ByteBuf request,
+    // Per slot.
+    private final long[] k;
+    private final long[] due;
+    private final long[] sentAt;
+    private final boolean[] inFlight;
+    private final boolean[] timerPending;
+    private final boolean[] slotDone;
+    private final Wire.Exchanges[] on; // the connection a slot's request went out on
+    private final int[] id; // its id there
+    private int doneSlots;
+
+    ConnectionDriver(Bootstrap bootstrap, SocketAddress address, EventLoop loop, LoopStats stats, Wire wire,
                      LoadConfig config, int index, Runnable onFirstConnectAttempt, Runnable onDone) {
         this.bootstrap = bootstrap;
         this.address = address;
         this.loop = loop;
         this.stats = stats;
-        this.request = request;
-        this.head = config.method().equals("HEAD");
+        this.wire = wire;
+        this.protocol = config.protocol();
         this.closedLoop = config.closedLoop();
         this.timeoutNanos = config.timeout().toNanos();
-        // Spread the requests over connections: ceil(max / C) each keeps the total within max + C.
+        int slots = config.streams();
+        int allSlots = config.slots();
+        // Spread the requests over slots: ceil(max / slots) each keeps the total within max + slots.
         this.budget = config.maxRequests() == Long.MAX_VALUE ? Long.MAX_VALUE
-                : Math.max(1, (config.maxRequests() + config.connections() - 1) / config.connections());
+                : Math.max(1, (config.maxRequests() + allSlots - 1) / allSlots);
         this.onFirstConnectAttempt = onFirstConnectAttempt;
         this.onDone = onDone;
-        if (closedLoop) {
-            this.intervalNanos = 0;
-            this.offsetNanos = 0;
-        } else {
-            // C connections each at rate/C, shifted by 1/rate from each other: together a uniform rate.
-            this.intervalNanos = config.connections() * 1e9 / config.rate();
-            this.offsetNanos = (long) (index * 1e9 / config.rate());
+        this.first = new long[slots];
+        this.k = new long[slots];
+        this.due = new long[slots];
+        this.sentAt = new long[slots];
+        this.inFlight = new boolean[slots];
+        this.timerPending = new boolean[slots];
+        this.slotDone = new boolean[slots];
+        this.on = new Wire.Exchanges[slots];
+        this.id = new int[slots];
+        // All slots each at rate/slots, shifted by 1/rate from each other: together a uniform rate.
+        // Slot s of connection c is the (s * C + c)-th, so consecutive sends go to different connections.
+        this.intervalNanos = closedLoop ? 0 : allSlots * 1e9 / config.rate();
+        for (int s = 0; s < slots; s++) {
+            first[s] = closedLoop ? 0 : (long) ((s * (long) config.connections() + index) * 1e9 / config.rate());
         }
     }
 
@@ -88,21 +106,12 @@ final class ConnectionDriver {
     void connect() {
         if (connecting || finished) return;
         connecting = true;
+        Wire.Exchanges[] attached = new Wire.Exchanges[1];
         ChannelFuture f = bootstrap.clone(loop).handler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
-                ch.pipeline().addLast("parser", new ResponseParser(head, new ResponseParser.Listener() {
-                    @Override
-                    public void onResponse(int code, long headerBytes, long totalBytes) {
-                        if (ch == channel && inFlight) completed(code, headerBytes, totalBytes);
-                    }
-
-                    @Override
-                    public void onMalformed(String why) {
-                        if (ch == channel) protocolError(ch);
-                    }
-                }));
-                ch.pipeline().addLast("driver", new ConnectionHandler());
+                attached[0] = wire.attach(ch, sink);
+                ch.pipeline().addLast("driver", new ConnectionHandler(attached[0]));
             }
         }).connect(address);
         f.addListener((ChannelFuture cf) -> {
@@ -117,8 +126,8 @@ final class ConnectionDriver {
                     cf.channel().close();
                     return;
                 }
-                channel = cf.channel();
-                trySend(false);
+                current = attached[0];
+                sendAll();
             } else {
                 stats.error(ErrorKind.CONNECT);
                 retryConnectLater();
@@ -137,22 +146,22 @@ final class ConnectionDriver {
 
     /** Starts the schedule: sends from {@code start}, records from {@code measureStart}, stops at {@code end}. */
     void begin(long start, long measureStart, long end) {
-        this.first = start + offsetNanos;
+        for (int s = 0; s < first.length; s++) first[s] += start;
         this.measureStart = measureStart;
         this.end = end;
         this.started = true;
         long period = Math.max(TimeUnit.MILLISECONDS.toNanos(10), Math.min(timeoutNanos / 4, TimeUnit.MILLISECONDS.toNanos(250)));
         watchdog = loop.scheduleAtFixedRate(this::checkTimeout, period, period, TimeUnit.NANOSECONDS);
-        trySend(false);
+        sendAll();
     }
 
     /** Stops now: whatever is in flight is abandoned (counted as a timeout if it was measured). */
     void abort() {
         if (finished) return;
-        if (inFlight && due >= measureStart) {
-            stats.error(ErrorKind.TIMEOUT);
+        for (int s = 0; s < inFlight.length; s++) {
+            if (inFlight[s] && due[s] >= measureStart) stats.error(ErrorKind.TIMEOUT);
+            inFlight[s] = false;
         }
-        inFlight = false;
         finish();
     }
 
@@ -160,117 +169,248 @@ final class ConnectionDriver {
         if (finished) return;
         finished = true;
         if (watchdog != null) watchdog.cancel(false);
-        if (channel != null) channel.close();
+        for (Wire.Exchanges e : on) {
+            if (e != null) e.channel().close();
+        }
+        if (current != null) current.channel().close();
         onDone.run();
     }
 
-    private void trySend(boolean fromTimer) {
-        if (!started || finished || inFlight) return;
+    private void sendAll() {
+        blocked = false;
+        for (int s = 0; s < inFlight.length && !finished; s++) trySend(s, false);
+    }
+
+    private void trySend(int s, boolean fromTimer) {
+        if (!started || finished || inFlight[s] || slotDone[s]) return;
         long now = System.nanoTime();
         long next;
         if (closedLoop) {
             next = now;
-            if (now >= end || k >= budget) {
-                finish();
+            if (now >= end || k[s] >= budget) {
+                slotDone(s);
                 return;
             }
         } else {
-            next = first + (long) (k * intervalNanos);
-            if (next >= end || k >= budget) {
-                finish();
+            next = first[s] + (long) (k[s] * intervalNanos);
+            if (next >= end || k[s] >= budget) {
+                slotDone(s);
                 return;
             }
             if (next > now) {
-                if (!timerPending) {
-                    timerPending = true;
+                if (!timerPending[s]) {
+                    timerPending[s] = true;
                     loop.schedule(() -> {
-                        timerPending = false;
-                        trySend(true);
+                        timerPending[s] = false;
+                        trySend(s, true);
                     }, next - now, TimeUnit.NANOSECONDS);
                 }
                 return;
             }
         }
-        if (channel == null || !channel.isActive()) {
+        Wire.Exchanges c = current;
+        if (c == null || !c.channel().isActive()) {
             return; // reconnecting; sends when the new connection is up, still measured from `next`
         }
-        if (!fromTimer && !closedLoop && next < now && next >= measureStart) {
-            LoopStats.increment(stats.late); // the schedule fell behind: the connection was busy
+        long sentNow = System.nanoTime();
+        int requestId = c.send();
+        if (requestId == Wire.NOT_NOW) {
+            blocked = true; // retried when a response frees a stream
+            return;
         }
-        k++;
-        due = next;
-        inFlight = true;
-        sentAt = System.nanoTime();
+        if (requestId == Wire.RETIRE) {
+            retire(c);
+            return;
+        }
+        if (!fromTimer && !closedLoop && next < now && next >= measureStart) {
+            LoopStats.increment(stats.late); // the schedule fell behind: the slot was busy
+        }
+        k[s]++;
+        due[s] = next;
+        inFlight[s] = true;
+        sentAt[s] = sentNow;
+        on[s] = c;
+        id[s] = requestId;
         LoopStats.increment(stats.sent);
-        channel.writeAndFlush(request.duplicate(), channel.voidPromise());
+    }
+
+    private void slotDone(int s) {
+        slotDone[s] = true;
+        if (++doneSlots == slotDone.length && !anyInFlight()) finish();
+    }
+
+    private boolean anyInFlight() {
+        for (boolean b : inFlight) {
+            if (b) return true;
+        }
+        return false;
+    }
+
+    /** The slot whose request {@code requestId} is in flight on {@code c}; -1 if none (it timed out, or was reset). */
+    private int slotOf(Wire.Exchanges c, int requestId) {
+        for (int s = 0; s < inFlight.length; s++) {
+            if (inFlight[s] && on[s] == c && id[s] == requestId) return s;
+        }
+        return -1;
     }
 
     private void checkTimeout() {
         if (finished) return;
         long now = System.nanoTime();
-        if (inFlight && now - sentAt >= timeoutNanos) {
-            if (due >= measureStart) stats.error(ErrorKind.TIMEOUT);
-            inFlight = false;
-            Channel c = channel;
-            channel = null;
-            if (c != null) c.close(); // the reply may still come: this connection cannot be reused
-            connect();
-        } else if (!inFlight && now >= end) {
+        boolean any = false;
+        for (int s = 0; s < inFlight.length; s++) {
+            if (!inFlight[s]) continue;
+            if (now - sentAt[s] < timeoutNanos) {
+                any = true;
+                continue;
+            }
+            if (due[s] >= measureStart) stats.error(ErrorKind.TIMEOUT);
+            inFlight[s] = false;
+            Wire.Exchanges c = on[s];
+            on[s] = null;
+            if (!c.cancel(id[s])) {
+                // The reply may still come: this connection cannot be reused.
+                lost(c, ErrorKind.TIMEOUT);
+                c.channel().close();
+            }
+            trySend(s, false);
+        }
+        if (!any && !anyInFlight() && now >= end) {
             finish(); // nothing in flight after the end (e.g. still reconnecting): done
         }
     }
 
-    private void completed(int status, long headerBytes, long totalBytes) {
+    private void completed(int s, int status, long headerBytes, long totalBytes) {
         long now = System.nanoTime();
-        inFlight = false;
+        Wire.Exchanges c = on[s];
+        inFlight[s] = false;
+        on[s] = null;
         LoopStats.increment(stats.completed);
-        if (due >= measureStart) {
-            stats.latency.recordValue(LoopStats.clampMicros(now - due));
-            stats.serviceTime.recordValue(LoopStats.clampMicros(now - sentAt));
-            if (status > 0 && status < stats.statusCodes.length) stats.statusCodes[status]++;
-            if (status >= 500) stats.error(ErrorKind.STATUS_5XX);
-            else if (status >= 400) stats.error(ErrorKind.STATUS_4XX);
+        if (due[s] >= measureStart) {
+            stats.latency.recordValue(LoopStats.clampMicros(now - due[s]));
+            stats.serviceTime.recordValue(LoopStats.clampMicros(now - sentAt[s]));
+            if (status >= 0 && status < stats.statusCodes.length) stats.statusCodes[status]++;
+            switch (protocol) {
+                case HTTP1, H2C -> {
+                    if (status >= 500) stats.error(ErrorKind.STATUS_5XX);
+                    else if (status >= 400) stats.error(ErrorKind.STATUS_4XX);
+                }
+                case GRPC -> {
+                    if (status != 0) stats.error(ErrorKind.GRPC_STATUS);
+                }
+                case TCP -> { }
+            }
             stats.responseSizes.record(totalBytes);
             stats.headerSizes.record(headerBytes);
             if (now < end) LoopStats.increment(stats.inWindow);
         }
-        trySend(false);
+        closeIfRetiredAndIdle(c);
+        afterFree(s);
     }
 
-    private void protocolError(Channel ch) {
-        if (inFlight && due >= measureStart) stats.error(ErrorKind.PROTOCOL);
-        inFlight = false;
-        channel = null;
-        ch.close();
-        if (!finished) connect();
+    private void failed(int s, ErrorKind kind) {
+        Wire.Exchanges c = on[s];
+        if (due[s] >= measureStart) stats.error(kind);
+        inFlight[s] = false;
+        on[s] = null;
+        closeIfRetiredAndIdle(c);
+        afterFree(s);
     }
 
-    private void connectionLost(Channel lost, ErrorKind kind) {
-        if (lost != channel) return; // already replaced (timeout)
-        channel = null;
-        if (inFlight) {
-            inFlight = false;
-            if (due >= measureStart) stats.error(kind);
+    /** A slot is free again: it sends its next request, and so may the slots the connection had no stream for. */
+    private void afterFree(int s) {
+        if (blocked) sendAll();
+        else trySend(s, false);
+        if (doneSlots == slotDone.length && !anyInFlight()) finish();
+    }
+
+    /** Fails every request still in flight on {@code c}; if it was the current connection, opens another. */
+    private void lost(Wire.Exchanges c, ErrorKind kind) {
+        for (int s = 0; s < inFlight.length; s++) {
+            if (inFlight[s] && on[s] == c) {
+                if (due[s] >= measureStart) stats.error(kind);
+                inFlight[s] = false;
+                on[s] = null;
+            }
         }
-        if (!finished) connect();
+        if (c == current) {
+            current = null;
+            if (!finished) connect();
+        }
     }
 
-    /** Connection events after the parser: a closed or failed connection. */
+    /** New requests go to a new connection; the old one closes once its last answer is in. */
+    private void retire(Wire.Exchanges c) {
+        if (c == current) {
+            current = null;
+            if (!finished) connect();
+        }
+        closeIfRetiredAndIdle(c);
+    }
+
+    private void closeIfRetiredAndIdle(Wire.Exchanges c) {
+        if (c == null || c == current) return;
+        for (int s = 0; s < inFlight.length; s++) {
+            if (inFlight[s] && on[s] == c) return;
+        }
+        c.channel().close();
+    }
+
+    /** Answers from the wire, matched to the slot that sent the request. */
+    private final class Sink implements Wire.Sink {
+        @Override
+        public void response(Wire.Exchanges c, int requestId, int status, long headerBytes, long totalBytes) {
+            int s = slotOf(c, requestId);
+            if (s >= 0) completed(s, status, headerBytes, totalBytes);
+        }
+
+        @Override
+        public void failed(Wire.Exchanges c, int requestId, ErrorKind kind) {
+            int s = slotOf(c, requestId);
+            if (s >= 0) ConnectionDriver.this.failed(s, kind);
+        }
+
+        @Override
+        public void retired(Wire.Exchanges c, int lastId, ErrorKind kind) {
+            if (lastId < 0) {
+                lost(c, kind);
+                c.channel().close();
+                return;
+            }
+            for (int s = 0; s < inFlight.length; s++) {
+                if (inFlight[s] && on[s] == c && id[s] > lastId) {
+                    if (due[s] >= measureStart) stats.error(kind);
+                    inFlight[s] = false;
+                    on[s] = null;
+                }
+            }
+            retire(c);
+            if (!finished) sendAll();
+        }
+    }
+
+    /** Connection events after the protocol's handlers: a closed or failed connection. */
     private final class ConnectionHandler extends ChannelInboundHandlerAdapter {
+        private final Wire.Exchanges exchanges;
+
+        ConnectionHandler(Wire.Exchanges exchanges) {
+            this.exchanges = exchanges;
+        }
+
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            ReferenceCountUtil.release(msg); // the parser passes nothing on; nothing else may arrive
+            ReferenceCountUtil.release(msg); // the wire passes nothing on; nothing else may arrive
         }
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            connectionLost(ctx.channel(), ErrorKind.RESET);
+            lost(exchanges, ErrorKind.RESET);
         }
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             // IOException: reset by peer and the like; anything else is still the connection's end.
-            connectionLost(ctx.channel(), cause instanceof IOException ? ErrorKind.RESET : ErrorKind.PROTOCOL);
+            lost(exchanges, cause instanceof IOException ? ErrorKind.RESET : ErrorKind.PROTOCOL);
             ctx.close();
         }
     }

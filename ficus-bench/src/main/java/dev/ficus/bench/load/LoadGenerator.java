@@ -1,7 +1,6 @@
 package dev.ficus.bench.load;
 
 import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
@@ -62,17 +61,25 @@ public final class LoadGenerator {
         Class<? extends SocketChannel> channelType = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(config.threads(),
                 new DefaultThreadFactory("ficus-bench", true), io);
-        ByteBuf request = RequestEncoder.direct(config);
+        Wire wire = wire(config);
         try {
-            return run(group, channelType, epoll ? "epoll" : "nio", RequestEncoder.unreleasable(request), listener);
+            return run(group, channelType, epoll ? "epoll" : "nio", wire, listener);
         } finally {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
-            request.release(); // the loops are stopped: no write holds a duplicate any more
+            wire.release(); // the loops are stopped: no write holds a duplicate any more
         }
     }
 
+    private static Wire wire(LoadConfig config) {
+        return switch (config.protocol()) {
+            case HTTP1 -> new Http1Wire(config);
+            case H2C, GRPC -> new H2Wire(config);
+            case TCP -> new TcpEchoWire(config);
+        };
+    }
+
     private LoadResult run(EventLoopGroup group, Class<? extends SocketChannel> channelType, String transport,
-                           ByteBuf request, Progress.Listener listener) throws InterruptedException {
+                           Wire wire, Progress.Listener listener) throws InterruptedException {
         InetSocketAddress address = new InetSocketAddress(config.target().getHost(),
                 config.target().getPort() == -1 ? 80 : config.target().getPort());
         int connectMillis = (int) Math.min(config.timeout().toMillis(), 5_000);
@@ -90,7 +97,7 @@ public final class LoadGenerator {
         List<ConnectionDriver> drivers = new ArrayList<>(config.connections());
         for (int i = 0; i < config.connections(); i++) {
             int l = i % loops.size();
-            drivers.add(new ConnectionDriver(bootstrap, address, loops.get(l), stats.get(l), request, config, i,
+            drivers.add(new ConnectionDriver(bootstrap, address, loops.get(l), stats.get(l), wire, config, i,
                     attempted::countDown, done::countDown));
         }
         for (int i = 0; i < drivers.size(); i++) {

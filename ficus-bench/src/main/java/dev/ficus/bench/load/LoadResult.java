@@ -19,7 +19,8 @@ import java.util.Map;
  * @param serviceTime       response time minus actual send time, µs; do not modify
  * @param sent              requests sent, warm-up included
  * @param responsesInWindow complete responses that arrived inside the window: the achieved rate
- * @param statusCodes       measured responses by status code
+ * @param statusCodes       measured responses by status code: the HTTP status (HTTP/1.1, h2c), the gRPC
+ *                          status (0 is OK), or 0 for every TCP echo
  * @param errors            errors of measured requests by kind (connect errors at any time)
  * @param lateSends         measured requests sent after their intended time because the connection
  *                          was still busy: the schedule fell behind (open loop only)
@@ -42,9 +43,12 @@ public record LoadResult(LoadConfig config, String transport, Instant startTime,
         return errors.values().stream().mapToLong(Long::longValue).sum();
     }
 
-    /** Measured responses with a 1xx..3xx status. */
+    /** Measured responses with a 1xx..3xx status, gRPC calls with status 0 (OK), or complete TCP echoes. */
     public long successes() {
-        return statusCodes.entrySet().stream().filter(e -> e.getKey() < 400).mapToLong(Map.Entry::getValue).sum();
+        return switch (config.protocol()) {
+            case HTTP1, H2C -> statusCodes.entrySet().stream().filter(e -> e.getKey() < 400).mapToLong(Map.Entry::getValue).sum();
+            case GRPC, TCP -> statusCodes.getOrDefault(0, 0L);
+        };
     }
 
     /** A corrected latency percentile (0..100) in milliseconds. */

@@ -13,7 +13,7 @@ import java.util.Set;
  * @param p50          corrected median latency (from each request's intended send time)
  * @param p99          corrected 99th percentile latency
  * @param requests     measured requests that ended: responses of any status, plus requests that
- *                     failed without one (connect, timeout, reset, protocol)
+ *                     failed without one (connect, timeout, reset, protocol, stream reset, goaway)
  * @param errors       errors among them, of every kind (4xx and 5xx included)
  */
 public record RampStep(double askedRate, double achievedRate, Duration p50, Duration p99, long requests, long errors) {
@@ -36,7 +36,7 @@ public record RampStep(double askedRate, double achievedRate, Duration p50, Dura
     public static RampStep of(LoadResult r) {
         long failedWithoutResponse = 0;
         for (ErrorKind k : ErrorKind.values()) {
-            if (k != ErrorKind.STATUS_4XX && k != ErrorKind.STATUS_5XX) failedWithoutResponse += r.errors().get(k);
+            if (!k.withResponse()) failedWithoutResponse += r.errors().get(k);
         }
         return new RampStep(r.config().rate(), r.achievedRate(), percentile(r, 50), percentile(r, 99),
                 r.latency().getTotalCount() + failedWithoutResponse, r.errorCount());

@@ -6,12 +6,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.ToDoubleFunction;
 
 /**
  * {@code ficus bench mesh --html FILE}: one self-contained page (no scripts, no external files)
  * with the settings, the medians table, the latency percentile distribution of every scenario
  * (all rounds of its fixed-rate pass merged) as an SVG plot on the usual log "nines" axis, and
- * the closed-loop throughput as bars.
+ * the closed-loop throughput, the CPU per 1000 requests and the peak memory as bars. Plain SVG
+ * drawn here rather than a script: the page renders the same in any browser, offline, with
+ * scripts disabled; HtmlReportBrowserTest renders it in headless Chromium.
  */
 public final class HtmlReport {
     /** Percentiles plotted: 50 … 99.99, evenly spaced on the nines axis. */
@@ -57,8 +60,14 @@ public final class HtmlReport {
         b.append("<h2>Latency by percentile (fixed rate, all rounds)</h2>");
         b.append("<p class=\"note\">Latency from the intended send time (stalls count, as wrk2 counts them); log scales.</p>");
         b.append(percentilePlot(merged(r)));
+        var sums = r.summaries().values().stream().sorted((x, y) -> x.scenario().compareTo(y.scenario())).toList();
         b.append("<h2>Closed-loop throughput (median)</h2>");
-        b.append(throughputBars(r));
+        b.append(bars(sums, MeshReport.Summary::maxRps, " req/s", "no closed-loop pass"));
+        b.append("<h2>CPU per 1000 requests at the fixed rate (median)</h2>");
+        b.append("<p class=\"note\">CPU seconds of the processes under test (proxies, backend) per 1000 requests.</p>");
+        b.append(bars(sums, MeshReport.Summary::cpuPer1000AtRate, " CPU-s", "no CPU measured"));
+        b.append("<h2>Peak memory (median)</h2>");
+        b.append(bars(sums, MeshReport.Summary::peakRssMib, " MiB", "no memory measured"));
         b.append("</body></html>\n");
         return b.toString();
     }
@@ -117,20 +126,22 @@ public final class HtmlReport {
         return b.append("</svg>").toString();
     }
 
-    private static String throughputBars(MeshReport r) {
-        var sums = r.summaries().values().stream().sorted((x, y) -> x.scenario().compareTo(y.scenario())).toList();
-        double max = sums.stream().mapToDouble(MeshReport.Summary::maxRps).filter(d -> !Double.isNaN(d)).max().orElse(0);
-        if (max <= 0) return "<p class=\"note\">no closed-loop pass</p>";
-        int barH = 22, gap = 8, labelW = 170, plotW = W - labelW - 90;
+    /** One horizontal bar per scenario; a scenario without the value (NaN) gets no bar and a dash. */
+    private static String bars(List<MeshReport.Summary> sums, ToDoubleFunction<MeshReport.Summary> value, String unit,
+                               String none) {
+        double max = sums.stream().mapToDouble(value).filter(d -> !Double.isNaN(d)).max().orElse(0);
+        if (!(max > 0)) return "<p class=\"note\">" + esc(none) + "</p>";
+        int barH = 22, gap = 8, labelW = 170, plotW = W - labelW - 110;
         int h = TOP + sums.size() * (barH + gap) + 10;
         StringBuilder b = new StringBuilder("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + W + "\" height=\"" + h + "\" role=\"img\">");
         int i = 0;
         for (MeshReport.Summary s : sums) {
+            double v = value.applyAsDouble(s);
             double y = TOP + i * (barH + gap);
-            double w = Double.isNaN(s.maxRps()) ? 0 : plotW * s.maxRps() / max;
+            double w = Double.isNaN(v) ? 0 : plotW * v / max;
             b.append(text(labelW - 8, y + barH - 6, s.scenario().label(), "end"))
                     .append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%.1f\" width=\"%.1f\" height=\"%d\" fill=\"%s\"/>", labelW, y, w, barH, COLOURS[i % COLOURS.length]))
-                    .append(text(labelW + w + 6, y + barH - 6, fmt(s.maxRps()) + " req/s", "start"));
+                    .append(text(labelW + w + 6, y + barH - 6, Double.isNaN(v) ? "–" : fmt(v) + unit, "start"));
             i++;
         }
         return b.append("</svg>").toString();

@@ -9,13 +9,15 @@ import org.HdrHistogram.HistogramIterationValue;
 
 import java.time.format.DateTimeFormatter;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * A run as Fortio's HTTP result JSON (the fields of its {@code HTTPRunnerResults}: {@code RunType},
  * {@code StartTime}, {@code RequestedQPS}, {@code ActualQPS}, {@code DurationHistogram} in
  * seconds, {@code RetCodes} ...), so Fortio's report UI and the scripts built on it read ficus runs.
  * As Fortio does, transport errors are counted under return code -1 and {@code ActualDuration} is
- * in nanoseconds.
+ * in nanoseconds. gRPC and TCP echo runs take the shape of Fortio's gRPC and TCP results
+ * ({@code RunType} GRPC or TCP, {@code Destination}, return codes by name).
  */
 public final class FortioReport {
     /** Percentiles listed in {@code DurationHistogram.Percentiles}. */
@@ -25,32 +27,68 @@ public final class FortioReport {
     }
 
     public static String toJson(LoadResult r, String labels, String version) {
+        var c = r.config();
         JsonWriter w = new JsonWriter().beginObject();
-        w.field("RunType", "HTTP");
+        w.field("RunType", switch (c.protocol()) {
+            case HTTP1, H2C -> "HTTP";
+            case GRPC -> "GRPC";
+            case TCP -> "TCP";
+        });
         w.field("Labels", labels == null ? "" : labels);
         w.field("StartTime", DateTimeFormatter.ISO_INSTANT.format(r.startTime()));
-        w.field("RequestedQPS", r.config().closedLoop() ? "max" : ReportFormat.number(r.config().rate()));
-        w.field("RequestedDuration", Durations.format(r.config().duration()));
+        w.field("RequestedQPS", c.closedLoop() ? "max" : ReportFormat.number(c.rate()));
+        w.field("RequestedDuration", Durations.format(c.duration()));
         w.field("ActualQPS", r.achievedRate());
         w.field("ActualDuration", r.measured().toNanos());
-        w.field("NumThreads", r.config().connections());
+        w.field("NumThreads", c.slots()); // as Fortio's gRPC runner counts them: connections x streams
         w.field("Version", version == null ? "" : version);
         w.name("DurationHistogram");
         durations(w, r.latency());
         w.field("Exactly", 0);
-        w.name("RetCodes").beginObject();
-        for (Map.Entry<Integer, Long> e : r.statusCodes().entrySet()) {
-            w.field(Integer.toString(e.getKey()), e.getValue());
+        long transport = 0;
+        for (ErrorKind k : ErrorKind.values()) {
+            if (!k.withResponse()) transport += r.errors().get(k);
         }
-        long transport = r.errors().get(ErrorKind.CONNECT) + r.errors().get(ErrorKind.TIMEOUT)
-                + r.errors().get(ErrorKind.RESET) + r.errors().get(ErrorKind.PROTOCOL);
-        if (transport > 0) w.field("-1", transport);
+        w.name("RetCodes").beginObject();
+        switch (c.protocol()) {
+            case HTTP1, H2C -> {
+                for (Map.Entry<Integer, Long> e : new TreeMap<>(r.statusCodes()).entrySet()) {
+                    w.field(Integer.toString(e.getKey()), e.getValue());
+                }
+                if (transport > 0) w.field("-1", transport);
+            }
+            case GRPC -> {
+                // Fortio keys a gRPC run's results by status name and a call that failed by "ERROR".
+                for (Map.Entry<Integer, Long> e : new TreeMap<>(r.statusCodes()).entrySet()) {
+                    w.field(GrpcStatus.name(e.getKey()), e.getValue());
+                }
+                if (transport > 0) w.field("ERROR", transport);
+            }
+            case TCP -> {
+                // Fortio keys a TCP run's results by "OK" and by each error's text.
+                w.field("OK", r.statusCodes().getOrDefault(0, 0L));
+                for (ErrorKind k : ErrorKind.values()) {
+                    if (r.errors().get(k) > 0) w.field(k.label(), r.errors().get(k));
+                }
+            }
+        }
         w.endObject();
         w.name("Sizes");
         sizes(w, r.responseSizes());
         w.name("HeaderSizes");
         sizes(w, r.headerSizes());
-        w.field("URL", r.config().target().toString());
+        switch (c.protocol()) {
+            case HTTP1, H2C -> w.field("URL", c.target().toString());
+            case GRPC -> {
+                w.field("Destination", c.target().toString());
+                w.field("Streams", c.streams());
+            }
+            case TCP -> {
+                w.field("Destination", c.target().toString());
+                w.field("BytesSent", r.sent() * c.bodySize());
+                w.field("BytesReceived", r.responseSizes().sum());
+            }
+        }
         w.field("SocketCount", r.connectionsOpened());
         return w.endObject().toString();
     }

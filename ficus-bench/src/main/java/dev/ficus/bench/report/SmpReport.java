@@ -49,6 +49,8 @@ public final class SmpReport {
         Map<String, String> labels = new TreeMap<>(meta.labels());
         labels.putIfAbsent("load_generator", "ficus");
         labels.putIfAbsent("url", r.config().target().toString());
+        labels.putIfAbsent("protocol", r.config().protocol().label());
+        if (r.config().protocol().multiplexed()) labels.putIfAbsent("streams", Integer.toString(r.config().streams()));
         labels.putIfAbsent("connections", Integer.toString(r.config().connections()));
         labels.putIfAbsent("requested_rate", r.config().closedLoop() ? "max" : ReportFormat.number(r.config().rate()));
         labels.forEach(w::field);

@@ -2,10 +2,15 @@ package dev.ficus.bench.report;
 
 import dev.ficus.api.Durations;
 import dev.ficus.bench.load.ErrorKind;
+import dev.ficus.bench.load.LoadConfig;
 import dev.ficus.bench.load.LoadResult;
 import dev.ficus.bench.load.Progress;
+import dev.ficus.bench.load.Protocol;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.TreeMap;
 
 /** The summary a person reads at the end of {@code ficus bench run}, and the live progress line. */
 public final class TextReport {
@@ -15,9 +20,10 @@ public final class TextReport {
     public static String summary(LoadResult r) {
         var c = r.config();
         StringBuilder sb = new StringBuilder(512);
-        sb.append(String.format(Locale.ROOT, "target    %s %s (%s, %d thread%s, %d connection%s, %s)%n",
-                c.method(), c.target(), r.transport(), c.threads(), c.threads() == 1 ? "" : "s",
+        sb.append(String.format(Locale.ROOT, "target    %s (%s, %d thread%s, %d connection%s%s, %s)%n",
+                target(c), r.transport(), c.threads(), c.threads() == 1 ? "" : "s",
                 c.connections(), c.connections() == 1 ? "" : "s",
+                c.protocol().multiplexed() ? " x " + c.streams() + " stream" + (c.streams() == 1 ? "" : "s") : "",
                 c.closedLoop() ? "closed loop" : "open loop at " + ReportFormat.number(c.rate()) + "/s"));
         sb.append(String.format(Locale.ROOT, "rate      %.1f requests/s achieved over %s (%d responses; warm-up %s not counted)%n",
                 r.achievedRate(), Durations.format(r.measured()), r.responsesInWindow(), Durations.format(c.warmup())));
@@ -28,6 +34,11 @@ public final class TextReport {
             sb.append(String.format(Locale.ROOT,
                     "          (from each request's intended send time; %d sent late because the target fell behind)%n",
                     r.lateSends()));
+        }
+        if (c.protocol() == Protocol.GRPC && !r.statusCodes().isEmpty()) {
+            List<String> codes = new ArrayList<>();
+            new TreeMap<>(r.statusCodes()).forEach((code, n) -> codes.add(GrpcStatus.name(code) + " " + n));
+            sb.append("status    ").append(String.join(", ", codes)).append(System.lineSeparator());
         }
         sb.append("errors    ").append(r.errorCount());
         if (r.errorCount() > 0) {
@@ -44,6 +55,17 @@ public final class TextReport {
         }
         sb.append(System.lineSeparator());
         return sb.toString();
+    }
+
+    /** What is sent, in a few words: {@code GET http://…}, {@code h2c GET http://…}, {@code grpc /pkg.S/M at http://…}. */
+    public static String target(LoadConfig c) {
+        return switch (c.protocol()) {
+            case HTTP1 -> c.method() + " " + c.target();
+            case H2C -> "h2c " + c.method() + " " + c.target();
+            case GRPC -> "grpc " + c.target().getRawPath() + " at " + c.target().resolve("/")
+                    + " (" + c.bodySize() + "-byte messages)";
+            case TCP -> "tcp echo of " + c.bodySize() + " bytes at " + c.target();
+        };
     }
 
     public static String progress(Progress p) {
