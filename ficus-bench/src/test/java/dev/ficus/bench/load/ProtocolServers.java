@@ -128,9 +128,9 @@ final class ProtocolServers {
         }
 
         @Override
-        public void close() throws InterruptedException {
-            server.close().sync();
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+        public void close() {
+            server.close().syncUninterruptibly();
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
     }
 
@@ -169,8 +169,12 @@ final class ProtocolServers {
         }
 
         @Override
-        public void close() throws InterruptedException {
-            server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        public void close() {
+            try {
+                server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
 
         private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
@@ -233,9 +237,9 @@ final class ProtocolServers {
         }
 
         @Override
-        public void close() throws InterruptedException {
-            server.close().sync();
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+        public void close() {
+            server.close().syncUninterruptibly();
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
     }
 }
