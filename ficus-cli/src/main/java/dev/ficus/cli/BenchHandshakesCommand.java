@@ -82,8 +82,9 @@ final class BenchHandshakesCommand implements Callable<Integer> {
     }
 
     private static void print(PrintWriter out, String kind, HandshakeBench.Result r) {
-        out.printf("  %-8s %8.0f handshakes/s  (%d in %.1f s; %s%d failed)%n", kind, r.perSecond(), r.handshakes(), r.elapsed().toNanos() / 1e9,
-                r.resumed() < 0 ? "" : r.resumed() + " resumed, ", r.failed());
+        out.printf("  %-8s %8.0f handshakes/s  %8.0f per CPU-second (both ends)  %6.0f µs CPU each  (%d in %.1f s; %s%d failed)%n", kind,
+                r.perSecond(), r.perCpuSecond(), r.handshakes() == 0 ? 0 : r.cpu().toNanos() / 1e3 / r.handshakes(), r.handshakes(),
+                r.elapsed().toNanos() / 1e9, r.resumed() < 0 ? "" : r.resumed() + " resumed, ", r.failed());
         out.flush();
     }
 

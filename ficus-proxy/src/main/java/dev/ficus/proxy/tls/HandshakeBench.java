@@ -34,9 +34,16 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class HandshakeBench {
 
-    /** One measurement: handshakes completed in {@code elapsed}, how many of them resumed (-1: cannot tell on this JVM). */
-    public record Result(boolean resume, long handshakes, long resumed, long failed, Duration elapsed, String provider) {
+    /**
+     * One measurement: handshakes completed in {@code elapsed}, how many of them resumed (-1: cannot
+     * tell on this JVM), and the CPU time the process used meanwhile (both sides: on a shared
+     * machine the figure that does not depend on what else runs).
+     */
+    public record Result(boolean resume, long handshakes, long resumed, long failed, Duration elapsed, Duration cpu, String provider) {
         public double perSecond() { return handshakes / (elapsed.toNanos() / 1e9); }
+
+        /** Handshakes per second of CPU, client and server together: what one core would sustain for both ends. */
+        public double perCpuSecond() { return cpu.isZero() ? 0 : handshakes / (cpu.toNanos() / 1e9); }
     }
 
     private HandshakeBench() {
@@ -63,19 +70,24 @@ public final class HandshakeBench {
                     .option(ChannelOption.TCP_NODELAY, true));
             for (int i = 0; i < concurrency; i++) loop.next();
             Thread.sleep(warmup.toMillis()); // the loop runs on its own: the bench waits out a fixed period
-            long h0 = loop.done.get(), r0 = loop.resumed.get(), f0 = loop.failed.get(), t0 = System.nanoTime();
+            long h0 = loop.done.get(), r0 = loop.resumed.get(), f0 = loop.failed.get(), t0 = System.nanoTime(), c0 = cpuNanos();
             Thread.sleep(measure.toMillis());
-            long h1 = loop.done.get(), r1 = loop.resumed.get(), f1 = loop.failed.get(), t1 = System.nanoTime();
+            long h1 = loop.done.get(), r1 = loop.resumed.get(), f1 = loop.failed.get(), t1 = System.nanoTime(), c1 = cpuNanos();
             loop.stop();
             listener.close().sync();
             Throwable error = loop.firstError.get();
             if (h1 == h0 && error != null) throw new IllegalStateException("no handshake completed: " + error, error);
             return new Result(resume, h1 - h0, SessionReuse.observable() ? r1 - r0 : -1, f1 - f0, Duration.ofNanos(t1 - t0),
-                    MeshTls.PROVIDER.name());
+                    Duration.ofNanos(Math.max(0, c1 - c0)), MeshTls.PROVIDER.name());
         } finally {
             serverLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             clientLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
+    }
+
+    private static long cpuNanos() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime() : 0;
     }
 
     /** Writes one byte once the client is verified: the client's proof that the server accepted it. */
