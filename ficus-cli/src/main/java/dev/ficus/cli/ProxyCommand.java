@@ -344,6 +344,7 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
             CertificateClient first = certs.getFirst();
             String syncHost = host;
             CompletableFuture.allOf(certs.stream().map(CertificateClient::first).toArray(CompletableFuture[]::new)).thenRun(() -> {
+                if (clientStarted.isDone()) return; // stopped before the certificates came
                 // one certificate proves one identity: a node whose workloads have several also shows the token
                 boolean several = certs.stream().map(CertificateClient::identity).distinct().count() > 1;
                 clientStarted.complete(SyncClient.startTls(syncHost, port, controlTls,

@@ -61,7 +61,8 @@ public final class HandshakeBench {
             Channel listener = new ServerBootstrap().group(serverLoop).channel(t.serverChannel())
                     .childHandler(new ChannelInitializer<>() {
                         @Override protected void initChannel(Channel ch) {
-                            ch.pipeline().addLast(server.server().newHandler(ch.alloc()), new ServerSide());
+                            SslHandler ssl = server.server().newHandler(ch.alloc());
+                            ch.pipeline().addLast(ssl, new ServerSide(ssl, server.trustDomain()));
                         }
                     })
                     .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
@@ -90,13 +91,34 @@ public final class HandshakeBench {
                 ? os.getProcessCpuTime() : 0;
     }
 
-    /** Writes one byte once the client is verified: the client's proof that the server accepted it. */
+    /**
+     * Checks the client's SPIFFE ID as an inbound listener does ({@link MeshTls#verifyPeer}: a
+     * resumed session must still name its peer), then writes one byte: the client's proof that the
+     * server accepted it.
+     */
     private static final class ServerSide extends ChannelInboundHandlerAdapter {
+        private final SslHandler ssl;
+        private final String trustDomain;
+
+        ServerSide(SslHandler ssl, String trustDomain) {
+            this.ssl = ssl;
+            this.trustDomain = trustDomain;
+        }
+
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof SslHandshakeCompletionEvent e) {
-                if (e.isSuccess()) ctx.writeAndFlush(ctx.alloc().buffer(1).writeByte('y'));
-                else ctx.close();
+                if (!e.isSuccess()) {
+                    ctx.close();
+                    return;
+                }
+                try {
+                    MeshTls.verifyPeer(ssl.engine().getSession(), trustDomain);
+                } catch (javax.net.ssl.SSLPeerUnverifiedException x) {
+                    ctx.close();
+                    return;
+                }
+                ctx.writeAndFlush(ctx.alloc().buffer(1).writeByte('y'));
             }
         }
 
@@ -192,6 +214,14 @@ public final class HandshakeBench {
             if (reported) return;
             reported = true;
             boolean wasResumed = ok && SessionReuse.resumed(ssl.engine());
+            if (ok) {
+                try { // as an upstream connection does: the server's SPIFFE ID, from a resumed session too
+                    MeshTls.verifyPeer(ssl.engine().getSession(), loop.tls.trustDomain());
+                } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+                    ok = false;
+                    error = e;
+                }
+            }
             ctx.close();
             loop.finished(ok, wasResumed, error);
         }

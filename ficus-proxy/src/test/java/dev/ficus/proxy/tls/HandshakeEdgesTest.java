@@ -126,7 +126,7 @@ class HandshakeEdgesTest {
         cleanup.add(server::destroy);
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() -> {
             try (Socket s = new Socket("127.0.0.1", port)) {
-                return true;
+                return s.isConnected();
             } catch (java.io.IOException e) {
                 return false;
             }

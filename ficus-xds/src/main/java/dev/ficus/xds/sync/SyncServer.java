@@ -58,6 +58,10 @@ import java.util.concurrent.TimeoutException;
  * <p>Pushes not yet ACKed may hold at most {@link #MAX_IN_FLIGHT_BYTES} between them (one push
  * always may go): the rest wait their turn and go as ACKs come in. A thousand proxies each owed
  * several megabytes would otherwise sit in the transport's buffers all at once.
+ *
+ * <p>The same services listen on a plaintext port and, with {@link Builder#tls}, on a TLS port;
+ * each call sees which one it came on and what the client proved ({@link #caller()}), and an
+ * {@link Authorizer} decides on each hello whether that proxy may have its stream.
  */
 public final class SyncServer implements AutoCloseable {
 
