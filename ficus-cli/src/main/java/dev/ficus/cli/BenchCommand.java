@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** {@code ficus bench}: measure what the mesh costs; {@code run} is the load generator on its own. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure latency and throughput of an HTTP target (and, later, of each mesh step).",
-        subcommands = {BenchRunCommand.class, BenchMeshCommand.class, BenchControlCommand.class, BenchCompareCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {BenchRunCommand.class, BenchMeshCommand.class, BenchControlCommand.class, BenchCompareCommand.class, BenchHandshakesCommand.class,
+                CommandLine.HelpCommand.class})
 final class BenchCommand implements Runnable {
 
     @CommandLine.Spec

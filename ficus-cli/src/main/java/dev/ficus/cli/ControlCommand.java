@@ -17,7 +17,7 @@ import java.util.concurrent.CountDownLatch;
  */
 @Command(name = "control", mixinStandardHelpOptions = true,
         description = {"Run the ficus control plane on a directory of Istio YAML.",
-                "Proxies connect with: ficus proxy --control 127.0.0.1:15010 --workload NAME"},
+                "Proxies connect with: ficus proxy --control 127.0.0.1:15012 --bootstrap-token-file CA_DIR/bootstrap-token --workload NAME"},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:stopped", "1:the configuration has errors, or a port could not bind", "2:usage error"})
 final class ControlCommand implements Callable<Integer> {
@@ -33,6 +33,24 @@ final class ControlCommand implements Callable<Integer> {
     @Option(names = "--sync-port", defaultValue = "15010", paramLabel = "PORT",
             description = "Port proxies connect to (0: any free port). Default ${DEFAULT-VALUE}.")
     int syncPort;
+
+    @Option(names = "--sync-tls-port", defaultValue = "15012", paramLabel = "PORT",
+            description = {"TLS sync port: proxies verify it against the mesh root; a first certificate needs the bootstrap token,",
+                    "renewals and the sync stream the proxy's certificate (0: any free port; -1: none). Default ${DEFAULT-VALUE};",
+                    "any free port when --sync-port is 0."})
+    int syncTlsPort;
+
+    @Option(names = "--sync-host", split = ",", paramLabel = "NAME",
+            description = "More DNS names or addresses proxies dial to reach the TLS sync port (put in its certificate beside localhost and --address).")
+    List<String> syncHosts = List.of();
+
+    @Option(names = "--bootstrap-token-file", paramLabel = "FILE",
+            description = "The bootstrap token proxies present for their first certificate. Default: made on first start (0600) as bootstrap-token in the CA directory.")
+    java.nio.file.Path bootstrapTokenFile;
+
+    @Option(names = "--insecure-plaintext-ca",
+            description = "Also sign certificates on the plaintext sync port, trusting each proxy's claim of which workload it is (insecure: tests, closed networks).")
+    boolean insecurePlaintextCa;
 
     @Option(names = "--http-port", defaultValue = "15014", paramLabel = "PORT",
             description = "Metrics, status and the registry's REST API (0: any free port; -1: none). Default ${DEFAULT-VALUE}.")
@@ -70,6 +88,12 @@ final class ControlCommand implements Callable<Integer> {
 
     private final Log log = new Log("control", System.err);
 
+    /** {@code --sync-tls-port}, or any free port when only {@code --sync-port 0} was asked for (tests, several meshes on one host). */
+    private int tlsPort() {
+        boolean explicit = spec.commandLine().getParseResult() != null && spec.commandLine().getParseResult().hasMatchedOption("--sync-tls-port");
+        return !explicit && syncPort == 0 ? 0 : syncTlsPort;
+    }
+
     @Override
     public Integer call() throws Exception {
         if (scrapeInterval.isZero() || scrapeInterval.isNegative()) {
@@ -78,6 +102,9 @@ final class ControlCommand implements Callable<Integer> {
         ControlPlane cp = ControlPlane.builder()
                 .config(config)
                 .sync(address, syncPort)
+                .syncTls(tlsPort(), syncHosts)
+                .bootstrapTokenFile(bootstrapTokenFile)
+                .insecurePlaintextCa(insecurePlaintextCa)
                 .http(address, httpPort)
                 .watchInterval(watchInterval)
                 .debounce(debounce)
@@ -109,6 +136,7 @@ final class ControlCommand implements Callable<Integer> {
         });
         Runtime.getRuntime().addShutdownHook(new Thread(cp::close, "ficus-shutdown"));
         log.info("ready: " + cp.config().size() + " resources; sync on " + address + ":" + cp.syncPort()
+                + (cp.syncTlsPort() >= 0 ? "; TLS port " + address + ":" + cp.syncTlsPort() + " (token " + cp.bootstrapTokenFile() + ")" : "")
                 + (cp.httpPort() >= 0 ? "; http://" + address + ":" + cp.httpPort() + " (/metrics, /v1/status, /v1/graph, /v1/workloads)" : ""));
         stopped.await();
         cp.close();

@@ -17,6 +17,7 @@ import dev.ficus.xds.snapshot.ProxySnapshot;
 import dev.ficus.proxy.tls.MeshTls;
 import dev.ficus.xds.ca.CertificateClient;
 import dev.ficus.xds.sync.Node;
+import dev.ficus.xds.sync.ControlChannel;
 import dev.ficus.xds.sync.SyncClient;
 import dev.ficus.xds.translate.ProxyIdentity;
 import dev.ficus.xds.translate.TranslateOptions;
@@ -31,6 +32,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -56,8 +58,20 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
     List<String> config;
 
     @Option(names = "--control", paramLabel = "HOST:PORT",
-            description = "The control plane's sync address (e.g. 127.0.0.1:15010): dynamic mode.")
+            description = "The control plane's sync address: its TLS port (e.g. 127.0.0.1:15012) with --bootstrap-token-file, or its plaintext port (15010): dynamic mode.")
     String control;
+
+    @Option(names = "--bootstrap-token-file", paramLabel = "FILE",
+            description = {"The control plane's bootstrap token (its CA directory's bootstrap-token, or the FICUS_BOOTSTRAP_TOKEN variable):",
+                    "sent with the first certificate request on the TLS sync port; renewals and the sync stream use the certificate."})
+    java.nio.file.Path bootstrapTokenFile;
+
+    @Option(names = "--ca-root", paramLabel = "FILE",
+            description = "The mesh root certificate(s) the TLS sync port must chain to. Default: root-cert.pem beside --bootstrap-token-file.")
+    java.nio.file.Path caRoot;
+
+    /** The bootstrap token, when the file is not used. */
+    static final String TOKEN_ENV = "FICUS_BOOTSTRAP_TOKEN";
 
     @Option(names = "--workload", split = ",", paramLabel = "NAME",
             description = "The WorkloadEntry this proxy serves (its labels, namespace and service account); with --control, several (node mode).")
@@ -301,15 +315,17 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
             }
             server[0] = s;
         };
-        log.info("waiting for the control plane at " + control + " as " + node.describe());
-        SyncClient client = SyncClient.start(host, port, node, applier, log::info);
+        ControlChannel.Tls controlTls = controlTls();
+        log.info("waiting for the control plane at " + control + (controlTls == null ? " (plaintext)" : " (TLS)") + " as " + node.describe());
         // the mesh certificates: keys made here, CSRs to the control plane's CA, renewed at half life
         List<CertificateClient> certs = new java.util.ArrayList<>();
         Map<String, MeshTls> targets = new LinkedHashMap<>(tlsByWorkload);
         if (targets.isEmpty()) targets.put("", meshTls);
         String caHost = host;
         targets.forEach((workload, tls) -> {
-            CertificateClient c = CertificateClient.builder().control(caHost, port).node(node).workload(workload).log(log::info).start();
+            CertificateClient.Builder cb = CertificateClient.builder().control(caHost, port).node(node).workload(workload).log(log::info);
+            if (controlTls != null) cb.tls(controlTls);
+            CertificateClient c = cb.start();
             c.addListener(bundle -> {
                 try {
                     String td = MeshTls.spiffeId(bundle.leaf()).substring("spiffe://".length()).split("/")[0];
@@ -320,6 +336,21 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
             });
             certs.add(c);
         });
+        CompletableFuture<SyncClient> clientStarted = new CompletableFuture<>();
+        if (controlTls == null) {
+            clientStarted.complete(SyncClient.start(host, port, node, applier, log::info));
+        } else {
+            // over TLS the sync stream is authenticated by a workload certificate: it opens once they are all issued
+            CertificateClient first = certs.getFirst();
+            String syncHost = host;
+            CompletableFuture.allOf(certs.stream().map(CertificateClient::first).toArray(CompletableFuture[]::new)).thenRun(() -> {
+                if (clientStarted.isDone()) return; // stopped before the certificates came
+                // one certificate proves one identity: a node whose workloads have several also shows the token
+                boolean several = certs.stream().map(CertificateClient::identity).distinct().count() > 1;
+                clientStarted.complete(SyncClient.startTls(syncHost, port, controlTls,
+                        () -> first.current().map(b -> new ControlChannel.ClientKey(b.key(), b.chain())).orElse(null), several, node, applier, log::info));
+            });
+        }
         Signals.onTermination(signal -> {
             ProxyServer s = server[0];
             if (s == null) {
@@ -335,7 +366,7 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
             accessLog.close();
             if (tracer != null) tracer.close();
         }, "ficus-shutdown"));
-        client.firstSnapshot().thenAccept(s -> log.info(readyLine(server[0], s, node.describe())));
+        clientStarted.thenCompose(SyncClient::firstSnapshot).thenAccept(s -> log.info(readyLine(server[0], s, node.describe())));
         watchParent(() -> {
             ProxyServer s = server[0];
             if (s == null) stopped.countDown();
@@ -344,7 +375,9 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
         try {
             stopped.await();
         } finally {
-            client.close();
+            SyncClient client = clientStarted.getNow(null);
+            if (client != null) client.close();
+            clientStarted.cancel(false);
             certs.forEach(CertificateClient::close);
         }
         if (server[0] != null) {
@@ -354,6 +387,41 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
         accessLog.close();
         if (tracer != null) tracer.close(); // sends the spans still queued
         return 0;
+    }
+
+    /**
+     * TLS to the control plane when a token or a root is given: the root from {@code --ca-root}, or
+     * beside the token file (where {@code ficus control} keeps both); the token from its file or
+     * {@value #TOKEN_ENV}. Null: plaintext.
+     */
+    private ControlChannel.Tls controlTls() {
+        String token = System.getenv(TOKEN_ENV);
+        if (bootstrapTokenFile != null) {
+            try {
+                token = java.nio.file.Files.readString(bootstrapTokenFile).trim();
+            } catch (java.io.IOException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "cannot read --bootstrap-token-file " + bootstrapTokenFile + ": " + e.getMessage());
+            }
+            if (token.isEmpty()) throw new CommandLine.ParameterException(spec.commandLine(), "--bootstrap-token-file " + bootstrapTokenFile + " is empty");
+        }
+        java.nio.file.Path root = caRoot;
+        if (root == null && bootstrapTokenFile != null) {
+            java.nio.file.Path beside = bootstrapTokenFile.toAbsolutePath().resolveSibling("root-cert.pem");
+            if (java.nio.file.Files.isRegularFile(beside)) root = beside;
+        }
+        if (root == null && token == null) return null;
+        if (root == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "the TLS sync port needs the mesh root to check the control plane against: "
+                    + "give --ca-root FILE (the control plane's CA directory holds it as root-cert.pem)");
+        }
+        List<java.security.cert.X509Certificate> roots;
+        try {
+            roots = dev.ficus.xds.ca.Pem.decodeCertificates(java.nio.file.Files.readString(root));
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "cannot read the mesh root " + root + ": " + e.getMessage());
+        }
+        if (roots.isEmpty()) throw new CommandLine.ParameterException(spec.commandLine(), root + " holds no certificate");
+        return new ControlChannel.Tls(roots, token);
     }
 
     /** A port free now on {@code address} (the kernel's choice; another process could take it before the admin server binds). */

@@ -62,6 +62,10 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--sync-port", defaultValue = "15010", paramLabel = "PORT", description = "Control plane sync port. Default ${DEFAULT-VALUE}.")
     int syncPort;
 
+    @Option(names = "--sync-tls-port", defaultValue = "15012", paramLabel = "PORT",
+            description = "Control plane TLS sync port, where the proxies get their certificates with the bootstrap token. Default ${DEFAULT-VALUE}; any free port when --sync-port is 0.")
+    int syncTlsPort;
+
     @Option(names = "--http-port", defaultValue = "15014", paramLabel = "PORT", description = "Control plane HTTP port (metrics, status, registry). Default ${DEFAULT-VALUE}.")
     int httpPort;
 
@@ -91,7 +95,16 @@ final class UpCommand implements Callable<Integer> {
             description = "Passed to every proxy (see ficus proxy --help): every request as a JSON line, to stdout (-) or appended to PATH.")
     String accessLog;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     private final Log log = new Log("up", System.err);
+
+    /** {@code --sync-tls-port}, or any free port when only {@code --sync-port 0} was asked for (tests, several meshes on one host). */
+    private int tlsPort() {
+        boolean explicit = spec.commandLine().getParseResult() != null && spec.commandLine().getParseResult().hasMatchedOption("--sync-tls-port");
+        return !explicit && syncPort == 0 ? 0 : syncTlsPort;
+    }
     private final PrintStream out = System.out;
     private final List<Child> children = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final List<Child> proxyChildren = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -112,7 +125,7 @@ final class UpCommand implements Callable<Integer> {
         List<Resource<App>> apps = config.all(Kind.APP, App.class);
         List<Resource<WorkloadEntry>> meshed = meshedWorkloads(config, apps);
 
-        ControlPlane cp = ControlPlane.builder().config(paths).sync("127.0.0.1", syncPort).http("127.0.0.1", httpPort)
+        ControlPlane cp = ControlPlane.builder().config(paths).sync("127.0.0.1", syncPort).syncTls(tlsPort(), List.of()).http("127.0.0.1", httpPort)
                 .stateDirectory(stateDir != null ? stateDir : dev.ficus.control.ca.CertificateAuthority.defaultDirectory().resolveSibling("rollouts"))
                 .ca(caDir != null ? caDir : dev.ficus.control.ca.CertificateAuthority.defaultDirectory(), trustDomain)
                 .log(new ControlPlane.Logger() {
@@ -142,7 +155,7 @@ final class UpCommand implements Callable<Integer> {
         try {
             List<ProxyPlan> plans = plan(meshed);
             Map<String, CompletableFuture<String>> proxyReady = new LinkedHashMap<>();
-            for (ProxyPlan p : plans) proxyReady.put(p.name(), startProxy(p, cp.syncPort()));
+            for (ProxyPlan p : plans) proxyReady.put(p.name(), startProxy(p, cp));
             for (var e : proxyReady.entrySet()) {
                 try {
                     e.getValue().get(readyTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
@@ -207,9 +220,16 @@ final class UpCommand implements Callable<Integer> {
     private static final Pattern ADMIN = Pattern.compile("admin on (http://\\S+?)(;|$)");
 
     /** Starts a proxy; completes with its admin URL once it logged its ready line. */
-    private CompletableFuture<String> startProxy(ProxyPlan p, int sync) throws IOException {
+    private CompletableFuture<String> startProxy(ProxyPlan p, ControlPlane cp) throws IOException {
         List<String> cmd = new ArrayList<>(ficusCommand());
-        cmd.addAll(List.of("proxy", "--control", "127.0.0.1:" + sync, "--workload", String.join(",", p.workloads()),
+        // the TLS sync port when there is one: the proxy checks it against the mesh root and enrols with the token
+        boolean tls = cp.syncTlsPort() >= 0;
+        cmd.addAll(List.of("proxy", "--control", "127.0.0.1:" + (tls ? cp.syncTlsPort() : cp.syncPort())));
+        if (tls) {
+            cmd.addAll(List.of("--bootstrap-token-file", cp.bootstrapTokenFile().toAbsolutePath().toString(),
+                    "--ca-root", cp.ca().directory().resolve(dev.ficus.control.ca.CertificateAuthority.ROOT_CERT).toAbsolutePath().toString()));
+        }
+        cmd.addAll(List.of("--workload", String.join(",", p.workloads()),
                 "--admin-port", Integer.toString(p.adminPort()), "--outbound-port", Integer.toString(p.outboundPort())));
         if (p.namespace() != null) cmd.addAll(List.of("--namespace", p.namespace()));
         if (accessLog != null) cmd.addAll(List.of("--access-log", accessLog.equals("-") ? "-" : Path.of(accessLog).toAbsolutePath().toString()));
@@ -288,7 +308,8 @@ final class UpCommand implements Callable<Integer> {
     private void printTable(ControlPlane cp, ConfigSet config, List<ProxyPlan> plans, Map<String, CompletableFuture<String>> admin,
                             List<Resource<App>> apps, Map<String, Long> pids, List<Resource<WorkloadEntry>> meshed) {
         StringBuilder b = new StringBuilder("\nficus up: " + String.join(" ", paths) + " — " + config.size() + " resources\n");
-        b.append(String.format("  %-22s %s%n", "control plane", "sync 127.0.0.1:" + cp.syncPort() + "   status http://127.0.0.1:" + cp.httpPort()
+        b.append(String.format("  %-22s %s%n", "control plane", "sync 127.0.0.1:" + cp.syncPort()
+                + (cp.syncTlsPort() >= 0 ? "   sync (TLS) 127.0.0.1:" + cp.syncTlsPort() : "") + "   status http://127.0.0.1:" + cp.httpPort()
                 + "/v1/status   metrics http://127.0.0.1:" + cp.httpPort() + "/metrics"));
         for (ProxyPlan p : plans) {
             b.append(String.format("  %-22s %s%n", "proxy " + p.name(), "admin " + admin.get(p.name()).getNow("?")

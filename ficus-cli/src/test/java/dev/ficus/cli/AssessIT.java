@@ -122,7 +122,7 @@ class AssessIT {
 
         // no periodic scrape: every sample is one a request takes
         FicusProcess control = keep(FicusProcess.start("control", "--config", dir.toString(), "--sync-port", "0", "--http-port", "0",
-                "--ca-dir", caDir.toString(), "--scrape-interval", "10m"));
+                "--ca-dir", caDir.toString(), "--insecure-plaintext-ca", "--scrape-interval", "10m"));
         int sync = Integer.parseInt(control.await("ready: .*sync on 127\\.0\\.0\\.1:(\\d+)", Duration.ofSeconds(120)));
         String http = control.await("http://(127\\.0\\.0\\.1:\\d+)", Duration.ofSeconds(5));
         FicusProcess b = keep(FicusProcess.start("proxy", "--control", "127.0.0.1:" + sync, "--workload", "backend-1", "-n", "shop",

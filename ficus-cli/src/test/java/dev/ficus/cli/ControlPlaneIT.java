@@ -54,7 +54,7 @@ class ControlPlaneIT {
 
     FicusProcess control(Path dir, int syncPort) throws Exception {
         FicusProcess c = keep(FicusProcess.start("control", "--config", dir.toString(), "--sync-port", Integer.toString(syncPort), "--http-port", "0",
-                "--ca-dir", caDir.toString()));
+                "--ca-dir", caDir.toString(), "--insecure-plaintext-ca", "--sync-tls-port", "-1"));
         c.await("ready: .*sync on", Duration.ofSeconds(120));
         return c;
     }

@@ -114,6 +114,11 @@ class MeshSecurityIT {
         cleanup.add(up);
         up.await("^ficus up: ", Duration.ofSeconds(180));
         up.await("certificate issued for spiffe://cluster.local/ns/shop/sa/web", Duration.ofSeconds(10));
+        // the proxies enrolled on the TLS sync port, with the bootstrap token ficus up handed them, and sync there
+        String tlsPort = up.await("sync \\(TLS\\) 127\\.0\\.0\\.1:(\\d+)", Duration.ofSeconds(5));
+        assertThat(up.await("waiting for the control plane at 127\\.0\\.0\\.1:(\\d+) \\(TLS\\)", Duration.ofSeconds(5))).isEqualTo(tlsPort);
+        up.await("certificate issued to \\S+ for shop/web at /127\\.0\\.0\\.1:", Duration.ofSeconds(5));
+        assertThat(Files.getPosixFilePermissions(caDir.resolve("bootstrap-token"))).isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
 
         try (HttpConnection mesh = new HttpConnection(outbound)) {
             // through the mesh: web's proxy speaks mTLS to reviews' inbound port

@@ -205,7 +205,7 @@ class PrometheusIstioQueriesIT {
 
         // a control plane and the two workloads' proxies, started at once (the proxies wait for it)
         FicusProcess cp = start("control", "--config", mesh.toString(), "--sync-port", Integer.toString(sync), "--http-port", "-1",
-                "--ca-dir", dir.resolve("ca").toString());
+                "--ca-dir", dir.resolve("ca").toString(), "--insecure-plaintext-ca", "--sync-tls-port", "-1");
         FicusProcess server = start("proxy", "--control", control, "--workload", SERVER, "-n", NS, "--concurrency", "1",
                 "--outbound-port", "-1", "--admin-port", Integer.toString(adminServer), "--drain-timeout", "2s");
         FicusProcess client = start("proxy", "--control", control, "--workload", CLIENT, "-n", NS, "--concurrency", "1",

@@ -159,7 +159,7 @@ class RolloutIT {
         Files.writeString(dir.resolve("mesh.yaml"), mesh(inbound, backends));
 
         FicusProcess control = keep(FicusProcess.start("control", "--config", dir.toString(), "--sync-port", "0", "--http-port", "0",
-                "--ca-dir", caDir.toString(), "--state-dir", state.toString(), "--scrape-interval", "10m"));
+                "--ca-dir", caDir.toString(), "--insecure-plaintext-ca", "--state-dir", state.toString(), "--scrape-interval", "10m"));
         int sync = Integer.parseInt(control.await("ready: .*sync on 127\\.0\\.0\\.1:(\\d+)", Duration.ofSeconds(120)));
         String http = control.await("http://(127\\.0\\.0\\.1:\\d+)", Duration.ofSeconds(5));
         FicusProcess node = keep(FicusProcess.start("proxy", "--control", "127.0.0.1:" + sync, "--workload", "reviews-v1,reviews-v2,reviews-v3",

@@ -79,6 +79,8 @@ public final class ControlPlane implements AutoCloseable {
     private SyncServer sync;
     private CertificateAuthority ca;
     private CertificateServiceImpl certificates;
+    private dev.ficus.control.ca.BootstrapToken bootstrapToken;
+    private dev.ficus.control.ca.SyncTlsCertificate syncCertificate;
     private HealthChecker health;
     private WorkloadRegistry registry;
     private ControlHttpServer http;
@@ -110,15 +112,25 @@ public final class ControlPlane implements AutoCloseable {
         metrics.configLoaded(generation.combined());
         if (cfg.caDirectory != null) {
             ca = CertificateAuthority.builder().directory(cfg.caDirectory).trustDomain(cfg.trustDomain).open();
-            certificates = new CertificateServiceImpl(ca, this::identityOf, log::info);
+            bootstrapToken = cfg.bootstrapTokenFile != null ? dev.ficus.control.ca.BootstrapToken.open(cfg.bootstrapTokenFile)
+                    : dev.ficus.control.ca.BootstrapToken.openOrCreate(ca.directory().resolve(dev.ficus.control.ca.BootstrapToken.FILE_NAME));
+            certificates = new CertificateServiceImpl(ca, this::identityOf, log::info,
+                    new CertificateServiceImpl.Access(bootstrapToken, cfg.insecurePlaintextCa));
             log.info("certificate authority: " + ca.kind().name().toLowerCase(java.util.Locale.ROOT) + " in " + ca.directory()
                     + ", trust domain " + ca.trustDomain() + ", certificates up to " + ca.maxTtl().toHours() + "h");
+            if (cfg.syncTlsPort >= 0) {
+                syncCertificate = dev.ficus.control.ca.SyncTlsCertificate.issue(ca, cfg.syncHost, cfg.syncTlsHosts, log::info);
+                log.info("TLS sync port: certificate " + syncCertificate.identity().uri() + " for " + String.join(", ", syncCertificate.hosts())
+                        + "; first certificates need the bootstrap token in " + bootstrapToken.file());
+            }
+            if (cfg.insecurePlaintextCa) log.warn("the plaintext sync port signs certificates (--insecure-plaintext-ca): anyone who reaches it can claim any workload");
         }
         metrics.certificates(this::certificatesIssued, this::certificatesRefused);
         scraper = MeshScraper.start(cfg.scrape);
         parallelRuns = dev.ficus.control.parallelrun.ParallelRunReader.start(() -> dev.ficus.control.parallelrun.ParallelRunReader.admins(proxies()));
         SyncServer.Builder sb = SyncServer.builder();
         if (certificates != null) sb.service(certificates.bindService());
+        if (syncCertificate != null) sb.tls(cfg.syncHost, cfg.syncTlsPort, syncCertificate.serverContext()).authorizer(this::authorizeSync);
         sync = sb
                 .host(cfg.syncHost).port(cfg.syncPort)
                 .source(new SyncServer.SnapshotSource() {
@@ -144,6 +156,12 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     public int syncPort() { return sync.port(); }
+
+    /** The TLS sync port, or -1 when there is none (no CA, or turned off). */
+    public int syncTlsPort() { return sync.tlsPort(); }
+
+    /** Where the bootstrap token is kept; null without a CA. */
+    public java.nio.file.Path bootstrapTokenFile() { return bootstrapToken == null ? null : bootstrapToken.file(); }
 
     public int httpPort() { return http == null ? -1 : http.port(); }
 
@@ -254,6 +272,37 @@ public final class ControlPlane implements AutoCloseable {
                         w.spec().serviceAccount() == null || w.spec().serviceAccount().isEmpty() ? "default" : w.spec().serviceAccount()));
     }
 
+    /**
+     * Who may have a sync stream on the TLS port: a proxy whose client certificate is the identity
+     * of every workload it names (a gateway known by labels: its namespace's default account), or
+     * one that presents the bootstrap token (a node whose workloads have several identities: one
+     * certificate cannot prove them all, and the token already let it enrol each of them). The
+     * plaintext port serves anyone, as it always did.
+     */
+    private io.grpc.Status authorizeSync(Node node, SyncServer.Caller caller) {
+        if (!caller.tls()) return io.grpc.Status.OK;
+        if (caller.bearerToken() != null) {
+            return bootstrapToken != null && bootstrapToken.matches(caller.bearerToken()) ? io.grpc.Status.OK
+                    : io.grpc.Status.UNAUTHENTICATED.withDescription("the bootstrap token presented is not this control plane's");
+        }
+        if (caller.peerChain().isEmpty()) {
+            return io.grpc.Status.UNAUTHENTICATED.withDescription("the TLS sync port serves a proxy that presents its workload certificate "
+                    + "(or the bootstrap token); this one presented neither");
+        }
+        var certified = dev.ficus.xds.ca.WorkloadIdentity.spiffeId(caller.peerChain().getFirst());
+        if (certified.isEmpty()) return io.grpc.Status.PERMISSION_DENIED.withDescription("the client certificate names no SPIFFE ID");
+        List<String> names = node.workloads().isEmpty() ? java.util.Collections.singletonList(null) : node.workloads();
+        for (String w : names) {
+            var id = identityOf(node, w, node.namespace());
+            String uri = id.map(i -> "spiffe://" + certified.get().trustDomain() + "/ns/" + i.namespace() + "/sa/" + i.serviceAccount()).orElse(null);
+            if (!certified.get().uri().equals(uri)) {
+                return io.grpc.Status.PERMISSION_DENIED.withDescription("the client certificate is " + certified.get().uri() + " but "
+                        + (w == null ? "this proxy's identity" : "workload " + w) + " is " + (uri == null ? "unknown" : uri));
+            }
+        }
+        return io.grpc.Status.OK;
+    }
+
     /** The certificate authority, or null when this control plane runs without one. */
     public CertificateAuthority ca() { return ca; }
 
@@ -355,6 +404,7 @@ public final class ControlPlane implements AutoCloseable {
         if (watcher != null) watcher.close();
         if (http != null) http.close();
         if (sync != null) sync.close();
+        if (syncCertificate != null) syncCertificate.close();
         if (registry != null) registry.close();
         if (health != null) health.close();
         if (scraper != null) scraper.close();
@@ -403,6 +453,10 @@ public final class ControlPlane implements AutoCloseable {
         private java.nio.file.Path caDirectory;
         private java.nio.file.Path stateDirectory;
         private String trustDomain = "cluster.local";
+        private int syncTlsPort = -1;
+        private List<String> syncTlsHosts = List.of();
+        private java.nio.file.Path bootstrapTokenFile;
+        private boolean insecurePlaintextCa;
         private Map<String, ControlHttpServer.Route> extraRoutes = Map.of();
         private ScrapeConfig scrape = ScrapeConfig.DEFAULTS;
         private Logger log = new Logger() {
@@ -436,6 +490,22 @@ public final class ControlPlane implements AutoCloseable {
             this.trustDomain = Objects.requireNonNull(trustDomain);
             return this;
         }
+
+        /**
+         * The TLS sync port (on the sync host; 0: any free port, -1: none), served when there is a CA;
+         * {@code hosts}: more DNS names or addresses proxies dial, put in its certificate.
+         */
+        public Builder syncTls(int port, List<String> hosts) {
+            this.syncTlsPort = port;
+            this.syncTlsHosts = List.copyOf(hosts);
+            return this;
+        }
+
+        /** The bootstrap token the operator supplies; null: made on first start in the CA directory. */
+        public Builder bootstrapTokenFile(java.nio.file.Path file) { this.bootstrapTokenFile = file; return this; }
+
+        /** Sign certificates on the plaintext sync port too, trusting each proxy's claim of who it is: insecure. */
+        public Builder insecurePlaintextCa(boolean on) { this.insecurePlaintextCa = on; return this; }
 
         /** Where rollouts keep their state, so that a restart resumes them; null: in memory only. */
         public Builder stateDirectory(java.nio.file.Path dir) { this.stateDirectory = dir; return this; }

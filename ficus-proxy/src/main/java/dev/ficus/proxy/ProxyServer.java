@@ -56,6 +56,7 @@ public final class ProxyServer implements AutoCloseable {
     private final Duration drainTimeout;
     private final Runnable onDrained;
     private final Duration detectTimeout;
+    private final Duration httpDetectTimeout;
     private final MeshTls meshTls;
     private final java.util.function.Function<String, MeshTls> workloadTls;
     private final java.util.List<dev.ficus.proxy.telemetry.ExchangeObserver.Factory> observers;
@@ -109,6 +110,7 @@ public final class ProxyServer implements AutoCloseable {
         this.drainTimeout = b.drainTimeout;
         this.onDrained = b.onDrained;
         this.detectTimeout = b.detectTimeout;
+        this.httpDetectTimeout = b.httpDetectTimeout;
         this.meshTls = b.meshTls;
         this.workloadTls = b.workloadTls;
         this.observers = java.util.List.copyOf(b.observers);
@@ -275,7 +277,7 @@ public final class ProxyServer implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.ALLOCATOR, allocator)
                 .childOption(ChannelOption.AUTO_READ, false)
-                .childHandler(new ListenerInitializer(l.protocol(), rc, tc, limits, tracker, detectTimeout, in)) // protocols
+                .childHandler(new ListenerInitializer(l.protocol(), rc, tc, limits, tracker, detectTimeout, httpDetectTimeout, in)) // protocols
                 .bind(l.bind().host(), l.bind().port()).sync().channel();
     }
 
@@ -378,6 +380,7 @@ public final class ProxyServer implements AutoCloseable {
         private Duration drainTimeout = Duration.ofSeconds(30);
         private Runnable onDrained;
         private Duration detectTimeout = ListenerInitializer.DEFAULT_DETECT_TIMEOUT;
+        private Duration httpDetectTimeout = dev.ficus.proxy.detect.ProtocolDetectHandler.HTTP_DETECT_TIMEOUT;
         private MeshTls meshTls = new MeshTls();
         private java.util.function.Function<String, MeshTls> workloadTls = w -> null;
         private final java.util.List<dev.ficus.proxy.telemetry.ExchangeObserver.Factory> observers = new java.util.ArrayList<>();
@@ -437,6 +440,8 @@ public final class ProxyServer implements AutoCloseable {
 
         /** How long an AUTO listener waits for a client's first bytes before taking the connection as TCP. */
         public Builder detectTimeout(Duration d) { this.detectTimeout = Objects.requireNonNull(d); return this; }
+        /** How long an HTTP listener waits for the first bytes (a ClientHello, a request) before deciding without them; default 15 s, Envoy's. */
+        public Builder httpDetectTimeout(Duration d) { this.httpDetectTimeout = Objects.requireNonNull(d); return this; }
 
         public ProxyServer build() { return new ProxyServer(this); }
     }

@@ -76,20 +76,22 @@ record RunningScenario(Scenario scenario, int port, String host, List<ManagedPro
 
     private static RunningScenario startMesh(Scenario s, Environment env, Path dir, List<ManagedProcess> started)
             throws IOException, InterruptedException {
-        int sync = freePort(), inbound = freePort(), outbound = freePort(), adminA = freePort(), adminB = freePort();
+        int sync = freePort(), syncTls = freePort(), inbound = freePort(), outbound = freePort(), adminA = freePort(), adminB = freePort();
         Path cfg = Files.createDirectories(dir.resolve("config"));
         write(cfg.resolve("mesh.yaml"), MeshConfigs.ficusMesh(s, inbound, env.backendPort(), env.policyRules()));
         Path ca = Files.createDirectories(dir.resolve("ca"));
-        String control = "127.0.0.1:" + sync;
+        // the proxies enrol on the TLS sync port with the bootstrap token (the root beside it is what they check it against)
+        String control = "127.0.0.1:" + syncTls;
+        String token = ca.resolve("bootstrap-token").toString();
         ManagedProcess cp = ManagedProcess.start("ficus-control", List.of(env.ficus().toString(), "control", "--config", cfg.toString(),
-                "--sync-port", Integer.toString(sync), "--http-port", "-1", "--ca-dir", ca.toString()), dir);
+                "--sync-port", Integer.toString(sync), "--sync-tls-port", Integer.toString(syncTls), "--http-port", "-1", "--ca-dir", ca.toString()), dir);
         started.add(cp);
         cp.awaitLine("ready: ", env.startTimeout());
-        ManagedProcess b = ManagedProcess.start("ficus-proxy-b", List.of(env.ficus().toString(), "proxy", "--control", control,
+        ManagedProcess b = ManagedProcess.start("ficus-proxy-b", List.of(env.ficus().toString(), "proxy", "--control", control, "--bootstrap-token-file", token,
                 "--workload", "backend-1", "-n", MeshConfigs.NAMESPACE, "--concurrency", "1", "--outbound-port", "-1",
                 "--admin-port", Integer.toString(adminB), "--drain-timeout", "2s"), dir);
         started.add(b);
-        ManagedProcess a = ManagedProcess.start("ficus-proxy-a", List.of(env.ficus().toString(), "proxy", "--control", control,
+        ManagedProcess a = ManagedProcess.start("ficus-proxy-a", List.of(env.ficus().toString(), "proxy", "--control", control, "--bootstrap-token-file", token,
                 "--workload", "client", "-n", MeshConfigs.NAMESPACE, "--concurrency", "1", "--outbound-port", Integer.toString(outbound),
                 "--admin-port", Integer.toString(adminA), "--drain-timeout", "2s"), dir);
         started.add(a);

@@ -200,6 +200,28 @@ public final class CertificateAuthority {
             throw new IllegalArgumentException("this CA issues identities in trust domain " + trustDomain + ", not " + identity.trustDomain());
         }
         PublicKey key = verify(csr, identity);
+        return issue(key, identity, new GeneralNames(new GeneralName(GeneralName.uniformResourceIdentifier, identity.uri())), requestedTtl);
+    }
+
+    /**
+     * Issues the control plane's own certificate for its TLS sync port to a key it made itself (no
+     * CSR crosses the network): {@code identity} as a URI SAN, plus the DNS names and IP addresses
+     * proxies dial, so that they can check the host name as any TLS client does.
+     */
+    public List<X509Certificate> issueServer(PublicKey key, SpiffeId identity, List<String> dnsNames, List<java.net.InetAddress> addresses, Duration ttl) {
+        List<GeneralName> names = new ArrayList<>();
+        names.add(new GeneralName(GeneralName.uniformResourceIdentifier, identity.uri()));
+        for (String d : dnsNames) names.add(new GeneralName(GeneralName.dNSName, d));
+        for (java.net.InetAddress a : addresses) {
+            names.add(new GeneralName(GeneralName.iPAddress, new org.bouncycastle.asn1.DEROctetString(a.getAddress())));
+        }
+        return issue(key, identity, new GeneralNames(names.toArray(GeneralName[]::new)), ttl);
+    }
+
+    private List<X509Certificate> issue(PublicKey key, SpiffeId identity, GeneralNames sans, Duration requestedTtl) {
+        if (!identity.trustDomain().equals(trustDomain)) {
+            throw new IllegalArgumentException("this CA issues identities in trust domain " + trustDomain + ", not " + identity.trustDomain());
+        }
         Instant now = clock.instant();
         Instant caEnd = signingCert.getNotAfter().toInstant();
         if (!now.isBefore(caEnd)) {
@@ -215,8 +237,7 @@ public final class CertificateAuthority {
             X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(signingCert, serial(), Date.from(now.minus(CLOCK_SKEW)),
                     Date.from(notAfter), new X500Name(new RDN[0]), key)
                     // the subject is empty, so the SAN is critical (RFC 5280 4.2.1.6), as in Istio's certificates
-                    .addExtension(Extension.subjectAlternativeName, true,
-                            new GeneralNames(new GeneralName(GeneralName.uniformResourceIdentifier, identity.uri())))
+                    .addExtension(Extension.subjectAlternativeName, true, sans)
                     .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
                     .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment))
                     .addExtension(Extension.extendedKeyUsage, false,

@@ -3,6 +3,7 @@ package dev.ficus.control.ca;
 import dev.ficus.api.SpiffeId;
 import dev.ficus.xds.ca.CertificateService;
 import dev.ficus.xds.ca.Pem;
+import dev.ficus.xds.ca.WorkloadIdentity;
 import dev.ficus.xds.ca.SignRequest;
 import dev.ficus.xds.ca.SignResponse;
 import dev.ficus.xds.sync.Node;
@@ -23,13 +24,22 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
- * {@code ficus.ca.v1.Certificates/Sign} on the control plane's sync port: finds out who the
+ * {@code ficus.ca.v1.Certificates/Sign} on the control plane's sync ports: finds out who the
  * caller is from the registry (the {@link IdentityResolver} the control plane gives), refuses
  * unknown workloads with PERMISSION_DENIED, and has the {@link CertificateAuthority} sign the CSR
  * for the identity it found. Add it with {@code SyncServer.builder().service(impl.bindService())}.
  *
+ * <p>Who may ask ({@link Access}): on the TLS sync port, a caller that presents a client
+ * certificate of the mesh may renew that certificate's identity and no other; a caller without one
+ * must present the bootstrap token, which authorizes the first certificate of the workload it names
+ * (the registry still decides the identity). The plaintext port signs nothing unless the operator
+ * opted in ({@code --insecure-plaintext-ca}): there the caller's claim of which workload it is
+ * cannot be checked.
+ *
  * <p>Calls run on the gRPC server's executor, never on an event loop; signing is one ECDSA
- * signature. Status codes: PERMISSION_DENIED (unknown workload, CSR for another identity),
+ * signature. Status codes: UNAUTHENTICATED (no or wrong bootstrap token and no client certificate),
+ * PERMISSION_DENIED (unknown workload, CSR for another identity, a certificate of another
+ * identity, a CSR on the plaintext port),
  * INVALID_ARGUMENT (malformed or tampered CSR, unsupported key), FAILED_PRECONDITION (the CA
  * expired, the workload's service account is not a valid SPIFFE path segment).
  */
@@ -53,21 +63,29 @@ public final class CertificateServiceImpl implements BindableService {
         Optional<Identity> resolve(Node node, String workload, String namespace);
     }
 
+    /**
+     * What authorizes a request: the bootstrap token (null: no first certificates on the TLS port,
+     * renewals only) and whether the plaintext port signs at all (insecure: anyone who can reach it
+     * can claim to be any workload).
+     */
+    public record Access(BootstrapToken token, boolean plaintextSigning) {
+        /** The plaintext port signs as it did before the TLS port existed: for tests and a closed network only. */
+        public static Access insecurePlaintext() { return new Access(null, true); }
+    }
+
     private final CertificateAuthority ca;
     private final IdentityResolver resolver;
+    private final Access access;
     private final Consumer<String> log;
     private final AtomicLong issued = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
 
     /** {@code log} gets one line per certificate issued or refused. */
-    public CertificateServiceImpl(CertificateAuthority ca, IdentityResolver resolver, Consumer<String> log) {
+    public CertificateServiceImpl(CertificateAuthority ca, IdentityResolver resolver, Consumer<String> log, Access access) {
         this.ca = Objects.requireNonNull(ca, "ca");
         this.resolver = Objects.requireNonNull(resolver, "resolver");
         this.log = Objects.requireNonNull(log, "log");
-    }
-
-    public CertificateServiceImpl(CertificateAuthority ca, IdentityResolver resolver) {
-        this(ca, resolver, s -> {});
+        this.access = Objects.requireNonNull(access, "access");
     }
 
     /** Certificates issued since start. */
@@ -85,6 +103,31 @@ public final class CertificateServiceImpl implements BindableService {
 
     private void sign(SignRequest req, StreamObserver<SignResponse> out) {
         String who = describe(req);
+        SyncServer.Caller caller = SyncServer.caller();
+        SpiffeId certified = null; // the identity the caller's client certificate proves, if it authenticated by one
+        if (caller == null || !caller.tls()) {
+            if (!access.plaintextSigning()) {
+                refuse(out, Status.PERMISSION_DENIED, who, "certificates are signed on the TLS sync port only "
+                        + "(ficus proxy --control HOST:15012 --bootstrap-token-file FILE); this plaintext port signs nothing");
+                return;
+            }
+        } else if (caller.bearerToken() != null) {
+            if (access.token() == null || !access.token().matches(caller.bearerToken())) {
+                refuse(out, Status.UNAUTHENTICATED, who, "the bootstrap token presented is not this control plane's"
+                        + (access.token() == null ? "" : " (see " + access.token().file() + " on its host)"));
+                return;
+            }
+        } else if (caller.peerChain().isEmpty()) {
+            refuse(out, Status.UNAUTHENTICATED, who, "neither a bootstrap token nor a client certificate was presented: "
+                    + "a proxy's first certificate needs the token (ficus proxy --bootstrap-token-file FILE)");
+            return;
+        } else {
+            certified = WorkloadIdentity.spiffeId(caller.peerChain().getFirst()).orElse(null);
+            if (certified == null) {
+                refuse(out, Status.PERMISSION_DENIED, who, "the client certificate names no SPIFFE ID");
+                return;
+            }
+        }
         Optional<Identity> found;
         try {
             found = resolver.resolve(req.node(), req.workload(), req.namespace());
@@ -102,6 +145,11 @@ public final class CertificateServiceImpl implements BindableService {
             id = new SpiffeId(ca.trustDomain(), found.get().namespace(), found.get().serviceAccount());
         } catch (SpiffeId.InvalidSpiffeIdException e) {
             refuse(out, Status.FAILED_PRECONDITION, who, "the workload's identity is not a valid SPIFFE ID: " + e.getMessage());
+            return;
+        }
+        if (certified != null && !certified.equals(id)) {
+            refuse(out, Status.PERMISSION_DENIED, who, "the client certificate is " + certified.uri() + "; it renews only its own identity, not "
+                    + id.uri());
             return;
         }
         List<X509Certificate> chain;

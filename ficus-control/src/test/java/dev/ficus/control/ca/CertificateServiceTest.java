@@ -51,7 +51,8 @@ class CertificateServiceTest {
         ca = CertificateAuthority.builder().directory(tmp.resolve("ca")).ttl(Duration.ofSeconds(1), Duration.ofHours(24)).open();
         service = new CertificateServiceImpl(ca, (node, workload, namespace) ->
                 registryAnswers.get() && "web-1".equals(workload) && "shop".equals(namespace)
-                        ? Optional.of(new CertificateServiceImpl.Identity("shop", "web")) : Optional.empty(), serverLog::add);
+                        ? Optional.of(new CertificateServiceImpl.Identity("shop", "web")) : Optional.empty(), serverLog::add,
+                CertificateServiceImpl.Access.insecurePlaintext()); // the plaintext port, as before the TLS port; TLS is SyncTlsTest's
         server = SyncServer.builder().host("127.0.0.1").port(0)
                 .source(node -> ProxySnapshot.builder("0").build())
                 .service(service.bindService())

@@ -16,11 +16,19 @@ import java.util.concurrent.TimeUnit;
  * itself and the bytes it held flow into the new handlers. When the client sends nothing within
  * the detection timeout (a server-first protocol such as MySQL or SMTP) the connection is TCP.
  *
- * <p>In {@code httpOnly} mode (HTTP listeners) the choice is only between HTTP/2 and HTTP/1.1, and
- * there is no timeout. One instance per connection, on its event loop.
+ * <p>In {@code httpOnly} mode (HTTP listeners) the choice is only between HTTP/2 and HTTP/1.1 (and
+ * TLS, when the listener terminates mesh mTLS), and the timeout is the listener's, as Envoy's
+ * listener filter timeout ({@link #HTTP_DETECT_TIMEOUT}): a client that sends a few bytes, or a
+ * partial ClientHello, and then nothing would otherwise hold the connection forever. When it
+ * passes, bytes that begin a TLS record are TLS (the listener refuses and counts it: a hello that
+ * never completes cannot be mesh mTLS), anything else proceeds as HTTP/1.1 plaintext, as Istio's
+ * {@code continue_on_listener_filters_timeout} does (a PERMISSIVE port serves it, a STRICT one
+ * refuses it). One instance per connection, on its event loop.
  */
 public final class ProtocolDetectHandler extends ByteToMessageDecoder {
     static final byte[] H2_PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+    /** Envoy's default listener filter timeout: how long an HTTP listener waits for the first bytes to tell the protocol. */
+    public static final java.time.Duration HTTP_DETECT_TIMEOUT = java.time.Duration.ofSeconds(15);
     private static final byte[][] METHODS = tokens("GET ", "POST ", "PUT ", "DELETE ", "HEAD ", "OPTIONS ", "PATCH ", "CONNECT ", "TRACE ");
 
     /** Builds the pipeline for a detected protocol; called once, on the event loop, before this handler leaves. */
@@ -42,8 +50,10 @@ public final class ProtocolDetectHandler extends ByteToMessageDecoder {
     }
 
     /**
-     * @param tls with {@code httpOnly}: TLS is told apart too (an HTTP listener that terminates
-     *            mesh mTLS: TLS, else HTTP/2 or HTTP/1.1)
+     * @param tls          with {@code httpOnly}: TLS is told apart too (an HTTP listener that
+     *                     terminates mesh mTLS: TLS, else HTTP/2 or HTTP/1.1)
+     * @param timeoutNanos with {@code httpOnly}, the listener filter timeout; else the wait for a
+     *                     client-first protocol before the connection is TCP; 0: none
      */
     public ProtocolDetectHandler(Choice choice, boolean httpOnly, boolean tls, long timeoutNanos) {
         this.choice = choice;
@@ -55,13 +65,19 @@ public final class ProtocolDetectHandler extends ByteToMessageDecoder {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         // the handlers after this one hear channelActive once they exist
-        if (!httpOnly && timeoutNanos > 0) timer = ctx.executor().schedule(() -> timedOut(ctx), timeoutNanos, TimeUnit.NANOSECONDS);
+        if (timeoutNanos > 0) timer = ctx.executor().schedule(() -> timedOut(ctx), timeoutNanos, TimeUnit.NANOSECONDS);
         ctx.read();
     }
 
     private void timedOut(ChannelHandlerContext ctx) {
         if (decided || !ctx.channel().isActive()) return;
-        decide(ctx, DetectedProtocol.TCP, null);
+        if (!httpOnly) {
+            decide(ctx, DetectedProtocol.TCP, null);
+            return;
+        }
+        ByteBuf held = internalBuffer();
+        boolean partialTls = tls && held.isReadable() && ClientHello.looksLikeTls(held);
+        decide(ctx, partialTls ? DetectedProtocol.TLS : DetectedProtocol.HTTP1, null);
     }
 
     @Override

@@ -47,6 +47,7 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
     private final Http1Limits limits;
     private final ConnectionTracker tracker;
     private final long detectTimeoutNanos;
+    private final long httpDetectTimeoutNanos;
     private final InboundTls inboundTls;
 
     /**
@@ -64,6 +65,13 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
     /** @param inboundTls null for listeners that never terminate mesh mTLS (outbound, gateway) */
     public ListenerInitializer(ListenerProtocol protocol, RouterConfig router, TcpProxyConfig tcp, Http1Limits limits, ConnectionTracker tracker,
                                Duration detectTimeout, InboundTls inboundTls) {
+        this(protocol, router, tcp, limits, tracker, detectTimeout, ProtocolDetectHandler.HTTP_DETECT_TIMEOUT, inboundTls);
+    }
+
+    /** @param httpDetectTimeout how long an HTTP listener waits for the bytes that tell its protocol (see {@link ProtocolDetectHandler}) */
+    public ListenerInitializer(ListenerProtocol protocol, RouterConfig router, TcpProxyConfig tcp, Http1Limits limits, ConnectionTracker tracker,
+                               Duration detectTimeout, Duration httpDetectTimeout, InboundTls inboundTls) {
+        this.httpDetectTimeoutNanos = httpDetectTimeout.toNanos();
         this.inboundTls = inboundTls;
         this.protocol = protocol;
         this.router = router;
@@ -80,7 +88,7 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
         MtlsMode mode = inboundTls == null ? MtlsMode.DISABLE : inboundTls.mode().get();
         if (mode != MtlsMode.DISABLE) { // TLS must be told apart first, whatever the listener's protocol
             p.addLast("detect", new ProtocolDetectHandler((ctx, what, sni) -> detectedInbound(ctx, what, sni, mode),
-                    protocol == ListenerProtocol.HTTP, true, detectTimeoutNanos));
+                    protocol == ListenerProtocol.HTTP, true, protocol == ListenerProtocol.HTTP ? httpDetectTimeoutNanos : detectTimeoutNanos));
             return;
         }
         switch (protocol) {
@@ -96,7 +104,7 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
     private void addTracking(ChannelPipeline p) { p.addLast("track", tracker.handler(router.stats())); }
 
     private void addDetect(ChannelPipeline p, boolean httpOnly) {
-        p.addLast("detect", new ProtocolDetectHandler(this::detected, httpOnly, detectTimeoutNanos));
+        p.addLast("detect", new ProtocolDetectHandler(this::detected, httpOnly, httpOnly ? httpDetectTimeoutNanos : detectTimeoutNanos));
     }
 
     /** The detect step's decision: builds the rest of the pipeline after it. */
@@ -122,7 +130,7 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
         if (what == DetectedProtocol.MESH_TLS) {
             boolean added = MtlsServerHandshake.add(p, "detect", inboundTls.tls(), inboundTls.counters(), inboundTls.peers(), inner -> {
                 if (protocol == ListenerProtocol.TCP) addTcpProxy(inner);
-                else inner.addLast("detect-inner", new ProtocolDetectHandler((c, w, s) -> detected(c, w, s), true, detectTimeoutNanos));
+                else inner.addLast("detect-inner", new ProtocolDetectHandler((c, w, s) -> detected(c, w, s), true, httpDetectTimeoutNanos));
             });
             if (added) return;
             inboundTls.counters().failed.increment(); // no certificate yet: cannot terminate

@@ -23,6 +23,8 @@ public final class MtlsServerHandshake extends ChannelInboundHandlerAdapter {
         /** Failed handshakes, and TLS that is not the mesh's on an HTTP port (an app's own, a malformed hello). */
         public final LongAdder failed = new LongAdder();
         public final LongAdder plaintextRefused = new LongAdder();
+        /** Of the accepted, those that resumed a session (no certificate exchange); see {@link SessionReuse}. */
+        public final LongAdder resumed = new LongAdder();
     }
 
     private final MeshTls tls;
@@ -67,6 +69,7 @@ public final class MtlsServerHandshake extends ChannelInboundHandlerAdapter {
                 return;
             }
             counters.accepted.increment();
+            if (SessionReuse.resumed(ssl.engine())) counters.resumed.increment();
             ctx.channel().attr(PeerAuth.KEY).set(peer);
             peers.record(InboundPeers.address(ctx.channel()), peer);
             ChannelPipeline p = ctx.pipeline();

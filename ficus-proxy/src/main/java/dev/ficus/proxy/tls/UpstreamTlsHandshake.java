@@ -52,8 +52,11 @@ public final class UpstreamTlsHandshake {
             if (meshTls == null) throw new SSLException("TLS origination is not available in this proxy");
             ctx = meshTls.origination(t);
         }
-        String sni = t.sni() != null ? t.sni() : mesh ? null : e.address().host();
-        SslHandler h = sni != null ? ctx.newHandler(ch.alloc(), sni, e.address().port()) : ctx.newHandler(ch.alloc());
+        // the peer's host and port key the client's session cache: without them every connection
+        // is a full handshake. For mesh mTLS the endpoint's address (an IP sends no SNI; the inbound
+        // side tells mesh TLS by ALPN, not by name)
+        String peer = t.sni() != null ? t.sni() : e.address().host();
+        SslHandler h = ctx.newHandler(ch.alloc(), peer, e.address().port());
         ch.pipeline().addFirst("tls", h);
         return new UpstreamTlsHandshake(h, mesh, t, meshTls == null ? null : meshTls.trustDomain());
     }

@@ -5,7 +5,7 @@ import dev.ficus.xds.sync.Node;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import io.grpc.netty.NettyChannelBuilder;
+import dev.ficus.xds.sync.ControlChannel;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 
@@ -43,6 +43,11 @@ import java.util.stream.Collectors;
  * renews at half of the remaining lifetime with a new key; when renewal fails it retries with
  * jittered exponential backoff and keeps serving the old bundle until that expires.
  *
+ * <p>Over the TLS sync port ({@link Builder#tls}) the first request carries the bootstrap token and
+ * every later one is authenticated by the certificate it renews (the channel presents the current
+ * one at each handshake); once that certificate has expired the token is sent again, if the proxy
+ * has one.
+ *
  * <p>Requests and bookkeeping run on the client's scheduler (its own daemon thread unless one is
  * given), never on an event loop; listeners are called there too.
  */
@@ -75,6 +80,7 @@ public final class CertificateClient implements AutoCloseable {
     private final boolean ownScheduler;
     private final ManagedChannel channel;
     private final boolean ownChannel;
+    private final String bootstrapToken; // null: none (plaintext, or renewal by certificate only)
     private final Duration initialBackoff;
     private final Duration maxBackoff;
     private final Duration callTimeout;
@@ -110,13 +116,16 @@ public final class CertificateClient implements AutoCloseable {
         this.ownChannel = b.channel == null;
         if (ownChannel) {
             if (b.host == null) throw new IllegalArgumentException("neither control(host, port) nor channel(...) given");
-            this.channel = NettyChannelBuilder.forAddress(b.host, b.port)
-                    .usePlaintext()
-                    .maxInboundMessageSize(CertificateService.MAX_MESSAGE_BYTES)
-                    .build();
+            this.channel = ControlChannel.open(b.host, b.port, b.tls, this::clientKey, CertificateService.MAX_MESSAGE_BYTES, false);
         } else {
             this.channel = b.channel;
         }
+        this.bootstrapToken = b.tls == null ? null : b.tls.bootstrapToken();
+    }
+
+    /** What the channel presents at a TLS handshake: the certificate in force, if any. */
+    private ControlChannel.ClientKey clientKey() {
+        return current().map(x -> new ControlChannel.ClientKey(x.key(), x.chain())).orElse(null);
     }
 
     public static Builder builder() { return new Builder(); }
@@ -164,7 +173,9 @@ public final class CertificateClient implements AutoCloseable {
             SpiffeId id = identity;
             SignRequest req = new SignRequest(id == null ? WorkloadIdentity.csrPem(keys) : WorkloadIdentity.csrPem(keys, id), node, workload, namespace,
                     ttl == null ? 0 : ttl.toSeconds());
-            var call = channel.newCall(CertificateService.SIGN, CallOptions.DEFAULT.withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS));
+            // the token only while no valid certificate can speak for this workload
+            io.grpc.Channel via = bootstrapToken != null && current().isEmpty() ? ControlChannel.withToken(channel, bootstrapToken) : channel;
+            var call = via.newCall(CertificateService.SIGN, CallOptions.DEFAULT.withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS));
             ClientCalls.asyncUnaryCall(call, req, new StreamObserver<>() {
                 private SignResponse response;
                 @Override public void onNext(SignResponse r) { response = r; }
@@ -291,6 +302,7 @@ public final class CertificateClient implements AutoCloseable {
         private String host;
         private int port;
         private ManagedChannel channel;
+        private ControlChannel.Tls tls;
         private Node node;
         private String workload;
         private SpiffeId identity;
@@ -307,6 +319,12 @@ public final class CertificateClient implements AutoCloseable {
 
         /** The control plane's sync port; the client owns the channel it opens. */
         public Builder control(String host, int port) { this.host = Objects.requireNonNull(host); this.port = port; return this; }
+
+        /**
+         * Talk to the control plane's TLS sync port ({@link #control}): its certificate must chain to
+         * the roots given; the first request carries the bootstrap token, renewals the certificate.
+         */
+        public Builder tls(ControlChannel.Tls t) { this.tls = Objects.requireNonNull(t); return this; }
 
         /** A channel the caller owns (the sync client's, say); it is not shut down on close. */
         public Builder channel(ManagedChannel c) { this.channel = Objects.requireNonNull(c); return this; }

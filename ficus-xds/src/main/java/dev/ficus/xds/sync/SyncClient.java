@@ -5,7 +5,6 @@ import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 
@@ -44,6 +43,7 @@ public final class SyncClient implements AutoCloseable {
     private final Duration initialBackoff;
     private final Duration maxBackoff;
     private final ManagedChannel channel;
+    private final io.grpc.Channel calls; // the channel, with the bootstrap token added when the node needs it
     private final ScheduledExecutorService thread;
     private final CompletableFuture<ProxySnapshot> first = new CompletableFuture<>();
 
@@ -58,7 +58,8 @@ public final class SyncClient implements AutoCloseable {
     private volatile boolean connected;
     private volatile String lastError;
 
-    private SyncClient(String host, int port, Node node, Applier applier, Consumer<String> log, Duration initialBackoff, Duration maxBackoff) {
+    private SyncClient(String host, int port, ControlChannel.Tls tls, java.util.function.Supplier<ControlChannel.ClientKey> key, boolean withToken,
+                       Node node, Applier applier, Consumer<String> log, Duration initialBackoff, Duration maxBackoff) {
         this.node = Objects.requireNonNull(node, "node");
         this.applier = Objects.requireNonNull(applier, "applier");
         this.log = Objects.requireNonNull(log, "log");
@@ -69,13 +70,8 @@ public final class SyncClient implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.channel = NettyChannelBuilder.forAddress(host, port)
-                .usePlaintext()
-                .maxInboundMessageSize(SyncMessages.MAX_MESSAGE_BYTES)
-                .keepAliveTime(10, TimeUnit.SECONDS)
-                .keepAliveTimeout(5, TimeUnit.SECONDS)
-                .keepAliveWithoutCalls(true)
-                .build();
+        this.channel = ControlChannel.open(host, port, tls, key, SyncMessages.MAX_MESSAGE_BYTES, true);
+        this.calls = withToken && tls != null && tls.bootstrapToken() != null ? ControlChannel.withToken(channel, tls.bootstrapToken()) : channel;
     }
 
     /**
@@ -88,7 +84,21 @@ public final class SyncClient implements AutoCloseable {
 
     public static SyncClient start(String host, int port, Node node, Applier applier, Consumer<String> log,
                                    Duration initialBackoff, Duration maxBackoff) {
-        SyncClient c = new SyncClient(host, port, node, applier, log, initialBackoff, maxBackoff);
+        SyncClient c = new SyncClient(host, port, null, null, false, node, applier, log, initialBackoff, maxBackoff);
+        c.thread.execute(c::connect);
+        return c;
+    }
+
+    /**
+     * Connects to the control plane's TLS sync port: its certificate must chain to {@code tls}'s
+     * roots; the stream is authenticated by the client certificate {@code key} holds at each
+     * handshake, and also by the bootstrap token when {@code withToken} (a node whose workloads
+     * have several identities: one certificate cannot prove them all).
+     */
+    public static SyncClient startTls(String host, int port, ControlChannel.Tls tls, java.util.function.Supplier<ControlChannel.ClientKey> key,
+                                      boolean withToken, Node node, Applier applier, Consumer<String> log) {
+        SyncClient c = new SyncClient(host, port, Objects.requireNonNull(tls, "tls"), key, withToken, node, applier, log,
+                Duration.ofMillis(100), Duration.ofSeconds(5));
         c.thread.execute(c::connect);
         return c;
     }
@@ -104,7 +114,7 @@ public final class SyncClient implements AutoCloseable {
 
     private void connect() {
         if (closed) return;
-        ClientCall<SyncRequest, SyncResponse> c = channel.newCall(SyncMessages.STREAM, CallOptions.DEFAULT);
+        ClientCall<SyncRequest, SyncResponse> c = calls.newCall(SyncMessages.STREAM, CallOptions.DEFAULT);
         call = c;
         requests = ClientCalls.asyncBidiStreamingCall(c, new StreamObserver<>() {
             @Override public void onNext(SyncResponse r) { run(() -> { if (call == c) received(r); }); }

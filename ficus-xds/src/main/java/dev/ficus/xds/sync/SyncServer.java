@@ -58,6 +58,10 @@ import java.util.concurrent.TimeoutException;
  * <p>Pushes not yet ACKed may hold at most {@link #MAX_IN_FLIGHT_BYTES} between them (one push
  * always may go): the rest wait their turn and go as ACKs come in. A thousand proxies each owed
  * several megabytes would otherwise sit in the transport's buffers all at once.
+ *
+ * <p>The same services listen on a plaintext port and, with {@link Builder#tls}, on a TLS port;
+ * each call sees which one it came on and what the client proved ({@link #caller()}), and an
+ * {@link Authorizer} decides on each hello whether that proxy may have its stream.
  */
 public final class SyncServer implements AutoCloseable {
 
@@ -87,6 +91,28 @@ public final class SyncServer implements AutoCloseable {
         Events NONE = new Events() {};
     }
 
+    /**
+     * Decides whether a proxy may have the sync stream it opened, from what its connection proved
+     * ({@link Caller}) and the node it names; called on the push thread when the hello arrives.
+     */
+    @FunctionalInterface
+    public interface Authorizer {
+        /** OK to serve the stream; any other status ends it with that status (UNAUTHENTICATED, PERMISSION_DENIED …). */
+        Status authorize(Node node, Caller caller);
+        Authorizer ANYONE = (node, caller) -> Status.OK;
+    }
+
+    /**
+     * Who is calling, as the transport knows it: the address, whether the connection is TLS (the TLS
+     * sync port), the client certificate chain it verified (leaf first; empty when none was
+     * presented) and the bearer token of the call's {@code authorization} metadata (or null).
+     */
+    public record Caller(SocketAddress address, boolean tls, List<java.security.cert.X509Certificate> peerChain, String bearerToken) {
+        public Caller {
+            peerChain = peerChain == null ? List.of() : List.copyOf(peerChain);
+        }
+    }
+
     /** One connected proxy as {@code ficus status} shows it. */
     public record ProxyStatus(String id, Node node, String peer, Instant connectedAt, String ackedVersion,
                               String pendingVersion, long pushes, long acks, long nacks, String lastNack,
@@ -94,6 +120,8 @@ public final class SyncServer implements AutoCloseable {
     }
 
     private final Server server;
+    private final Server tlsServer; // null: no TLS sync port
+    private final Authorizer authorizer;
     private final SnapshotSource source;
     private final Events events;
     private final Duration debounce;
@@ -113,6 +141,7 @@ public final class SyncServer implements AutoCloseable {
 
     private SyncServer(Builder b) throws IOException {
         this.source = Objects.requireNonNull(b.source, "source");
+        this.authorizer = b.authorizer;
         this.events = b.events;
         this.debounce = b.debounce;
         this.maxDelay = b.maxDelay;
@@ -124,10 +153,27 @@ public final class SyncServer implements AutoCloseable {
         ServerServiceDefinition service = ServerServiceDefinition.builder(SyncMessages.SERVICE)
                 .addMethod(PUSH_STREAM, ServerCalls.asyncBidiStreamingCall(this::open))
                 .build();
-        NettyServerBuilder nb = NettyServerBuilder.forAddress(new InetSocketAddress(b.host, b.port))
-                .addService(ServerInterceptors.intercept(service, new PeerInterceptor()));
-        for (ServerServiceDefinition extra : b.services) nb.addService(ServerInterceptors.intercept(extra, new PeerInterceptor()));
-        this.server = nb
+        this.server = listen(b.host, b.port, null, service, b.services);
+        Server tls = null;
+        if (b.tlsContext != null) {
+            try {
+                tls = listen(b.tlsHost, b.tlsPort, b.tlsContext, service, b.services);
+            } catch (IOException | RuntimeException e) {
+                server.shutdownNow();
+                throw e;
+            }
+        }
+        this.tlsServer = tls;
+    }
+
+    /** One gRPC server (the plaintext port, or the TLS port with {@code tls}) serving the same services. */
+    private static Server listen(String host, int port, io.netty.handler.ssl.SslContext tls, ServerServiceDefinition sync,
+                                 List<ServerServiceDefinition> extra) throws IOException {
+        NettyServerBuilder nb = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+                .addService(ServerInterceptors.intercept(sync, new PeerInterceptor()));
+        for (ServerServiceDefinition s : extra) nb.addService(ServerInterceptors.intercept(s, new PeerInterceptor()));
+        if (tls != null) nb.sslContext(tls);
+        return nb
                 .maxInboundMessageSize(SyncMessages.MAX_MESSAGE_BYTES)
                 .permitKeepAliveTime(5, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true)
@@ -139,6 +185,9 @@ public final class SyncServer implements AutoCloseable {
 
     /** The port the server listens on (useful with port 0). */
     public int port() { return ((InetSocketAddress) server.getListenSockets().getFirst()).getPort(); }
+
+    /** The TLS sync port, or -1 when there is none. */
+    public int tlsPort() { return tlsServer == null ? -1 : ((InetSocketAddress) tlsServer.getListenSockets().getFirst()).getPort(); }
 
     /** Schedules a push round to every session, after the debounce period. Any thread. */
     public void push() {
@@ -251,6 +300,7 @@ public final class SyncServer implements AutoCloseable {
     private final class Session {
         final ServerCallStreamObserver<EncodedPush> out;
         final String peer;
+        final Caller caller;
         final Instant connectedAt = Instant.now();
         Node node;
         Map<ResourceKey, String> acked = new HashMap<>();
@@ -271,7 +321,8 @@ public final class SyncServer implements AutoCloseable {
 
         Session(ServerCallStreamObserver<EncodedPush> out) {
             this.out = out;
-            SocketAddress remote = PEER.get();
+            this.caller = CALLER.get();
+            SocketAddress remote = caller == null ? null : caller.address();
             this.peer = remote instanceof InetSocketAddress i ? i.getAddress().getHostAddress() + ":" + i.getPort()
                     : remote == null ? "" : remote.toString();
         }
@@ -286,6 +337,17 @@ public final class SyncServer implements AutoCloseable {
             if (node == null) {
                 if (r.node() == null) {
                     closeQuietly(Status.INVALID_ARGUMENT.withDescription("the first request must carry the node"));
+                    return;
+                }
+                Status allowed;
+                try {
+                    allowed = caller == null ? Status.OK : authorizer.authorize(r.node(), caller);
+                } catch (RuntimeException e) {
+                    allowed = Status.INTERNAL.withDescription("cannot authorize this proxy: " + e);
+                }
+                if (!allowed.isOk()) {
+                    closeQuietly(allowed);
+                    closed = true;
                     return;
                 }
                 node = r.node();
@@ -421,8 +483,10 @@ public final class SyncServer implements AutoCloseable {
     @Override
     public void close() {
         server.shutdownNow();
+        if (tlsServer != null) tlsServer.shutdownNow();
         try {
             server.awaitTermination(5, TimeUnit.SECONDS);
+            if (tlsServer != null) tlsServer.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -438,6 +502,25 @@ public final class SyncServer implements AutoCloseable {
         private Duration debounce = Duration.ofMillis(100);
         private Duration maxDelay = Duration.ofSeconds(1);
         private final List<ServerServiceDefinition> services = new ArrayList<>();
+        private String tlsHost = "127.0.0.1";
+        private int tlsPort = 15012;
+        private io.netty.handler.ssl.SslContext tlsContext;
+        private Authorizer authorizer = Authorizer.ANYONE;
+
+        /**
+         * Also listen with TLS on {@code host:port} (0: any free port), with {@code context} (a
+         * server context built with gRPC's ALPN settings, {@code GrpcSslContexts}): the same
+         * services as the plaintext port; each call sees on which one it came ({@link #caller()}).
+         */
+        public Builder tls(String host, int port, io.netty.handler.ssl.SslContext context) {
+            this.tlsHost = Objects.requireNonNull(host);
+            this.tlsPort = port;
+            this.tlsContext = Objects.requireNonNull(context);
+            return this;
+        }
+
+        /** Who may have a sync stream; default: anyone. */
+        public Builder authorizer(Authorizer a) { this.authorizer = Objects.requireNonNull(a); return this; }
 
         /** Another gRPC service on the sync port (the certificate authority's). */
         public Builder service(ServerServiceDefinition s) { services.add(Objects.requireNonNull(s)); return this; }
@@ -524,16 +607,39 @@ public final class SyncServer implements AutoCloseable {
         }
     }
 
-    private static final Context.Key<SocketAddress> PEER = Context.key("ficus-sync-peer");
+    private static final Context.Key<Caller> CALLER = Context.key("ficus-sync-caller");
 
-    /** The caller's address, inside a call of any service on the sync port. */
-    public static SocketAddress callerAddress() { return PEER.get(); }
+    /** The caller's address, inside a call of any service on the sync ports. */
+    public static SocketAddress callerAddress() {
+        Caller c = CALLER.get();
+        return c == null ? null : c.address();
+    }
 
-    /** Makes the caller's address visible to {@link #open} (gRPC keeps it in the call's attributes). */
+    /** Who is calling, inside a call of any service on the sync ports; null outside one. */
+    public static Caller caller() { return CALLER.get(); }
+
+    /**
+     * Makes the caller visible to {@link #open} and to the other services: gRPC keeps the address
+     * and the TLS session in the call's attributes, the token in its headers.
+     */
     private static final class PeerInterceptor implements ServerInterceptor {
         @Override
         public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
-            Context ctx = Context.current().withValue(PEER, call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
+            javax.net.ssl.SSLSession ssl = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
+            List<java.security.cert.X509Certificate> chain = List.of();
+            if (ssl != null) {
+                try {
+                    List<java.security.cert.X509Certificate> certs = new ArrayList<>();
+                    for (java.security.cert.Certificate c : ssl.getPeerCertificates()) {
+                        if (c instanceof java.security.cert.X509Certificate x) certs.add(x);
+                    }
+                    chain = certs;
+                } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+                    // no client certificate: a first request that carries the bootstrap token
+                }
+            }
+            Caller caller = new Caller(call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR), ssl != null, chain, ControlChannel.bearer(headers));
+            Context ctx = Context.current().withValue(CALLER, caller);
             return Contexts.interceptCall(ctx, call, headers, next);
         }
     }

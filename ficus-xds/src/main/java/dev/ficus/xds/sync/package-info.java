@@ -8,6 +8,7 @@
  * be read with any gRPC tool that accepts {@code application/grpc+json}.
  *
  * <p>{@link dev.ficus.xds.sync.SyncServer} is the control plane's half, {@link dev.ficus.xds.sync.SyncClient}
- * the proxy's.
+ * the proxy's; {@link dev.ficus.xds.sync.ControlChannel} is how a proxy reaches the control plane,
+ * in plaintext or over TLS with its workload certificate and, to enrol, the bootstrap token.
  */
 package dev.ficus.xds.sync;
