@@ -43,7 +43,9 @@ public final class TranslationCache {
     synchronized ConfigIndex index(ConfigSet config) {
         ConfigIndex i = index;
         if (i != null && i.config() == config) return i;
+        ConfigIndex earlier = i;
         i = ConfigIndex.of(config);
+        if (earlier != null) i = i.withRegistry(i.registry().reusing(earlier.registry()));
         index = i;
         ServiceRegistry registry = i.registry();
         pieces.keySet().removeIf(host -> registry.find(host).isEmpty()); // services that left the registry
@@ -176,6 +178,10 @@ public final class TranslationCache {
             }
             return new ConfigIndex(config, ServiceRegistry.of(config), destinationRules, virtualServices,
                     meshVsByHost, meshVsWildcards, drByHost, drWildcards, digest(config));
+        }
+
+        ConfigIndex withRegistry(ServiceRegistry r) {
+            return new ConfigIndex(config, r, destinationRules, virtualServices, meshVsByHost, meshVsWildcards, drByHost, drWildcards, resourcesDigest);
         }
 
         private static MessageDigest digest(ConfigSet config) {

@@ -538,8 +538,15 @@ public final class Translator {
         Set<String> claimed = new HashSet<>();
         List<VirtualHost> out = new ArrayList<>();
         for (VirtualHost vh : hosts) {
-            List<String> free = vh.domains().stream().filter(claimed::add).toList();
-            if (!free.isEmpty()) out.add(free.size() == vh.domains().size() ? vh : new VirtualHost(vh.name(), free, vh.routes()));
+            List<String> domains = vh.domains();
+            List<String> free = null; // null while every domain so far is free: most virtual hosts keep theirs
+            for (int i = 0; i < domains.size(); i++) {
+                boolean claims = claimed.add(domains.get(i));
+                if (!claims && free == null) free = new ArrayList<>(domains.subList(0, i));
+                else if (claims && free != null) free.add(domains.get(i));
+            }
+            if (free == null) out.add(vh);
+            else if (!free.isEmpty()) out.add(new VirtualHost(vh.name(), List.copyOf(free), vh.routes()));
         }
         return out;
     }
