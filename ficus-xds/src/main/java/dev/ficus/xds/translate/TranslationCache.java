@@ -7,6 +7,7 @@ import dev.ficus.api.networking.DestinationRule;
 import dev.ficus.api.networking.Hosts;
 import dev.ficus.api.networking.VirtualService;
 import dev.ficus.xds.snapshot.ClusterConfig;
+import dev.ficus.xds.snapshot.RouteTable;
 import dev.ficus.xds.snapshot.VirtualHost;
 
 import java.nio.charset.StandardCharsets;
@@ -37,7 +38,11 @@ public final class TranslationCache {
 
     private final Map<String, Piece[]> pieces = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.LongAdder computed = new java.util.concurrent.atomic.LongAdder();
+    /** Mesh route tables kept at once (one per distinct view of the mesh: namespace, egress, ...). */
+    private static final int MAX_TABLES = 32;
+
     private ConfigIndex index; // the last configuration's, under this
+    private final java.util.LinkedList<TableMemo> tables = new java.util.LinkedList<>(); // most recent first
 
     /** The indexes of {@code config}, built once for it (the cache keeps the last configuration's). */
     synchronized ConfigIndex index(ConfigSet config) {
@@ -68,6 +73,64 @@ public final class TranslationCache {
             if (keep > 0) System.arraycopy(old, 0, next, 1, keep);
             return next;
         });
+    }
+
+    /**
+     * A mesh route table from its virtual hosts before domains are deduplicated ({@code raw}, in
+     * order). Identities that see the same hosts share the table; when only some hosts changed and
+     * each changed host claims the same domains as before (a route edit), the earlier deduplication
+     * holds for every host, and only the changed ones are put in their places.
+     */
+    RouteTable table(String name, List<VirtualHost> raw) {
+        List<TableMemo> candidates;
+        synchronized (tables) {
+            candidates = List.copyOf(tables);
+        }
+        for (TableMemo m : candidates) {
+            if (!m.name().equals(name) || m.raw().size() != raw.size()) continue;
+            RouteTable t = m.patched(raw);
+            if (t == null) continue;
+            if (t != m.table()) remember(new TableMemo(name, List.copyOf(raw), m.slots(), t));
+            else remember(m);
+            return t;
+        }
+        int[] slots = new int[raw.size()];
+        RouteTable t = new RouteTable(name, Translator.dedupe(raw, slots));
+        remember(new TableMemo(name, List.copyOf(raw), slots, t));
+        return t;
+    }
+
+    private void remember(TableMemo m) {
+        synchronized (tables) {
+            tables.remove(m);
+            tables.addFirst(m);
+            while (tables.size() > MAX_TABLES) tables.removeLast();
+        }
+    }
+
+    /** A mesh route table and what it was made from: the hosts before deduplication, and where each landed (-1: dropped). */
+    private record TableMemo(String name, List<VirtualHost> raw, int[] slots, RouteTable table) {
+        /** The table for {@code next} (as long as {@link #raw}), or null when the deduplication may differ. */
+        RouteTable patched(List<VirtualHost> next) {
+            List<VirtualHost> out = null;
+            for (int i = 0; i < next.size(); i++) {
+                VirtualHost now = next.get(i), was = raw.get(i);
+                if (now == was) continue;
+                if (!now.domains().equals(was.domains())) return null; // claims other domains: deduplicate again
+                if (out == null) out = new ArrayList<>(table.virtualHosts());
+                int at = slots[i];
+                if (at < 0) continue; // dropped before, dropped again
+                VirtualHost kept = out.get(at);
+                out.set(at, kept == was ? now : new VirtualHost(now.name(), kept.domains(), now.routes()));
+            }
+            return out == null ? table : new RouteTable(name, out);
+        }
+
+        @Override public boolean equals(Object o) { return this == o; }
+
+        @Override public int hashCode() { return System.identityHashCode(this); }
+
+        @Override public String toString() { return "TableMemo[" + name + ", " + raw.size() + " hosts]"; }
     }
 
     /** Pieces computed so far (the rest were reused): for tests and figures. */

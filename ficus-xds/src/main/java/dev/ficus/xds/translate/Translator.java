@@ -143,7 +143,7 @@ public final class Translator {
         sidecar.ifPresent(this::sidecarListeners);
         if (options.outboundPort() >= 0) {
             Set<String> visible = sidecar.map(this::egressHostsWithoutPort).orElse(null);
-            routeTables.put("outbound", new RouteTable("outbound", meshVirtualHosts(visible)));
+            routeTables.put("outbound", meshRouteTable("outbound", visible));
             listeners.add(new ListenerConfig("outbound", new HostPort(options.outboundBind(), options.outboundPort()),
                     ListenerKind.OUTBOUND, ListenerProtocol.HTTP, "outbound"));
         }
@@ -317,7 +317,7 @@ public final class Translator {
                 note(sc, path + ".port.protocol", "only HTTP and TCP egress listeners are served by the proxy yet; this " + protocol + " listener is skipped");
                 continue;
             }
-            routeTables.put(table, new RouteTable(table, meshVirtualHosts(Set.copyOf(eg.hosts()))));
+            routeTables.put(table, meshRouteTable(table, Set.copyOf(eg.hosts())));
             String bind = eg.bind() != null ? eg.bind() : options.outboundBind();
             listeners.add(new ListenerConfig(table, new HostPort(bind, port), ListenerKind.OUTBOUND, ListenerProtocol.HTTP, table));
         }
@@ -350,7 +350,7 @@ public final class Translator {
      * allows), with the VirtualServices bound to {@code mesh}, plus VirtualService hosts that name
      * no registered service.
      */
-    private List<VirtualHost> meshVirtualHosts(Set<String> egressHosts) {
+    private RouteTable meshRouteTable(String name, Set<String> egressHosts) {
         List<VirtualHost> out = new ArrayList<>();
         Set<String> covered = new HashSet<>();
         for (ServiceRegistry.Service svc : registry.services()) {
@@ -381,7 +381,7 @@ public final class Translator {
             }
             if (!domains.isEmpty()) out.add(new VirtualHost(vs.namespace() + "/" + vs.name(), domains, httpRoutes(vs, 80, null)));
         }
-        return dedupeDomains(out);
+        return cache == null ? new RouteTable(name, dedupeDomains(out)) : cache.table(name, out);
     }
 
     /** A service's outbound virtual hosts, one per port, with the mesh VirtualService for its host, if any. */
@@ -534,10 +534,20 @@ public final class Translator {
         return out;
     }
 
-    private List<VirtualHost> dedupeDomains(List<VirtualHost> hosts) {
+    private static List<VirtualHost> dedupeDomains(List<VirtualHost> hosts) {
+        return dedupe(hosts, null);
+    }
+
+    /**
+     * {@code hosts} with each domain kept only by the first virtual host that claims it (a host
+     * left with none is dropped). {@code slots}, when given, receives for each host its index in the
+     * result, or -1 when dropped.
+     */
+    static List<VirtualHost> dedupe(List<VirtualHost> hosts, int[] slots) {
         Set<String> claimed = new HashSet<>();
         List<VirtualHost> out = new ArrayList<>();
-        for (VirtualHost vh : hosts) {
+        for (int h = 0; h < hosts.size(); h++) {
+            VirtualHost vh = hosts.get(h);
             List<String> domains = vh.domains();
             List<String> free = null; // null while every domain so far is free: most virtual hosts keep theirs
             for (int i = 0; i < domains.size(); i++) {
@@ -545,6 +555,7 @@ public final class Translator {
                 if (!claims && free == null) free = new ArrayList<>(domains.subList(0, i));
                 else if (claims && free != null) free.add(domains.get(i));
             }
+            if (slots != null) slots[h] = free != null && free.isEmpty() ? -1 : out.size();
             if (free == null) out.add(vh);
             else if (!free.isEmpty()) out.add(new VirtualHost(vh.name(), List.copyOf(free), vh.routes()));
         }

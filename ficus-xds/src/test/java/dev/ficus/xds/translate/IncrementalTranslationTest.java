@@ -28,7 +28,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The cached translation is the full translation: a seeded mesh (services in three namespaces,
  * DestinationRules with subsets, some for one workload only; VirtualServices with weights, header,
- * source-label and source-namespace matches, mirrors, destinations that do not exist; a Sidecar
+ * source-label and source-namespace matches, mirrors, destinations that do not exist; services
+ * that share an address, so that virtual hosts lose domains to earlier ones; a Sidecar
  * that narrows one namespace's egress; a parallel-run Rollout) goes through random sequences of
  * changes, read from a directory as the control plane reads it, and after each one every identity's
  * cached translation is compared with a translation without the cache, resource by resource.
@@ -239,6 +240,8 @@ class IncrementalTranslationTest {
                 b.append("---\napiVersion: networking.istio.io/v1\nkind: ServiceEntry\n")
                         .append("metadata: {name: svc-").append(i).append(", namespace: ").append(ns).append("}\n")
                         .append("spec:\n  hosts: [").append(host(i)).append("]\n  location: MESH_INTERNAL\n  resolution: STATIC\n")
+                        // a few services share an address: their virtual hosts claim the same domains, the first keeps them
+                        .append(i % 3 == 0 ? "  addresses: [240.0.0." + (i % 4) + "]\n" : "")
                         .append("  ports: [{number: ").append(ports.get(i)).append(", name: http, protocol: HTTP}")
                         .append(i % 4 == 0 ? ", {number: 8443, name: grpc, protocol: GRPC}" : "").append("]\n")
                         .append("  endpoints:\n")
