@@ -346,7 +346,7 @@ public final class Translator {
     // ---- mesh routing ----
 
     /**
-     * Virtual hosts for every service (optionally only those an egress {@code ns/host} list
+     * The route table {@code name}: virtual hosts for every service (optionally only those an egress {@code ns/host} list
      * allows), with the VirtualServices bound to {@code mesh}, plus VirtualService hosts that name
      * no registered service.
      */
