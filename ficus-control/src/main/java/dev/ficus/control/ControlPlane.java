@@ -25,6 +25,7 @@ import dev.ficus.xds.sync.SyncServer;
 import dev.ficus.xds.translate.ProxyIdentity;
 import dev.ficus.xds.translate.TranslateOptions;
 import dev.ficus.xds.translate.Translation;
+import dev.ficus.xds.translate.TranslationCache;
 import dev.ficus.xds.translate.Translator;
 
 import java.io.IOException;
@@ -74,6 +75,7 @@ public final class ControlPlane implements AutoCloseable {
     private final ControlMetrics metrics = new ControlMetrics();
     private final ConfigLoader.Cache parseCache = new ConfigLoader.Cache(); // start(), then the watch thread under reload()'s lock
     private final Map<String, ProxySnapshot> cache = new HashMap<>(); // push thread only
+    private final TranslationCache translations = new TranslationCache(); // services' translations, reused across identities and generations
     private volatile Generation generation;
     private long cacheGeneration = -1; // push thread only
     private SyncServer sync;
@@ -365,7 +367,7 @@ public final class ControlPlane implements AutoCloseable {
         for (int i = 0; i < who.size(); i++) {
             // In node mode one outbound listener serves every workload of the node: the first builds it.
             TranslateOptions o = i == 0 ? options : options.withOutboundPort(-1);
-            translations.add(Translator.translate(g.combined(), who.get(i), o));
+            translations.add(Translator.translate(g.combined(), who.get(i), o, this.translations));
         }
         return translations.size() == 1 ? translations.getFirst().snapshot() : NodeSnapshots.merge(translations);
     }

@@ -248,11 +248,10 @@ final class VirtualServiceChecks implements Check<VirtualService> {
             String fqdn = Hosts.fqdn(d.host(), r.namespace());
             boolean defined = false;
             boolean ruleFound = false;
-            for (Resource<DestinationRule> dr : all.all(Kind.DESTINATION_RULE, DestinationRule.class)) {
-                if (dr.spec().host() == null) continue;
-                if (!Hosts.covers(Hosts.fqdn(dr.spec().host(), dr.namespace()), fqdn)) continue;
+            for (RuleHost rh : RuleHosts.of(all).candidates(fqdn)) {
+                if (!Hosts.covers(rh.host(), fqdn)) continue;
                 ruleFound = true;
-                if (dr.spec().subset(d.subset()).isPresent()) defined = true;
+                if (rh.rule().spec().subset(d.subset()).isPresent()) defined = true;
             }
             if (!defined) {
                 report.warning(p + ".subset", "subset '" + d.subset() + "' of " + fqdn + " is defined by no DestinationRule"
@@ -417,6 +416,48 @@ final class VirtualServiceChecks implements Check<VirtualService> {
     static void protocol(Report report, String p, String protocol) {
         if (protocol != null && Protocols.canonical(protocol).isEmpty()) {
             report.error(p, "unknown protocol '" + protocol + "'; accepted (any case): " + String.join(", ", Protocols.ALL));
+        }
+    }
+
+    /** A DestinationRule with its host as an FQDN. */
+    private record RuleHost(String host, Resource<DestinationRule> rule) {
+    }
+
+    /**
+     * The DestinationRules of one configuration by host, so that checking the subsets of every
+     * destination stays linear in the configuration's size (thousands of rules and routes would
+     * otherwise cost millions of host comparisons). Kept for the last configuration checked: the
+     * checks of one validation share it.
+     */
+    private record RuleHosts(Map<String, List<RuleHost>> exact, List<RuleHost> wildcards) {
+        private record Last(java.lang.ref.WeakReference<ConfigSet> config, RuleHosts index) {
+        }
+
+        private static volatile Last last; // one field: a reader never pairs one config with another's index
+
+        static RuleHosts of(ConfigSet all) {
+            Last l = last;
+            if (l != null && l.config().get() == all) return l.index();
+            Map<String, List<RuleHost>> exact = new java.util.HashMap<>();
+            List<RuleHost> wildcards = new java.util.ArrayList<>();
+            for (Resource<DestinationRule> dr : all.all(Kind.DESTINATION_RULE, DestinationRule.class)) {
+                if (dr.spec().host() == null) continue;
+                RuleHost rh = new RuleHost(Hosts.fqdn(dr.spec().host(), dr.namespace()), dr);
+                if (rh.host().contains("*")) wildcards.add(rh);
+                else exact.computeIfAbsent(rh.host(), k -> new java.util.ArrayList<>()).add(rh);
+            }
+            RuleHosts r = new RuleHosts(exact, wildcards);
+            last = new Last(new java.lang.ref.WeakReference<>(all), r);
+            return r;
+        }
+
+        /** The rules that may cover {@code fqdn}: those for exactly that host, and the wildcards. */
+        List<RuleHost> candidates(String fqdn) {
+            List<RuleHost> e = exact.getOrDefault(fqdn, List.of());
+            if (wildcards.isEmpty()) return e;
+            List<RuleHost> both = new java.util.ArrayList<>(e);
+            both.addAll(wildcards);
+            return both;
         }
     }
 }

@@ -9,6 +9,7 @@ import dev.ficus.xds.wire.SnapshotCodec;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,7 +34,7 @@ public final class SnapshotResources {
 
     /**
      * Encodes snapshots into resources, reusing the encoding of any resource that is equal (by
-     * value) to one encoded in this round or the previous one: a change to one service re-encodes
+     * reference, else by value) to one encoded in this round or the previous one: a change to one service re-encodes
      * that service's resources, not the other thousands. Not thread-safe (the push thread owns it).
      */
     public static final class Encoder {
@@ -42,11 +43,17 @@ public final class SnapshotResources {
 
         private Map<CacheKey, WireResource> previous = new HashMap<>();
         private Map<CacheKey, WireResource> current = new HashMap<>();
+        // The same by reference: a translation cache hands out the very objects of earlier snapshots,
+        // and finding them so spares hashing each resource's whole value.
+        private Map<Object, WireResource> previousSame = new IdentityHashMap<>();
+        private Map<Object, WireResource> currentSame = new IdentityHashMap<>();
 
         /** Starts a new round: encodings not used since the last round are dropped. */
         public void nextRound() {
             previous = current;
             current = new HashMap<>();
+            previousSame = currentSame;
+            currentSame = new IdentityHashMap<>();
         }
 
         public Map<ResourceKey, WireResource> split(ProxySnapshot s) {
@@ -75,6 +82,13 @@ public final class SnapshotResources {
         }
 
         private void put(Map<ResourceKey, WireResource> out, ResourceKey k, Object value, Supplier<String> body) {
+            WireResource same = currentSame.get(value);
+            if (same == null || !named(same, k)) same = previousSame.get(value);
+            if (same != null && named(same, k)) { // the encoding depends on the value only
+                currentSame.put(value, same);
+                out.put(k, same);
+                return;
+            }
             CacheKey ck = new CacheKey(k, value);
             WireResource w = current.get(ck);
             if (w == null) {
@@ -85,7 +99,12 @@ public final class SnapshotResources {
                 }
                 current.put(ck, w);
             }
+            currentSame.put(value, w);
             out.put(k, w);
+        }
+
+        private static boolean named(WireResource w, ResourceKey k) {
+            return w.type() == k.type() && w.name().equals(k.name());
         }
     }
 

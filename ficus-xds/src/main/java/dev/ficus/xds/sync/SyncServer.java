@@ -268,12 +268,15 @@ public final class SyncServer implements AutoCloseable {
         static Delta of(Map<ResourceKey, String> held, Map<ResourceKey, WireResource> all) {
             List<WireResource> changed = new ArrayList<>();
             Map<ResourceKey, String> next = new HashMap<>(all.size() * 2);
+            int kept = 0; // keys of held still present: when that is all of them, nothing was removed
             for (var e : all.entrySet()) {
                 next.put(e.getKey(), e.getValue().hash());
-                if (!e.getValue().hash().equals(held.get(e.getKey()))) changed.add(e.getValue());
+                String had = held.get(e.getKey());
+                if (had != null) kept++;
+                if (!e.getValue().hash().equals(had)) changed.add(e.getValue());
             }
             List<ResourceKey> removed = new ArrayList<>();
-            for (ResourceKey k : held.keySet()) if (!all.containsKey(k)) removed.add(k);
+            if (kept < held.size()) for (ResourceKey k : held.keySet()) if (!all.containsKey(k)) removed.add(k);
             removed.sort(null);
             return new Delta(List.copyOf(changed), List.copyOf(removed), java.util.Collections.unmodifiableMap(next),
                     SyncMessages.GSON.toJson(changed).getBytes(StandardCharsets.UTF_8));

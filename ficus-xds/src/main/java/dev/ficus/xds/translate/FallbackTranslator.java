@@ -39,6 +39,11 @@ final class FallbackTranslator {
         }
     }
 
+    /** The Rollout that drives {@code vs}'s routes, or null: what {@link #forRoute} reads of the configuration. */
+    Resource<Rollout> rolloutFor(Resource<VirtualService> vs) {
+        return byVirtualService.isEmpty() ? null : byVirtualService.get(vs.namespace() + "/" + vs.name());
+    }
+
     /** The fallback of route {@code hr} of {@code vs} served on {@code port}, or null. */
     RouteFallback forRoute(Resource<VirtualService> vs, HTTPRoute hr, int port) {
         if (byVirtualService.isEmpty() || hr.name() == null || !hr.name().startsWith(ROUTE_PREFIX)) return null;

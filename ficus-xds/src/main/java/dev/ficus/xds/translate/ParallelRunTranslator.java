@@ -60,6 +60,11 @@ final class ParallelRunTranslator {
         }
     }
 
+    /** The Rollout that drives {@code vs}'s routes, or null: what {@link #forRoute} reads of the configuration. */
+    Resource<Rollout> rolloutFor(Resource<VirtualService> vs) {
+        return byVirtualService.isEmpty() ? null : byVirtualService.get(vs.namespace() + "/" + vs.name());
+    }
+
     /** The parallel run of route {@code hr} of {@code vs} served on {@code port}, or null when no Rollout runs one there. */
     RouteParallelRun forRoute(Resource<VirtualService> vs, HTTPRoute hr, int port) {
         if (byVirtualService.isEmpty()) return null;

@@ -106,6 +106,26 @@ public final class ServiceRegistry {
         return r;
     }
 
+    /**
+     * This registry with each service equal to one of {@code earlier}'s replaced by that very
+     * object: the services of unchanged files keep their identity from one configuration to the
+     * next, so that whoever compares them (the translation cache) mostly compares references.
+     */
+    ServiceRegistry reusing(ServiceRegistry earlier) {
+        ServiceRegistry r = new ServiceRegistry();
+        for (Service s : byHost.values()) {
+            Service old = earlier.byHost.get(s.host());
+            r.byHost.put(s.host(), old != null && same(old, s) ? old : s);
+        }
+        return r;
+    }
+
+    private static boolean same(Service a, Service b) {
+        return a.host().equals(b.host()) && a.namespace().equals(b.namespace()) && a.resolution() == b.resolution()
+                && (a.source() == b.source() || java.util.Objects.equals(a.source(), b.source()))
+                && a.ports().equals(b.ports()) && a.instances().equals(b.instances());
+    }
+
     private static Instance instance(WorkloadEntry e) {
         return new Instance(e.address() == null ? "" : e.address(), e.ports(), e.labels(),
                 e.weight() == null || e.weight() < 1 ? 1 : e.weight(), e.serviceAccount());

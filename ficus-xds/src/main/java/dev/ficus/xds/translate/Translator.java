@@ -48,10 +48,10 @@ import dev.ficus.xds.snapshot.UpstreamProtocol;
 import dev.ficus.xds.snapshot.UpstreamTls;
 import dev.ficus.xds.snapshot.VirtualHost;
 import dev.ficus.xds.snapshot.WeightedCluster;
+import dev.ficus.xds.translate.TranslationCache.HostRule;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -94,33 +94,48 @@ public final class Translator {
     private final ParallelRunTranslator parallelRuns; // Rollouts with the parallelRun strategy
     private final FallbackTranslator fallbacks; // strangler Rollouts with a fallback to legacy
 
-    /** A rule's host as an FQDN (or wildcard), with the rule and its place in the config. */
-    private record HostRule<R>(String host, R rule, int order) {
-    }
+    // Indexes by host (see TranslationCache.ConfigIndex), shared by the translations of one config through a cache.
+    private final TranslationCache.ConfigIndex index;
+    private final Map<String, HostRule<Resource<VirtualService>>> meshVsByHost;
+    private final List<HostRule<Resource<VirtualService>>> meshVsWildcards;
+    private final Map<String, List<HostRule<Resource<DestinationRule>>>> drByHost;
+    private final List<HostRule<Resource<DestinationRule>>> drWildcards;
 
-    // Indexes by host, built once per translation: looking rules up per service stays linear in
-    // the config's size (5000 services with hundreds of rules would otherwise cost millions of scans).
-    private final Map<String, HostRule<Resource<VirtualService>>> meshVsByHost = new HashMap<>();
-    private final List<HostRule<Resource<VirtualService>>> meshVsWildcards = new ArrayList<>();
-    private final Map<String, List<HostRule<Resource<DestinationRule>>>> drByHost = new HashMap<>();
-    private final List<HostRule<Resource<DestinationRule>>> drWildcards = new ArrayList<>();
+    /** Services' pieces of the outbound route tables, reused where their facts hold; null: everything afresh. */
+    private final TranslationCache cache;
+    /** While a service's piece is computed for the cache: where its facts, notes and cluster calls go; else null. */
+    private Recording recording;
 
-    private Translator(ConfigSet config, ProxyIdentity who, TranslateOptions options) {
+    private Translator(ConfigSet config, ProxyIdentity who, TranslateOptions options, TranslationCache cache) {
         this.config = config;
         this.who = who;
         this.options = options;
-        this.registry = ServiceRegistry.of(config);
-        this.destinationRules = config.all(Kind.DESTINATION_RULE, DestinationRule.class);
-        this.virtualServices = config.all(Kind.VIRTUAL_SERVICE, VirtualService.class);
+        this.cache = cache;
+        this.index = cache == null ? TranslationCache.ConfigIndex.of(config) : cache.index(config);
+        this.registry = index.registry();
+        this.destinationRules = index.destinationRules();
+        this.virtualServices = index.virtualServices();
+        this.meshVsByHost = index.meshVsByHost();
+        this.meshVsWildcards = index.meshVsWildcards();
+        this.drByHost = index.drByHost();
+        this.drWildcards = index.drWildcards();
         this.tcpRoutes = new TcpRouteTranslator(virtualServices, this::cluster);
         this.parallelRuns = new ParallelRunTranslator(config, this::cluster, this::note, this::onlyPort);
         this.fallbacks = new FallbackTranslator(config, this::cluster, this::onlyPort);
-        indexHosts();
     }
 
     /** Translates {@code config} (already validated and free of errors) for the proxy {@code who}. */
     public static Translation translate(ConfigSet config, ProxyIdentity who, TranslateOptions options) {
-        return new Translator(config, who, options).run();
+        return new Translator(config, who, options, null).run();
+    }
+
+    /**
+     * The same translation, reusing from {@code cache} what earlier translations (of other
+     * identities, or of earlier configurations) computed from the same facts, and keeping there
+     * what this one computes. The result equals {@link #translate(ConfigSet, ProxyIdentity, TranslateOptions)}'s.
+     */
+    public static Translation translate(ConfigSet config, ProxyIdentity who, TranslateOptions options, TranslationCache cache) {
+        return new Translator(config, who, options, java.util.Objects.requireNonNull(cache, "cache")).run();
     }
 
     private Translation run() {
@@ -129,7 +144,7 @@ public final class Translator {
         sidecar.ifPresent(this::sidecarListeners);
         if (options.outboundPort() >= 0) {
             Set<String> visible = sidecar.map(this::egressHostsWithoutPort).orElse(null);
-            routeTables.put("outbound", new RouteTable("outbound", meshVirtualHosts(visible)));
+            routeTables.put("outbound", meshRouteTable("outbound", visible));
             listeners.add(new ListenerConfig("outbound", new HostPort(options.outboundBind(), options.outboundPort()),
                     ListenerKind.OUTBOUND, ListenerProtocol.HTTP, "outbound"));
         }
@@ -305,7 +320,7 @@ public final class Translator {
                 note(sc, path + ".port.protocol", "only HTTP and TCP egress listeners are served by the proxy yet; this " + protocol + " listener is skipped");
                 continue;
             }
-            routeTables.put(table, new RouteTable(table, meshVirtualHosts(Set.copyOf(eg.hosts()))));
+            routeTables.put(table, meshRouteTable(table, Set.copyOf(eg.hosts())));
             String bind = eg.bind() != null ? eg.bind() : options.outboundBind();
             listeners.add(new ListenerConfig(table, new HostPort(bind, port), ListenerKind.OUTBOUND, ListenerProtocol.HTTP, table));
         }
@@ -347,31 +362,26 @@ public final class Translator {
     // ---- mesh routing ----
 
     /**
-     * Virtual hosts for every service (optionally only those an egress {@code ns/host} list
+     * The route table {@code name}: virtual hosts for every service (optionally only those an egress {@code ns/host} list
      * allows), with the VirtualServices bound to {@code mesh}, plus VirtualService hosts that name
      * no registered service.
      */
-    private List<VirtualHost> meshVirtualHosts(Set<String> egressHosts) {
+    private RouteTable meshRouteTable(String name, Set<String> egressHosts) {
         List<VirtualHost> out = new ArrayList<>();
         Set<String> covered = new HashSet<>();
         for (ServiceRegistry.Service svc : registry.services()) {
             if (svc.host().contains("*")) continue;
             if (egressHosts != null && !egressAllows(egressHosts, svc.namespace(), svc.host())) continue;
-
-            Optional<Resource<VirtualService>> vs = meshVirtualServiceFor(svc.host());
-            vs.ifPresent(v -> covered.add(v.namespace() + "/" + v.name()));
-            List<ServiceRegistry.Port> ports = svc.ports().isEmpty() ? List.of(new ServiceRegistry.Port(80, "http", "HTTP", null)) : svc.ports();
-            int defaultPort = ports.stream().filter(p -> p.number() == 80).findFirst()
-                    .or(() -> ports.stream().filter(ServiceRegistry.Port::isHttp).findFirst())
-                    .orElse(ports.getFirst()).number();
-            for (ServiceRegistry.Port p : ports) {
-                List<Route> routes = vs.isPresent()
-                        ? httpRoutes(vs.get(), p.number(), null)
-                        : List.of(new Route("default", RouteMatch.ANY,
-                        RouteAction.Forward.to(cluster(svc.host(), p.number(), null, null, null)), Duration.ZERO, HeaderMutations.NONE, HeaderMutations.NONE,
-                        RoutePolicies.ISTIO_DEFAULT));
-                out.add(new VirtualHost(svc.host() + ":" + p.number(), domains(svc, p.number(), p.number() == defaultPort), routes));
+            if (cache == null) {
+                Optional<Resource<VirtualService>> vs = meshVirtualServiceFor(svc.host());
+                vs.ifPresent(v -> covered.add(v.namespace() + "/" + v.name()));
+                serviceVirtualHosts(svc, vs, out);
+                continue;
             }
+            TranslationCache.Piece piece = piece(svc);
+            if (piece.virtualService() != null) covered.add(piece.virtualService().namespace() + "/" + piece.virtualService().name());
+            replay(piece.events());
+            out.addAll(piece.virtualHosts());
         }
         // VirtualServices whose hosts are not services of the registry still route by Host.
         for (Resource<VirtualService> vs : virtualServices) {
@@ -387,7 +397,103 @@ public final class Translator {
             }
             if (!domains.isEmpty()) out.add(new VirtualHost(vs.namespace() + "/" + vs.name(), domains, httpRoutes(vs, 80, null)));
         }
-        return dedupeDomains(out);
+        return cache == null ? new RouteTable(name, dedupeDomains(out)) : cache.table(name, out);
+    }
+
+    /** A service's outbound virtual hosts, one per port, with the mesh VirtualService for its host, if any. */
+    private void serviceVirtualHosts(ServiceRegistry.Service svc, Optional<Resource<VirtualService>> vs, List<VirtualHost> out) {
+        List<ServiceRegistry.Port> ports = svc.ports().isEmpty() ? List.of(new ServiceRegistry.Port(80, "http", "HTTP", null)) : svc.ports();
+        int defaultPort = ports.stream().filter(p -> p.number() == 80).findFirst()
+                .or(() -> ports.stream().filter(ServiceRegistry.Port::isHttp).findFirst())
+                .orElse(ports.getFirst()).number();
+        for (ServiceRegistry.Port p : ports) {
+            List<Route> routes = vs.isPresent()
+                    ? httpRoutes(vs.get(), p.number(), null)
+                    : List.of(new Route("default", RouteMatch.ANY,
+                    RouteAction.Forward.to(cluster(svc.host(), p.number(), null, null, null)), Duration.ZERO, HeaderMutations.NONE, HeaderMutations.NONE,
+                    RoutePolicies.ISTIO_DEFAULT));
+            out.add(new VirtualHost(svc.host() + ":" + p.number(), domains(svc, p.number(), p.number() == defaultPort), routes));
+        }
+    }
+
+    // ---- the cache: a service's piece, reused where its facts hold ----
+
+    /** What a piece being computed records: the facts it reads, and its notes and cluster calls in order. */
+    private static final class Recording {
+        final List<TranslationCache.Fact> facts = new ArrayList<>();
+        List<TranslationCache.Event> events = new ArrayList<>(); // where notes go now (a cluster's own while it is made)
+    }
+
+    /** The cached piece of {@code svc} whose facts hold for this translation, or a new one, computed and kept. */
+    private TranslationCache.Piece piece(ServiceRegistry.Service svc) {
+        for (TranslationCache.Piece p : cache.pieces(svc.host())) {
+            if (holds(p.facts())) return p;
+        }
+        Recording r = recording = new Recording();
+        try {
+            r.facts.add(new TranslationCache.ServiceIs(svc.host(), svc));
+            Optional<Resource<VirtualService>> vs = meshVirtualServiceFor(svc.host());
+            r.facts.add(new TranslationCache.VirtualServiceIs(svc.host(), vs.orElse(null)));
+            List<VirtualHost> hosts = new ArrayList<>();
+            serviceVirtualHosts(svc, vs, hosts);
+            TranslationCache.Piece p = new TranslationCache.Piece(svc.host(), List.copyOf(r.facts), List.copyOf(r.events), List.copyOf(hosts), vs.orElse(null));
+            cache.keep(p);
+            return p;
+        } finally {
+            recording = null;
+        }
+    }
+
+    /** Whether every fact a piece was computed from holds for this translation (this config, this proxy). */
+    private boolean holds(List<TranslationCache.Fact> facts) {
+        for (TranslationCache.Fact f : facts) {
+            boolean ok = switch (f) {
+                case TranslationCache.ServiceIs x -> TranslationCache.same(registry.find(x.host()).orElse(null), x.service());
+                case TranslationCache.RuleIs x -> TranslationCache.same(destinationRuleFor(x.host()).orElse(null), x.rule());
+                case TranslationCache.VirtualServiceIs x -> TranslationCache.same(meshVirtualServiceFor(x.host()).orElse(null), x.virtualService());
+                case TranslationCache.NamespaceIs x -> who.namespace().equals(x.namespace()) == x.is();
+                case TranslationCache.LabelsInclude x -> who.labels().entrySet().containsAll(x.labels().entrySet()) == x.does();
+                case TranslationCache.RolloutsAre x -> TranslationCache.same(parallelRuns.rolloutFor(x.virtualService()), x.parallelRun())
+                        && TranslationCache.same(fallbacks.rolloutFor(x.virtualService()), x.fallback());
+            };
+            if (!ok) return false;
+        }
+        return true;
+    }
+
+    /** Does again what a piece did: its notes, and each cluster it asked for that this translation does not hold yet. */
+    private void replay(List<TranslationCache.Event> events) {
+        for (TranslationCache.Event e : events) {
+            switch (e) {
+                case TranslationCache.NoteCall n -> note(n.resource(), n.path(), n.message());
+                case TranslationCache.ClusterCall c -> {
+                    if (clusters.containsKey(c.name())) continue;
+                    c.notes().forEach(n -> note(n.resource(), n.path(), n.message()));
+                    clusters.put(c.name(), c.config());
+                }
+            }
+        }
+    }
+
+    /** Whether the proxy's namespace is {@code namespace}; a fact of the piece being computed. */
+    private boolean inNamespace(String namespace) {
+        boolean is = who.namespace().equals(namespace);
+        if (recording != null) recording.facts.add(new TranslationCache.NamespaceIs(namespace, is));
+        return is;
+    }
+
+    /** Whether the proxy's labels include {@code labels}; a fact of the piece being computed. */
+    private boolean labelled(Map<String, String> labels) {
+        boolean does = who.labels().entrySet().containsAll(labels.entrySet());
+        if (recording != null) recording.facts.add(new TranslationCache.LabelsInclude(labels, does));
+        return does;
+    }
+
+    /** The registry's service for a host; a fact of the piece being computed. */
+    private Optional<ServiceRegistry.Service> service(String host) {
+        Optional<ServiceRegistry.Service> svc = registry.find(host);
+        if (recording != null) recording.facts.add(new TranslationCache.ServiceIs(host, svc.orElse(null)));
+        return svc;
     }
 
     /** Whether a Sidecar egress list ({@code ns/host}: {@code *}, {@code .} for the proxy's own namespace, {@code ~} for none) admits a host. */
@@ -402,27 +508,6 @@ public final class Translator {
             if (nsOk && (h.equals("*") || Hosts.covers(h, host))) return true;
         }
         return false;
-    }
-
-    private void indexHosts() {
-        for (int i = 0; i < virtualServices.size(); i++) {
-            Resource<VirtualService> vs = virtualServices.get(i);
-            if (!vs.spec().effectiveGateways().contains(VirtualService.MESH)) continue;
-            for (String h : vs.spec().hosts()) {
-                String host = Hosts.fqdn(h, vs.namespace());
-                HostRule<Resource<VirtualService>> r = new HostRule<>(host, vs, i);
-                if (host.startsWith("*.")) meshVsWildcards.add(r);
-                else meshVsByHost.putIfAbsent(host, r);
-            }
-        }
-        for (int i = 0; i < destinationRules.size(); i++) {
-            Resource<DestinationRule> dr = destinationRules.get(i);
-            if (dr.spec().host() == null) continue;
-            String host = Hosts.fqdn(dr.spec().host(), dr.namespace());
-            HostRule<Resource<DestinationRule>> r = new HostRule<>(host, dr, i);
-            if (host.contains("*")) drWildcards.add(r);
-            else drByHost.computeIfAbsent(host, k -> new ArrayList<>()).add(r);
-        }
     }
 
     private Optional<Resource<VirtualService>> meshVirtualServiceFor(String fqdn) {
@@ -449,7 +534,7 @@ public final class Translator {
             if (parts.length == 2) {
                 names.add(parts[0] + "." + parts[1] + ".svc");
                 names.add(parts[0] + "." + parts[1]);
-                if (parts[1].equals(who.namespace())) names.add(parts[0]);
+                if (inNamespace(parts[1])) names.add(parts[0]);
             }
         }
         if (svc.source() != null) {
@@ -465,12 +550,30 @@ public final class Translator {
         return out;
     }
 
-    private List<VirtualHost> dedupeDomains(List<VirtualHost> hosts) {
+    private static List<VirtualHost> dedupeDomains(List<VirtualHost> hosts) {
+        return dedupe(hosts, null);
+    }
+
+    /**
+     * {@code hosts} with each domain kept only by the first virtual host that claims it (a host
+     * left with none is dropped). {@code slots}, when given, receives for each host its index in the
+     * result, or -1 when dropped.
+     */
+    static List<VirtualHost> dedupe(List<VirtualHost> hosts, int[] slots) {
         Set<String> claimed = new HashSet<>();
         List<VirtualHost> out = new ArrayList<>();
-        for (VirtualHost vh : hosts) {
-            List<String> free = vh.domains().stream().filter(claimed::add).toList();
-            if (!free.isEmpty()) out.add(free.size() == vh.domains().size() ? vh : new VirtualHost(vh.name(), free, vh.routes()));
+        for (int h = 0; h < hosts.size(); h++) {
+            VirtualHost vh = hosts.get(h);
+            List<String> domains = vh.domains();
+            List<String> free = null; // null while every domain so far is free: most virtual hosts keep theirs
+            for (int i = 0; i < domains.size(); i++) {
+                boolean claims = claimed.add(domains.get(i));
+                if (!claims && free == null) free = new ArrayList<>(domains.subList(0, i));
+                else if (claims && free != null) free.add(domains.get(i));
+            }
+            if (slots != null) slots[h] = free != null && free.isEmpty() ? -1 : out.size();
+            if (free == null) out.add(vh);
+            else if (!free.isEmpty()) out.add(new VirtualHost(vh.name(), List.copyOf(free), vh.routes()));
         }
         return out;
     }
@@ -478,6 +581,7 @@ public final class Translator {
     private List<Route> httpRoutes(Resource<VirtualService> vs, int port, Resource<Gateway> gateway) {
         List<Route> out = new ArrayList<>();
         List<HTTPRoute> http = vs.spec().http();
+        if (recording != null) recording.facts.add(new TranslationCache.RolloutsAre(vs, parallelRuns.rolloutFor(vs), fallbacks.rolloutFor(vs)));
         for (int i = 0; i < http.size(); i++) {
             HTTPRoute hr = http.get(i);
             String path = "spec.http[" + i + "]";
@@ -558,14 +662,14 @@ public final class Translator {
      * it has one; null (the port the request came in on) when it has several or is not known.
      */
     private Integer onlyPort(String host) {
-        Optional<ServiceRegistry.Service> svc = registry.find(host);
+        Optional<ServiceRegistry.Service> svc = service(host);
         return svc.isPresent() && svc.get().ports().size() == 1 ? svc.get().ports().getFirst().number() : null;
     }
 
     private RouteMatch routeMatch(Resource<VirtualService> vs, String path, HTTPMatchRequest m, int port, Resource<Gateway> gateway) {
         if (m.port() != null && m.port() != port) return null;
-        if (!m.sourceLabels().isEmpty() && !who.labels().entrySet().containsAll(m.sourceLabels().entrySet())) return null;
-        if (m.sourceNamespace() != null && !m.sourceNamespace().equals(who.namespace())) return null;
+        if (!m.sourceLabels().isEmpty() && !labelled(m.sourceLabels())) return null;
+        if (m.sourceNamespace() != null && !inNamespace(m.sourceNamespace())) return null;
         if (!m.gateways().isEmpty()) {
             boolean applies = gateway == null
                     ? m.gateways().contains(VirtualService.MESH)
@@ -617,9 +721,27 @@ public final class Translator {
      */
     private String cluster(String host, int port, String subset, Resource<?> from, String path) {
         String name = "outbound|" + port + "|" + (subset == null ? "" : subset) + "|" + host;
+        if (recording != null) { // made whether or not this translation holds it yet: a reuse elsewhere may not
+            List<TranslationCache.Event> outer = recording.events;
+            List<TranslationCache.Event> own = recording.events = new ArrayList<>();
+            ClusterConfig c;
+            try {
+                c = newCluster(name, host, port, subset, from, path);
+            } finally {
+                recording.events = outer;
+            }
+            outer.add(new TranslationCache.ClusterCall(name, c, own.stream().map(TranslationCache.NoteCall.class::cast).toList()));
+            return name;
+        }
         if (clusters.containsKey(name)) return name;
-        Optional<ServiceRegistry.Service> svc = registry.find(host);
+        clusters.put(name, newCluster(name, host, port, subset, from, path));
+        return name;
+    }
+
+    private ClusterConfig newCluster(String name, String host, int port, String subset, Resource<?> from, String path) {
+        Optional<ServiceRegistry.Service> svc = service(host);
         Optional<Resource<DestinationRule>> dr = destinationRuleFor(host);
+        if (recording != null) recording.facts.add(new TranslationCache.RuleIs(host, dr.orElse(null)));
         TrafficPolicy base = dr.map(d -> d.spec().trafficPolicy()).orElse(null);
         Subset sub = null;
         if (subset != null) {
@@ -648,8 +770,7 @@ public final class Translator {
         }
         String portProtocol = svc.flatMap(x -> x.port(port)).map(ServiceRegistry.Port::protocol).orElse("");
         if (UpstreamProtocols.http2(portProtocol, base, sub == null ? null : sub.trafficPolicy())) c = c.withUpstreamProtocol(UpstreamProtocol.HTTP2); // protocols
-        clusters.put(name, c);
-        return name;
+        return c;
     }
 
     private ClusterConfig applyPolicy(ClusterConfig c, Resource<DestinationRule> dr, String path, TrafficPolicy tp, int port) {
@@ -710,6 +831,10 @@ public final class Translator {
     }
 
     private void note(Resource<?> r, String path, String message) {
+        if (recording != null) { // written when the piece is replayed, here or in a later translation
+            if (r != null) recording.events.add(new TranslationCache.NoteCall(r, path, message));
+            return;
+        }
         if (r == null || !noted.add(r.kind() + "/" + r.namespace() + "/" + r.name() + "#" + path + "#" + message)) return;
         long mark = r.origin().positions().find(path);
         int line = Positions.line(mark) == 0 ? r.origin().line() : Positions.line(mark);
@@ -719,17 +844,8 @@ public final class Translator {
 
     /** A short content hash: equal configurations for the same proxy give equal versions. */
     private String version() {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            for (Resource<?> r : config.resources()) {
-                // the document's text fingerprint; a record's toString only for resources made in code
-                String content = r.origin().fingerprint().isEmpty() ? String.valueOf(r.spec()) : r.origin().fingerprint();
-                sha.update((r.kind() + "/" + r.namespace() + "/" + r.name() + "=" + content + "\n").getBytes(StandardCharsets.UTF_8));
-            }
-            sha.update((who + "|" + options).getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(sha.digest(), 0, 6);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        MessageDigest sha = index.digestCopy(); // every resource of the config, hashed once per config
+        sha.update((who + "|" + options).getBytes(StandardCharsets.UTF_8));
+        return HexFormat.of().formatHex(sha.digest(), 0, 6);
     }
 }

@@ -75,7 +75,13 @@ class TranslatorTest {
     static Translation translate(String yaml, ProxyIdentity who) {
         ConfigLoader.Result r = Validator.loadAndValidateString("shop.yaml", yaml);
         assertThat(r.diagnostics().stream().filter(Diagnostic::isError).map(Diagnostic::format)).isEmpty();
-        return Translator.translate(Validator.effective(r.config()), who, TranslateOptions.DEFAULTS);
+        var config = Validator.effective(r.config());
+        Translation full = Translator.translate(config, who, TranslateOptions.DEFAULTS);
+        // the cached translation is the same, computing every piece (cold) and reusing every piece (warm)
+        TranslationCache cache = new TranslationCache();
+        assertThat(Translator.translate(config, who, TranslateOptions.DEFAULTS, cache)).isEqualTo(full);
+        assertThat(Translator.translate(config, who, TranslateOptions.DEFAULTS, cache)).isEqualTo(full);
+        return full;
     }
 
     static final ProxyIdentity FRONTEND = new ProxyIdentity("frontend", "shop", Map.of("app", "frontend"), "frontend");

@@ -1,0 +1,273 @@
+package dev.ficus.xds.translate;
+
+import dev.ficus.api.Kind;
+import dev.ficus.api.Resource;
+import dev.ficus.api.config.ConfigSet;
+import dev.ficus.api.networking.DestinationRule;
+import dev.ficus.api.networking.Hosts;
+import dev.ficus.api.networking.VirtualService;
+import dev.ficus.xds.snapshot.ClusterConfig;
+import dev.ficus.xds.snapshot.RouteTable;
+import dev.ficus.xds.snapshot.VirtualHost;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What translations of one configuration, and of the configurations that follow it, can share:
+ * the per-configuration indexes (services, rules by host, the version hash of the files), built
+ * once for every proxy identity of a generation instead of once each; and, per service, the
+ * outbound virtual hosts and clusters it translates to, kept with the facts they were computed
+ * from (the service, the rules chosen for each host they reach, what of the proxy's identity they
+ * read). A later translation, for another identity or of a later configuration, reuses a service's
+ * piece when every fact still holds, so that a change to one VirtualService translates again only
+ * the services it touches. The snapshot is the same as a translation without the cache, resource by
+ * resource (the translator's tests hold it to that).
+ *
+ * <p>Thread-safe: the control plane translates identities in parallel with one cache.
+ */
+public final class TranslationCache {
+    /** Variants of one service's piece kept at once (identities that read it differently: their namespace, labels, rules). */
+    private static final int MAX_VARIANTS = 8;
+
+    private final Map<String, Piece[]> pieces = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.LongAdder computed = new java.util.concurrent.atomic.LongAdder();
+    /** Mesh route tables kept at once (one per distinct view of the mesh: namespace, egress, ...). */
+    private static final int MAX_TABLES = 32;
+
+    private ConfigIndex index; // the last configuration's, under this
+    private final java.util.LinkedList<TableMemo> tables = new java.util.LinkedList<>(); // most recent first
+
+    /** The indexes of {@code config}, built once for it (the cache keeps the last configuration's). */
+    synchronized ConfigIndex index(ConfigSet config) {
+        ConfigIndex i = index;
+        if (i != null && i.config() == config) return i;
+        ConfigIndex earlier = i;
+        i = ConfigIndex.of(config);
+        if (earlier != null) i = i.withRegistry(i.registry().reusing(earlier.registry()));
+        index = i;
+        ServiceRegistry registry = i.registry();
+        pieces.keySet().removeIf(host -> registry.find(host).isEmpty()); // services that left the registry
+        return i;
+    }
+
+    /** The variants held for a service host, most recently made first; empty when none. */
+    Piece[] pieces(String host) {
+        Piece[] p = pieces.get(host);
+        return p == null ? NONE : p;
+    }
+
+    /** Keeps a freshly computed piece before the variants already held for its host. */
+    void keep(Piece piece) {
+        computed.increment();
+        pieces.compute(piece.host(), (h, old) -> {
+            int keep = old == null ? 0 : Math.min(old.length, MAX_VARIANTS - 1);
+            Piece[] next = new Piece[keep + 1];
+            next[0] = piece;
+            if (keep > 0) System.arraycopy(old, 0, next, 1, keep);
+            return next;
+        });
+    }
+
+    /**
+     * A mesh route table from its virtual hosts before domains are deduplicated ({@code raw}, in
+     * order). Identities that see the same hosts share the table; when only some hosts changed and
+     * each changed host claims the same domains as before (a route edit), the earlier deduplication
+     * holds for every host, and only the changed ones are put in their places.
+     */
+    RouteTable table(String name, List<VirtualHost> raw) {
+        List<TableMemo> candidates;
+        synchronized (tables) {
+            candidates = List.copyOf(tables);
+        }
+        for (TableMemo m : candidates) {
+            if (!m.name().equals(name) || m.raw().size() != raw.size()) continue;
+            RouteTable t = m.patched(raw);
+            if (t == null) continue;
+            if (t != m.table()) remember(new TableMemo(name, List.copyOf(raw), m.slots(), t));
+            else remember(m);
+            return t;
+        }
+        int[] slots = new int[raw.size()];
+        RouteTable t = new RouteTable(name, Translator.dedupe(raw, slots));
+        remember(new TableMemo(name, List.copyOf(raw), slots, t));
+        return t;
+    }
+
+    private void remember(TableMemo m) {
+        synchronized (tables) {
+            tables.remove(m);
+            tables.addFirst(m);
+            while (tables.size() > MAX_TABLES) tables.removeLast();
+        }
+    }
+
+    /** A mesh route table and what it was made from: the hosts before deduplication, and where each landed (-1: dropped). */
+    private record TableMemo(String name, List<VirtualHost> raw, int[] slots, RouteTable table) {
+        /** The table for {@code next} (as long as {@link #raw}), or null when the deduplication may differ. */
+        RouteTable patched(List<VirtualHost> next) {
+            List<VirtualHost> out = null;
+            for (int i = 0; i < next.size(); i++) {
+                VirtualHost now = next.get(i), was = raw.get(i);
+                if (now == was) continue;
+                if (!now.domains().equals(was.domains())) return null; // claims other domains: deduplicate again
+                if (out == null) out = new ArrayList<>(table.virtualHosts());
+                int at = slots[i];
+                if (at < 0) continue; // dropped before, dropped again
+                VirtualHost kept = out.get(at);
+                out.set(at, kept == was ? now : new VirtualHost(now.name(), kept.domains(), now.routes()));
+            }
+            return out == null ? table : new RouteTable(name, out);
+        }
+
+        @Override public boolean equals(Object o) { return this == o; }
+
+        @Override public int hashCode() { return System.identityHashCode(this); }
+
+        @Override public String toString() { return "TableMemo[" + name + ", " + raw.size() + " hosts]"; }
+    }
+
+    /** Pieces computed so far (the rest were reused): for tests and figures. */
+    public long computed() {
+        return computed.sum();
+    }
+
+    /** Pieces held, over every service (for tests and figures). */
+    public int size() {
+        return pieces.values().stream().mapToInt(p -> p.length).sum();
+    }
+
+    private static final Piece[] NONE = new Piece[0];
+
+    /**
+     * One service's share of an outbound route table: its virtual hosts, and what translating
+     * them did besides (clusters made, notes written), in order, so that a reuse replays it exactly.
+     */
+    record Piece(String host, List<Fact> facts, List<Event> events, List<VirtualHost> virtualHosts, Resource<VirtualService> virtualService) {
+    }
+
+    /** Something a piece did beside its virtual hosts. */
+    sealed interface Event permits NoteCall, ClusterCall {
+    }
+
+    /** A note the translator wrote. */
+    record NoteCall(Resource<?> resource, String path, String message) implements Event {
+    }
+
+    /** A cluster the piece asked for: made with these notes when the translation does not hold it yet. */
+    record ClusterCall(String name, ClusterConfig config, List<NoteCall> notes) implements Event {
+    }
+
+    /** A fact a piece was computed from; it is reused only where every one of its facts holds again. */
+    sealed interface Fact permits ServiceIs, RuleIs, VirtualServiceIs, NamespaceIs, LabelsInclude, RolloutsAre {
+    }
+
+    /** The registry's service for a host (null: none). */
+    record ServiceIs(String host, ServiceRegistry.Service service) implements Fact {
+    }
+
+    /** The DestinationRule that applies to a host for this proxy (null: none). */
+    record RuleIs(String host, Resource<DestinationRule> rule) implements Fact {
+    }
+
+    /** The mesh VirtualService serving a host (null: none). */
+    record VirtualServiceIs(String host, Resource<VirtualService> virtualService) implements Fact {
+    }
+
+    /** Whether the proxy's namespace is {@code namespace}. */
+    record NamespaceIs(String namespace, boolean is) implements Fact {
+    }
+
+    /** Whether the proxy's labels include {@code labels}. */
+    record LabelsInclude(Map<String, String> labels, boolean does) implements Fact {
+    }
+
+    /** The Rollouts (parallel run, strangler fallback) that drive a VirtualService's routes (null: none). */
+    record RolloutsAre(Resource<VirtualService> virtualService, Resource<?> parallelRun, Resource<?> fallback) implements Fact {
+    }
+
+    /** The same value: one object, or equal ones (resources of an unchanged file are the same object). */
+    static boolean same(Object a, Object b) {
+        return a == b || (a != null && a.equals(b));
+    }
+
+    /** A rule's host as an FQDN (or wildcard), with the rule and its place in the config. */
+    record HostRule<R>(String host, R rule, int order) {
+    }
+
+    /**
+     * What every translation of one configuration reads the same way: the registry, the rules and
+     * their indexes by host, and the version hash of the configuration's resources so far (each
+     * translation adds its identity to a copy).
+     */
+    record ConfigIndex(ConfigSet config, ServiceRegistry registry, List<Resource<DestinationRule>> destinationRules,
+                       List<Resource<VirtualService>> virtualServices,
+                       Map<String, HostRule<Resource<VirtualService>>> meshVsByHost, List<HostRule<Resource<VirtualService>>> meshVsWildcards,
+                       Map<String, List<HostRule<Resource<DestinationRule>>>> drByHost, List<HostRule<Resource<DestinationRule>>> drWildcards,
+                       MessageDigest resourcesDigest) {
+
+        static ConfigIndex of(ConfigSet config) {
+            List<Resource<DestinationRule>> destinationRules = config.all(Kind.DESTINATION_RULE, DestinationRule.class);
+            List<Resource<VirtualService>> virtualServices = config.all(Kind.VIRTUAL_SERVICE, VirtualService.class);
+            // Indexes by host: looking rules up per service stays linear in the config's size
+            // (5000 services with hundreds of rules would otherwise cost millions of scans).
+            Map<String, HostRule<Resource<VirtualService>>> meshVsByHost = new HashMap<>();
+            List<HostRule<Resource<VirtualService>>> meshVsWildcards = new ArrayList<>();
+            Map<String, List<HostRule<Resource<DestinationRule>>>> drByHost = new HashMap<>();
+            List<HostRule<Resource<DestinationRule>>> drWildcards = new ArrayList<>();
+            for (int i = 0; i < virtualServices.size(); i++) {
+                Resource<VirtualService> vs = virtualServices.get(i);
+                if (!vs.spec().effectiveGateways().contains(VirtualService.MESH)) continue;
+                for (String h : vs.spec().hosts()) {
+                    String host = Hosts.fqdn(h, vs.namespace());
+                    HostRule<Resource<VirtualService>> r = new HostRule<>(host, vs, i);
+                    if (host.startsWith("*.")) meshVsWildcards.add(r);
+                    else meshVsByHost.putIfAbsent(host, r);
+                }
+            }
+            for (int i = 0; i < destinationRules.size(); i++) {
+                Resource<DestinationRule> dr = destinationRules.get(i);
+                if (dr.spec().host() == null) continue;
+                String host = Hosts.fqdn(dr.spec().host(), dr.namespace());
+                HostRule<Resource<DestinationRule>> r = new HostRule<>(host, dr, i);
+                if (host.contains("*")) drWildcards.add(r);
+                else drByHost.computeIfAbsent(host, k -> new ArrayList<>()).add(r);
+            }
+            return new ConfigIndex(config, ServiceRegistry.of(config), destinationRules, virtualServices,
+                    meshVsByHost, meshVsWildcards, drByHost, drWildcards, digest(config));
+        }
+
+        ConfigIndex withRegistry(ServiceRegistry r) {
+            return new ConfigIndex(config, r, destinationRules, virtualServices, meshVsByHost, meshVsWildcards, drByHost, drWildcards, resourcesDigest);
+        }
+
+        private static MessageDigest digest(ConfigSet config) {
+            try {
+                MessageDigest sha = MessageDigest.getInstance("SHA-256");
+                for (Resource<?> r : config.resources()) {
+                    // the document's text fingerprint; a record's toString only for resources made in code
+                    String content = r.origin().fingerprint().isEmpty() ? String.valueOf(r.spec()) : r.origin().fingerprint();
+                    sha.update((r.kind() + "/" + r.namespace() + "/" + r.name() + "=" + content + "\n").getBytes(StandardCharsets.UTF_8));
+                }
+                return sha;
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        /** A copy of the resources' digest, for one translation to finish with its identity. */
+        MessageDigest digestCopy() {
+            try {
+                return (MessageDigest) resourcesDigest.clone();
+            } catch (CloneNotSupportedException e) {
+                return digest(config); // a provider whose digests cannot be copied: hash the resources again
+            }
+        }
+    }
+}
