@@ -38,8 +38,8 @@ import java.util.concurrent.Callable;
                 "sampled from /proc. Rounds rotate the scenario order; the table shows medians over rounds.",
                 "Scenarios that differ by one feature (with/without telemetry, tracing, access log) run back to back in",
                 "each round, in alternating order, and the report gives the per-round ratios (median and quartiles).",
-                "To resolve a few percent on a small machine: --pin, many short rounds, e.g.",
-                "  --scenarios ficus-1hop,ficus-1hop-no-telemetry --pin --rounds 20 --prime 3s --duration 5s --max-duration 3s"},
+                "To resolve a few percent on a small machine: --pin --same-processes and many short rounds, e.g.",
+                "  --scenarios ficus-1hop,ficus-1hop-no-telemetry --pin --same-processes --rounds 30 --duration 3s --max-duration 2s"},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every request of every run succeeded", "1:a scenario failed to start or requests failed", "2:usage error"})
 final class BenchMeshCommand implements Callable<Integer> {
@@ -79,6 +79,11 @@ final class BenchMeshCommand implements Callable<Integer> {
     @Option(names = "--pin",
             description = "Run the proxies on the last CPU and everything else (load generator, backend, control plane) on the others (taskset).")
     boolean pin;
+
+    @Option(names = "--same-processes",
+            description = {"Start and prime each scenario's processes once and measure them again in every round (rounds become short",
+                    "slices of one run: JVM start and JIT no longer differ between rounds; pairs see the same background load)."})
+    boolean sameProcesses;
 
     @Option(names = "--ficus", paramLabel = "PATH", description = "The ficus launcher to start proxies with. Default: the one running this command.")
     Path ficus;
@@ -145,6 +150,7 @@ final class BenchMeshCommand implements Callable<Integer> {
         b.rounds(integer("--rounds", rounds));
         b.policyRules(integer("--policy-rules", policyRules));
         b.pin(pin);
+        b.sameProcesses(sameProcesses);
         if (scenarios != null) {
             List<Scenario> list = new ArrayList<>();
             for (String s : scenarios) {

@@ -112,8 +112,12 @@ public final class MeshBench {
             log.accept("backend: " + backendKind + " on 127.0.0.1:" + backendPort + "; logs and configs in " + work + " (removed at the end unless a scenario fails)");
             RunningScenario.Environment env = new RunningScenario.Environment(config.ficus(), nginx.orElse(null), haproxy.orElse(null),
                     backendPort, work, config.policyRules(), config.startTimeout(), pinning);
-            for (int round = 1; round <= config.rounds(); round++) {
-                for (Scenario s : roundOrder(scenarios, round)) runs.add(runOne(s, env, round));
+            if (config.sameProcesses()) {
+                runOnSameProcesses(scenarios, env, runs);
+            } else {
+                for (int round = 1; round <= config.rounds(); round++) {
+                    for (Scenario s : roundOrder(scenarios, round)) runs.add(runOne(s, env, round));
+                }
             }
         } finally {
             if (nginxBackend != null) nginxBackend.close();
@@ -170,6 +174,45 @@ public final class MeshBench {
     private ScenarioRun runOne(Scenario s, RunningScenario.Environment env, int round) throws IOException, InterruptedException {
         log.accept("round " + round + ": " + s.label() + ": starting");
         try (RunningScenario running = RunningScenario.start(s, env, round)) {
+            prime(running);
+            return measure(running, round);
+        }
+    }
+
+    /**
+     * {@code --same-processes}: every scenario's processes are started and primed once, then each
+     * round measures them again, the pairs back to back as in {@link #roundOrder}. Rounds are then
+     * short slices of one long run: a JVM's start and JIT no longer differ between rounds, and the
+     * two sides of a pair see the same background load, minutes apart at most.
+     */
+    private void runOnSameProcesses(List<Scenario> scenarios, RunningScenario.Environment env, List<ScenarioRun> runs)
+            throws IOException, InterruptedException {
+        Map<Scenario, RunningScenario> live = new LinkedHashMap<>();
+        try {
+            for (Scenario s : scenarios) {
+                log.accept(s.label() + ": starting (its processes serve every round)");
+                live.put(s, RunningScenario.start(s, env, 0));
+            }
+            for (RunningScenario r : live.values()) {
+                log.accept(r.scenario().label() + ": priming");
+                prime(r);
+            }
+            for (int round = 1; round <= config.rounds(); round++) {
+                for (Scenario s : roundOrder(scenarios, round)) runs.add(measure(live.get(s), round));
+            }
+        } finally {
+            for (RunningScenario r : List.copyOf(live.values()).reversed()) r.close();
+        }
+    }
+
+    private void prime(RunningScenario running) throws InterruptedException {
+        if (config.prime().isZero()) return;
+        load(URI.create("http://127.0.0.1:" + running.port() + "/"), running.host(), LoadConfig.MAX_RATE, config.prime(), Duration.ZERO);
+    }
+
+    private ScenarioRun measure(RunningScenario running, int round) throws IOException, InterruptedException {
+        Scenario s = running.scenario();
+        {
             Map<String, Long> maxRss = new ConcurrentHashMap<>();
             ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "mesh-rss-sampler");
@@ -181,7 +224,6 @@ public final class MeshBench {
             }, 0, RSS_SAMPLE_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
             try {
                 URI target = URI.create("http://127.0.0.1:" + running.port() + "/");
-                if (!config.prime().isZero()) load(target, running.host(), LoadConfig.MAX_RATE, config.prime(), Duration.ZERO);
                 OtlpSink sink = running.sink();
                 long cpu0 = cpuTicks(running), spans0 = sink == null ? 0 : sink.spans(), t0 = System.nanoTime();
                 long req0 = sink == null ? 0 : sink.requests(), bytes0 = sink == null ? 0 : sink.bytes(), bad0 = sink == null ? 0 : sink.malformed();

@@ -23,10 +23,12 @@ import java.util.Objects;
  * @param startTimeout how long a process may take to become ready
  * @param pin          proxies on one CPU, the load generator, backend and control plane on the
  *                     others ({@code taskset}), so that scenarios differ by their proxies only
+ * @param sameProcesses start and prime each scenario's processes once and measure them in every
+ *                     round (rounds become short slices of one run) instead of fresh ones per round
  */
 public record MeshBenchConfig(double rate, int connections, int threads, Duration duration, Duration warmup,
                               Duration maxDuration, Duration prime, int rounds, List<Scenario> scenarios, int policyRules, Path ficus,
-                              Duration startTimeout, boolean pin) {
+                              Duration startTimeout, boolean pin, boolean sameProcesses) {
     public MeshBenchConfig {
         Objects.requireNonNull(ficus, "ficus");
         scenarios = List.copyOf(scenarios);
@@ -63,6 +65,7 @@ public record MeshBenchConfig(double rate, int connections, int threads, Duratio
         private int policyRules = 10;
         private Duration startTimeout = Duration.ofSeconds(120);
         private boolean pin;
+        private boolean sameProcesses;
 
         private Builder(Path ficus) {
             this.ficus = ficus;
@@ -80,10 +83,11 @@ public record MeshBenchConfig(double rate, int connections, int threads, Duratio
         public Builder policyRules(int n) { this.policyRules = n; return this; }
         public Builder startTimeout(Duration d) { this.startTimeout = d; return this; }
         public Builder pin(boolean p) { this.pin = p; return this; }
+        public Builder sameProcesses(boolean b) { this.sameProcesses = b; return this; }
 
         public MeshBenchConfig build() {
             return new MeshBenchConfig(rate, connections, threads, duration, warmup, maxDuration, prime, rounds, scenarios,
-                    policyRules, ficus, startTimeout, pin);
+                    policyRules, ficus, startTimeout, pin, sameProcesses);
         }
     }
 }

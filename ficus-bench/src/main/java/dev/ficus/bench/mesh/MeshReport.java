@@ -219,6 +219,7 @@ public final class MeshReport {
                         + "(+%ds warm-up) and a closed-loop pass of %ds; %d connections, %d load thread(s), %d round(s), medians over rounds%n",
                 config.prime().toSeconds(), num(config.rate()), config.duration().toSeconds(), config.warmup().toSeconds(), config.maxDuration().toSeconds(),
                 config.connections(), config.threads(), config.rounds()));
+        if (config.sameProcesses()) b.append("same processes: each scenario's processes started and primed once, measured in every round\n");
         b.append(String.format(Locale.ROOT, "backend: %s; %d cores; load average before %s, after %s%n",
                 machine.backend(), machine.processors(), machine.loadAverageBefore(), machine.loadAverageAfter()));
         if (!machine.pinning().isEmpty()) b.append("pinned (taskset): ").append(machine.pinning()).append('\n');
@@ -357,7 +358,7 @@ public final class MeshReport {
                 .field("rate", config.rate()).field("connections", config.connections()).field("threads", config.threads())
                 .field("duration_s", config.duration().toMillis() / 1000.0).field("warmup_s", config.warmup().toMillis() / 1000.0)
                 .field("max_duration_s", config.maxDuration().toMillis() / 1000.0).field("prime_s", config.prime().toMillis() / 1000.0).field("rounds", config.rounds())
-                .field("policy_rules", config.policyRules()).field("pin", config.pin()).field("ficus", config.ficus().toString());
+                .field("policy_rules", config.policyRules()).field("pin", config.pin()).field("same_processes", config.sameProcesses()).field("ficus", config.ficus().toString());
         w.name("scenarios").beginArray();
         config.scenarios().forEach(s -> w.value(s.label()));
         w.endArray().endObject();

@@ -98,10 +98,17 @@ record RunningScenario(Scenario scenario, int port, String host, List<ManagedPro
      * request, {@code istio_requests_total} is on its admin port with telemetry on and absent with
      * it off. Otherwise the comparison would measure nothing, so the run stops.
      */
-    private static void checkMetrics(Scenario s, ManagedProcess p, int admin) throws IOException {
-        String stats = HttpProbe.body(admin, "/stats/prometheus", Duration.ofSeconds(3));
-        if (stats == null) throw new IOException(p.name() + ": no answer from its admin /stats/prometheus on port " + admin);
-        boolean counted = stats.lines().anyMatch(l -> l.startsWith("istio_requests_total{"));
+    private static void checkMetrics(Scenario s, ManagedProcess p, int admin) throws IOException, InterruptedException {
+        // the exchange is counted when it ends, which may be just after the client got the response
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        boolean counted;
+        while (true) {
+            String stats = HttpProbe.body(admin, "/stats/prometheus", Duration.ofSeconds(3));
+            if (stats == null) throw new IOException(p.name() + ": no answer from its admin /stats/prometheus on port " + admin);
+            counted = stats.lines().anyMatch(l -> l.startsWith("istio_requests_total{"));
+            if (counted || !s.metrics() || System.nanoTime() > deadline) break;
+            Thread.sleep(50);
+        }
         if (counted != s.metrics()) {
             throw new IOException(s.label() + ": " + p.name() + (counted ? " counts istio_requests_total although its Telemetry turns metrics off"
                     : " has no istio_requests_total after a request went through"));
