@@ -38,11 +38,46 @@ public final class MeshReport {
         }
     }
 
-    /** The median and the quartiles of per-round ratios; NaN when no round had both sides. */
-    public record Ratio(double median, double q1, double q3) {
+    /**
+     * The median and the quartiles of {@code n} per-round ratios; NaN when no round had both sides.
+     * {@link #halfWidth()} is the half-width of the box plot's notch, 1.57 × IQR / √n: roughly a
+     * 95% interval for the median (McGill, Tukey and Larsen, 1978), which says whether a
+     * difference of a few percent was resolved at all.
+     */
+    public record Ratio(double median, double q1, double q3, int n) {
         static Ratio of(double[] values) {
             double[] v = java.util.Arrays.stream(values).filter(d -> !Double.isNaN(d) && !Double.isInfinite(d)).sorted().toArray();
-            return new Ratio(quantile(v, 0.5), quantile(v, 0.25), quantile(v, 0.75));
+            return new Ratio(quantile(v, 0.5), quantile(v, 0.25), quantile(v, 0.75), v.length);
+        }
+
+        public double halfWidth() {
+            return n == 0 ? Double.NaN : 1.57 * (q3 - q1) / Math.sqrt(n);
+        }
+    }
+
+    /** Whether a bar held, judged by the median's interval: inside it, beyond it, or across it (not resolved). */
+    public enum Verdict { HELD, NOT_HELD, NOT_RESOLVED;
+        @Override
+        public String toString() {
+            return switch (this) {
+                case HELD -> "held";
+                case NOT_HELD -> "NOT held";
+                case NOT_RESOLVED -> "not resolved (the interval of the median spans the bar)";
+            };
+        }
+
+        /** {@code ratio} (with/without, higher is worse when {@code higherIsWorse}) against a bar of {@code maxCost}. */
+        static Verdict of(Ratio ratio, double maxCost, boolean higherIsWorse) {
+            double cost = higherIsWorse ? ratio.median() - 1 : 1 - ratio.median(), h = ratio.halfWidth();
+            if (Double.isNaN(cost) || Double.isNaN(h)) return NOT_RESOLVED;
+            if (cost + h <= maxCost) return HELD;
+            if (cost - h > maxCost) return NOT_HELD;
+            return NOT_RESOLVED;
+        }
+
+        static Verdict both(Verdict a, Verdict b) {
+            if (a == NOT_HELD || b == NOT_HELD) return NOT_HELD;
+            return a == HELD && b == HELD ? HELD : NOT_RESOLVED;
         }
     }
 
@@ -61,10 +96,13 @@ public final class MeshReport {
         /** p99 added by the feature at the fixed rate: the median p99 ratio − 1. */
         public double p99Increase() { return p99.median() - 1; }
 
-        /** For a telemetry pair: both within issue #7's bar; empty for other features or without pairs. */
-        public Optional<Boolean> telemetryBarHeld() {
+        /**
+         * For a telemetry pair, issue #7's bar: held when the intervals of both medians lie within
+         * it, NOT held when either lies beyond it, else not resolved; empty for other features.
+         */
+        public Optional<Verdict> telemetryBar() {
             if (!pair.feature().startsWith("telemetry") || pairs == 0) return Optional.empty();
-            return Optional.of(throughputCost() <= TELEMETRY_MAX_COST && p99Increase() <= TELEMETRY_MAX_COST);
+            return Optional.of(Verdict.both(Verdict.of(maxRps, TELEMETRY_MAX_COST, false), Verdict.of(p99, TELEMETRY_MAX_COST, true)));
         }
     }
 
@@ -273,7 +311,8 @@ public final class MeshReport {
 
     private void pairsText(StringBuilder b) {
         if (pairs.isEmpty()) return;
-        b.append('\n').append("paired rounds: with / without the feature in the same round (back to back), median [quartiles] over the pairs;\n"
+        b.append('\n').append("paired rounds: with / without the feature in the same round (back to back), median [quartiles] ±notch over the pairs\n"
+                + "(notch: 1.57 x IQR / sqrt(pairs), about a 95% interval of the median);\n"
                 + "cores@max: the proxies' CPU during the closed-loop pass, in cores, with / without (near 1 when pinned: the proxies' CPU bound it)\n");
         List<String[]> rows = new ArrayList<>();
         for (PairSummary p : pairs) {
@@ -283,10 +322,10 @@ public final class MeshReport {
         }
         table(b, new String[]{"feature", "scenarios", "pairs", "max rps", "p99@rate", "p50@rate", "CPU-s/1k@rate", "CPU-s/1k@max", "cores@max"}, rows);
         for (PairSummary p : pairs) {
-            p.telemetryBarHeld().ifPresent(held -> b.append(String.format(Locale.ROOT,
-                    "issue #7, %s: throughput cost %.1f%%, p99 %+.1f%% (each <= %.0f%%; medians of %d per-round ratios): %s%n",
-                    p.pair().feature(), p.throughputCost() * 100, p.p99Increase() * 100, TELEMETRY_MAX_COST * 100, p.pairs(),
-                    held ? "held" : "NOT held")));
+            p.telemetryBar().ifPresent(v -> b.append(String.format(Locale.ROOT,
+                    "issue #7, %s: throughput cost %.1f%% ±%.1f, p99 %+.1f%% ±%.1f (each <= %.0f%%; medians of %d per-round ratios): %s%n",
+                    p.pair().feature(), p.throughputCost() * 100, p.maxRps().halfWidth() * 100, p.p99Increase() * 100,
+                    p.p99().halfWidth() * 100, TELEMETRY_MAX_COST * 100, p.pairs(), v)));
         }
     }
 
@@ -314,7 +353,7 @@ public final class MeshReport {
     }
 
     private static String ratio(Ratio r) {
-        return Double.isNaN(r.median()) ? "n/a" : String.format(Locale.ROOT, "%.3f [%.3f-%.3f]", r.median(), r.q1(), r.q3());
+        return Double.isNaN(r.median()) ? "n/a" : String.format(Locale.ROOT, "%.3f [%.3f-%.3f] ±%.3f", r.median(), r.q1(), r.q3(), r.halfWidth());
     }
 
     private static void table(StringBuilder b, String[] head, List<String[]> rows) {
@@ -404,8 +443,8 @@ public final class MeshReport {
             ratioJson(w, "cpu_per_1000_at_max_ratio", p.cpuPer1000AtMax());
             w.field("cores_at_max_with", p.coresAtMaxWith()).field("cores_at_max_without", p.coresAtMaxWithout())
                     .field("throughput_cost", p.throughputCost()).field("p99_increase", p.p99Increase());
-            w.name("telemetry_bar_held");
-            p.telemetryBarHeld().ifPresentOrElse(w::value, () -> w.value((String) null));
+            w.name("telemetry_bar");
+            p.telemetryBar().ifPresentOrElse(v -> w.value(v.name().toLowerCase(Locale.ROOT)), () -> w.value((String) null));
             w.endObject();
         }
         w.endArray();
@@ -431,7 +470,8 @@ public final class MeshReport {
     }
 
     private static void ratioJson(JsonWriter w, String name, Ratio r) {
-        w.name(name).beginObject().field("median", r.median()).field("q1", r.q1()).field("q3", r.q3()).endObject();
+        w.name(name).beginObject().field("median", r.median()).field("q1", r.q1()).field("q3", r.q3())
+                .field("notch_half_width", r.halfWidth()).field("n", r.n()).endObject();
     }
 
     private static void pass(JsonWriter w, String name, LoadResult r, double cpuSeconds) {

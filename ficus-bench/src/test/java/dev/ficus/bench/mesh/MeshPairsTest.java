@@ -65,11 +65,32 @@ class MeshPairsTest {
         assertThat(p.maxRps().q3()).isCloseTo(0.95, within(1e-9));
         assertThat(p.throughputCost()).isCloseTo(0.1, within(1e-9));
         assertThat(p.p99Increase()).isCloseTo(0.1, within(1e-3));
-        assertThat(p.telemetryBarHeld()).contains(false);
+        // notch: 1.57 × (0.95 − 0.9) / √3 ≈ 0.045, so the interval of the 10% cost, 5.5%-14.5%, lies beyond the 5% bar
+        assertThat(p.maxRps().halfWidth()).isCloseTo(1.57 * 0.05 / Math.sqrt(3), within(1e-9));
+        assertThat(p.telemetryBar()).contains(MeshReport.Verdict.NOT_HELD);
         assertThat(report.text()).contains("paired rounds").contains("pinned (taskset): proxies on CPU 1")
-                .contains("issue #7, telemetry, one hop (destination reporter): throughput cost 10.0%, p99 +10.0%").contains("NOT held");
+                .contains("issue #7, telemetry, one hop (destination reporter): throughput cost 10.0% ±4.5, p99 +10.0%").contains("NOT held");
         assertThat(report.json()).contains("\"pairs\":[{\"feature\":\"telemetry, one hop (destination reporter)\"")
-                .contains("\"max_rps_ratio\":{\"median\":0.9,").contains("\"telemetry_bar_held\":false");
+                .contains("\"max_rps_ratio\":{\"median\":0.9,").contains("\"telemetry_bar\":\"not_held\"");
+    }
+
+    @Test
+    void aBarIsHeldOrNotOnlyWhenTheIntervalOfTheMedianIsOnOneSideOfIt() {
+        // cost 2% ± 1%: held; 2% ± 5%: not resolved; 12% ± 5%: not held
+        assertThat(MeshReport.Verdict.of(ratio(0.98, 0.01), 0.05, false)).isEqualTo(MeshReport.Verdict.HELD);
+        assertThat(MeshReport.Verdict.of(ratio(0.98, 0.05), 0.05, false)).isEqualTo(MeshReport.Verdict.NOT_RESOLVED);
+        assertThat(MeshReport.Verdict.of(ratio(0.88, 0.05), 0.05, false)).isEqualTo(MeshReport.Verdict.NOT_HELD);
+        // p99: higher is worse
+        assertThat(MeshReport.Verdict.of(ratio(1.02, 0.01), 0.05, true)).isEqualTo(MeshReport.Verdict.HELD);
+        assertThat(MeshReport.Verdict.of(ratio(1.12, 0.01), 0.05, true)).isEqualTo(MeshReport.Verdict.NOT_HELD);
+        assertThat(MeshReport.Verdict.both(MeshReport.Verdict.HELD, MeshReport.Verdict.NOT_RESOLVED)).isEqualTo(MeshReport.Verdict.NOT_RESOLVED);
+        assertThat(MeshReport.Verdict.both(MeshReport.Verdict.NOT_HELD, MeshReport.Verdict.NOT_RESOLVED)).isEqualTo(MeshReport.Verdict.NOT_HELD);
+    }
+
+    /** A ratio with median {@code m} whose notch is {@code halfWidth}, from 16 pairs. */
+    private static MeshReport.Ratio ratio(double m, double halfWidth) {
+        double iqr = halfWidth * 4 / 1.57;
+        return new MeshReport.Ratio(m, m - iqr / 2, m + iqr / 2, 16);
     }
 
     @Test
