@@ -72,10 +72,15 @@ final class CpuPinning implements AutoCloseable {
         return out;
     }
 
-    /** Gives this JVM its former CPUs back. */
+    /** Gives this JVM its former CPUs back; an interrupt while taskset runs is passed on. */
     @Override
-    public void close() throws IOException, InterruptedException {
-        if (taskset != null) run(taskset.toString(), "-a", "-p", restoreMask, Long.toString(ProcessHandle.current().pid()));
+    public void close() throws IOException {
+        if (taskset == null) return;
+        try {
+            run(taskset.toString(), "-a", "-p", restoreMask, Long.toString(ProcessHandle.current().pid()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** A CPU list as taskset prints and takes it: {@code 0-3,6,8-9}. */
