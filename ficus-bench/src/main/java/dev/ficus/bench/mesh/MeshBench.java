@@ -212,52 +212,50 @@ public final class MeshBench {
 
     private ScenarioRun measure(RunningScenario running, int round) throws IOException, InterruptedException {
         Scenario s = running.scenario();
-        {
-            Map<String, Long> maxRss = new ConcurrentHashMap<>();
-            ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "mesh-rss-sampler");
-                t.setDaemon(true);
-                return t;
-            });
-            sampler.scheduleAtFixedRate(() -> {
-                for (ManagedProcess p : running.proxies()) maxRss.merge(p.name(), p.rssKib(), Math::max);
-            }, 0, RSS_SAMPLE_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
-            try {
-                URI target = URI.create("http://127.0.0.1:" + running.port() + "/");
-                OtlpSink sink = running.sink();
-                long cpu0 = cpuTicks(running), spans0 = sink == null ? 0 : sink.spans(), t0 = System.nanoTime();
-                long req0 = sink == null ? 0 : sink.requests(), bytes0 = sink == null ? 0 : sink.bytes(), bad0 = sink == null ? 0 : sink.malformed();
-                LoadResult atRate = load(target, running.host(), config.rate(), config.duration(), config.warmup());
-                long cpu1 = cpuTicks(running), spans1 = sink == null ? 0 : sink.spans(), t1 = System.nanoTime();
-                LoadResult max = load(target, running.host(), LoadConfig.MAX_RATE, config.maxDuration(), config.warmup());
-                long cpu2 = cpuTicks(running), spans2 = sink == null ? 0 : sink.spans(), t2 = System.nanoTime();
-                ScenarioRun.Tracing tracing = null;
-                if (sink != null) {
-                    long[] fate = new long[3];
-                    String[] results = {"exported", "dropped", "failed"};
-                    for (int admin : running.adminPorts()) {
-                        for (int i = 0; i < 3; i++) {
-                            fate[i] += Math.max(0, RunningScenario.counter(admin, "ficus_tracing_spans_total{result=\"" + results[i] + "\"}"));
-                        }
+        Map<String, Long> maxRss = new ConcurrentHashMap<>();
+        ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "mesh-rss-sampler");
+            t.setDaemon(true);
+            return t;
+        });
+        sampler.scheduleAtFixedRate(() -> {
+            for (ManagedProcess p : running.proxies()) maxRss.merge(p.name(), p.rssKib(), Math::max);
+        }, 0, RSS_SAMPLE_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            URI target = URI.create("http://127.0.0.1:" + running.port() + "/");
+            OtlpSink sink = running.sink();
+            long cpu0 = cpuTicks(running), spans0 = sink == null ? 0 : sink.spans(), t0 = System.nanoTime();
+            long req0 = sink == null ? 0 : sink.requests(), bytes0 = sink == null ? 0 : sink.bytes(), bad0 = sink == null ? 0 : sink.malformed();
+            LoadResult atRate = load(target, running.host(), config.rate(), config.duration(), config.warmup());
+            long cpu1 = cpuTicks(running), spans1 = sink == null ? 0 : sink.spans(), t1 = System.nanoTime();
+            LoadResult max = load(target, running.host(), LoadConfig.MAX_RATE, config.maxDuration(), config.warmup());
+            long cpu2 = cpuTicks(running), spans2 = sink == null ? 0 : sink.spans(), t2 = System.nanoTime();
+            ScenarioRun.Tracing tracing = null;
+            if (sink != null) {
+                long[] fate = new long[3];
+                String[] results = {"exported", "dropped", "failed"};
+                for (int admin : running.adminPorts()) {
+                    for (int i = 0; i < 3; i++) {
+                        fate[i] += Math.max(0, RunningScenario.counter(admin, "ficus_tracing_spans_total{result=\"" + results[i] + "\"}"));
                     }
-                    tracing = new ScenarioRun.Tracing(spans1 - spans0, spans2 - spans1, (t1 - t0) / 1e9, (t2 - t1) / 1e9,
-                            sink.requests() - req0, sink.bytes() - bytes0, sink.malformed() - bad0, fate[0], fate[1], fate[2]);
                 }
-                double tick = ProcStats.clockTicks().perSecond();
-                for (ManagedProcess p : Stream.concat(running.proxies().stream(), running.others().stream()).toList()) {
-                    if (!p.alive()) throw new IOException(s.label() + ": " + p.name() + " exited during the run; its log:\n" + p.tail());
-                }
-                ScenarioRun run = new ScenarioRun(s, round, atRate, max, (cpu1 - cpu0) / tick, (cpu2 - cpu1) / tick,
-                        Map.copyOf(new java.util.TreeMap<>(maxRss)), running.security(), tracing);
-                log.accept(String.format(java.util.Locale.ROOT, "round %d: %s: %.0f/s p50 %d us p99 %d us, max %.0f/s, %d failed",
-                        round, s.label(), atRate.achievedRate(), atRate.latency().getValueAtPercentile(50),
-                        atRate.latency().getValueAtPercentile(99), max.achievedRate(),
-                        ScenarioRun.failures(atRate) + ScenarioRun.failures(max)));
-                return run;
-            } finally {
-                sampler.shutdownNow();
-                sampler.awaitTermination(5, TimeUnit.SECONDS);
+                tracing = new ScenarioRun.Tracing(spans1 - spans0, spans2 - spans1, (t1 - t0) / 1e9, (t2 - t1) / 1e9,
+                        sink.requests() - req0, sink.bytes() - bytes0, sink.malformed() - bad0, fate[0], fate[1], fate[2]);
             }
+            double tick = ProcStats.clockTicks().perSecond();
+            for (ManagedProcess p : Stream.concat(running.proxies().stream(), running.others().stream()).toList()) {
+                if (!p.alive()) throw new IOException(s.label() + ": " + p.name() + " exited during the run; its log:\n" + p.tail());
+            }
+            ScenarioRun run = new ScenarioRun(s, round, atRate, max, (cpu1 - cpu0) / tick, (cpu2 - cpu1) / tick,
+                    Map.copyOf(new java.util.TreeMap<>(maxRss)), running.security(), tracing);
+            log.accept(String.format(java.util.Locale.ROOT, "round %d: %s: %.0f/s p50 %d us p99 %d us, max %.0f/s, %d failed",
+                    round, s.label(), atRate.achievedRate(), atRate.latency().getValueAtPercentile(50),
+                    atRate.latency().getValueAtPercentile(99), max.achievedRate(),
+                    ScenarioRun.failures(atRate) + ScenarioRun.failures(max)));
+            return run;
+        } finally {
+            sampler.shutdownNow();
+            sampler.awaitTermination(5, TimeUnit.SECONDS);
         }
     }
 
