@@ -29,12 +29,17 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "mesh", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
-                "Measure each mesh step on loopback: direct, haproxy, nginx, ficus-1hop, ficus-1hop-access-log (a line per",
-                "request to a file), ficus-2hop, ficus-2hop-mtls, ficus-2hop-mtls-authz, ficus-2hop-mtls-no-telemetry",
-                "(Istio metrics off: telemetry's cost).",
+                "Measure each mesh step on loopback: direct, haproxy, nginx, ficus-1hop, ficus-1hop-no-telemetry (Istio",
+                "metrics off: telemetry's cost), ficus-1hop-access-log (a line per request to a file), ficus-2hop,",
+                "ficus-2hop-mtls, ficus-2hop-mtls-authz, ficus-2hop-mtls-no-telemetry, ficus-2hop-mtls-tracing (every request",
+                "traced, spans exported over OTLP/HTTP to a sink in the benchmark).",
                 "Each scenario gets an open-loop pass at --rate (latency corrected for",
                 "coordinated omission) and a closed-loop pass (max throughput); the proxies' CPU time and RSS are",
-                "sampled from /proc. Rounds rotate the scenario order; the table shows medians over rounds."},
+                "sampled from /proc. Rounds rotate the scenario order; the table shows medians over rounds.",
+                "Scenarios that differ by one feature (with/without telemetry, tracing, access log) run back to back in",
+                "each round, in alternating order, and the report gives the per-round ratios (median and quartiles).",
+                "To resolve a few percent on a small machine: --pin --same-processes and many short rounds, e.g.",
+                "  --scenarios ficus-1hop,ficus-1hop-no-telemetry --pin --same-processes --rounds 30 --duration 3s --max-duration 2s"},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every request of every run succeeded", "1:a scenario failed to start or requests failed", "2:usage error"})
 final class BenchMeshCommand implements Callable<Integer> {
@@ -70,6 +75,15 @@ final class BenchMeshCommand implements Callable<Integer> {
     @Option(names = "--policy-rules", paramLabel = "N", defaultValue = "10",
             description = "Rules of the AuthorizationPolicy in ficus-2hop-mtls-authz; the request matches the last. Default: ${DEFAULT-VALUE}.")
     String policyRules;
+
+    @Option(names = "--pin",
+            description = "Run the proxies on the last CPU and everything else (load generator, backend, control plane) on the others (taskset).")
+    boolean pin;
+
+    @Option(names = "--same-processes",
+            description = {"Start and prime each scenario's processes once and measure them again in every round (rounds become short",
+                    "slices of one run: JVM start and JIT no longer differ between rounds; pairs see the same background load)."})
+    boolean sameProcesses;
 
     @Option(names = "--ficus", paramLabel = "PATH", description = "The ficus launcher to start proxies with. Default: the one running this command.")
     Path ficus;
@@ -135,6 +149,8 @@ final class BenchMeshCommand implements Callable<Integer> {
         b.prime(duration("--prime", prime));
         b.rounds(integer("--rounds", rounds));
         b.policyRules(integer("--policy-rules", policyRules));
+        b.pin(pin);
+        b.sameProcesses(sameProcesses);
         if (scenarios != null) {
             List<Scenario> list = new ArrayList<>();
             for (String s : scenarios) {

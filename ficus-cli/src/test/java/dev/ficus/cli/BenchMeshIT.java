@@ -1,6 +1,7 @@
 package dev.ficus.cli;
 
 import dev.ficus.bench.mesh.MeshBench;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -67,6 +68,70 @@ class BenchMeshIT {
         assertThat(Pattern.compile("\"smp_version\"").matcher(smpText).results().count()).isEqualTo(6);
         assertThat(smpText).contains("\"scenario\":\"ficus-2hop-mtls\"").contains("\"mtls_enabled\":true")
                 .contains("\"latencies_ms\"").contains("\"actual_QPS\"").contains("\"cpu_mCores\"").contains("\"mem_mb\"");
+    }
+
+    /**
+     * The telemetry-cost measurement, tiny: pinned, processes started once, two rounds of one ficus proxy with and without
+     * telemetry and of two mTLS hops tracing every request to the benchmark's OTLP sink. The pair
+     * runs back to back in alternating order; the report gives its per-round ratios and the spans
+     * the sink received. Whether the cost is within the bar is not asserted here (it needs many
+     * rounds), only that the figures are there and sane.
+     */
+    @Test
+    void pinnedTelemetryPairsAndTracingAtEveryRequest(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue(MeshBench.findTool("taskset").isPresent() && Runtime.getRuntime().availableProcessors() >= 2,
+                "--pin needs taskset and two CPUs");
+        Path json = dir.resolve("mesh.json"), smp = dir.resolve("smp.json");
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        CommandLine cmd = new CommandLine(new BenchMeshCommand()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err));
+        int exit = cmd.execute("--ficus", FicusCommandIT.ROOT.resolve("ficus").toString(), "--pin", "--same-processes",
+                "--scenarios", "ficus-1hop,ficus-1hop-no-telemetry,ficus-2hop-mtls-tracing", "--rate", "200", "--duration", "2s",
+                "--warmup", "1s", "--max-duration", "1s", "--prime", "1s", "--connections", "4", "--rounds", "2",
+                "--json", json.toString(), "--smp", smp.toString());
+        assertThat(exit).as("exit code; stderr:\n%s\nstdout:\n%s", err, out).isZero();
+
+        String text = out.toString();
+        assertThat(text).contains("pinned (taskset): proxies on CPU").contains("paired rounds")
+                .contains("ficus-1hop / ficus-1hop-no-telemetry").contains("issue #7, telemetry, one hop")
+                .contains("tracing at 100%").contains("ficus-2hop-mtls-tracing");
+
+        String report = Files.readString(json);
+        assertThat(report).contains("\"pin\":true").contains("\"same_processes\":true").contains("\"pinning\":\"proxies on CPU ");
+        assertThat(err.toString()).as("each scenario started once").containsOnlyOnce("ficus-1hop: starting").containsOnlyOnce("ficus-1hop-no-telemetry: starting");
+        for (String scenario : List.of("ficus-1hop", "ficus-1hop-no-telemetry", "ficus-2hop-mtls-tracing")) {
+            String summary = object(report, scenario);
+            assertThat(summary).as(scenario + ": no failed request").contains("\"failures\":0,");
+            assertThat(number(summary, "rounds")).as(scenario).isEqualTo(2);
+            assertThat(number(summary, "max_rps")).as(scenario + " max throughput").isPositive();
+            assertThat(number(summary, "cpu_s_per_1000_requests_at_max")).as(scenario + " CPU").isPositive();
+        }
+        assertThat(object(report, "ficus-2hop-mtls-tracing")).contains("\"between_proxies\":\"mutual_tls\"");
+
+        // the pair ran back to back, with telemetry first in round 1 and second in round 2
+        List<String> order = Pattern.compile("\\{\"scenario\":\"([a-z0-9-]+)\",\"round\":(\\d)").matcher(report).results()
+                .map(m -> m.group(2) + " " + m.group(1)).toList();
+        assertThat(order).containsExactly("1 ficus-1hop", "1 ficus-1hop-no-telemetry", "1 ficus-2hop-mtls-tracing",
+                "2 ficus-2hop-mtls-tracing", "2 ficus-1hop-no-telemetry", "2 ficus-1hop");
+
+        Matcher pair = Pattern.compile("\\{\"feature\":\"telemetry, one hop[^}]*\"pairs\":(\\d+),\"max_rps_ratio\":\\{\"median\":([0-9.Ee+-]+)")
+                .matcher(report);
+        assertThat(pair.find()).as("the telemetry pair in " + report).isTrue();
+        assertThat(Integer.parseInt(pair.group(1))).isEqualTo(2);
+        assertThat(Double.parseDouble(pair.group(2))).as("max rps with/without telemetry").isBetween(0.2, 5.0);
+
+        // every traced request makes a client span on A and a server span on B; the sink counted them
+        Matcher traced = Pattern.compile("\"tracing\":\\{[^}]*}").matcher(report);
+        int tracedRuns = 0;
+        while (traced.find()) {
+            tracedRuns++;
+            String t = traced.group();
+            assertThat(number(t, "spans_at_max")).as(t).isPositive();
+            assertThat(number(t, "spans_per_request")).as(t).isBetween(0.5, 3.0);
+            assertThat(number(t, "proxies_exported")).as(t).isPositive();
+            assertThat(number(t, "unreadable_exports")).as(t).isZero();
+        }
+        assertThat(tracedRuns).as("one tracing object per tracing run").isEqualTo(2);
+        assertThat(Pattern.compile("\"smp_version\"").matcher(Files.readString(smp)).results().count()).isEqualTo(12);
     }
 
     /** The summary object of one scenario (flat: no nested objects). */

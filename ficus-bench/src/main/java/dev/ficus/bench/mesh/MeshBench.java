@@ -82,18 +82,25 @@ public final class MeshBench {
         Instant started = Instant.now();
         List<ScenarioRun> runs = new ArrayList<>();
         String backendKind;
+        String pinned = "";
         int backendPort = RunningScenario.freePort();
         ManagedProcess nginxBackend = null;
         FallbackBackend fallback = null;
         // Ctrl-C or SIGTERM on the benchmark stops what it started, by PID
         Thread stopAll = new Thread(ManagedProcess::closeAll, "mesh-bench-stop");
         Runtime.getRuntime().addShutdownHook(stopAll);
+        CpuPinning pinning = CpuPinning.NONE;
         try {
+            if (config.pin()) {
+                pinning = CpuPinning.pin();
+                pinned = "proxies on CPU " + pinning.proxyCpus() + "; load generator, backend, control plane and OTLP sink on CPU " + pinning.otherCpus();
+                log.accept("pinned: " + pinned);
+            }
             if (nginx.isPresent()) {
                 Path dir = Files.createDirectories(work.resolve("backend"));
                 Files.writeString(dir.resolve("body"), "x".repeat(1024));
                 Path cfg = RunningScenario.write(dir.resolve("nginx.conf"), MeshConfigs.nginxBackend(dir, backendPort));
-                nginxBackend = ManagedProcess.start("nginx-backend", List.of(nginx.get().toString(), "-c", cfg.toString()), dir);
+                nginxBackend = ManagedProcess.start("nginx-backend", pinning.other(List.of(nginx.get().toString(), "-c", cfg.toString())), dir);
                 if (!HttpProbe.awaitOk(backendPort, "127.0.0.1", Duration.ofSeconds(10))) {
                     throw new IOException("the nginx backend did not answer on 127.0.0.1:" + backendPort + "; its log:\n" + nginxBackend.tail());
                 }
@@ -104,16 +111,18 @@ public final class MeshBench {
             }
             log.accept("backend: " + backendKind + " on 127.0.0.1:" + backendPort + "; logs and configs in " + work + " (removed at the end unless a scenario fails)");
             RunningScenario.Environment env = new RunningScenario.Environment(config.ficus(), nginx.orElse(null), haproxy.orElse(null),
-                    backendPort, work, config.policyRules(), config.startTimeout());
-            for (int round = 1; round <= config.rounds(); round++) {
-                for (int i = 0; i < scenarios.size(); i++) {
-                    Scenario s = scenarios.get((i + round - 1) % scenarios.size());
-                    runs.add(runOne(s, env, round));
+                    backendPort, work, config.policyRules(), config.startTimeout(), pinning);
+            if (config.sameProcesses()) {
+                runOnSameProcesses(scenarios, env, runs);
+            } else {
+                for (int round = 1; round <= config.rounds(); round++) {
+                    for (Scenario s : roundOrder(scenarios, round)) runs.add(runOne(s, env, round));
                 }
             }
         } finally {
             if (nginxBackend != null) nginxBackend.close();
             if (fallback != null) fallback.close();
+            pinning.close();
             try {
                 Runtime.getRuntime().removeShutdownHook(stopAll);
             } catch (IllegalStateException e) {
@@ -124,45 +133,129 @@ public final class MeshBench {
         ProcStats.ClockTicks ticks = ProcStats.clockTicks();
         MeshReport.Machine machine = new MeshReport.Machine(Runtime.getRuntime().availableProcessors(), loadBefore,
                 ProcStats.loadAverage(), ticks.perSecond(), ticks.assumed(), ProcStats.available(), backendKind,
-                LoadGenerator.transportName(), started, Instant.now(), work.toString());
+                LoadGenerator.transportName(), started, Instant.now(), work.toString(), pinned);
         return new MeshReport(config, machine, runs, skipped);
+    }
+
+    /**
+     * The order of one round. Scenarios that form a {@link Scenario#PAIRS pair} (or a chain of
+     * pairs) run back to back as one group, so that each with/without ratio compares two runs a
+     * few seconds apart; the groups rotate by one per round and so does the order inside a group
+     * (for a pair: with first in odd rounds, without first in even ones), so neither side always
+     * runs first. Without pairs this is the plain rotation by one.
+     */
+    static List<Scenario> roundOrder(List<Scenario> scenarios, int round) {
+        List<List<Scenario>> groups = new ArrayList<>();
+        java.util.Set<Scenario> placed = new java.util.HashSet<>();
+        for (Scenario s : scenarios) {
+            if (!placed.add(s)) continue;
+            List<Scenario> group = new ArrayList<>(List.of(s));
+            for (int i = 0; i < group.size(); i++) { // the pair graph's component of s, in the given order
+                Scenario g = group.get(i);
+                for (Scenario t : scenarios) {
+                    if (placed.contains(t)) continue;
+                    boolean paired = Scenario.PAIRS.stream().anyMatch(p -> p.with() == g && p.without() == t || p.with() == t && p.without() == g);
+                    if (paired) {
+                        placed.add(t);
+                        group.add(t);
+                    }
+                }
+            }
+            groups.add(group);
+        }
+        List<Scenario> out = new ArrayList<>();
+        for (int i = 0; i < groups.size(); i++) {
+            List<Scenario> g = groups.get((i + round - 1) % groups.size());
+            for (int j = 0; j < g.size(); j++) out.add(g.get((j + round - 1) % g.size()));
+        }
+        return out;
     }
 
     private ScenarioRun runOne(Scenario s, RunningScenario.Environment env, int round) throws IOException, InterruptedException {
         log.accept("round " + round + ": " + s.label() + ": starting");
         try (RunningScenario running = RunningScenario.start(s, env, round)) {
-            Map<String, Long> maxRss = new ConcurrentHashMap<>();
-            ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "mesh-rss-sampler");
-                t.setDaemon(true);
-                return t;
-            });
-            sampler.scheduleAtFixedRate(() -> {
-                for (ManagedProcess p : running.proxies()) maxRss.merge(p.name(), p.rssKib(), Math::max);
-            }, 0, RSS_SAMPLE_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
-            try {
-                URI target = URI.create("http://127.0.0.1:" + running.port() + "/");
-                if (!config.prime().isZero()) load(target, running.host(), LoadConfig.MAX_RATE, config.prime(), Duration.ZERO);
-                long cpu0 = cpuTicks(running);
-                LoadResult atRate = load(target, running.host(), config.rate(), config.duration(), config.warmup());
-                long cpu1 = cpuTicks(running);
-                LoadResult max = load(target, running.host(), LoadConfig.MAX_RATE, config.maxDuration(), config.warmup());
-                long cpu2 = cpuTicks(running);
-                double tick = ProcStats.clockTicks().perSecond();
-                for (ManagedProcess p : Stream.concat(running.proxies().stream(), running.others().stream()).toList()) {
-                    if (!p.alive()) throw new IOException(s.label() + ": " + p.name() + " exited during the run; its log:\n" + p.tail());
-                }
-                ScenarioRun run = new ScenarioRun(s, round, atRate, max, (cpu1 - cpu0) / tick, (cpu2 - cpu1) / tick,
-                        Map.copyOf(new java.util.TreeMap<>(maxRss)), running.security());
-                log.accept(String.format(java.util.Locale.ROOT, "round %d: %s: %.0f/s p50 %d us p99 %d us, max %.0f/s, %d failed",
-                        round, s.label(), atRate.achievedRate(), atRate.latency().getValueAtPercentile(50),
-                        atRate.latency().getValueAtPercentile(99), max.achievedRate(),
-                        ScenarioRun.failures(atRate) + ScenarioRun.failures(max)));
-                return run;
-            } finally {
-                sampler.shutdownNow();
-                sampler.awaitTermination(5, TimeUnit.SECONDS);
+            prime(running);
+            return measure(running, round);
+        }
+    }
+
+    /**
+     * {@code --same-processes}: every scenario's processes are started and primed once, then each
+     * round measures them again, the pairs back to back as in {@link #roundOrder}. Rounds are then
+     * short slices of one long run: a JVM's start and JIT no longer differ between rounds, and the
+     * two sides of a pair see the same background load, minutes apart at most.
+     */
+    private void runOnSameProcesses(List<Scenario> scenarios, RunningScenario.Environment env, List<ScenarioRun> runs)
+            throws IOException, InterruptedException {
+        Map<Scenario, RunningScenario> live = new LinkedHashMap<>();
+        try {
+            for (Scenario s : scenarios) {
+                log.accept(s.label() + ": starting (its processes serve every round)");
+                live.put(s, RunningScenario.start(s, env, 0));
             }
+            for (RunningScenario r : live.values()) {
+                log.accept(r.scenario().label() + ": priming");
+                prime(r);
+            }
+            for (int round = 1; round <= config.rounds(); round++) {
+                for (Scenario s : roundOrder(scenarios, round)) runs.add(measure(live.get(s), round));
+            }
+        } finally {
+            for (RunningScenario r : List.copyOf(live.values()).reversed()) r.close();
+        }
+    }
+
+    private void prime(RunningScenario running) throws InterruptedException {
+        if (config.prime().isZero()) return;
+        load(URI.create("http://127.0.0.1:" + running.port() + "/"), running.host(), LoadConfig.MAX_RATE, config.prime(), Duration.ZERO);
+    }
+
+    private ScenarioRun measure(RunningScenario running, int round) throws IOException, InterruptedException {
+        Scenario s = running.scenario();
+        Map<String, Long> maxRss = new ConcurrentHashMap<>();
+        ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "mesh-rss-sampler");
+            t.setDaemon(true);
+            return t;
+        });
+        sampler.scheduleAtFixedRate(() -> {
+            for (ManagedProcess p : running.proxies()) maxRss.merge(p.name(), p.rssKib(), Math::max);
+        }, 0, RSS_SAMPLE_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            URI target = URI.create("http://127.0.0.1:" + running.port() + "/");
+            OtlpSink sink = running.sink();
+            long cpu0 = cpuTicks(running), spans0 = sink == null ? 0 : sink.spans(), t0 = System.nanoTime();
+            long req0 = sink == null ? 0 : sink.requests(), bytes0 = sink == null ? 0 : sink.bytes(), bad0 = sink == null ? 0 : sink.malformed();
+            LoadResult atRate = load(target, running.host(), config.rate(), config.duration(), config.warmup());
+            long cpu1 = cpuTicks(running), spans1 = sink == null ? 0 : sink.spans(), t1 = System.nanoTime();
+            LoadResult max = load(target, running.host(), LoadConfig.MAX_RATE, config.maxDuration(), config.warmup());
+            long cpu2 = cpuTicks(running), spans2 = sink == null ? 0 : sink.spans(), t2 = System.nanoTime();
+            ScenarioRun.Tracing tracing = null;
+            if (sink != null) {
+                long[] fate = new long[3];
+                String[] results = {"exported", "dropped", "failed"};
+                for (int admin : running.adminPorts()) {
+                    for (int i = 0; i < 3; i++) {
+                        fate[i] += Math.max(0, RunningScenario.counter(admin, "ficus_tracing_spans_total{result=\"" + results[i] + "\"}"));
+                    }
+                }
+                tracing = new ScenarioRun.Tracing(spans1 - spans0, spans2 - spans1, (t1 - t0) / 1e9, (t2 - t1) / 1e9,
+                        sink.requests() - req0, sink.bytes() - bytes0, sink.malformed() - bad0, fate[0], fate[1], fate[2]);
+            }
+            double tick = ProcStats.clockTicks().perSecond();
+            for (ManagedProcess p : Stream.concat(running.proxies().stream(), running.others().stream()).toList()) {
+                if (!p.alive()) throw new IOException(s.label() + ": " + p.name() + " exited during the run; its log:\n" + p.tail());
+            }
+            ScenarioRun run = new ScenarioRun(s, round, atRate, max, (cpu1 - cpu0) / tick, (cpu2 - cpu1) / tick,
+                    Map.copyOf(new java.util.TreeMap<>(maxRss)), running.security(), tracing);
+            log.accept(String.format(java.util.Locale.ROOT, "round %d: %s: %.0f/s p50 %d us p99 %d us, max %.0f/s, %d failed",
+                    round, s.label(), atRate.achievedRate(), atRate.latency().getValueAtPercentile(50),
+                    atRate.latency().getValueAtPercentile(99), max.achievedRate(),
+                    ScenarioRun.failures(atRate) + ScenarioRun.failures(max)));
+            return run;
+        } finally {
+            sampler.shutdownNow();
+            sampler.awaitTermination(5, TimeUnit.SECONDS);
         }
     }
 

@@ -21,10 +21,14 @@ import java.util.Objects;
  * @param policyRules  rules of the AuthorizationPolicy of {@code ficus-2hop-mtls-authz}
  * @param ficus        the {@code ficus} launcher that starts proxies and the control plane
  * @param startTimeout how long a process may take to become ready
+ * @param pin          proxies on one CPU, the load generator, backend and control plane on the
+ *                     others ({@code taskset}), so that scenarios differ by their proxies only
+ * @param sameProcesses start and prime each scenario's processes once and measure them in every
+ *                     round (rounds become short slices of one run) instead of fresh ones per round
  */
 public record MeshBenchConfig(double rate, int connections, int threads, Duration duration, Duration warmup,
                               Duration maxDuration, Duration prime, int rounds, List<Scenario> scenarios, int policyRules, Path ficus,
-                              Duration startTimeout) {
+                              Duration startTimeout, boolean pin, boolean sameProcesses) {
     public MeshBenchConfig {
         Objects.requireNonNull(ficus, "ficus");
         scenarios = List.copyOf(scenarios);
@@ -60,6 +64,8 @@ public record MeshBenchConfig(double rate, int connections, int threads, Duratio
         private List<Scenario> scenarios = List.of(Scenario.values());
         private int policyRules = 10;
         private Duration startTimeout = Duration.ofSeconds(120);
+        private boolean pin;
+        private boolean sameProcesses;
 
         private Builder(Path ficus) {
             this.ficus = ficus;
@@ -76,10 +82,12 @@ public record MeshBenchConfig(double rate, int connections, int threads, Duratio
         public Builder scenarios(List<Scenario> s) { this.scenarios = s; return this; }
         public Builder policyRules(int n) { this.policyRules = n; return this; }
         public Builder startTimeout(Duration d) { this.startTimeout = d; return this; }
+        public Builder pin(boolean p) { this.pin = p; return this; }
+        public Builder sameProcesses(boolean b) { this.sameProcesses = b; return this; }
 
         public MeshBenchConfig build() {
             return new MeshBenchConfig(rate, connections, threads, duration, warmup, maxDuration, prime, rounds, scenarios,
-                    policyRules, ficus, startTimeout);
+                    policyRules, ficus, startTimeout, pin, sameProcesses);
         }
     }
 }

@@ -156,19 +156,31 @@ final class MeshConfigs {
                     """);
         }
         if (scenario == Scenario.FICUS_2HOP_MTLS_AUTHZ) b.append(authorizationPolicy(policyRules));
-        if (scenario == Scenario.FICUS_2HOP_MTLS_NO_TELEMETRY) {
-            b.append("""
-                    ---
-                    apiVersion: telemetry.istio.io/v1
-                    kind: Telemetry
-                    metadata: {name: mesh-default, namespace: istio-system}
-                    spec:
-                      metrics: [{overrides: [{disabled: true}]}]
-                      tracing: [{disableSpanReporting: true}]
-                    """);
-        }
+        if (!scenario.metrics()) b.append(TELEMETRY_OFF);
+        if (scenario.tracing()) b.append(TRACING_EVERY_REQUEST);
         return b.toString();
     }
+
+    /** A mesh-wide Telemetry resource turning every metric and span off: what the no-telemetry scenarios add. */
+    static final String TELEMETRY_OFF = """
+            ---
+            apiVersion: telemetry.istio.io/v1
+            kind: Telemetry
+            metadata: {name: mesh-default, namespace: istio-system}
+            spec:
+              metrics: [{overrides: [{disabled: true}]}]
+              tracing: [{disableSpanReporting: true}]
+            """;
+
+    /** A mesh-wide Telemetry resource sampling every request (metrics stay on, as by default). */
+    static final String TRACING_EVERY_REQUEST = """
+            ---
+            apiVersion: telemetry.istio.io/v1
+            kind: Telemetry
+            metadata: {name: mesh-default, namespace: istio-system}
+            spec:
+              tracing: [{randomSamplingPercentage: 100}]
+            """;
 
     /**
      * An ALLOW policy on the backend with {@code rules} rules: the first ones name other callers

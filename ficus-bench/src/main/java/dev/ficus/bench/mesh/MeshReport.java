@@ -23,11 +23,87 @@ public final class MeshReport {
     public static final double MTLS_MAX_THROUGHPUT_COST = 0.20;
     /** Issue #5: and add at most this many times the plaintext hops' added p99. */
     public static final double MTLS_MAX_ADDED_P99_RATIO = 1.3;
+    /** Issue #7: telemetry on vs off may cost at most this much max throughput and add this much p99 (as a fraction). */
+    public static final double TELEMETRY_MAX_COST = 0.05;
 
-    /** Where and when it ran. */
+    /** Where and when it ran; {@code pinning} says which CPUs ran what under {@code --pin} ("" without). */
     public record Machine(int processors, String loadAverageBefore, String loadAverageAfter, long clockTicks,
                           boolean clockTicksAssumed, boolean procAvailable, String backend, String transport,
-                          Instant start, Instant end, String workDir) {
+                          Instant start, Instant end, String workDir, String pinning) {
+        /** Not pinned. */
+        public Machine(int processors, String loadAverageBefore, String loadAverageAfter, long clockTicks, boolean clockTicksAssumed,
+                       boolean procAvailable, String backend, String transport, Instant start, Instant end, String workDir) {
+            this(processors, loadAverageBefore, loadAverageAfter, clockTicks, clockTicksAssumed, procAvailable, backend, transport,
+                    start, end, workDir, "");
+        }
+    }
+
+    /**
+     * The median and the quartiles of {@code n} per-round ratios; NaN when no round had both sides.
+     * {@link #halfWidth()} is the half-width of the box plot's notch, 1.57 × IQR / √n: roughly a
+     * 95% interval for the median (McGill, Tukey and Larsen, 1978), which says whether a
+     * difference of a few percent was resolved at all.
+     */
+    public record Ratio(double median, double q1, double q3, int n) {
+        static Ratio of(double[] values) {
+            double[] v = java.util.Arrays.stream(values).filter(d -> !Double.isNaN(d) && !Double.isInfinite(d)).sorted().toArray();
+            return new Ratio(quantile(v, 0.5), quantile(v, 0.25), quantile(v, 0.75), v.length);
+        }
+
+        public double halfWidth() {
+            return n == 0 ? Double.NaN : 1.57 * (q3 - q1) / Math.sqrt(n);
+        }
+    }
+
+    /** Whether a bar held, judged by the median's interval: inside it, beyond it, or across it (not resolved). */
+    public enum Verdict { HELD, NOT_HELD, NOT_RESOLVED;
+        @Override
+        public String toString() {
+            return switch (this) {
+                case HELD -> "held";
+                case NOT_HELD -> "NOT held";
+                case NOT_RESOLVED -> "not resolved (the interval of the median spans the bar)";
+            };
+        }
+
+        /** {@code ratio} (with/without, higher is worse when {@code higherIsWorse}) against a bar of {@code maxCost}. */
+        static Verdict of(Ratio ratio, double maxCost, boolean higherIsWorse) {
+            double cost = higherIsWorse ? ratio.median() - 1 : 1 - ratio.median(), h = ratio.halfWidth();
+            if (Double.isNaN(cost) || Double.isNaN(h)) return NOT_RESOLVED;
+            if (cost + h <= maxCost) return HELD;
+            if (cost - h > maxCost) return NOT_HELD;
+            return NOT_RESOLVED;
+        }
+
+        static Verdict both(Verdict a, Verdict b) {
+            if (a == NOT_HELD || b == NOT_HELD) return NOT_HELD;
+            return a == HELD && b == HELD ? HELD : NOT_RESOLVED;
+        }
+    }
+
+    /**
+     * One {@link Scenario.Pair} over the rounds where both sides ran: each figure is the ratio
+     * with/without of the same round (the two ran back to back), summarised by median and
+     * quartiles. {@code coresAtMax*} is the proxies' CPU over the closed-loop pass in cores (1.0:
+     * one CPU busy all the time), the median over rounds: near 1 under {@code --pin}, the pass was
+     * bound by the proxies' CPU, so max rps measures them.
+     */
+    public record PairSummary(Scenario.Pair pair, int pairs, Ratio maxRps, Ratio p99, Ratio p50, Ratio cpuPer1000AtRate,
+                              Ratio cpuPer1000AtMax, double coresAtMaxWith, double coresAtMaxWithout) {
+        /** Throughput cost of the feature: 1 − the median max-rps ratio. */
+        public double throughputCost() { return 1 - maxRps.median(); }
+
+        /** p99 added by the feature at the fixed rate: the median p99 ratio − 1. */
+        public double p99Increase() { return p99.median() - 1; }
+
+        /**
+         * For a telemetry pair, issue #7's bar: held when the intervals of both medians lie within
+         * it, NOT held when either lies beyond it, else not resolved; empty for other features.
+         */
+        public Optional<Verdict> telemetryBar() {
+            if (!pair.feature().startsWith("telemetry") || pairs == 0) return Optional.empty();
+            return Optional.of(Verdict.both(Verdict.of(maxRps, TELEMETRY_MAX_COST, false), Verdict.of(p99, TELEMETRY_MAX_COST, true)));
+        }
     }
 
     /**
@@ -45,6 +121,7 @@ public final class MeshReport {
     private final List<ScenarioRun> runs;
     private final Map<Scenario, String> skipped;
     private final Map<Scenario, Summary> summaries = new LinkedHashMap<>();
+    private final List<PairSummary> pairs = new ArrayList<>();
 
     public MeshReport(MeshBenchConfig config, Machine machine, List<ScenarioRun> runs, Map<Scenario, String> skipped) {
         this.config = config;
@@ -58,6 +135,40 @@ public final class MeshReport {
         }
         List<ScenarioRun> direct = by.getOrDefault(Scenario.DIRECT, List.of());
         for (var e : by.entrySet()) summaries.put(e.getKey(), summarize(e.getKey(), e.getValue(), direct));
+        for (Scenario.Pair p : Scenario.PAIRS) {
+            if (by.containsKey(p.with()) && by.containsKey(p.without())) pairs.add(pair(p, this.runs));
+        }
+    }
+
+    private static PairSummary pair(Scenario.Pair p, List<ScenarioRun> runs) {
+        Map<Integer, ScenarioRun> with = new java.util.TreeMap<>(), without = new java.util.TreeMap<>();
+        for (ScenarioRun r : runs) {
+            if (r.scenario() == p.with()) with.put(r.round(), r);
+            if (r.scenario() == p.without()) without.put(r.round(), r);
+        }
+        List<ScenarioRun[]> both = with.keySet().stream().filter(without::containsKey)
+                .map(k -> new ScenarioRun[]{with.get(k), without.get(k)}).toList();
+        java.util.function.Function<ToDoubleFunction<ScenarioRun>, Ratio> ratio = f -> Ratio.of(both.stream()
+                .mapToDouble(b -> f.applyAsDouble(b[0]) / f.applyAsDouble(b[1])).toArray());
+        return new PairSummary(p, both.size(), ratio.apply(r -> r.max().achievedRate()), ratio.apply(r -> us(r.atRate(), 99)),
+                ratio.apply(r -> us(r.atRate(), 50)), ratio.apply(r -> ScenarioRun.cpuPer1000(r.cpuAtRate(), r.atRate())),
+                ratio.apply(r -> ScenarioRun.cpuPer1000(r.cpuMax(), r.max())),
+                median(both.stream().map(b -> b[0]).toList(), MeshReport::coresAtMax),
+                median(both.stream().map(b -> b[1]).toList(), MeshReport::coresAtMax));
+    }
+
+    /** The proxies' CPU over the closed-loop pass (warm-up included), in cores. */
+    static double coresAtMax(ScenarioRun r) {
+        double seconds = r.max().measured().plus(r.max().config().warmup()).toNanos() / 1e9;
+        return seconds > 0 ? r.cpuMax() / seconds : Double.NaN;
+    }
+
+    /** The q-quantile of sorted values, linear between neighbours; NaN for none. */
+    static double quantile(double[] sorted, double q) {
+        if (sorted.length == 0) return Double.NaN;
+        double at = q * (sorted.length - 1);
+        int lo = (int) Math.floor(at), hi = (int) Math.ceil(at);
+        return sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo);
     }
 
     public MeshBenchConfig config() { return config; }
@@ -66,6 +177,8 @@ public final class MeshReport {
     public Map<Scenario, String> skipped() { return skipped; }
     public Map<Scenario, Summary> summaries() { return Map.copyOf(summaries); }
     public Optional<Summary> summary(Scenario s) { return Optional.ofNullable(summaries.get(s)); }
+    /** The with/without pairs of which both sides ran, in {@link Scenario#PAIRS} order. */
+    public List<PairSummary> pairs() { return List.copyOf(pairs); }
 
     /** Failed requests over every run and pass. */
     public long failures() {
@@ -144,8 +257,10 @@ public final class MeshReport {
                         + "(+%ds warm-up) and a closed-loop pass of %ds; %d connections, %d load thread(s), %d round(s), medians over rounds%n",
                 config.prime().toSeconds(), num(config.rate()), config.duration().toSeconds(), config.warmup().toSeconds(), config.maxDuration().toSeconds(),
                 config.connections(), config.threads(), config.rounds()));
+        if (config.sameProcesses()) b.append("same processes: each scenario's processes started and primed once, measured in every round\n");
         b.append(String.format(Locale.ROOT, "backend: %s; %d cores; load average before %s, after %s%n",
                 machine.backend(), machine.processors(), machine.loadAverageBefore(), machine.loadAverageAfter()));
+        if (!machine.pinning().isEmpty()) b.append("pinned (taskset): ").append(machine.pinning()).append('\n');
         if (!machine.procAvailable()) b.append("CPU and RSS not measured (no /proc)\n");
         else if (machine.clockTicksAssumed()) b.append("CPU: clock ticks assumed to be 100/s (getconf CLK_TCK failed)\n");
         skipped.forEach((s, why) -> b.append(s.label()).append(": skipped, ").append(why).append('\n'));
@@ -189,7 +304,56 @@ public final class MeshReport {
                 "issue #5, mTLS vs plaintext over two hops: throughput cost %.1f%% (goal <= %.0f%%), added p99 %.2fx (goal <= %.1fx): %s%n",
                 mtlsThroughputCost() * 100, MTLS_MAX_THROUGHPUT_COST * 100, mtlsAddedP99Ratio(), MTLS_MAX_ADDED_P99_RATIO,
                 held ? "held" : "NOT held")));
+        pairsText(b);
+        tracingText(b);
         return b.toString();
+    }
+
+    private void pairsText(StringBuilder b) {
+        if (pairs.isEmpty()) return;
+        b.append('\n').append("paired rounds: with / without the feature in the same round (back to back), median [quartiles] ±notch over the pairs\n"
+                + "(notch: 1.57 x IQR / sqrt(pairs), about a 95% interval of the median);\n"
+                + "cores@max: the proxies' CPU during the closed-loop pass, in cores, with / without (near 1 when pinned: the proxies' CPU bound it)\n");
+        List<String[]> rows = new ArrayList<>();
+        for (PairSummary p : pairs) {
+            rows.add(new String[]{p.pair().feature(), p.pair().with().label() + " / " + p.pair().without().label(), Integer.toString(p.pairs()),
+                    ratio(p.maxRps()), ratio(p.p99()), ratio(p.p50()), ratio(p.cpuPer1000AtRate()), ratio(p.cpuPer1000AtMax()),
+                    fixed(p.coresAtMaxWith(), 2) + " / " + fixed(p.coresAtMaxWithout(), 2)});
+        }
+        table(b, new String[]{"feature", "scenarios", "pairs", "max rps", "p99@rate", "p50@rate", "CPU-s/1k@rate", "CPU-s/1k@max", "cores@max"}, rows);
+        for (PairSummary p : pairs) {
+            p.telemetryBar().ifPresent(v -> b.append(String.format(Locale.ROOT,
+                    "issue #7, %s: throughput cost %.1f%% ±%.1f, p99 %+.1f%% ±%.1f (each <= %.0f%%; medians of %d per-round ratios): %s%n",
+                    p.pair().feature(), p.throughputCost() * 100, p.maxRps().halfWidth() * 100, p.p99Increase() * 100,
+                    p.p99().halfWidth() * 100, TELEMETRY_MAX_COST * 100, p.pairs(), v)));
+        }
+    }
+
+    private void tracingText(StringBuilder b) {
+        List<ScenarioRun> traced = runs.stream().filter(r -> r.tracing() != null).toList();
+        if (traced.isEmpty()) return;
+        b.append('\n').append("tracing at 100% (spans the benchmark's OTLP sink received per second of each pass, warm-up included; "
+                + "spans per request sent; the proxies' own counters at the end: exported, dropped with a full queue, failed):\n");
+        List<String[]> rows = new ArrayList<>();
+        for (ScenarioRun r : traced) {
+            ScenarioRun.Tracing t = r.tracing();
+            rows.add(new String[]{Integer.toString(r.round()), r.scenario().label(), fixed(t.spansPerSecondAtRate(), 0),
+                    fixed(t.spansPerSecondAtMax(), 0), fixed(spansPerRequest(r), 2), Long.toString(t.exportRequests()),
+                    fixed(t.exportRequests() == 0 ? Double.NaN : (double) t.bytes() / Math.max(1, t.spansAtRate() + t.spansAtMax()), 0),
+                    Long.toString(t.exported()), Long.toString(t.dropped()), Long.toString(t.failed()), Long.toString(t.malformed())});
+        }
+        table(b, new String[]{"round", "scenario", "spans/s@rate", "spans/s@max", "spans/request", "exports", "bytes/span", "exported",
+                "dropped", "failed", "unreadable"}, rows);
+    }
+
+    /** Spans the sink received per request sent over both passes (2 for two traced hops when nothing is dropped). */
+    static double spansPerRequest(ScenarioRun r) {
+        long sent = r.atRate().sent() + r.max().sent();
+        return r.tracing() == null || sent == 0 ? Double.NaN : (double) (r.tracing().spansAtRate() + r.tracing().spansAtMax()) / sent;
+    }
+
+    private static String ratio(Ratio r) {
+        return Double.isNaN(r.median()) ? "n/a" : String.format(Locale.ROOT, "%.3f [%.3f-%.3f] ±%.3f", r.median(), r.q1(), r.q3(), r.halfWidth());
     }
 
     private static void table(StringBuilder b, String[] head, List<String[]> rows) {
@@ -233,7 +397,7 @@ public final class MeshReport {
                 .field("rate", config.rate()).field("connections", config.connections()).field("threads", config.threads())
                 .field("duration_s", config.duration().toMillis() / 1000.0).field("warmup_s", config.warmup().toMillis() / 1000.0)
                 .field("max_duration_s", config.maxDuration().toMillis() / 1000.0).field("prime_s", config.prime().toMillis() / 1000.0).field("rounds", config.rounds())
-                .field("policy_rules", config.policyRules()).field("ficus", config.ficus().toString());
+                .field("policy_rules", config.policyRules()).field("pin", config.pin()).field("same_processes", config.sameProcesses()).field("ficus", config.ficus().toString());
         w.name("scenarios").beginArray();
         config.scenarios().forEach(s -> w.value(s.label()));
         w.endArray().endObject();
@@ -243,7 +407,7 @@ public final class MeshReport {
                 .field("clock_ticks_assumed", machine.clockTicksAssumed()).field("proc_available", machine.procAvailable())
                 .field("backend", machine.backend()).field("load_transport", machine.transport())
                 .field("start_time", machine.start().toString()).field("end_time", machine.end().toString())
-                .field("work_dir", machine.workDir()).endObject();
+                .field("work_dir", machine.workDir()).field("pinning", machine.pinning()).endObject();
         w.name("skipped").beginObject();
         skipped.forEach((s, why) -> w.field(s.label(), why));
         w.endObject();
@@ -268,9 +432,34 @@ public final class MeshReport {
         w.name("mtls_goal_held");
         mtlsGoalHeld().ifPresentOrElse(w::value, () -> w.value((String) null));
         w.endObject();
+        w.name("pairs").beginArray();
+        for (PairSummary p : pairs) {
+            w.beginObject().field("feature", p.pair().feature()).field("with", p.pair().with().label())
+                    .field("without", p.pair().without().label()).field("pairs", p.pairs());
+            ratioJson(w, "max_rps_ratio", p.maxRps());
+            ratioJson(w, "p99_ratio", p.p99());
+            ratioJson(w, "p50_ratio", p.p50());
+            ratioJson(w, "cpu_per_1000_at_rate_ratio", p.cpuPer1000AtRate());
+            ratioJson(w, "cpu_per_1000_at_max_ratio", p.cpuPer1000AtMax());
+            w.field("cores_at_max_with", p.coresAtMaxWith()).field("cores_at_max_without", p.coresAtMaxWithout())
+                    .field("throughput_cost", p.throughputCost()).field("p99_increase", p.p99Increase());
+            w.name("telemetry_bar");
+            p.telemetryBar().ifPresentOrElse(v -> w.value(v.name().toLowerCase(Locale.ROOT)), () -> w.value((String) null));
+            w.endObject();
+        }
+        w.endArray();
         w.name("runs").beginArray();
         for (ScenarioRun r : runs) {
             w.beginObject().field("scenario", r.scenario().label()).field("round", r.round()).field("between_proxies", r.security());
+            if (r.tracing() != null) {
+                ScenarioRun.Tracing t = r.tracing();
+                w.name("tracing").beginObject().field("spans_at_rate", t.spansAtRate()).field("spans_at_max", t.spansAtMax())
+                        .field("spans_per_s_at_rate", t.spansPerSecondAtRate()).field("spans_per_s_at_max", t.spansPerSecondAtMax())
+                        .field("spans_per_request", spansPerRequest(r)).field("export_requests", t.exportRequests())
+                        .field("export_bytes", t.bytes()).field("unreadable_exports", t.malformed())
+                        .field("proxies_exported", t.exported()).field("proxies_dropped", t.dropped()).field("proxies_failed", t.failed())
+                        .endObject();
+            }
             pass(w, "at_rate", r.atRate(), r.cpuAtRate());
             pass(w, "max", r.max(), r.cpuMax());
             w.name("peak_rss_kib").beginObject();
@@ -278,6 +467,11 @@ public final class MeshReport {
             w.endObject().endObject();
         }
         return w.endArray().endObject().toString();
+    }
+
+    private static void ratioJson(JsonWriter w, String name, Ratio r) {
+        w.name(name).beginObject().field("median", r.median()).field("q1", r.q1()).field("q3", r.q3())
+                .field("notch_half_width", r.halfWidth()).field("n", r.n()).endObject();
     }
 
     private static void pass(JsonWriter w, String name, LoadResult r, double cpuSeconds) {

@@ -22,11 +22,20 @@ import java.util.List;
  *                 "plaintext"), or "-" where there is no mesh hop
  */
 record RunningScenario(Scenario scenario, int port, String host, List<ManagedProcess> proxies,
-                       List<ManagedProcess> others, String security) implements AutoCloseable {
+                       List<ManagedProcess> others, String security, List<Integer> adminPorts, OtlpSink sink)
+        implements AutoCloseable {
 
-    /** Everything a scenario needs from the run: the launcher, the tools, the backend, a directory. */
+    /**
+     * Everything a scenario needs from the run: the launcher, the tools, the backend, a directory,
+     * and which CPUs the proxies and the other processes run on.
+     */
     record Environment(Path ficus, Path nginx, Path haproxy, int backendPort, Path workDir, int policyRules,
-                       Duration startTimeout) {
+                       Duration startTimeout, CpuPinning pinning) {
+    }
+
+    RunningScenario(Scenario scenario, int port, String host, List<ManagedProcess> proxies, List<ManagedProcess> others,
+                    String security) {
+        this(scenario, port, host, proxies, others, security, List.of(), null);
     }
 
     static RunningScenario start(Scenario s, Environment env, int round) throws IOException, InterruptedException {
@@ -39,7 +48,7 @@ record RunningScenario(Scenario scenario, int port, String host, List<ManagedPro
                     int port = freePort();
                     Path cfg = write(dir.resolve("haproxy.cfg"), MeshConfigs.haproxy(dir, port, env.backendPort()));
                     // -db: stay in the foreground, so the PID we hold is the one that serves
-                    ManagedProcess p = ManagedProcess.start("haproxy", List.of(env.haproxy().toString(), "-db", "-f", cfg.toString()), dir);
+                    ManagedProcess p = ManagedProcess.start("haproxy", env.pinning().proxy(List.of(env.haproxy().toString(), "-db", "-f", cfg.toString())), dir);
                     started.add(p);
                     awaitServing(p, port, "127.0.0.1", env.startTimeout());
                     yield new RunningScenario(s, port, "127.0.0.1", List.of(p), List.of(), "-");
@@ -47,26 +56,36 @@ record RunningScenario(Scenario scenario, int port, String host, List<ManagedPro
                 case NGINX -> {
                     int port = freePort();
                     Path cfg = write(dir.resolve("nginx-proxy.conf"), MeshConfigs.nginxProxy(dir, port, env.backendPort()));
-                    ManagedProcess p = ManagedProcess.start("nginx-proxy", List.of(env.nginx().toString(), "-c", cfg.toString()), dir);
+                    ManagedProcess p = ManagedProcess.start("nginx-proxy", env.pinning().proxy(List.of(env.nginx().toString(), "-c", cfg.toString())), dir);
                     started.add(p);
                     awaitServing(p, port, "127.0.0.1", env.startTimeout());
                     yield new RunningScenario(s, port, "127.0.0.1", List.of(p), List.of(), "-");
                 }
-                case FICUS_1HOP, FICUS_1HOP_ACCESS_LOG -> {
+                case FICUS_1HOP, FICUS_1HOP_NO_TELEMETRY, FICUS_1HOP_ACCESS_LOG -> {
                     int port = freePort(), admin = freePort();
                     Path cfg = Files.createDirectories(dir.resolve("config"));
                     write(cfg.resolve("proxy.yaml"), MeshConfigs.ficusStandalone(port, env.backendPort()));
+                    if (!s.metrics()) write(cfg.resolve("telemetry.yaml"), MeshConfigs.TELEMETRY_OFF);
                     List<String> cmd = new java.util.ArrayList<>(List.of(env.ficus().toString(), "proxy",
                             "--config", cfg.toString(), "--labels", "app=bench", "--concurrency", "1",
                             "--outbound-port", "-1", "--admin-port", Integer.toString(admin), "--drain-timeout", "2s"));
                     if (s == Scenario.FICUS_1HOP_ACCESS_LOG) cmd.addAll(List.of("--access-log", dir.resolve("access.log").toString()));
-                    ManagedProcess p = ManagedProcess.start("ficus-proxy", cmd, dir);
+                    ManagedProcess p = ManagedProcess.start("ficus-proxy", env.pinning().proxy(cmd), dir);
                     started.add(p);
                     p.awaitLine("ready: ", env.startTimeout());
                     awaitServing(p, port, "127.0.0.1", env.startTimeout());
-                    yield new RunningScenario(s, port, "127.0.0.1", List.of(p), List.of(), "-");
+                    checkMetrics(s, p, admin);
+                    yield new RunningScenario(s, port, "127.0.0.1", List.of(p), List.of(), "-", List.of(admin), null);
                 }
-                case FICUS_2HOP, FICUS_2HOP_MTLS, FICUS_2HOP_MTLS_AUTHZ, FICUS_2HOP_MTLS_NO_TELEMETRY -> startMesh(s, env, dir, started);
+                case FICUS_2HOP, FICUS_2HOP_MTLS, FICUS_2HOP_MTLS_AUTHZ, FICUS_2HOP_MTLS_NO_TELEMETRY, FICUS_2HOP_MTLS_TRACING -> {
+                    OtlpSink sink = s.tracing() ? new OtlpSink() : null;
+                    try {
+                        yield startMesh(s, env, dir, started, sink);
+                    } catch (IOException | InterruptedException | RuntimeException e) {
+                        if (sink != null) sink.close();
+                        throw e;
+                    }
+                }
             };
         } catch (IOException | InterruptedException | RuntimeException e) {
             for (ManagedProcess p : started.reversed()) p.close();
@@ -74,7 +93,37 @@ record RunningScenario(Scenario scenario, int port, String host, List<ManagedPro
         }
     }
 
-    private static RunningScenario startMesh(Scenario s, Environment env, Path dir, List<ManagedProcess> started)
+    /**
+     * That the proxy counts Istio's metrics exactly when the scenario says so: after the readiness
+     * request, {@code istio_requests_total} is on its admin port with telemetry on and absent with
+     * it off. Otherwise the comparison would measure nothing, so the run stops.
+     */
+    private static void checkMetrics(Scenario s, ManagedProcess p, int admin) throws IOException, InterruptedException {
+        // the exchange is counted when it ends, which may be just after the client got the response
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        boolean counted;
+        while (true) {
+            String stats = HttpProbe.body(admin, "/stats/prometheus", Duration.ofSeconds(3));
+            if (stats == null) throw new IOException(p.name() + ": no answer from its admin /stats/prometheus on port " + admin);
+            counted = stats.lines().anyMatch(l -> l.startsWith("istio_requests_total{"));
+            if (counted || !s.metrics() || System.nanoTime() > deadline) break;
+            Thread.sleep(50);
+        }
+        if (counted != s.metrics()) {
+            throw new IOException(s.label() + ": " + p.name() + (counted ? " counts istio_requests_total although its Telemetry turns metrics off"
+                    : " has no istio_requests_total after a request went through"));
+        }
+    }
+
+    /** One Prometheus counter of a proxy's admin port, e.g. {@code ficus_tracing_spans_total{result="dropped"}}; -1 when absent. */
+    static long counter(int admin, String series) {
+        String stats = HttpProbe.body(admin, "/stats/prometheus", Duration.ofSeconds(3));
+        if (stats == null) return -1;
+        return stats.lines().filter(l -> l.startsWith(series + " ")).findFirst()
+                .map(l -> (long) Double.parseDouble(l.substring(series.length() + 1).trim())).orElse(-1L);
+    }
+
+    private static RunningScenario startMesh(Scenario s, Environment env, Path dir, List<ManagedProcess> started, OtlpSink sink)
             throws IOException, InterruptedException {
         int sync = freePort(), syncTls = freePort(), inbound = freePort(), outbound = freePort(), adminA = freePort(), adminB = freePort();
         Path cfg = Files.createDirectories(dir.resolve("config"));
@@ -83,22 +132,28 @@ record RunningScenario(Scenario scenario, int port, String host, List<ManagedPro
         // the proxies enrol on the TLS sync port with the bootstrap token (the root beside it is what they check it against)
         String control = "127.0.0.1:" + syncTls;
         String token = ca.resolve("bootstrap-token").toString();
-        ManagedProcess cp = ManagedProcess.start("ficus-control", List.of(env.ficus().toString(), "control", "--config", cfg.toString(),
-                "--sync-port", Integer.toString(sync), "--sync-tls-port", Integer.toString(syncTls), "--http-port", "-1", "--ca-dir", ca.toString()), dir);
+        ManagedProcess cp = ManagedProcess.start("ficus-control", env.pinning().other(List.of(env.ficus().toString(), "control", "--config", cfg.toString(),
+                "--sync-port", Integer.toString(sync), "--sync-tls-port", Integer.toString(syncTls), "--http-port", "-1", "--ca-dir", ca.toString())), dir);
         started.add(cp);
         cp.awaitLine("ready: ", env.startTimeout());
-        ManagedProcess b = ManagedProcess.start("ficus-proxy-b", List.of(env.ficus().toString(), "proxy", "--control", control, "--bootstrap-token-file", token,
+        List<String> tracing = sink == null ? List.of() : List.of("--tracing-endpoint", sink.endpoint());
+        List<String> cmdB = new ArrayList<>(List.of(env.ficus().toString(), "proxy", "--control", control, "--bootstrap-token-file", token,
                 "--workload", "backend-1", "-n", MeshConfigs.NAMESPACE, "--concurrency", "1", "--outbound-port", "-1",
-                "--admin-port", Integer.toString(adminB), "--drain-timeout", "2s"), dir);
+                "--admin-port", Integer.toString(adminB), "--drain-timeout", "2s"));
+        cmdB.addAll(tracing);
+        ManagedProcess b = ManagedProcess.start("ficus-proxy-b", env.pinning().proxy(cmdB), dir);
         started.add(b);
-        ManagedProcess a = ManagedProcess.start("ficus-proxy-a", List.of(env.ficus().toString(), "proxy", "--control", control, "--bootstrap-token-file", token,
+        List<String> cmdA = new ArrayList<>(List.of(env.ficus().toString(), "proxy", "--control", control, "--bootstrap-token-file", token,
                 "--workload", "client", "-n", MeshConfigs.NAMESPACE, "--concurrency", "1", "--outbound-port", Integer.toString(outbound),
-                "--admin-port", Integer.toString(adminA), "--drain-timeout", "2s"), dir);
+                "--admin-port", Integer.toString(adminA), "--drain-timeout", "2s"));
+        cmdA.addAll(tracing);
+        ManagedProcess a = ManagedProcess.start("ficus-proxy-a", env.pinning().proxy(cmdA), dir);
         started.add(a);
         for (ManagedProcess p : List.of(b, a)) {
             p.awaitLine("ready: ", env.startTimeout());
             // every proxy under the control plane asks for a certificate; the mTLS paths need it
             p.awaitLine("certificate issued for spiffe://", env.startTimeout());
+            if (sink != null) p.awaitLine("tracing: spans go to ", env.startTimeout());
         }
         awaitServing(a, outbound, MeshConfigs.SERVICE_HOST, env.startTimeout());
         String security = security(adminB);
@@ -109,7 +164,9 @@ record RunningScenario(Scenario scenario, int port, String host, List<ManagedPro
         if (!s.mtls() && !security.equals("plaintext")) {
             throw new IOException(s.label() + ": expected plaintext between the proxies, B's /mtls shows " + security);
         }
-        return new RunningScenario(s, outbound, MeshConfigs.SERVICE_HOST, List.of(a, b), List.of(cp), security);
+        checkMetrics(s, a, adminA);
+        checkMetrics(s, b, adminB);
+        return new RunningScenario(s, outbound, MeshConfigs.SERVICE_HOST, List.of(a, b), List.of(cp), security, List.of(adminA, adminB), sink);
     }
 
     /**
@@ -172,5 +229,6 @@ record RunningScenario(Scenario scenario, int port, String host, List<ManagedPro
         // the entry first, so nothing sends into a stopped hop
         for (ManagedProcess p : proxies) p.close();
         for (ManagedProcess p : others) p.close();
+        if (sink != null) sink.close();
     }
 }

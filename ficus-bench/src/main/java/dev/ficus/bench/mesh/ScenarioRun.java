@@ -14,9 +14,38 @@ import java.util.Map;
  * @param cpuMax        the same over the closed-loop pass
  * @param maxRssKib     per proxy process, the largest VmRSS seen during both passes
  * @param security      how B's callers were seen ("mutual_tls", "plaintext", "-")
+ * @param tracing       what the OTLP sink received and the proxies counted, for the tracing scenario; else null
  */
 public record ScenarioRun(Scenario scenario, int round, LoadResult atRate, LoadResult max, double cpuAtRate,
-                          double cpuMax, Map<String, Long> maxRssKib, String security) {
+                          double cpuMax, Map<String, Long> maxRssKib, String security, Tracing tracing) {
+
+    /**
+     * Spans of one tracing run. The window runs from the start of the open-loop pass to the end
+     * of the closed-loop pass (warm-ups included); the proxies' counters are totals since they
+     * started (priming included), read at the end of the window.
+     *
+     * @param spansAtRate    spans the sink received during the open-loop pass
+     * @param spansAtMax     spans the sink received during the closed-loop pass
+     * @param secondsAtRate  length of the open-loop pass, warm-up included
+     * @param secondsAtMax   length of the closed-loop pass, warm-up included
+     * @param exportRequests OTLP export requests the sink received in the window
+     * @param bytes          their body bytes
+     * @param malformed      export requests the sink could not read (their spans are not counted)
+     * @param exported       {@code ficus_tracing_spans_total{result="exported"}}, both proxies
+     * @param dropped        the same, {@code result="dropped"} (the export queue was full)
+     * @param failed         the same, {@code result="failed"} (the sink refused or was away)
+     */
+    public record Tracing(long spansAtRate, long spansAtMax, double secondsAtRate, double secondsAtMax, long exportRequests,
+                          long bytes, long malformed, long exported, long dropped, long failed) {
+        public double spansPerSecondAtRate() { return secondsAtRate > 0 ? spansAtRate / secondsAtRate : Double.NaN; }
+        public double spansPerSecondAtMax() { return secondsAtMax > 0 ? spansAtMax / secondsAtMax : Double.NaN; }
+    }
+
+    /** A run without tracing. */
+    public ScenarioRun(Scenario scenario, int round, LoadResult atRate, LoadResult max, double cpuAtRate, double cpuMax,
+                       Map<String, Long> maxRssKib, String security) {
+        this(scenario, round, atRate, max, cpuAtRate, cpuMax, maxRssKib, security, null);
+    }
 
     /** Requests that failed: transport errors plus responses with a status of 400 or more. */
     static long failures(LoadResult r) {

@@ -134,12 +134,19 @@ public final class ListenerTelemetry {
     /** Failures inside telemetry since the proxy started (a metric of the admin port). */
     public static long failures() { return FAILURES.sum(); }
 
-    /** The edge of this exchange: the one used last on its connection unless a part of its name changed. */
+    /**
+     * The edge of this exchange: the one used last on its connection unless a part of its name
+     * changed. Parts are compared by value, not identity: on a client side the peer's principal is
+     * a string made per upstream connection, and consecutive requests of one downstream connection
+     * take different pooled upstream connections, so identity would miss (a new key, its hash over
+     * the nested records and a map lookup per request) where nothing changed.
+     */
     private IstioMetrics.Edge edge(Exchange ex) {
         ServiceRef svc = sourceReporter ? ex.clusterService() : inboundService(ex);
         IstioMetrics.Edge e = ex.lastEdge;
-        if (e != null && ex.lastTelemetry == this && ex.lastPeer == ex.peer() && ex.lastService == svc
-                && ex.lastPeerPrincipal == ex.peerPrincipal() && ex.lastLocalPrincipal == ex.localPrincipal() && ex.lastMutualTls == ex.mutualTls()) {
+        if (e != null && ex.lastTelemetry == this && same(ex.lastPeer, ex.peer()) && same(ex.lastService, svc)
+                && same(ex.lastPeerPrincipal, ex.peerPrincipal()) && same(ex.lastLocalPrincipal, ex.localPrincipal())
+                && ex.lastMutualTls == ex.mutualTls()) {
             return e;
         }
         PeerWorkload local = policy.local();
@@ -159,6 +166,11 @@ public final class ListenerTelemetry {
     }
 
     private static String principal(String p) { return p == null ? "unknown" : p; }
+
+    /** Identity first (the usual case: cached values), then value. */
+    private static boolean same(Object a, Object b) {
+        return a == b || a != null && a.equals(b);
+    }
 
     /** The TCP counters of a connection on this listener (opened once per connection, off the request path). */
     public IstioMetrics.TcpSeries tcp(PeerWorkload peer, String peerPrincipal, String localPrincipal, boolean mutualTls, ServiceRef service) {
