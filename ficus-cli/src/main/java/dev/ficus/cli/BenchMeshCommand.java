@@ -97,6 +97,18 @@ final class BenchMeshCommand implements Callable<Integer> {
     @Option(names = "--html", paramLabel = "FILE", description = "Also write a self-contained HTML report (table, latency-by-percentile plot, throughput bars).")
     Path html;
 
+    @Option(names = "--fortio", paramLabel = "DIR",
+            description = "Also write every run as a Fortio result, one JSON file per scenario, round and pass (what `fortio report -data-dir DIR` browses).")
+    Path fortio;
+
+    @Option(names = "--profile", paramLabel = "FILE",
+            description = {"Take the settings from a YAML profile: option names without dashes to values (rate: 2000, scenarios: [direct, ficus-1hop]);",
+                    "options given on the command line win. --print-profile shows the built-in one."})
+    Path profile;
+
+    @Option(names = "--print-profile", description = "Print the built-in profile (every setting with its default) as YAML and exit.")
+    boolean printProfile;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -104,11 +116,22 @@ final class BenchMeshCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (printProfile) {
+            out.print(BenchProfiles.defaults(spec, "ficus bench mesh: the built-in profile"));
+            out.flush();
+            return 0;
+        }
+        java.util.Map<String, String> fromProfile = java.util.Map.of();
         MeshBenchConfig config;
         try {
+            if (profile != null) fromProfile = BenchProfiles.apply(spec, dev.ficus.bench.mesh.MeshProfile.load(profile));
             config = config();
-        } catch (IllegalArgumentException e) {
+        } catch (dev.ficus.bench.mesh.MeshProfile.ProfileException e) {
             err.println("ficus bench mesh: " + e.getMessage());
+            err.flush();
+            return Main.EXIT_USAGE;
+        } catch (IllegalArgumentException e) {
+            err.println("ficus bench mesh: " + BenchProfiles.locate(e.getMessage(), fromProfile));
             err.flush();
             return Main.EXIT_USAGE;
         }
@@ -128,6 +151,7 @@ final class BenchMeshCommand implements Callable<Integer> {
         if (smp != null) write(smp, report.smp());
         if (json != null) write(json, report.json());
         if (html != null) write(html, dev.ficus.bench.mesh.HtmlReport.render(report));
+        if (fortio != null) dev.ficus.bench.mesh.MeshFortio.write(report, fortio, VersionCommand.version());
         return report.failures() == 0 ? 0 : 1;
     }
 

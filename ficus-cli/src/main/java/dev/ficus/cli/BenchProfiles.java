@@ -77,6 +77,7 @@ final class BenchProfiles {
             String description = String.join(" ", o.description()).replace("${DEFAULT-VALUE}", String.valueOf(o.defaultValue()));
             b.append("# ").append(description).append('\n');
             String value = o.defaultValue();
+            if (value == null && (o.type() == boolean.class || o.type() == Boolean.class)) value = "false";
             if (value == null) {
                 b.append("# ").append(key).append(":\n");
             } else {

@@ -35,8 +35,16 @@ class BenchMeshIT {
         int exit = cmd.execute("--ficus", FicusCommandIT.ROOT.resolve("ficus").toString(),
                 "--scenarios", "direct,ficus-1hop,ficus-2hop-mtls", "--rate", "200", "--duration", "2s", "--warmup", "1s",
                 "--max-duration", "1s", "--connections", "4", "--rounds", "1",
-                "--json", json.toString(), "--smp", smp.toString());
+                "--json", json.toString(), "--smp", smp.toString(), "--fortio", dir.resolve("fortio").toString());
         assertThat(exit).as("exit code; stderr:\n%s\nstdout:\n%s", err, out).isZero();
+        // Fortio results: one file per scenario and pass, each a Fortio run with its histogram and return codes
+        try (var files = Files.list(dir.resolve("fortio"))) {
+            assertThat(files.map(p -> p.getFileName().toString()).sorted().toList()).containsExactly(
+                    "direct_r1_at_rate.json", "direct_r1_max.json", "ficus-1hop_r1_at_rate.json", "ficus-1hop_r1_max.json",
+                    "ficus-2hop-mtls_r1_at_rate.json", "ficus-2hop-mtls_r1_max.json");
+        }
+        assertThat(Files.readString(dir.resolve("fortio/ficus-2hop-mtls_r1_at_rate.json"))).contains("\"RunType\":\"HTTP\"")
+                .contains("\"DurationHistogram\":").contains("\"RetCodes\":{\"200\":").contains("\"ActualQPS\":");
 
         String text = out.toString();
         assertThat(text).contains("scenario").contains("p99.9 us").contains("CPU-s/1k@rate").contains("RSS MiB")
