@@ -4,13 +4,22 @@
 # `release` file instead of starting a JVM, so the search costs a few milliseconds.
 ficus_jdk_min=25
 
-ficus_jdk_major() { # $1 = a JDK home; prints its feature version, or nothing
+ficus_jdk_major() { # $1 = a JDK home; sets v to its feature version, or to nothing (read with the shell alone: no process started)
+  v=""
   [ -f "$1/release" ] && [ -x "$1/bin/java" ] || return 0
-  sed -n 's/^JAVA_VERSION="\{0,1\}\([0-9][0-9]*\).*/\1/p' "$1/release" | head -n 1
+  while IFS= read -r ficus_line || [ -n "$ficus_line" ]; do
+    case $ficus_line in
+      JAVA_VERSION=*)
+        ficus_line=${ficus_line#JAVA_VERSION=}
+        ficus_line=${ficus_line#\"}
+        v=${ficus_line%%[!0-9]*}
+        return 0 ;;
+    esac
+  done < "$1/release"
 }
 
 ficus_jdk_ok() { # $1 = a JDK home; true when it is a JDK (javac too) of version >= 25
-  v=$(ficus_jdk_major "$1")
+  ficus_jdk_major "$1"
   [ -n "$v" ] && [ "$v" -ge "$ficus_jdk_min" ] && [ -x "$1/bin/javac" ]
 }
 
