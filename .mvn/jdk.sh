@@ -4,14 +4,15 @@
 # `release` file instead of starting a JVM, so the search costs a few milliseconds.
 ficus_jdk_min=25
 
-ficus_jdk_major() { # $1 = a JDK home; sets v to its feature version, or to nothing (read with the shell alone: no process started)
-  v=""
+ficus_jdk_major() { # $1 = a JDK home; sets v to its feature version and ficus_jdk_version to its full one, or both to nothing (read with the shell alone: no process started)
+  v=""; ficus_jdk_version=""
   [ -f "$1/release" ] && [ -x "$1/bin/java" ] || return 0
   while IFS= read -r ficus_line || [ -n "$ficus_line" ]; do
     case $ficus_line in
       JAVA_VERSION=*)
         ficus_line=${ficus_line#JAVA_VERSION=}
         ficus_line=${ficus_line#\"}
+        ficus_jdk_version=${ficus_line%\"}
         v=${ficus_line%%[!0-9]*}
         return 0 ;;
     esac
@@ -30,7 +31,7 @@ ficus_find_jdk() {
     ficus_jdk_looked="JAVA_HOME=$JAVA_HOME (${v:-not a JDK})"
   fi
   if p=$(command -v java 2>/dev/null); then
-    h=$(dirname "$(dirname "$(readlink -f "$p")")")
+    h=$(readlink -f "$p"); h=${h%/*}; h=${h%/*}
     if ficus_jdk_ok "$h"; then JAVA_HOME=$h; export JAVA_HOME; return 0; fi
     ficus_jdk_looked="${ficus_jdk_looked:+$ficus_jdk_looked, }PATH java=$p (${v:-unknown version})"
   fi

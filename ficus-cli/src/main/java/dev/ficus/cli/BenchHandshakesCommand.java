@@ -56,7 +56,7 @@ final class BenchHandshakesCommand implements Callable<Integer> {
             MeshTls server = mesh(ca, "reviews");
             MeshTls client = mesh(ca, "web");
             out.printf("mesh mTLS handshakes: TLS 1.3, %s, EC P-256 certificates, 1 event loop each side, %d in flight, %ds each (after %ds warm-up)%n",
-                    MeshTls.PROVIDER == io.netty.handler.ssl.SslProvider.OPENSSL ? "BoringSSL" : "JDK TLS", concurrency, duration.toSeconds(), warmup.toSeconds());
+                    MeshTls.provider() == io.netty.handler.ssl.SslProvider.OPENSSL ? "BoringSSL" : "JDK TLS", concurrency, duration.toSeconds(), warmup.toSeconds());
             out.flush();
             HandshakeBench.Result full = HandshakeBench.run(server, client, false, concurrency, warmup, duration);
             print(out, "full", full);

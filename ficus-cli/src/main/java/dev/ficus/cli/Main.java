@@ -10,7 +10,6 @@ import java.util.Map;
 /** Entry point of the {@code ficus} command; the launcher script at the repository root runs it. */
 @Command(name = "ficus",
         mixinStandardHelpOptions = true,
-        versionProvider = VersionCommand.Provider.class,
         description = "A service mesh you can adopt one service at a time.",
         usageHelpAutoWidth = true)
 public final class Main implements Runnable {
@@ -26,7 +25,7 @@ public final class Main implements Runnable {
      * class-data archive (old class-file version), so building all of them costs about half of
      * a short command's start. A command line that names a subcommand gets only that one.
      */
-    private static final Map<String, Class<?>> SUBCOMMANDS = subcommands();
+    static final Map<String, Class<?>> SUBCOMMANDS = subcommands();
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -44,8 +43,18 @@ public final class Main implements Runnable {
 
     /** Runs the command line with the given output streams; returns the exit code. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        // Netty's buffer allocator defines Flight Recorder events, and the JVM instruments every
+        // event class as it loads: 0.18 s of a proxy's start for events nobody records unless
+        // asked. -Dio.netty.jfr.enabled=true (FICUS_JAVA_OPTS) brings them back.
+        if (System.getProperty("io.netty.jfr.enabled") == null) System.setProperty("io.netty.jfr.enabled", "false");
+        // Netty looks for SLF4J and Log4J before settling on java.util.logging, which is what ficus
+        // ships with: each miss searches every jar of the class path (40-80 ms of a start).
+        io.netty.util.internal.logging.InternalLoggerFactory.setDefaultFactory(io.netty.util.internal.logging.JdkLoggerFactory.INSTANCE);
         if (args.length > 0 && args[0].equals("proxy")) dev.ficus.proxy.ProxyServer.preloadNatives(); // beside the parsing below
-        CommandLine cli = new CommandLine(new Main());
+        CommandLine cli = new CommandLine(new Main(), new Factory());
+        // set here, not in @Command: picocli makes an annotation's provider with its own factory,
+        // whose set-up is the class-path search that Factory avoids
+        cli.getCommandSpec().versionProvider(new VersionCommand.Provider());
         Class<?> named = args.length > 0 ? SUBCOMMANDS.get(args[0]) : null;
         if (named != null && !args[0].equals("help")) {
             cli.addSubcommand(args[0], named);
@@ -65,6 +74,30 @@ public final class Main implements Runnable {
             return EXIT_INTERNAL;
         });
         return cli.execute(args);
+    }
+
+    /**
+     * Makes the commands, converters and option collections picocli asks for. picocli's own
+     * factory first looks for Groovy's closure class, a miss that searches every jar of the
+     * class path on each start.
+     */
+    static final class Factory implements CommandLine.IFactory {
+        @Override
+        public <K> K create(Class<K> type) throws Exception {
+            if (type.isInterface()) {
+                Object made = java.util.SortedMap.class.isAssignableFrom(type) ? new java.util.TreeMap<>()
+                        : java.util.Map.class.isAssignableFrom(type) ? new LinkedHashMap<>()
+                        : java.util.SortedSet.class.isAssignableFrom(type) ? new java.util.TreeSet<>()
+                        : java.util.Set.class.isAssignableFrom(type) ? new java.util.LinkedHashSet<>()
+                        : java.util.Queue.class.isAssignableFrom(type) ? new java.util.ArrayDeque<>()
+                        : java.util.Collection.class.isAssignableFrom(type) ? new java.util.ArrayList<>()
+                        : null;
+                if (made != null) return type.cast(made);
+            }
+            java.lang.reflect.Constructor<K> c = type.getDeclaredConstructor();
+            c.setAccessible(true);
+            return c.newInstance();
+        }
     }
 
     private static Map<String, Class<?>> subcommands() {

@@ -25,7 +25,7 @@ final class TracingOptions {
     @Option(names = "--tracing-endpoint", paramLabel = "URL",
             description = {"Export spans as OTLP/HTTP (protobuf) to this collector, e.g. http://127.0.0.1:4318 (a URL without a path gets /v1/traces).",
                     "Default: $" + TRACES_ENDPOINT + ", else $" + ENDPOINT + "/v1/traces. Without one, no spans and trace headers pass untouched.",
-                    "Sampling follows the Telemetry resources (Istio's default: 1% of new traces)."})
+                    "Sampling follows the Telemetry resources (Istio's default: 1%% of new traces)."})
     String endpoint;
 
     Function<String, String> env = System::getenv;

@@ -75,7 +75,8 @@ public final class ProxyServer implements AutoCloseable {
         Thread t = new Thread(() -> {
             try {
                 Transport.best();
-                MeshTls.PROVIDER.name();
+                io.netty.buffer.ByteBufAllocator.DEFAULT.buffer(1).release(); // before BoringSSL, which initializes them under its own set-up
+                MeshTls.provider().name();
             } catch (Throwable e) { // whoever needs them later gets the same failure, with its context
             }
         }, "ficus-preload");

@@ -79,7 +79,7 @@ public final class HandshakeBench {
             Throwable error = loop.firstError.get();
             if (h1 == h0 && error != null) throw new IllegalStateException("no handshake completed: " + error, error);
             return new Result(resume, h1 - h0, SessionReuse.observable() ? r1 - r0 : -1, f1 - f0, Duration.ofNanos(t1 - t0),
-                    Duration.ofNanos(Math.max(0, c1 - c0)), MeshTls.PROVIDER.name());
+                    Duration.ofNanos(Math.max(0, c1 - c0)), MeshTls.provider().name());
         } finally {
             serverLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             clientLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS);

@@ -37,7 +37,19 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class MeshTls {
     public static final String ALPN_MESH = "ficus-mesh";
     public static final byte[] ALPN_MESH_BYTES = ALPN_MESH.getBytes(StandardCharsets.US_ASCII);
-    public static final SslProvider PROVIDER = OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+
+    /**
+     * BoringSSL when it loads, the JDK's provider otherwise. Asked on first use, not when a
+     * MeshTls is made: loading BoringSSL takes a tenth of a second, which a proxy without TLS
+     * should not wait for (ProxyServer.preloadNatives loads it beside the start).
+     */
+    public static SslProvider provider() {
+        return Provider.VALUE;
+    }
+
+    private static final class Provider {
+        static final SslProvider VALUE = OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+    }
 
     /** A certificate chain (leaf first), its key, the roots to trust, and the trust domain. */
     public record Credentials(PrivateKey key, List<X509Certificate> chain, List<X509Certificate> roots, String trustDomain) {
@@ -64,12 +76,12 @@ public final class MeshTls {
         X509Certificate[] chain = c.chain().toArray(X509Certificate[]::new);
         X509Certificate[] roots = c.roots().toArray(X509Certificate[]::new);
         SslContext server = SslContextBuilder.forServer(c.key(), chain).trustManager(roots).clientAuth(ClientAuth.REQUIRE)
-                .sslProvider(PROVIDER).protocols("TLSv1.3").applicationProtocolConfig(alpn).build();
+                .sslProvider(provider()).protocols("TLSv1.3").applicationProtocolConfig(alpn).build();
         // mesh identities are SPIFFE IDs, not host names: the handshake checks the chain, then
         // UpstreamTlsHandshake checks the SPIFFE ID (Netty 4.2 would verify a host name by default)
         SslContext client = SslContextBuilder.forClient().keyManager(c.key(), chain).trustManager(roots)
                 .endpointIdentificationAlgorithm(null)
-                .sslProvider(PROVIDER).protocols("TLSv1.3").applicationProtocolConfig(alpn).build();
+                .sslProvider(provider()).protocols("TLSv1.3").applicationProtocolConfig(alpn).build();
         current = new Contexts(c, server, client, spiffeId(chain[0]));
     }
 
@@ -115,7 +127,7 @@ public final class MeshTls {
 
     private static SslContext originationContext(UpstreamTls t) {
         try {
-            SslContextBuilder b = SslContextBuilder.forClient().sslProvider(PROVIDER);
+            SslContextBuilder b = SslContextBuilder.forClient().sslProvider(provider());
             if (t.insecureSkipVerify()) b.trustManager(io.netty.handler.ssl.util.InsecureTrustManagerFactory.INSTANCE);
             else if (t.caCertificates() != null) b.trustManager(new File(t.caCertificates()));
             if (t.mode() == UpstreamTls.Mode.MUTUAL) b.keyManager(new File(t.clientCertificate()), new File(t.privateKey()));

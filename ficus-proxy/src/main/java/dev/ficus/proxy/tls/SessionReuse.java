@@ -29,7 +29,7 @@ public final class SessionReuse {
     }
 
     /** Whether resumption can be told on this JVM (BoringSSL loaded and the accessor found). */
-    public static boolean observable() { return REUSED != null && MeshTls.PROVIDER == io.netty.handler.ssl.SslProvider.OPENSSL; }
+    public static boolean observable() { return REUSED != null && MeshTls.provider() == io.netty.handler.ssl.SslProvider.OPENSSL; }
 
     private static MethodHandle lookup() {
         try {
