@@ -102,30 +102,27 @@ public final class Binder {
                 continue;
             }
             mark(keyNode, fieldPath);
-            RecordComponent rc = schema.components[index];
             Node value = tuple.getValueNode();
             present[index] = !isNull(value);
-            args[index] = bind(value, rc.getGenericType(), fieldPath);
+            args[index] = bind(value, schema.genericTypes[index], fieldPath);
             if (present[index]) {
-                Unsupported unsupported = rc.getAnnotation(Unsupported.class);
-                if (unsupported != null) {
-                    warn(keyNode, fieldPath, "accepted but not acted on: " + unsupported.value());
+                if (schema.unsupported[index] != null) {
+                    warn(keyNode, fieldPath, "accepted but not acted on: " + schema.unsupported[index]);
                 }
-                Deprecated deprecated = rc.getAnnotation(Deprecated.class);
-                if (deprecated != null) {
-                    warn(keyNode, fieldPath, "deprecated; use " + deprecated.use());
+                if (schema.deprecatedUse[index] != null) {
+                    warn(keyNode, fieldPath, "deprecated; use " + schema.deprecatedUse[index]);
                 }
             }
         }
         for (int i = 0; i < args.length; i++) {
             if (!present[i] && args[i] == null) {
-                args[i] = empty(schema.components[i].getGenericType());
+                args[i] = empty(schema.genericTypes[i]);
             }
-            if (!present[i] && schema.components[i].isAnnotationPresent(Required.class)) {
+            if (!present[i] && schema.required[i]) {
                 error(mapping, path, "missing required field '" + schema.names[i] + "'");
             }
         }
-        for (OneOf oneOf : type.getAnnotationsByType(OneOf.class)) {
+        for (OneOf oneOf : schema.oneOf) {
             List<String> set = new ArrayList<>();
             for (String f : oneOf.value()) {
                 Integer i = schema.index.get(f);
@@ -398,22 +395,41 @@ public final class Binder {
         return List.of(schema(recordType).names);
     }
 
+    /** What binding a record type needs, read by reflection once per type (not per document). */
     static final class Schema {
         final RecordComponent[] components;
         final String[] names;
+        final java.lang.reflect.Type[] genericTypes;
+        final String[] unsupported;
+        final String[] deprecatedUse;
+        final boolean[] required;
+        final OneOf[] oneOf;
         final Map<String, Integer> index = new LinkedHashMap<>();
         final Constructor<?> constructor;
 
         Schema(Class<?> type) {
             components = type.getRecordComponents();
-            names = new String[components.length];
-            Class<?>[] types = new Class<?>[components.length];
-            for (int i = 0; i < components.length; i++) {
-                YamlName n = components[i].getAnnotation(YamlName.class);
-                names[i] = n != null ? n.value() : components[i].getName();
+            int n = components.length;
+            names = new String[n];
+            genericTypes = new java.lang.reflect.Type[n];
+            unsupported = new String[n];
+            deprecatedUse = new String[n];
+            required = new boolean[n];
+            Class<?>[] types = new Class<?>[n];
+            for (int i = 0; i < n; i++) {
+                RecordComponent c = components[i];
+                YamlName yamlName = c.getAnnotation(YamlName.class);
+                names[i] = yamlName != null ? yamlName.value() : c.getName();
                 index.put(names[i], i);
-                types[i] = components[i].getType();
+                types[i] = c.getType();
+                genericTypes[i] = c.getGenericType();
+                Unsupported u = c.getAnnotation(Unsupported.class);
+                unsupported[i] = u == null ? null : u.value();
+                Deprecated d = c.getAnnotation(Deprecated.class);
+                deprecatedUse[i] = d == null ? null : d.use();
+                required[i] = c.isAnnotationPresent(Required.class);
             }
+            oneOf = type.getAnnotationsByType(OneOf.class);
             try {
                 constructor = type.getDeclaredConstructor(types);
                 constructor.setAccessible(true);
