@@ -80,6 +80,11 @@ final class ManagedProcess implements AutoCloseable {
         return tree().mapToLong(ProcStats::cpuTicks).sum();
     }
 
+    /** Nanoseconds the threads of the process and its descendants waited for a CPU while runnable. */
+    long runDelayNanos() {
+        return tree().mapToLong(ProcStats::runDelayNanos).sum();
+    }
+
     /** Resident KiB of the process and its descendants. */
     long rssKib() {
         return tree().mapToLong(ProcStats::rssKib).sum();

@@ -60,6 +60,28 @@ final class ProcStats {
         }
     }
 
+    /**
+     * Nanoseconds the threads of one process spent runnable but waiting for a CPU (the second
+     * field of each {@code /proc/PID/task/TID/schedstat}), summed over its live threads: how much
+     * other programs on its CPU held it back. 0 when it is gone or the kernel keeps no schedstats.
+     */
+    static long runDelayNanos(long pid) {
+        long sum = 0;
+        try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String[] f = Files.readString(t.resolve("schedstat"), StandardCharsets.US_ASCII).trim().split(" ");
+                    sum += Long.parseLong(f[1]);
+                } catch (IOException | RuntimeException gone) {
+                    // the thread ended between the listing and the read
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+        return sum;
+    }
+
     /** VmRSS of one process in KiB; 0 when it is gone or /proc is missing. */
     static long rssKib(long pid) {
         try {
