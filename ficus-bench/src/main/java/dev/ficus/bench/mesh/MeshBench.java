@@ -273,17 +273,18 @@ public final class MeshBench {
     }
 
     /** CPU ticks of the proxies, of this process and of the backend, and the proxies' run-queue wait, at one moment. */
-    private record Usage(long proxyTicks, long clientTicks, long backendTicks, long proxyWaitNanos) {
+    private record Usage(long proxyTicks, long clientTicks, long backendTicks, long proxyWaitNanos, long proxyJitTicks) {
         ScenarioRun.Beside beside(Usage later, double tick) {
             return new ScenarioRun.Beside((later.clientTicks - clientTicks) / tick, (later.backendTicks - backendTicks) / tick,
-                    (later.proxyWaitNanos - proxyWaitNanos) / 1e9);
+                    (later.proxyWaitNanos - proxyWaitNanos) / 1e9, Math.max(0, later.proxyJitTicks - proxyJitTicks) / tick);
         }
     }
 
     private Usage usage(RunningScenario running) {
         return new Usage(running.proxies().stream().mapToLong(ManagedProcess::cpuTicks).sum(),
                 ProcStats.cpuTicks(ProcessHandle.current().pid()), backend == null ? 0 : backend.cpuTicks(),
-                running.proxies().stream().mapToLong(ManagedProcess::runDelayNanos).sum());
+                running.proxies().stream().mapToLong(ManagedProcess::runDelayNanos).sum(),
+                running.proxies().stream().mapToLong(ManagedProcess::jitTicks).sum());
     }
 
     private LoadResult load(URI target, String host, double rate, Duration duration, Duration warmup) throws InterruptedException {

@@ -112,10 +112,16 @@ public final class MeshReport {
      * @param cpuPer1000AtMax  the same over the closed-loop passes
      * @param coresAtMaxWith   Σ proxy CPU seconds / Σ seconds of the closed-loop passes (warm-ups included), with
      * @param coresAtMaxWithout the same, without
+     * @param jitShareWith     the share of the proxies' CPU over both passes of every round that their JIT compilers took, with
+     *                         (NaN when not measured); more than {@link #JIT_SHARE_WARNING}, priming was too short
+     * @param jitShareWithout  the same, without
      */
     public record Pooled(PairedBootstrap.Interval maxRps, PairedBootstrap.Interval p99, PairedBootstrap.Interval p50,
                          PairedBootstrap.Interval cpuPer1000AtRate, PairedBootstrap.Interval cpuPer1000AtMax,
-                         double coresAtMaxWith, double coresAtMaxWithout) {
+                         double coresAtMaxWith, double coresAtMaxWithout, double jitShareWith, double jitShareWithout) {
+        /** A JIT share above this in the measured passes means the proxies' code was still being compiled. */
+        public static final double JIT_SHARE_WARNING = 0.02;
+
         /** The proxies' requests per CPU-second at max, with/without: 1 / {@link #cpuPer1000AtMax}. */
         public PairedBootstrap.Interval capacity() { return cpuPer1000AtMax.reciprocal(); }
 
@@ -221,7 +227,13 @@ public final class MeshReport {
             double cpu = both.stream().mapToDouble(b -> b[i].cpuMax()).sum(), s = both.stream().mapToDouble(b -> passSeconds(b[i].max())).sum();
             return s > 0 ? cpu / s : Double.NaN;
         };
-        return new Pooled(maxRps, p99, p50, atRate, atMax, cores.applyAsDouble(0), cores.applyAsDouble(1));
+        ToDoubleFunction<Integer> jit = i -> {
+            if (both.stream().anyMatch(b -> b[i].besideAtRate() == null || b[i].besideMax() == null)) return Double.NaN;
+            double j = both.stream().mapToDouble(b -> b[i].besideAtRate().proxyJitCpu() + b[i].besideMax().proxyJitCpu()).sum();
+            double cpu = both.stream().mapToDouble(b -> b[i].cpuAtRate() + b[i].cpuMax()).sum();
+            return cpu > 0 ? j / cpu : Double.NaN;
+        };
+        return new Pooled(maxRps, p99, p50, atRate, atMax, cores.applyAsDouble(0), cores.applyAsDouble(1), jit.applyAsDouble(0), jit.applyAsDouble(1));
     }
 
     /** The proxies' CPU over the closed-loop pass (warm-up included), in cores. */
@@ -235,8 +247,8 @@ public final class MeshReport {
         double seconds = passSeconds(r.max());
         if (r.besideMax() == null || !(seconds > 0)) return "-";
         ScenarioRun.Beside x = r.besideMax();
-        return String.format(Locale.ROOT, "%.2f/%.2f/%.2f, %.0f%%", coresAtMax(r), x.clientCpu() / seconds, x.backendCpu() / seconds,
-                100 * x.proxyWaited() / seconds);
+        return String.format(Locale.ROOT, "%.2f/%.2f/%.2f, %.0f%%, JIT %.0f%%", coresAtMax(r), x.clientCpu() / seconds, x.backendCpu() / seconds,
+                100 * x.proxyWaited() / seconds, r.cpuMax() > 0 ? 100 * x.proxyJitCpu() / r.cpuMax() : 0);
     }
 
     /** The length of a pass, warm-up included (what the CPU figures cover). */
@@ -371,7 +383,7 @@ public final class MeshReport {
                     besideAtMax(r)});
         }
         table(b, new String[]{"round", "scenario", "rate/s", "p50", "p99", "p99.9", "svc p50", "svc p99", "max rps", "CPU-s/1k", "late sends",
-                "CPU-s/1k@max", "cores@max proxy/client/backend, proxy waited"}, rr);
+                "CPU-s/1k@max", "cores@max proxy/client/backend, proxy waited, JIT share of proxy CPU"}, rr);
         b.append('\n');
         if (!Double.isNaN(ficusToHaproxyThroughput())) {
             double p99 = ficusToHaproxyAddedP99();
@@ -436,6 +448,11 @@ public final class MeshReport {
                 cores, CPU_BOUND_CORES, interval(q.maxRps())));
         b.append(String.format(Locale.ROOT, "  p99: the 99th percentile of all rounds' latencies at %s/s merged, with / without %s: %s%n",
                 num(config.rate()), interval(p99), costText(p99, true)));
+        if (q.jitShareWith() > Pooled.JIT_SHARE_WARNING || q.jitShareWithout() > Pooled.JIT_SHARE_WARNING) {
+            b.append(String.format(Locale.ROOT, "  warning: the proxies' JIT compilers took %.1f%% / %.1f%% of their CPU in the measured passes: "
+                    + "their code was still being compiled, so CPU per request was not yet steady; prime longer (--prime)%n",
+                    q.jitShareWith() * 100, q.jitShareWithout() * 100));
+        }
         b.append("  verdict: ").append(v).append('\n');
         return b.toString();
     }
@@ -574,7 +591,8 @@ public final class MeshReport {
             intervalJson(w, "p50_ratio", q.p50());
             intervalJson(w, "cpu_per_1000_at_rate_ratio", q.cpuPer1000AtRate());
             intervalJson(w, "cpu_per_1000_at_max_ratio", q.cpuPer1000AtMax());
-            w.field("cores_at_max_with", q.coresAtMaxWith()).field("cores_at_max_without", q.coresAtMaxWithout()).endObject();
+            w.field("cores_at_max_with", q.coresAtMaxWith()).field("cores_at_max_without", q.coresAtMaxWithout())
+                    .field("jit_share_with", q.jitShareWith()).field("jit_share_without", q.jitShareWithout()).endObject();
             w.field("throughput_statistic", "capacity_at_max").field("proxies_cpu_bound_at_max", q.cpuBound())
                     .field("throughput_cost", p.throughputCost()).field("p99_increase", p.p99Increase());
             w.name("telemetry_bar");
@@ -625,7 +643,7 @@ public final class MeshReport {
         if (beside != null) {
             // what else ran: the client side's CPU, and how long the proxies' threads waited for theirs
             w.field("pass_s", passSeconds(r)).field("client_cpu_s", beside.clientCpu()).field("backend_cpu_s", beside.backendCpu())
-                    .field("proxy_run_queue_wait_s", beside.proxyWaited());
+                    .field("proxy_run_queue_wait_s", beside.proxyWaited()).field("proxy_jit_cpu_s", beside.proxyJitCpu());
         }
         w.endObject();
     }

@@ -27,9 +27,10 @@ public record ScenarioRun(Scenario scenario, int round, LoadResult atRate, LoadR
      * generator, and the backend when it is in-process) and of the nginx backend, and the seconds
      * the proxies' threads were runnable but waited for a CPU. They tell what bound a closed-loop
      * pass: the proxies (their cores near 1, little waiting), the client side (its CPU near its
-     * cores), or other programs on the proxies' CPU (waiting).
+     * cores), or other programs on the proxies' CPU (waiting). {@code proxyJitCpu} is the part of
+     * the proxies' CPU their JIT compilers took: near 0 once priming compiled their code.
      */
-    public record Beside(double clientCpu, double backendCpu, double proxyWaited) {
+    public record Beside(double clientCpu, double backendCpu, double proxyWaited, double proxyJitCpu) {
     }
 
     /** A run without what ran beside it. */
