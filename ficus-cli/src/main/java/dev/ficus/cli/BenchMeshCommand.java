@@ -39,7 +39,7 @@ import java.util.concurrent.Callable;
                 "Scenarios that differ by one feature (with/without telemetry, tracing, access log) run back to back in",
                 "each round, in alternating order. The report gives each round's ratios (median and quartiles) and, what",
                 "a verdict rests on, the ratios of all rounds pooled (p99 of the merged latency histograms, the proxies'",
-                "requests per CPU-second at max) with 95% intervals from a bootstrap over the pairs of rounds.",
+                "requests per CPU-second at max) with 95%% intervals from a bootstrap over the pairs of rounds.",
                 "To resolve a few percent on a small machine: --pin --same-processes and many short rounds, e.g.",
                 "  --scenarios ficus-1hop,ficus-1hop-no-telemetry --pin --same-processes --rounds 40 --duration 4s --max-duration 2s"},
         exitCodeListHeading = "%nExit codes:%n",
