@@ -41,7 +41,7 @@ import java.util.concurrent.Callable;
                 "a verdict rests on, the ratios of all rounds pooled (p99 of the merged latency histograms, the proxies'",
                 "requests per CPU-second at max) with 95%% intervals from a bootstrap over the pairs of rounds.",
                 "To resolve a few percent on a small machine: --pin --same-processes and many short rounds, e.g.",
-                "  --scenarios ficus-1hop,ficus-1hop-no-telemetry --pin --same-processes --rounds 64 --prime 60s --duration 3s"},
+                "  --scenarios ficus-1hop,ficus-1hop-no-telemetry --pin --same-processes --rounds 56 --prime 60s --duration 4s"},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every request of every run succeeded", "1:a scenario failed to start or requests failed", "2:usage error"})
 final class BenchMeshCommand implements Callable<Integer> {
