@@ -37,9 +37,11 @@ import java.util.concurrent.Callable;
                 "coordinated omission) and a closed-loop pass (max throughput); the proxies' CPU time and RSS are",
                 "sampled from /proc. Rounds rotate the scenario order; the table shows medians over rounds.",
                 "Scenarios that differ by one feature (with/without telemetry, tracing, access log) run back to back in",
-                "each round, in alternating order, and the report gives the per-round ratios (median and quartiles).",
+                "each round, in alternating order. The report gives each round's ratios (median and quartiles) and, what",
+                "a verdict rests on, the ratios of all rounds pooled (p99 of the merged latency histograms, the proxies'",
+                "requests per CPU-second at max) with 95%% intervals from a bootstrap over the pairs of rounds.",
                 "To resolve a few percent on a small machine: --pin --same-processes and many short rounds, e.g.",
-                "  --scenarios ficus-1hop,ficus-1hop-no-telemetry --pin --same-processes --rounds 30 --duration 3s --max-duration 2s"},
+                "  --scenarios ficus-1hop,ficus-1hop-no-telemetry --pin --same-processes --rounds 56 --prime 60s --duration 4s"},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every request of every run succeeded", "1:a scenario failed to start or requests failed", "2:usage error"})
 final class BenchMeshCommand implements Callable<Integer> {

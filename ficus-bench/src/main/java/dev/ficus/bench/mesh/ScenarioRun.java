@@ -15,9 +15,29 @@ import java.util.Map;
  * @param maxRssKib     per proxy process, the largest VmRSS seen during both passes
  * @param security      how B's callers were seen ("mutual_tls", "plaintext", "-")
  * @param tracing       what the OTLP sink received and the proxies counted, for the tracing scenario; else null
+ * @param besideAtRate  what ran beside the proxies during the open-loop pass (null: not measured)
+ * @param besideMax     the same during the closed-loop pass
  */
 public record ScenarioRun(Scenario scenario, int round, LoadResult atRate, LoadResult max, double cpuAtRate,
-                          double cpuMax, Map<String, Long> maxRssKib, String security, Tracing tracing) {
+                          double cpuMax, Map<String, Long> maxRssKib, String security, Tracing tracing,
+                          Beside besideAtRate, Beside besideMax) {
+
+    /**
+     * Over one pass (warm-up included): CPU seconds of the benchmark's own process (the load
+     * generator, and the backend when it is in-process) and of the nginx backend, and the seconds
+     * the proxies' threads were runnable but waited for a CPU. They tell what bound a closed-loop
+     * pass: the proxies (their cores near 1, little waiting), the client side (its CPU near its
+     * cores), or other programs on the proxies' CPU (waiting). {@code proxyJitCpu} is the part of
+     * the proxies' CPU their JIT compilers took: near 0 once priming compiled their code.
+     */
+    public record Beside(double clientCpu, double backendCpu, double proxyWaited, double proxyJitCpu) {
+    }
+
+    /** A run without what ran beside it. */
+    public ScenarioRun(Scenario scenario, int round, LoadResult atRate, LoadResult max, double cpuAtRate, double cpuMax,
+                       Map<String, Long> maxRssKib, String security, Tracing tracing) {
+        this(scenario, round, atRate, max, cpuAtRate, cpuMax, maxRssKib, security, tracing, null, null);
+    }
 
     /**
      * Spans of one tracing run. The window runs from the start of the open-loop pass to the end

@@ -47,6 +47,9 @@ public final class Exchange {
     // inbound listeners: the service picked for the last authority seen on this connection
     String lastAuthority;
     ServiceRef lastAuthorityService;
+    // inbound listeners counting metrics: this exchange's destination_service, picked when the request arrived
+    private ServiceRef inboundService;
+    private boolean inboundServiceKnown;
 
     /** Starts a new exchange with its request head (called first, before any stage may answer). */
     public void begin(HttpRequest req, String protocol, String downstreamAddress) {
@@ -74,6 +77,8 @@ public final class Exchange {
         localPrincipal = null;
         mutualTls = false;
         traceId = null;
+        inboundService = null;
+        inboundServiceKnown = false;
     }
 
     // ---- set by the router
@@ -117,6 +122,16 @@ public final class Exchange {
     }
 
     public void traceId(String id) { this.traceId = id; }
+
+    /** Set by an inbound listener's telemetry when the request arrives (may be null: no authority, no service). */
+    void inboundService(ServiceRef service) {
+        this.inboundService = service;
+        this.inboundServiceKnown = true;
+    }
+
+    ServiceRef inboundService() { return inboundService; }
+
+    boolean inboundServiceKnown() { return inboundServiceKnown; }
 
     /** Tracing's own state for this connection's exchanges, reused so that an unsampled request allocates none. */
     public void traceState(Object state) { this.traceState = state; }

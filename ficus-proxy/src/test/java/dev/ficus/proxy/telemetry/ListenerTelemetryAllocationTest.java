@@ -57,4 +57,46 @@ class ListenerTelemetryAllocationTest {
                 "spiffe://cluster.local/ns/shop/sa/reviews", svc, "unknown", web.metrics()));
         assertThat(edge.series(false, 200, null, -1).requests()).isEqualTo(2L * n);
     }
+
+    /**
+     * A standalone proxy's inbound listener (a Sidecar ingress, no ServiceEntry): destination_service
+     * is the request's authority, a new string per request, on many connections at once. Picking
+     * it and counting the exchange allocate nothing once each connection has seen it, whichever
+     * connection asks, and also when two authorities take turns on different connections.
+     */
+    @Test
+    void aStandaloneInboundListenerPicksItsServiceFromTheAuthorityWithoutAllocating() {
+        TelemetryPolicy bench = TelemetryPolicy.DEFAULT.withLocal(new TelemetryPolicy.PeerWorkload("bench", "default", "bench", "unknown"));
+        assertThat(bench.services()).isEmpty();
+        ListenerConfig l = new ListenerConfig("in", new HostPort("127.0.0.1", 0), ListenerKind.INBOUND, ListenerProtocol.HTTP, "in")
+                .withTelemetry(bench);
+        IstioMetrics metrics = new IstioMetrics();
+        ListenerTelemetry tel = ListenerTelemetry.compile(l, metrics, List.of());
+        Exchange[] connections = new Exchange[8];
+        for (int c = 0; c < connections.length; c++) connections[c] = new Exchange();
+        DefaultHttpRequest req = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
+        int n = 40_000;
+        long allocated = 0;
+        for (int i = 0; i < 2 * n; i++) {
+            int c = i % connections.length;
+            Exchange ex = connections[c];
+            // connections 0-5 call 127.0.0.1:18090, 6 and 7 use a name: two authorities in turn on the listener;
+            // each request's authority is a new string, as the decoder makes it (made before the count starts)
+            req.headers().set("host", new String(c < 6 ? "127.0.0.1:18090" : "bench.local:18090"));
+            long before = THREADS.getCurrentThreadAllocatedBytes();
+            ex.begin(req, "HTTP/1.1", "127.0.0.1");
+            tel.onRequest(ex);
+            ex.end(200, null);
+            tel.onEnd(ex);
+            if (i >= n) allocated += THREADS.getCurrentThreadAllocatedBytes() - before;
+        }
+        assertThat((double) allocated / n).as("bytes allocated per exchange").isLessThan(1.0);
+        TelemetryPolicy.ServiceRef byAddress = new TelemetryPolicy.ServiceRef("127.0.0.1", "127.0.0.1", "default");
+        TelemetryPolicy.ServiceRef byName = new TelemetryPolicy.ServiceRef("bench.local", "bench.local", "default");
+        for (var svc : List.of(byAddress, byName)) {
+            IstioMetrics.Edge edge = metrics.edge(new IstioMetrics.EdgeKey(false, TelemetryPolicy.PeerWorkload.UNKNOWN, "unknown",
+                    bench.local(), "unknown", svc, "none", bench.metrics()));
+            assertThat(edge.series(false, 200, null, -1).requests()).as(svc.host()).isEqualTo(svc == byAddress ? 6L * n / 4 : 2L * n / 4);
+        }
+    }
 }
