@@ -47,6 +47,9 @@ public final class Main implements Runnable {
         // event class as it loads: 0.18 s of a proxy's start for events nobody records unless
         // asked. -Dio.netty.jfr.enabled=true (FICUS_JAVA_OPTS) brings them back.
         if (System.getProperty("io.netty.jfr.enabled") == null) System.setProperty("io.netty.jfr.enabled", "false");
+        // Netty samples buffer allocations for leak reports by default (about 2% of a proxy's event
+        // loop); the tests run with PARANOID leak detection instead. -Dio.netty.leakDetection.level=simple brings it back.
+        if (System.getProperty("io.netty.leakDetection.level") == null) System.setProperty("io.netty.leakDetection.level", "disabled");
         // Netty looks for SLF4J and Log4J before settling on java.util.logging, which is what ficus
         // ships with: each miss searches every jar of the class path (40-80 ms of a start).
         io.netty.util.internal.logging.InternalLoggerFactory.setDefaultFactory(io.netty.util.internal.logging.JdkLoggerFactory.INSTANCE);
