@@ -50,7 +50,10 @@ import java.util.concurrent.TimeoutException;
  * no locks and a slow or failing proxy never holds up another.
  *
  * <p>A push to a session sends only the resources whose hash differs from what the proxy ACKed
- * and names the ones removed; at most one push is in flight per session, and changes that arrive
+ * and names the ones removed. Finding them costs what changed, not the size of the snapshot: a
+ * proxy that holds a snapshot it took from us is diffed against it part by part, and the parts that
+ * are the same objects in both are passed over ({@link SnapshotResources.Encoder#diff}); each
+ * resource object is encoded and hashed once. At most one push is in flight per session, and changes that arrive
  * meanwhile are coalesced into the next. A NACK leaves the proxy on its previous version: the
  * session forgets the refused push, records the error (see {@link #status()}) and tries again on
  * the next change. {@link #push()} is debounced: a burst of changes costs one push round.
@@ -252,34 +255,15 @@ public final class SyncServer implements AutoCloseable {
             return encoded.computeIfAbsent(s, encoder::split);
         }
 
-        Delta delta(ProxySnapshot from, Map<ResourceKey, String> held, ProxySnapshot to) {
-            if (from == null && held.isEmpty()) return fresh.computeIfAbsent(to, k -> Delta.of(held, resources(to)));
-            if (from == null) return Delta.of(held, resources(to));
-            return deltas.computeIfAbsent(from, k -> new IdentityHashMap<>()).computeIfAbsent(to, k -> Delta.of(held, resources(to)));
-        }
-    }
-
-    /**
-     * The resources to send and the keys to remove, to go from {@code held} to a snapshot;
-     * {@code changedJson} is {@code changed} as the push carries it, serialised once for every
-     * proxy that gets this delta.
-     */
-    private record Delta(List<WireResource> changed, List<ResourceKey> removed, Map<ResourceKey, String> next, byte[] changedJson) {
-        static Delta of(Map<ResourceKey, String> held, Map<ResourceKey, WireResource> all) {
-            List<WireResource> changed = new ArrayList<>();
-            Map<ResourceKey, String> next = new HashMap<>(all.size() * 2);
-            int kept = 0; // keys of held still present: when that is all of them, nothing was removed
-            for (var e : all.entrySet()) {
-                next.put(e.getKey(), e.getValue().hash());
-                String had = held.get(e.getKey());
-                if (had != null) kept++;
-                if (!e.getValue().hash().equals(had)) changed.add(e.getValue());
-            }
-            List<ResourceKey> removed = new ArrayList<>();
-            if (kept < held.size()) for (ResourceKey k : held.keySet()) if (!all.containsKey(k)) removed.add(k);
-            removed.sort(null);
-            return new Delta(List.copyOf(changed), List.copyOf(removed), java.util.Collections.unmodifiableMap(next),
-                    SyncMessages.GSON.toJson(changed).getBytes(StandardCharsets.UTF_8));
+        /**
+         * From what a proxy holds to {@code to}: {@code from}, the snapshot it took from us, is
+         * diffed structurally (only the parts that changed are looked at); a proxy that has taken
+         * nothing since its hello is diffed against the hashes it named, {@code helloHeld}.
+         */
+        Delta delta(ProxySnapshot from, Map<ResourceKey, String> helloHeld, ProxySnapshot to) {
+            if (from != null) return deltas.computeIfAbsent(from, k -> new IdentityHashMap<>()).computeIfAbsent(to, k -> encoder.diff(from, to));
+            if (helloHeld.isEmpty()) return fresh.computeIfAbsent(to, k -> Delta.of(helloHeld, resources(to)));
+            return Delta.of(helloHeld, resources(to));
         }
     }
 
@@ -306,10 +290,11 @@ public final class SyncServer implements AutoCloseable {
         final Caller caller;
         final Instant connectedAt = Instant.now();
         Node node;
-        Map<ResourceKey, String> acked = new HashMap<>();
+        // What the proxy holds: the resources of held, the snapshot it last took from us; before
+        // that, the hashes its hello named (helloHeld).
+        ProxySnapshot held;
+        Map<ResourceKey, String> helloHeld = Map.of();
         String ackedVersion = "";
-        ProxySnapshot lastSent;
-        Map<ResourceKey, String> inFlight;
         String inFlightVersion;
         String inFlightNonce;
         ProxySnapshot inFlightSnapshot;
@@ -355,11 +340,12 @@ public final class SyncServer implements AutoCloseable {
                 }
                 node = r.node();
                 ackedVersion = r.versionInfo();
-                acked = new HashMap<>();
+                Map<ResourceKey, String> known = new HashMap<>();
                 for (var e : r.known().entrySet()) {
                     ResourceKey k = parseKey(e.getKey());
-                    if (k != null) acked.put(k, e.getValue());
+                    if (k != null) known.put(k, e.getValue());
                 }
+                helloHeld = known;
                 sessions.put(this, Boolean.TRUE);
                 events.connected(status());
                 dirty = true;
@@ -375,15 +361,14 @@ public final class SyncServer implements AutoCloseable {
                 events.nacked(status(), r.errorDetail());
             } else {
                 acks++;
-                acked = inFlight;
+                held = inFlightSnapshot;
+                helloHeld = Map.of();
                 ackedVersion = inFlightVersion;
-                lastSent = inFlightSnapshot;
                 lastAckAt = Instant.now();
                 lastNack = null; // the count of NACKs stays; the error is history once a later push is taken
                 lastNackVersion = null;
                 events.acked(status(), Duration.between(changeAt, lastAckAt));
             }
-            inFlight = null;
             inFlightNonce = null;
             inFlightVersion = null;
             inFlightSnapshot = null;
@@ -419,14 +404,14 @@ public final class SyncServer implements AutoCloseable {
                 gone();
                 return;
             }
-            if (snap == lastSent && snap.version().equals(ackedVersion)) return;
-            // lastSent is the snapshot whose resources the proxy holds, when it took our push (not after a hello)
-            Delta d = round.delta(lastSent, acked, snap);
-            if (d.changed().isEmpty() && d.removed().isEmpty() && snap.version().equals(ackedVersion)) {
-                lastSent = snap;
+            if (snap == held && snap.version().equals(ackedVersion)) return;
+            Delta d = round.delta(held, helloHeld, snap);
+            if (d.isEmpty() && snap.version().equals(ackedVersion)) { // it holds snap's resources already
+                held = snap;
+                helloHeld = Map.of();
                 return;
             }
-            long size = d.changedJson().length;
+            long size = d.json().length;
             if (inFlightBytes > 0 && inFlightBytes + size > MAX_IN_FLIGHT_BYTES) {
                 dirty = true; // computed again when its turn comes: a newer round may have changed it
                 if (!queued) waiting.add(this);
@@ -434,7 +419,6 @@ public final class SyncServer implements AutoCloseable {
                 return;
             }
             String nonce = Long.toString(++nonces, 36);
-            inFlight = d.next();
             inFlightNonce = nonce;
             inFlightVersion = snap.version();
             inFlightSnapshot = snap;
@@ -446,7 +430,7 @@ public final class SyncServer implements AutoCloseable {
             inFlightSize = size;
             inFlightBytes += size;
             try {
-                out.onNext(new EncodedPush(snap.version(), nonce, d.changedJson(), d.removed()));
+                out.onNext(new EncodedPush(snap.version(), nonce, d.json(), d.removed()));
             } catch (RuntimeException e) { // the stream went away under us
                 gone();
                 return;
