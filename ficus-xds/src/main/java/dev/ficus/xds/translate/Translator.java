@@ -427,7 +427,7 @@ public final class Translator {
     /** The cached piece of {@code svc} whose facts hold for this translation, or a new one, computed and kept. */
     private TranslationCache.Piece piece(ServiceRegistry.Service svc) {
         for (TranslationCache.Piece p : cache.pieces(svc.host())) {
-            if (holds(p.facts())) return p;
+            if (holds(p)) return p;
         }
         Recording r = recording = new Recording();
         try {
@@ -437,6 +437,7 @@ public final class Translator {
             List<VirtualHost> hosts = new ArrayList<>();
             serviceVirtualHosts(svc, vs, hosts);
             TranslationCache.Piece p = new TranslationCache.Piece(svc.host(), List.copyOf(r.facts), List.copyOf(r.events), List.copyOf(hosts), vs.orElse(null));
+            p.heldFor().set(index); // computed from this configuration: its facts hold here
             cache.keep(p);
             return p;
         } finally {
@@ -444,9 +445,15 @@ public final class Translator {
         }
     }
 
-    /** Whether every fact a piece was computed from holds for this translation (this config, this proxy). */
-    private boolean holds(List<TranslationCache.Fact> facts) {
-        for (TranslationCache.Fact f : facts) {
+    /**
+     * Whether every fact a piece was computed from holds for this translation (this config, this
+     * proxy). The facts that read the configuration alone are looked up once per configuration:
+     * when they held for an earlier proxy of it, they hold for this one.
+     */
+    private boolean holds(TranslationCache.Piece p) {
+        boolean configHeld = p.heldFor().is(index);
+        for (TranslationCache.Fact f : p.facts()) {
+            if (configHeld && TranslationCache.configOnly(f, index)) continue;
             boolean ok = switch (f) {
                 case TranslationCache.ServiceIs x -> TranslationCache.same(registry.find(x.host()).orElse(null), x.service());
                 case TranslationCache.RuleIs x -> TranslationCache.same(destinationRuleFor(x.host()).orElse(null), x.rule());
@@ -458,6 +465,7 @@ public final class Translator {
             };
             if (!ok) return false;
         }
+        p.heldFor().set(index);
         return true;
     }
 
