@@ -10,6 +10,7 @@ import dev.ficus.api.config.Diagnostics;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -50,6 +51,31 @@ public final class Validator {
         return withChecks(ConfigLoader.load(paths, stdin, cache));
     }
 
+    /**
+     * {@link #loadAndValidate} that parses only the files changed since the last load with
+     * {@code cache}, and runs again only the checks whose findings may have changed: those of
+     * resources of changed files, and those that look at other resources.
+     */
+    public static ConfigLoader.Result loadAndValidate(List<String> paths, java.io.InputStream stdin, Cache cache) {
+        ConfigLoader.Result loaded = ConfigLoader.load(paths, stdin, cache.files);
+        List<Diagnostic> all = new ArrayList<>(loaded.diagnostics());
+        all.addAll(validate(loaded.config(), cache));
+        return new ConfigLoader.Result(loaded.config(), all.stream().distinct().sorted().toList());
+    }
+
+    /**
+     * What a long-running reader (the control plane) keeps from one validation to the next: each
+     * file's parse ({@link ConfigLoader.Cache}), and what the checks that look at their resource
+     * alone ({@link Check#readsOthers()} false) found for each resource. The resources of a file
+     * that did not change are the very objects of the last load, so a reload after a change to one
+     * file checks that file's resources and the checks that span resources, not the thousands of
+     * others. Not thread-safe: one reader.
+     */
+    public static final class Cache {
+        private final ConfigLoader.Cache files = new ConfigLoader.Cache();
+        private Map<Resource<?>, List<Diagnostic>> findings = new IdentityHashMap<>();
+    }
+
     public static ConfigLoader.Result loadAndValidateString(String label, String yaml) {
         return withChecks(ConfigLoader.loadString(label, yaml));
     }
@@ -62,8 +88,12 @@ public final class Validator {
 
     /** The diagnostics of every check on {@code config}, sorted. */
     public static List<Diagnostic> validate(ConfigSet config) {
+        return validate(config, null);
+    }
+
+    private static List<Diagnostic> validate(ConfigSet config, Cache cache) {
         Diagnostics out = new Diagnostics();
-        Map<String, Resource<?>> seen = new HashMap<>();
+        Map<Key, Resource<?>> seen = new HashMap<>();
         for (Resource<?> r : config.resources()) {
             Resource<?> earlier = seen.put(key(r), r);
             if (earlier == null) continue;
@@ -77,9 +107,24 @@ public final class Validator {
             }
         }
         ConfigSet effective = effective(config);
+        Map<Resource<?>, List<Diagnostic>> findings = cache == null ? null : new IdentityHashMap<>();
         for (Resource<?> r : config.resources()) {
-            run(r, effective, out);
+            Check<?> check = CHECKS.get(r.kind());
+            if (findings == null || check == null || check.readsOthers()) {
+                run(r, effective, out);
+                continue;
+            }
+            List<Diagnostic> found = cache.findings.get(r);
+            if (found == null) {
+                int from = out.size();
+                run(r, effective, out);
+                found = out.since(from);
+            } else {
+                found.forEach(out::add);
+            }
+            findings.put(r, found);
         }
+        if (cache != null) cache.findings = findings; // resources gone since drop out
         return out.sorted();
     }
 
@@ -88,7 +133,7 @@ public final class Validator {
      * wins (files apply in name order, as {@code kubectl apply -f DIR} would).
      */
     public static ConfigSet effective(ConfigSet config) {
-        Map<String, Resource<?>> last = new java.util.LinkedHashMap<>();
+        Map<Key, Resource<?>> last = new java.util.LinkedHashMap<>();
         for (Resource<?> r : config.resources()) {
             last.remove(key(r));
             last.put(key(r), r);
@@ -96,8 +141,12 @@ public final class Validator {
         return new ConfigSet(new ArrayList<>(last.values()));
     }
 
-    private static String key(Resource<?> r) {
-        return r.kind() + "/" + r.namespace() + "/" + r.name();
+    /** What a resource is known by: a later one with the same key replaces it. */
+    private record Key(Kind kind, String namespace, String name) {
+    }
+
+    private static Key key(Resource<?> r) {
+        return new Key(r.kind(), r.namespace(), r.name());
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
