@@ -56,7 +56,8 @@ import java.util.concurrent.TimeoutException;
  * resource object is encoded and hashed once. At most one push is in flight per session, and changes that arrive
  * meanwhile are coalesced into the next. A NACK leaves the proxy on its previous version: the
  * session forgets the refused push, records the error (see {@link #status()}) and tries again on
- * the next change. {@link #push()} is debounced: a burst of changes costs one push round.
+ * the next change. {@link #push()} is debounced: a change after a quiet spell goes at once, and
+ * the changes that follow it closely are pushed together once they are quiet.
  *
  * <p>Pushes not yet ACKed may hold at most {@link #MAX_IN_FLIGHT_BYTES} between them (one push
  * always may go): the rest wait their turn and go as ACKs come in. A thousand proxies each owed
@@ -133,6 +134,7 @@ public final class SyncServer implements AutoCloseable {
     private final Map<Session, Boolean> sessions = new LinkedHashMap<>(); // push thread only
     private ScheduledFuture<?> scheduled; // push thread only
     private Instant burstStart; // push thread only: first change not yet pushed
+    private Instant lastChange; // push thread only: when push() was last called
     private Instant changeAt = Instant.now(); // push thread only: the change the latest round carries
     private final SnapshotResources.Encoder encoder = new SnapshotResources.Encoder(); // push thread only
     private Round current = new Round(); // push thread only: shared by hellos and ACKs until the next round
@@ -192,10 +194,22 @@ public final class SyncServer implements AutoCloseable {
     /** The TLS sync port, or -1 when there is none. */
     public int tlsPort() { return tlsServer == null ? -1 : ((InetSocketAddress) tlsServer.getListenSockets().getFirst()).getPort(); }
 
-    /** Schedules a push round to every session, after the debounce period. Any thread. */
+    /**
+     * A push round to every session: at once when nothing changed during the debounce period
+     * before, else once the changes have been quiet for the debounce period (at most
+     * {@code maxDelay} after the first of them). A lone change waits for nothing; a burst costs
+     * its first change's round and one more for the rest. Any thread.
+     */
     public void push() {
         Instant now = Instant.now();
         pushThread.execute(() -> {
+            boolean quiet = lastChange == null || !now.isBefore(lastChange.plus(debounce));
+            lastChange = now;
+            if (quiet && burstStart == null && scheduled == null) {
+                burstStart = now;
+                pushRound();
+                return;
+            }
             if (burstStart == null) burstStart = now;
             if (scheduled != null) scheduled.cancel(false);
             Duration left = Duration.between(Instant.now(), burstStart.plus(maxDelay));
@@ -516,7 +530,10 @@ public final class SyncServer implements AutoCloseable {
         public Builder port(int p) { this.port = p; return this; }
         public Builder source(SnapshotSource s) { this.source = s; return this; }
         public Builder events(Events e) { this.events = Objects.requireNonNull(e); return this; }
-        /** Quiet time after a change before a push round starts; {@code maxDelay} bounds a burst. */
+        /**
+         * The quiet time that makes a change the first of a burst (pushed at once) and ends a burst
+         * (its later changes pushed together); {@code maxDelay} bounds how long a burst's later changes wait.
+         */
         public Builder debounce(Duration quiet, Duration maxDelay) {
             this.debounce = Objects.requireNonNull(quiet);
             this.maxDelay = Objects.requireNonNull(maxDelay);
