@@ -51,8 +51,7 @@ public final class TranslationCache {
         ConfigIndex i = index;
         if (i != null && i.config() == config) return i;
         ConfigIndex earlier = i;
-        i = ConfigIndex.of(config);
-        if (earlier != null) i = i.withRegistry(i.registry().reusing(earlier.registry()));
+        i = ConfigIndex.of(config, earlier == null ? null : earlier.registry());
         index = i;
         ServiceRegistry registry = i.registry();
         pieces.keySet().removeIf(host -> registry.find(host).isEmpty()); // services that left the registry
@@ -140,6 +139,15 @@ public final class TranslationCache {
         @Override public int hashCode() { return System.identityHashCode(this); }
 
         @Override public String toString() { return "TableMemo[" + name + ", " + raw.size() + " hosts]"; }
+    }
+
+    private volatile int clustersHint = 16;
+
+    /** How many clusters a translation should expect: the most a recent one made. */
+    int clustersHint() { return clustersHint; }
+
+    void clusters(int made) {
+        if (made > clustersHint) clustersHint = made; // a race loses a hint, not a cluster
     }
 
     /** Pieces computed so far (the rest were reused): for tests and figures. */
@@ -261,6 +269,11 @@ public final class TranslationCache {
         }
 
         static ConfigIndex of(ConfigSet config) {
+            return of(config, null);
+        }
+
+        /** The indexes of {@code config}; the registry takes over from {@code earlier} (null: none) what did not change. */
+        static ConfigIndex of(ConfigSet config, ServiceRegistry earlier) {
             List<Resource<DestinationRule>> destinationRules = config.all(Kind.DESTINATION_RULE, DestinationRule.class);
             List<Resource<VirtualService>> virtualServices = config.all(Kind.VIRTUAL_SERVICE, VirtualService.class);
             // Indexes by host: looking rules up per service stays linear in the config's size
@@ -294,13 +307,8 @@ public final class TranslationCache {
                     if (e.getValue().size() > 1 || e.getValue().getFirst().rule().spec().workloadSelector() != null) vary.add(e.getKey());
                 }
             }
-            return new ConfigIndex(config, ServiceRegistry.of(config), destinationRules, virtualServices,
+            return new ConfigIndex(config, ServiceRegistry.of(config, earlier), destinationRules, virtualServices,
                     meshVsByHost, meshVsWildcards, drByHost, drWildcards, vary, digest(config), SERIALS.incrementAndGet());
-        }
-
-        ConfigIndex withRegistry(ServiceRegistry r) {
-            return new ConfigIndex(config, r, destinationRules, virtualServices, meshVsByHost, meshVsWildcards, drByHost, drWildcards,
-                    rulesVaryByProxy, resourcesDigest, serial);
         }
 
         private static MessageDigest digest(ConfigSet config) {
