@@ -467,7 +467,7 @@ public final class Translator {
             };
             if (!ok) return false;
         }
-        p.heldFor().set(index);
+        if (!configHeld) p.heldFor().set(index); // written once per configuration, not by every identity (parallel translations share pieces)
         return true;
     }
 
