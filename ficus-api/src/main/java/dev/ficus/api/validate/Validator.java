@@ -10,7 +10,6 @@ import dev.ficus.api.config.Diagnostics;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -73,7 +72,29 @@ public final class Validator {
      */
     public static final class Cache {
         private final ConfigLoader.Cache files = new ConfigLoader.Cache();
-        private Map<Resource<?>, List<Diagnostic>> findings = new IdentityHashMap<>();
+        private Map<Object, Findings> findings = new HashMap<>();
+    }
+
+    /**
+     * What the checks found for a resource. Kept by where the resource stands (file, line, column,
+     * text fingerprint), so that an unchanged document of a file read again because another of its
+     * documents changed, the same document ({@link Resource#sameDocument}), is not checked again.
+     */
+    private record Findings(Resource<?> resource, List<Diagnostic> diagnostics) {
+        static Object where(Resource<?> r) {
+            var o = r.origin();
+            return o.fingerprint().isEmpty() ? new IdentityKey(r) : new Where(o.file(), o.line(), o.column(), o.fingerprint());
+        }
+    }
+
+    /** Where a document stands, and its text's fingerprint. */
+    private record Where(String file, int line, int column, String fingerprint) {
+    }
+
+    /** A resource made in code (no text to fingerprint): known by identity. */
+    private record IdentityKey(Resource<?> resource) {
+        @Override public boolean equals(Object o) { return o instanceof IdentityKey k && k.resource == resource; }
+        @Override public int hashCode() { return System.identityHashCode(resource); }
     }
 
     public static ConfigLoader.Result loadAndValidateString(String label, String yaml) {
@@ -107,22 +128,23 @@ public final class Validator {
             }
         }
         ConfigSet effective = effective(config);
-        Map<Resource<?>, List<Diagnostic>> findings = cache == null ? null : new IdentityHashMap<>();
+        Map<Object, Findings> findings = cache == null ? null : new HashMap<>();
         for (Resource<?> r : config.resources()) {
             Check<?> check = CHECKS.get(r.kind());
             if (findings == null || check == null || check.readsOthers()) {
                 run(r, effective, out);
                 continue;
             }
-            List<Diagnostic> found = cache.findings.get(r);
-            if (found == null) {
+            Object where = Findings.where(r);
+            Findings found = cache.findings.get(where);
+            if (found == null || !found.resource().sameDocument(r)) {
                 int from = out.size();
                 run(r, effective, out);
-                found = out.since(from);
+                found = new Findings(r, out.since(from));
             } else {
-                found.forEach(out::add);
+                found.diagnostics().forEach(out::add);
             }
-            findings.put(r, found);
+            findings.put(where, found);
         }
         if (cache != null) cache.findings = findings; // resources gone since drop out
         return out.sorted();

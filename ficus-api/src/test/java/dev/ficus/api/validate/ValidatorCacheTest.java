@@ -55,9 +55,13 @@ class ValidatorCacheTest {
                 String edit = "initial";
                 if (step > 0) {
                     String file = "f" + random.nextInt(16) + ".yaml";
-                    if (random.nextInt(4) == 0) {
+                    int what = random.nextInt(5);
+                    if (what == 0) {
                         Files.deleteIfExists(dir.resolve(file));
                         edit = file + " removed";
+                    } else if (what == 1 && Files.exists(dir.resolve(file))) { // its documents read again, where they stood
+                        write(file, Files.readString(dir.resolve(file)) + "\n---\n" + corpus.get(random.nextInt(corpus.size())));
+                        edit = file + " appended to";
                     } else {
                         write(file, corpus.get(random.nextInt(corpus.size())));
                         edit = file + " written";

@@ -148,7 +148,7 @@ public final class ServiceRegistry {
 
     private static boolean same(Service a, Service b) {
         return a.host().equals(b.host()) && a.namespace().equals(b.namespace()) && a.resolution() == b.resolution()
-                && (a.source() == b.source() || java.util.Objects.equals(a.source(), b.source()))
+                && (a.source() == b.source() || (a.source() != null && a.source().sameDocument(b.source())))
                 && a.ports().equals(b.ports()) && a.instances().equals(b.instances());
     }
 

@@ -238,9 +238,15 @@ public final class TranslationCache {
     record RolloutsAre(Resource<VirtualService> virtualService, Resource<?> parallelRun, Resource<?> fallback) implements Fact {
     }
 
-    /** The same value: one object, or equal ones (resources of an unchanged file are the same object). */
+    /**
+     * The same value: one object, or equal ones (resources of an unchanged file are the same
+     * object; a resource read again from an unchanged document of a changed file is the same
+     * document, see {@link Resource#sameDocument}).
+     */
     static boolean same(Object a, Object b) {
-        return a == b || (a != null && a.equals(b));
+        if (a == b) return true;
+        if (a instanceof Resource<?> r && b instanceof Resource<?> o) return r.sameDocument(o);
+        return a != null && a.equals(b);
     }
 
     /** A rule's host as an FQDN (or wildcard), with the rule and its place in the config. */

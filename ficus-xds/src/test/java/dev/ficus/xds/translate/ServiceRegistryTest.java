@@ -16,7 +16,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A registry made from the one before it takes over what did not change, and equals a registry
- * made from scratch: entries of unchanged files keep their services' identity; an entry that
+ * made from scratch: entries of unchanged files, and unchanged documents of changed files that
+ * stand where they stood, keep their services' identity; an entry that
  * selects workloads follows its WorkloadEntries; two entries for one host are merged again when
  * either changes.
  */
@@ -69,6 +70,17 @@ class ServiceRegistryTest {
         return Validator.effective(r.config());
     }
 
+    /** Equal services; a source may be the same document read at another time (its field positions are other objects). */
+    static void sameServices(ServiceRegistry actual, ServiceRegistry expected) {
+        assertThat(actual.services()).hasSameSizeAs(expected.services());
+        for (int i = 0; i < expected.services().size(); i++) {
+            ServiceRegistry.Service a = actual.services().get(i), e = expected.services().get(i);
+            assertThat(new ServiceRegistry.Service(a.host(), a.namespace(), a.ports(), a.instances(), a.resolution(), null))
+                    .isEqualTo(new ServiceRegistry.Service(e.host(), e.namespace(), e.ports(), e.instances(), e.resolution(), null));
+            assertThat(a.source().sameDocument(e.source())).as(a.host() + ": its ServiceEntry").isTrue();
+        }
+    }
+
     @Test
     void aRegistryMadeFromTheOneBeforeEqualsOneMadeAfreshAndKeepsWhatDidNotChange() throws IOException {
         Files.writeString(dir.resolve("a.yaml"), se("ratings", "ratings.shop.svc.cluster.local", 9080, "127.0.0.21"));
@@ -84,15 +96,33 @@ class ServiceRegistryTest {
         ServiceRegistry second = ServiceRegistry.of(next, first);
         ServiceRegistry fresh = ServiceRegistry.of(next);
 
-        assertThat(second.services()).isEqualTo(fresh.services());
+        sameServices(second, fresh);
         assertThat(second.find("ratings.shop.svc.cluster.local").orElseThrow()).as("an unchanged file's service")
                 .isSameAs(first.find("ratings.shop.svc.cluster.local").orElseThrow());
         assertThat(second.find("shared.shop.svc.cluster.local").orElseThrow().ports()).extracting(ServiceRegistry.Port::number).containsExactly(80, 82);
         assertThat(second.find("reviews.shop.svc.cluster.local").orElseThrow().instances()).extracting(ServiceRegistry.Instance::address)
                 .containsExactly("127.0.0.41", "127.0.0.42");
 
-        ServiceRegistry third = ServiceRegistry.of(load(cache), second); // nothing changed
-        assertThat(third.services()).hasSameSizeAs(second.services());
-        for (int i = 0; i < third.services().size(); i++) assertThat(third.services().get(i)).isSameAs(second.services().get(i));
+        // another document of the same file changed, the line count did not: ratings is the same document, read again
+        Files.writeString(dir.resolve("a.yaml"), se("ratings", "ratings.shop.svc.cluster.local", 9080, "127.0.0.21")
+                + se("details", "details.shop.svc.cluster.local", 9080, "127.0.0.51"));
+        ServiceRegistry withDetails = ServiceRegistry.of(load(cache), second);
+        Files.writeString(dir.resolve("a.yaml"), se("ratings", "ratings.shop.svc.cluster.local", 9080, "127.0.0.21")
+                + se("details", "details.shop.svc.cluster.local", 9080, "127.0.0.52"));
+        ConfigSet moved = load(cache);
+        ServiceRegistry afterMove = ServiceRegistry.of(moved, withDetails);
+        sameServices(afterMove, ServiceRegistry.of(moved));
+        assertThat(afterMove.find("ratings.shop.svc.cluster.local").orElseThrow()).as("the unchanged document of a changed file")
+                .isSameAs(withDetails.find("ratings.shop.svc.cluster.local").orElseThrow());
+        // a line added above it: its fields stand elsewhere now, so it is not the same document
+        Files.writeString(dir.resolve("a.yaml"), "# moved down\n" + se("ratings", "ratings.shop.svc.cluster.local", 9080, "127.0.0.21")
+                + se("details", "details.shop.svc.cluster.local", 9080, "127.0.0.52"));
+        ServiceRegistry shifted = ServiceRegistry.of(load(cache), afterMove);
+        assertThat(shifted.find("ratings.shop.svc.cluster.local").orElseThrow()).isNotSameAs(afterMove.find("ratings.shop.svc.cluster.local").orElseThrow());
+        assertThat(shifted.find("ratings.shop.svc.cluster.local").orElseThrow().source().origin().line()).isEqualTo(3);
+
+        ServiceRegistry third = ServiceRegistry.of(load(cache), shifted); // nothing changed
+        assertThat(third.services()).hasSameSizeAs(shifted.services());
+        for (int i = 0; i < third.services().size(); i++) assertThat(third.services().get(i)).isSameAs(shifted.services().get(i));
     }
 }
