@@ -98,8 +98,9 @@ public final class SnapshotResources {
         /**
          * The delta from {@code from}'s resources (what a proxy holds after taking that snapshot)
          * to {@code to}'s: the same as {@link Delta#of} between their {@link #split}s, but a part
-         * that is the same object in both is neither encoded nor compared, so the work follows the
-         * change, not the size of the snapshot.
+         * that is the same object in both is neither encoded, hashed nor put in a map: encoding and
+         * comparing follow the change, and what is left of the snapshot's size is a walk that
+         * compares references (a cluster map's thousands of entries, a patched table's hosts).
          */
         public Delta diff(ProxySnapshot from, ProxySnapshot to) {
             if (from == to) return new Delta(List.of(), List.of());

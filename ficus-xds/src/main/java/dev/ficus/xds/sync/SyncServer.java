@@ -50,10 +50,10 @@ import java.util.concurrent.TimeoutException;
  * no locks and a slow or failing proxy never holds up another.
  *
  * <p>A push to a session sends only the resources whose hash differs from what the proxy ACKed
- * and names the ones removed. Finding them costs what changed, not the size of the snapshot: a
- * proxy that holds a snapshot it took from us is diffed against it part by part, and the parts that
- * are the same objects in both are passed over ({@link SnapshotResources.Encoder#diff}); each
- * resource object is encoded and hashed once. At most one push is in flight per session, and changes that arrive
+ * and names the ones removed. Finding them encodes and compares what changed, not the whole
+ * snapshot: a proxy that holds a snapshot it took from us is diffed against it part by part, and
+ * the parts that are the same objects in both are passed over after a reference comparison
+ * ({@link SnapshotResources.Encoder#diff}); each resource object is encoded and hashed once. At most one push is in flight per session, and changes that arrive
  * meanwhile are coalesced into the next. A NACK leaves the proxy on its previous version: the
  * session forgets the refused push, records the error (see {@link #status()}) and tries again on
  * the next change. {@link #push()} is debounced: a change after a quiet spell goes at once, and
