@@ -60,7 +60,7 @@ final class ControlCommand implements Callable<Integer> {
     Duration watchInterval;
 
     @Option(names = "--debounce", defaultValue = "100ms", paramLabel = "DURATION", converter = ProxyCommand.DurationConverter.class,
-            description = "Quiet time after a change before pushing (a burst of changes makes one push). Default ${DEFAULT-VALUE}.")
+            description = "Quiet time that makes a change the first of a burst (pushed at once) and ends a burst (the rest pushed together). Default ${DEFAULT-VALUE}.")
     Duration debounce;
 
     @Option(names = "--ca-dir", paramLabel = "DIR",

@@ -73,7 +73,7 @@ public final class ControlPlane implements AutoCloseable {
     private final Builder cfg;
     private final Logger log;
     private final ControlMetrics metrics = new ControlMetrics();
-    private final ConfigLoader.Cache parseCache = new ConfigLoader.Cache(); // start(), then the watch thread under reload()'s lock
+    private final Validator.Cache parseCache = new Validator.Cache(); // start(), then the watch thread under reload()'s lock
     private final Map<String, ProxySnapshot> cache = new HashMap<>(); // push thread only
     private final TranslationCache translations = new TranslationCache(); // services' translations, reused across identities and generations
     private volatile Generation generation;

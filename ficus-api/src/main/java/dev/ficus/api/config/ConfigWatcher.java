@@ -16,44 +16,59 @@ import java.util.stream.Stream;
 /**
  * Watches configuration files and directories by polling their names, sizes and modification
  * times (robust across editors that replace files, and across file systems where inotify is
- * missing). When the fingerprint changes and then holds still for one period, {@code onChange}
- * runs on the watcher's own thread, never on an event loop.
+ * missing). When the fingerprint changes and then holds still for {@link #SETTLE_MILLIS} (or the
+ * period, when that is shorter), {@code onChange} runs on the watcher's own thread, never on an
+ * event loop. The second look comes after the settle time, not a whole period later: a change is
+ * taken within a period plus the settle time of its write.
  */
 public final class ConfigWatcher implements AutoCloseable {
+    /** How long a changed fingerprint must hold still before the change is taken: the writes have settled. */
+    public static final long SETTLE_MILLIS = 25;
+
     private final List<String> paths;
     private final Runnable onChange;
+    private final long periodMillis;
+    private final long settleMillis;
     private final ScheduledExecutorService timer;
     private String seen;
-    private String pending;
+    private String pending; // a changed fingerprint, to be taken if it is the same at the next look
 
     public ConfigWatcher(List<String> paths, long periodMillis, Runnable onChange) {
         this.paths = paths;
         this.onChange = onChange;
+        this.periodMillis = periodMillis;
+        this.settleMillis = Math.min(periodMillis, SETTLE_MILLIS);
         this.seen = fingerprint();
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "ficus-config-watch");
             t.setDaemon(true);
             return t;
         });
-        timer.scheduleWithFixedDelay(this::poll, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
+        timer.schedule(this::poll, periodMillis, TimeUnit.MILLISECONDS);
     }
 
     private void poll() {
+        long next = periodMillis;
         try {
             String now = fingerprint();
             if (now.equals(seen)) {
                 pending = null;
-                return;
-            }
-            if (!now.equals(pending)) { // changed since last look: wait until writes settle
+            } else if (!now.equals(pending)) { // changed since the last look: look again once the writes have settled
                 pending = now;
-                return;
+                next = settleMillis;
+            } else {
+                seen = now;
+                pending = null;
+                onChange.run();
             }
-            seen = now;
-            pending = null;
-            onChange.run();
         } catch (RuntimeException e) {
             // A failure to read or apply must not stop the watch; the callback logs its own errors.
+        } finally {
+            try {
+                timer.schedule(this::poll, next, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // closed
+            }
         }
     }
 

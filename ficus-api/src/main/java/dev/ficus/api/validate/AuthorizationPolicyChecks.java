@@ -26,6 +26,8 @@ import java.util.regex.Pattern;
  * map-key paths, header names) are shared by the other security and telemetry checks.
  */
 final class AuthorizationPolicyChecks implements Check<AuthorizationPolicy> {
+    @Override public boolean readsOthers() { return false; }
+
 
     static final List<String> HTTP_METHODS = List.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
     static final List<String> CONDITION_KEYS = List.of(

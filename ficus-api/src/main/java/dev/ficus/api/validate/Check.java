@@ -10,4 +10,10 @@ import dev.ficus.api.config.ConfigSet;
 @FunctionalInterface
 public interface Check<S> {
     void check(Resource<S> resource, ConfigSet all, Report report);
+
+    /**
+     * Whether the check looks at other resources ({@code all}). One that does not finds the same
+     * for the same resource object, so a reload checks again only the resources of changed files.
+     */
+    default boolean readsOthers() { return true; }
 }

@@ -18,6 +18,8 @@ import static dev.ficus.api.validate.VirtualServiceChecks.port;
 
 /** Istio's validation rules for DestinationRule; {@link #connectionPool} is shared with Sidecar. */
 final class DestinationRuleChecks implements Check<DestinationRule> {
+    @Override public boolean readsOthers() { return false; }
+
     @Override
     public void check(Resource<DestinationRule> r, ConfigSet all, Report report) {
         DestinationRule dr = r.spec();

@@ -14,6 +14,8 @@ import java.util.Map;
 
 /** Istio's validation rules for Gateway; {@link #serverTls} is shared with Sidecar ingress listeners. */
 final class GatewayChecks implements Check<Gateway> {
+    @Override public boolean readsOthers() { return false; }
+
     @Override
     public void check(Resource<Gateway> r, ConfigSet all, Report report) {
         Gateway gw = r.spec();

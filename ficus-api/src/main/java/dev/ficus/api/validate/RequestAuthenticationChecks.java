@@ -20,6 +20,8 @@ import java.util.Map;
  * Key Set, a JWKS URL must be http(s), and every header name must be one a request can carry.
  */
 final class RequestAuthenticationChecks implements Check<RequestAuthentication> {
+    @Override public boolean readsOthers() { return false; }
+
 
     @Override
     public void check(Resource<RequestAuthentication> r, ConfigSet all, Report report) {

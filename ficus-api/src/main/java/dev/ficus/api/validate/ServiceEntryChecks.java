@@ -12,6 +12,8 @@ import java.util.Map;
 
 /** Istio's validation rules for ServiceEntry: hosts, ports, and resolution against endpoints. */
 final class ServiceEntryChecks implements Check<ServiceEntry> {
+    @Override public boolean readsOthers() { return false; }
+
     @Override
     public void check(Resource<ServiceEntry> r, ConfigSet all, Report report) {
         ServiceEntry se = r.spec();

@@ -14,6 +14,8 @@ import java.util.regex.Pattern;
 
 /** Istio's validation rules for Sidecar: listener ports, endpoints, egress host forms. */
 final class SidecarChecks implements Check<Sidecar> {
+    @Override public boolean readsOthers() { return false; }
+
     private static final Pattern ENDPOINT = Pattern.compile("(127\\.0\\.0\\.1|0\\.0\\.0\\.0|\\[::1\\]|\\[::\\]):(\\d{1,5})");
 
     @Override

@@ -50,6 +50,53 @@ public final class Validator {
         return withChecks(ConfigLoader.load(paths, stdin, cache));
     }
 
+    /**
+     * {@link #loadAndValidate} that parses only the files changed since the last load with
+     * {@code cache}, and runs again only the checks whose findings may have changed: those of
+     * resources of changed files, and those that look at other resources.
+     */
+    public static ConfigLoader.Result loadAndValidate(List<String> paths, java.io.InputStream stdin, Cache cache) {
+        ConfigLoader.Result loaded = ConfigLoader.load(paths, stdin, cache.files);
+        List<Diagnostic> all = new ArrayList<>(loaded.diagnostics());
+        all.addAll(validate(loaded.config(), cache));
+        return new ConfigLoader.Result(loaded.config(), all.stream().distinct().sorted().toList());
+    }
+
+    /**
+     * What a long-running reader (the control plane) keeps from one validation to the next: each
+     * file's parse ({@link ConfigLoader.Cache}), and what the checks that look at their resource
+     * alone ({@link Check#readsOthers()} false) found for each resource. The resources of a file
+     * that did not change are the very objects of the last load, so a reload after a change to one
+     * file checks that file's resources and the checks that span resources, not the thousands of
+     * others. Not thread-safe: one reader.
+     */
+    public static final class Cache {
+        private final ConfigLoader.Cache files = new ConfigLoader.Cache();
+        private Map<Object, Findings> findings = new HashMap<>();
+    }
+
+    /**
+     * What the checks found for a resource. Kept by where the resource stands (file, line, column,
+     * text fingerprint), so that an unchanged document of a file read again because another of its
+     * documents changed, the same document ({@link Resource#sameDocument}), is not checked again.
+     */
+    private record Findings(Resource<?> resource, List<Diagnostic> diagnostics) {
+        static Object where(Resource<?> r) {
+            var o = r.origin();
+            return o.fingerprint().isEmpty() ? new IdentityKey(r) : new Where(o.file(), o.line(), o.column(), o.fingerprint());
+        }
+    }
+
+    /** Where a document stands, and its text's fingerprint. */
+    private record Where(String file, int line, int column, String fingerprint) {
+    }
+
+    /** A resource made in code (no text to fingerprint): known by identity. */
+    private record IdentityKey(Resource<?> resource) {
+        @Override public boolean equals(Object o) { return o instanceof IdentityKey k && k.resource == resource; }
+        @Override public int hashCode() { return System.identityHashCode(resource); }
+    }
+
     public static ConfigLoader.Result loadAndValidateString(String label, String yaml) {
         return withChecks(ConfigLoader.loadString(label, yaml));
     }
@@ -62,8 +109,12 @@ public final class Validator {
 
     /** The diagnostics of every check on {@code config}, sorted. */
     public static List<Diagnostic> validate(ConfigSet config) {
+        return validate(config, null);
+    }
+
+    private static List<Diagnostic> validate(ConfigSet config, Cache cache) {
         Diagnostics out = new Diagnostics();
-        Map<String, Resource<?>> seen = new HashMap<>();
+        Map<Key, Resource<?>> seen = new HashMap<>();
         for (Resource<?> r : config.resources()) {
             Resource<?> earlier = seen.put(key(r), r);
             if (earlier == null) continue;
@@ -77,9 +128,25 @@ public final class Validator {
             }
         }
         ConfigSet effective = effective(config);
+        Map<Object, Findings> findings = cache == null ? null : new HashMap<>();
         for (Resource<?> r : config.resources()) {
-            run(r, effective, out);
+            Check<?> check = CHECKS.get(r.kind());
+            if (findings == null || check == null || check.readsOthers()) {
+                run(r, effective, out);
+                continue;
+            }
+            Object where = Findings.where(r);
+            Findings found = cache.findings.get(where);
+            if (found == null || !found.resource().sameDocument(r)) {
+                int from = out.size();
+                run(r, effective, out);
+                found = new Findings(r, out.since(from));
+            } else {
+                found.diagnostics().forEach(out::add);
+            }
+            findings.put(where, found);
         }
+        if (cache != null) cache.findings = findings; // resources gone since drop out
         return out.sorted();
     }
 
@@ -88,7 +155,7 @@ public final class Validator {
      * wins (files apply in name order, as {@code kubectl apply -f DIR} would).
      */
     public static ConfigSet effective(ConfigSet config) {
-        Map<String, Resource<?>> last = new java.util.LinkedHashMap<>();
+        Map<Key, Resource<?>> last = new java.util.LinkedHashMap<>();
         for (Resource<?> r : config.resources()) {
             last.remove(key(r));
             last.put(key(r), r);
@@ -96,8 +163,12 @@ public final class Validator {
         return new ConfigSet(new ArrayList<>(last.values()));
     }
 
-    private static String key(Resource<?> r) {
-        return r.kind() + "/" + r.namespace() + "/" + r.name();
+    /** What a resource is known by: a later one with the same key replaces it. */
+    private record Key(Kind kind, String namespace, String name) {
+    }
+
+    private static Key key(Resource<?> r) {
+        return new Key(r.kind(), r.namespace(), r.name());
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})

@@ -7,6 +7,8 @@ import dev.ficus.api.networking.WorkloadEntry;
 
 /** Istio's validation rules for WorkloadEntry; {@link #entry} also checks ServiceEntry endpoints. */
 final class WorkloadEntryChecks implements Check<WorkloadEntry> {
+    @Override public boolean readsOthers() { return false; }
+
     @Override
     public void check(Resource<WorkloadEntry> r, ConfigSet all, Report report) {
         entry(report, "spec", r.spec(), true);

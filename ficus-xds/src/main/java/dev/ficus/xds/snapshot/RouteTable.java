@@ -16,68 +16,118 @@ import java.util.Objects;
 public final class RouteTable {
     private final String name;
     private final List<VirtualHost> virtualHosts;
-    private final Map<String, VirtualHost> exact = new HashMap<>();
-    private final List<Map.Entry<String, VirtualHost>> suffixes = new ArrayList<>(); // "*.a.com" stored as ".a.com"
-    private final List<Map.Entry<String, VirtualHost>> prefixes = new ArrayList<>(); // "a.*" stored as "a."
-    private VirtualHost any;
+    // Built by the constructor, which refuses a domain claimed twice. A table made by replacing()
+    // claims the domains of a table already checked, and builds it on its first select() (the
+    // control plane, which makes such tables by the thousand, never selects): two threads may both
+    // build it, and either result is the same; its fields are final, so it is safely published.
+    private Index index;
+
+    /** Domains to hosts. */
+    private record Index(Map<String, VirtualHost> exact,
+                         List<Map.Entry<String, VirtualHost>> suffixes, // "*.a.com" stored as ".a.com", longest first
+                         List<Map.Entry<String, VirtualHost>> prefixes, // "a.*" stored as "a.", longest first
+                         VirtualHost any) {
+        static Index of(String name, List<VirtualHost> virtualHosts) {
+            Map<String, VirtualHost> exact = new HashMap<>();
+            List<Map.Entry<String, VirtualHost>> suffixes = new ArrayList<>();
+            List<Map.Entry<String, VirtualHost>> prefixes = new ArrayList<>();
+            VirtualHost any = null;
+            for (VirtualHost vh : virtualHosts) {
+                for (String d : vh.domains()) {
+                    VirtualHost prior;
+                    if (d.equals("*")) {
+                        prior = any;
+                        any = vh;
+                    } else if (d.startsWith("*")) {
+                        prior = put(suffixes, d.substring(1), vh);
+                    } else if (d.endsWith("*")) {
+                        prior = put(prefixes, d.substring(0, d.length() - 1), vh);
+                    } else {
+                        prior = exact.put(d, vh);
+                    }
+                    if (prior != null) throw new IllegalArgumentException("route table " + name + ": domain " + d + " is claimed by both " + prior.name() + " and " + vh.name());
+                }
+            }
+            Comparator<Map.Entry<String, VirtualHost>> longestFirst = Comparator.comparingInt(e -> -e.getKey().length());
+            suffixes.sort(longestFirst);
+            prefixes.sort(longestFirst);
+            return new Index(exact, suffixes, prefixes, any);
+        }
+
+        private static VirtualHost put(List<Map.Entry<String, VirtualHost>> list, String key, VirtualHost vh) {
+            for (var e : list) if (e.getKey().equals(key)) return e.getValue();
+            list.add(Map.entry(key, vh));
+            return null;
+        }
+    }
 
     public RouteTable(String name, List<VirtualHost> virtualHosts) {
         this.name = Objects.requireNonNull(name, "name");
         this.virtualHosts = List.copyOf(Objects.requireNonNull(virtualHosts, "virtualHosts"));
-        for (VirtualHost vh : this.virtualHosts) {
-            for (String d : vh.domains()) {
-                VirtualHost prior;
-                if (d.equals("*")) {
-                    prior = any;
-                    any = vh;
-                } else if (d.startsWith("*")) {
-                    prior = put(suffixes, d.substring(1), vh);
-                } else if (d.endsWith("*")) {
-                    prior = put(prefixes, d.substring(0, d.length() - 1), vh);
-                } else {
-                    prior = exact.put(d, vh);
-                }
-                if (prior != null) throw new IllegalArgumentException("route table " + name + ": domain " + d + " is claimed by both " + prior.name() + " and " + vh.name());
-            }
-        }
-        Comparator<Map.Entry<String, VirtualHost>> longestFirst = Comparator.comparingInt(e -> -e.getKey().length());
-        suffixes.sort(longestFirst);
-        prefixes.sort(longestFirst);
+        this.index = Index.of(name, this.virtualHosts);
     }
 
-    private static VirtualHost put(List<Map.Entry<String, VirtualHost>> list, String key, VirtualHost vh) {
-        for (var e : list) if (e.getKey().equals(key)) return e.getValue();
-        list.add(Map.entry(key, vh));
-        return null;
+    private RouteTable(String name, List<VirtualHost> virtualHosts, Index index) {
+        this.name = name;
+        this.virtualHosts = virtualHosts;
+        this.index = index;
+    }
+
+    /**
+     * This table with the virtual host at each position {@code at[i]} replaced by {@code with[i]},
+     * which claims exactly the same domains (a route edit): equal to a table built from the new
+     * list, but without checking every domain again, so that a route edit in a table of thousands
+     * of hosts costs a copy of the list, not thousands of domain checks.
+     */
+    public RouteTable replacing(int[] at, VirtualHost[] with) {
+        if (at.length != with.length) throw new IllegalArgumentException("positions and hosts differ in number");
+        if (at.length == 0) return this;
+        VirtualHost[] hosts = virtualHosts.toArray(VirtualHost[]::new);
+        for (int i = 0; i < at.length; i++) {
+            VirtualHost was = hosts[at[i]], now = Objects.requireNonNull(with[i], "host");
+            if (!now.domains().equals(was.domains())) {
+                throw new IllegalArgumentException("route table " + name + ": " + now.name() + " claims other domains than " + was.name() + ", which it replaces");
+            }
+            hosts[at[i]] = now;
+        }
+        return new RouteTable(name, List.of(hosts), null);
     }
 
     public String name() { return name; }
 
     public List<VirtualHost> virtualHosts() { return virtualHosts; }
 
+    private Index index() {
+        Index i = index;
+        if (i == null) index = i = Index.of(name, virtualHosts);
+        return i;
+    }
+
     /** The virtual host for an authority ({@code Host} header), or null; never allocates for lower-case input. */
     public VirtualHost select(String authority) {
-        if (authority == null) return any;
+        Index i = index();
+        if (authority == null) return i.any();
         String a = lowerCase(authority);
-        VirtualHost vh = lookup(a);
+        VirtualHost vh = lookup(i, a);
         if (vh != null) return vh;
         int colon = a.lastIndexOf(':');
         if (colon > 0 && a.indexOf(']') < colon) {
-            vh = lookup(a.substring(0, colon));
+            vh = lookup(i, a.substring(0, colon));
             if (vh != null) return vh;
         }
-        return any;
+        return i.any();
     }
 
-    private VirtualHost lookup(String a) {
-        VirtualHost vh = exact.get(a);
+    private static VirtualHost lookup(Index i, String a) {
+        VirtualHost vh = i.exact().get(a);
         if (vh != null) return vh;
-        for (int i = 0, n = suffixes.size(); i < n; i++) {
-            var e = suffixes.get(i);
+        List<Map.Entry<String, VirtualHost>> suffixes = i.suffixes(), prefixes = i.prefixes();
+        for (int k = 0, n = suffixes.size(); k < n; k++) {
+            var e = suffixes.get(k);
             if (a.length() > e.getKey().length() && a.endsWith(e.getKey())) return e.getValue();
         }
-        for (int i = 0, n = prefixes.size(); i < n; i++) {
-            var e = prefixes.get(i);
+        for (int k = 0, n = prefixes.size(); k < n; k++) {
+            var e = prefixes.get(k);
             if (a.length() > e.getKey().length() && a.startsWith(e.getKey())) return e.getValue();
         }
         return null;

@@ -50,10 +50,14 @@ import java.util.concurrent.TimeoutException;
  * no locks and a slow or failing proxy never holds up another.
  *
  * <p>A push to a session sends only the resources whose hash differs from what the proxy ACKed
- * and names the ones removed; at most one push is in flight per session, and changes that arrive
+ * and names the ones removed. Finding them encodes and compares what changed, not the whole
+ * snapshot: a proxy that holds a snapshot it took from us is diffed against it part by part, and
+ * the parts that are the same objects in both are passed over after a reference comparison
+ * ({@link SnapshotResources.Encoder#diff}); each resource object is encoded and hashed once. At most one push is in flight per session, and changes that arrive
  * meanwhile are coalesced into the next. A NACK leaves the proxy on its previous version: the
  * session forgets the refused push, records the error (see {@link #status()}) and tries again on
- * the next change. {@link #push()} is debounced: a burst of changes costs one push round.
+ * the next change. {@link #push()} is debounced: a change after a quiet spell goes at once, and
+ * the changes that follow it closely are pushed together once they are quiet.
  *
  * <p>Pushes not yet ACKed may hold at most {@link #MAX_IN_FLIGHT_BYTES} between them (one push
  * always may go): the rest wait their turn and go as ACKs come in. A thousand proxies each owed
@@ -130,6 +134,7 @@ public final class SyncServer implements AutoCloseable {
     private final Map<Session, Boolean> sessions = new LinkedHashMap<>(); // push thread only
     private ScheduledFuture<?> scheduled; // push thread only
     private Instant burstStart; // push thread only: first change not yet pushed
+    private Instant lastChange; // push thread only: when push() was last called
     private Instant changeAt = Instant.now(); // push thread only: the change the latest round carries
     private final SnapshotResources.Encoder encoder = new SnapshotResources.Encoder(); // push thread only
     private Round current = new Round(); // push thread only: shared by hellos and ACKs until the next round
@@ -189,10 +194,22 @@ public final class SyncServer implements AutoCloseable {
     /** The TLS sync port, or -1 when there is none. */
     public int tlsPort() { return tlsServer == null ? -1 : ((InetSocketAddress) tlsServer.getListenSockets().getFirst()).getPort(); }
 
-    /** Schedules a push round to every session, after the debounce period. Any thread. */
+    /**
+     * A push round to every session: at once when nothing changed during the debounce period
+     * before, else once the changes have been quiet for the debounce period (at most
+     * {@code maxDelay} after the first of them). A lone change waits for nothing; a burst costs
+     * its first change's round and one more for the rest. Any thread.
+     */
     public void push() {
         Instant now = Instant.now();
         pushThread.execute(() -> {
+            boolean quiet = lastChange == null || !now.isBefore(lastChange.plus(debounce));
+            lastChange = now;
+            if (quiet && burstStart == null && scheduled == null) {
+                burstStart = now;
+                pushRound();
+                return;
+            }
             if (burstStart == null) burstStart = now;
             if (scheduled != null) scheduled.cancel(false);
             Duration left = Duration.between(Instant.now(), burstStart.plus(maxDelay));
@@ -252,34 +269,15 @@ public final class SyncServer implements AutoCloseable {
             return encoded.computeIfAbsent(s, encoder::split);
         }
 
-        Delta delta(ProxySnapshot from, Map<ResourceKey, String> held, ProxySnapshot to) {
-            if (from == null && held.isEmpty()) return fresh.computeIfAbsent(to, k -> Delta.of(held, resources(to)));
-            if (from == null) return Delta.of(held, resources(to));
-            return deltas.computeIfAbsent(from, k -> new IdentityHashMap<>()).computeIfAbsent(to, k -> Delta.of(held, resources(to)));
-        }
-    }
-
-    /**
-     * The resources to send and the keys to remove, to go from {@code held} to a snapshot;
-     * {@code changedJson} is {@code changed} as the push carries it, serialised once for every
-     * proxy that gets this delta.
-     */
-    private record Delta(List<WireResource> changed, List<ResourceKey> removed, Map<ResourceKey, String> next, byte[] changedJson) {
-        static Delta of(Map<ResourceKey, String> held, Map<ResourceKey, WireResource> all) {
-            List<WireResource> changed = new ArrayList<>();
-            Map<ResourceKey, String> next = new HashMap<>(all.size() * 2);
-            int kept = 0; // keys of held still present: when that is all of them, nothing was removed
-            for (var e : all.entrySet()) {
-                next.put(e.getKey(), e.getValue().hash());
-                String had = held.get(e.getKey());
-                if (had != null) kept++;
-                if (!e.getValue().hash().equals(had)) changed.add(e.getValue());
-            }
-            List<ResourceKey> removed = new ArrayList<>();
-            if (kept < held.size()) for (ResourceKey k : held.keySet()) if (!all.containsKey(k)) removed.add(k);
-            removed.sort(null);
-            return new Delta(List.copyOf(changed), List.copyOf(removed), java.util.Collections.unmodifiableMap(next),
-                    SyncMessages.GSON.toJson(changed).getBytes(StandardCharsets.UTF_8));
+        /**
+         * From what a proxy holds to {@code to}: {@code from}, the snapshot it took from us, is
+         * diffed structurally (only the parts that changed are looked at); a proxy that has taken
+         * nothing since its hello is diffed against the hashes it named, {@code helloHeld}.
+         */
+        Delta delta(ProxySnapshot from, Map<ResourceKey, String> helloHeld, ProxySnapshot to) {
+            if (from != null) return deltas.computeIfAbsent(from, k -> new IdentityHashMap<>()).computeIfAbsent(to, k -> encoder.diff(from, to));
+            if (helloHeld.isEmpty()) return fresh.computeIfAbsent(to, k -> Delta.of(helloHeld, resources(to)));
+            return Delta.of(helloHeld, resources(to));
         }
     }
 
@@ -306,10 +304,11 @@ public final class SyncServer implements AutoCloseable {
         final Caller caller;
         final Instant connectedAt = Instant.now();
         Node node;
-        Map<ResourceKey, String> acked = new HashMap<>();
+        // What the proxy holds: the resources of held, the snapshot it last took from us; before
+        // that, the hashes its hello named (helloHeld).
+        ProxySnapshot held;
+        Map<ResourceKey, String> helloHeld = Map.of();
         String ackedVersion = "";
-        ProxySnapshot lastSent;
-        Map<ResourceKey, String> inFlight;
         String inFlightVersion;
         String inFlightNonce;
         ProxySnapshot inFlightSnapshot;
@@ -355,11 +354,12 @@ public final class SyncServer implements AutoCloseable {
                 }
                 node = r.node();
                 ackedVersion = r.versionInfo();
-                acked = new HashMap<>();
+                Map<ResourceKey, String> known = new HashMap<>();
                 for (var e : r.known().entrySet()) {
                     ResourceKey k = parseKey(e.getKey());
-                    if (k != null) acked.put(k, e.getValue());
+                    if (k != null) known.put(k, e.getValue());
                 }
+                helloHeld = known;
                 sessions.put(this, Boolean.TRUE);
                 events.connected(status());
                 dirty = true;
@@ -375,15 +375,14 @@ public final class SyncServer implements AutoCloseable {
                 events.nacked(status(), r.errorDetail());
             } else {
                 acks++;
-                acked = inFlight;
+                held = inFlightSnapshot;
+                helloHeld = Map.of();
                 ackedVersion = inFlightVersion;
-                lastSent = inFlightSnapshot;
                 lastAckAt = Instant.now();
                 lastNack = null; // the count of NACKs stays; the error is history once a later push is taken
                 lastNackVersion = null;
                 events.acked(status(), Duration.between(changeAt, lastAckAt));
             }
-            inFlight = null;
             inFlightNonce = null;
             inFlightVersion = null;
             inFlightSnapshot = null;
@@ -419,14 +418,14 @@ public final class SyncServer implements AutoCloseable {
                 gone();
                 return;
             }
-            if (snap == lastSent && snap.version().equals(ackedVersion)) return;
-            // lastSent is the snapshot whose resources the proxy holds, when it took our push (not after a hello)
-            Delta d = round.delta(lastSent, acked, snap);
-            if (d.changed().isEmpty() && d.removed().isEmpty() && snap.version().equals(ackedVersion)) {
-                lastSent = snap;
+            if (snap == held && snap.version().equals(ackedVersion)) return;
+            Delta d = round.delta(held, helloHeld, snap);
+            if (d.isEmpty() && snap.version().equals(ackedVersion)) { // it holds snap's resources already
+                held = snap;
+                helloHeld = Map.of();
                 return;
             }
-            long size = d.changedJson().length;
+            long size = d.json().length;
             if (inFlightBytes > 0 && inFlightBytes + size > MAX_IN_FLIGHT_BYTES) {
                 dirty = true; // computed again when its turn comes: a newer round may have changed it
                 if (!queued) waiting.add(this);
@@ -434,7 +433,6 @@ public final class SyncServer implements AutoCloseable {
                 return;
             }
             String nonce = Long.toString(++nonces, 36);
-            inFlight = d.next();
             inFlightNonce = nonce;
             inFlightVersion = snap.version();
             inFlightSnapshot = snap;
@@ -446,7 +444,7 @@ public final class SyncServer implements AutoCloseable {
             inFlightSize = size;
             inFlightBytes += size;
             try {
-                out.onNext(new EncodedPush(snap.version(), nonce, d.changedJson(), d.removed()));
+                out.onNext(new EncodedPush(snap.version(), nonce, d.json(), d.removed()));
             } catch (RuntimeException e) { // the stream went away under us
                 gone();
                 return;
@@ -532,7 +530,10 @@ public final class SyncServer implements AutoCloseable {
         public Builder port(int p) { this.port = p; return this; }
         public Builder source(SnapshotSource s) { this.source = s; return this; }
         public Builder events(Events e) { this.events = Objects.requireNonNull(e); return this; }
-        /** Quiet time after a change before a push round starts; {@code maxDelay} bounds a burst. */
+        /**
+         * The quiet time that makes a change the first of a burst (pushed at once) and ends a burst
+         * (its later changes pushed together); {@code maxDelay} bounds how long a burst's later changes wait.
+         */
         public Builder debounce(Duration quiet, Duration maxDelay) {
             this.debounce = Objects.requireNonNull(quiet);
             this.maxDelay = Objects.requireNonNull(maxDelay);

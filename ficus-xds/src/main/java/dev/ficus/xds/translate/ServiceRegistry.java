@@ -9,6 +9,7 @@ import dev.ficus.api.networking.ServicePort;
 import dev.ficus.api.networking.WorkloadEntry;
 
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,73 +57,98 @@ public final class ServiceRegistry {
     }
 
     private final Map<String, Service> byHost = new LinkedHashMap<>();
+    // What each ServiceEntry that selects no workloads declares on its own (before merging with
+    // others for the same host): a function of that resource alone, so the next registry takes it
+    // over for the very same resource object (the entries of an unchanged file).
+    private final Map<Resource<ServiceEntry>, List<Service>> declared = new IdentityHashMap<>();
+    private List<Service> services; // byHost's values, once asked for
 
     private ServiceRegistry() {
     }
 
     public static ServiceRegistry of(ConfigSet config) {
+        return of(config, null);
+    }
+
+    /**
+     * The registry of {@code config}, taking over from {@code earlier} (null: none) what did not
+     * change: a ServiceEntry that is the same object as one of earlier's, and selects no workloads,
+     * is not read again, and every service equal to one of earlier's is that very object, so that
+     * whoever compares them (the translation cache) mostly compares references.
+     */
+    static ServiceRegistry of(ConfigSet config, ServiceRegistry earlier) {
         ServiceRegistry r = new ServiceRegistry();
-        List<Resource<WorkloadEntry>> workloads = config.all(Kind.WORKLOAD_ENTRY, WorkloadEntry.class);
+        List<Resource<WorkloadEntry>> workloads = null; // read when an entry selects some
         for (Resource<ServiceEntry> se : config.all(Kind.SERVICE_ENTRY, ServiceEntry.class)) {
-            ServiceEntry spec = se.spec();
-            List<Port> ports = new ArrayList<>();
-            for (ServicePort p : spec.ports()) {
-                if (p.number() != null) ports.add(new Port(p.number(), p.name(), p.protocolOrTcp(), p.targetPort()));
+            boolean selects = se.spec().workloadSelector() != null;
+            List<Service> own = selects || earlier == null ? null : earlier.declared.get(se);
+            if (own == null) {
+                if (selects && workloads == null) workloads = config.all(Kind.WORKLOAD_ENTRY, WorkloadEntry.class);
+                own = declares(se, workloads);
             }
-            List<Instance> instances = new ArrayList<>();
-            for (WorkloadEntry e : spec.endpoints()) {
-                instances.add(instance(e));
-            }
-            if (spec.workloadSelector() != null) {
-                for (Resource<WorkloadEntry> we : workloads) {
-                    if (we.namespace().equals(se.namespace()) && spec.workloadSelector().matches(we.spec().labels())) {
-                        Instance i = instance(we.spec());
-                        instances.add(new Instance(i.address(), i.ports(), i.labels(), i.weight(), i.serviceAccount(),
-                                new dev.ficus.xds.snapshot.TelemetryPolicy.PeerWorkload(we.name(), we.namespace(),
-                                        we.spec().labels().get("app"), we.spec().labels().get("version"))));
-                    }
-                }
-            }
-            for (String h : spec.hosts()) {
-                String host = Hosts.fqdn(h, se.namespace());
-                List<Instance> own = instances;
-                if (own.isEmpty() && (spec.effectiveResolution() == ServiceEntry.Resolution.DNS
-                        || spec.effectiveResolution() == ServiceEntry.Resolution.DNS_ROUND_ROBIN) && !host.contains("*")) {
-                    own = List.of(new Instance(host, Map.of(), Map.of(), 1, null));
-                }
+            if (!selects) r.declared.put(se, own);
+            for (Service s : own) {
                 // A later ServiceEntry for the same host adds ports and instances, as Istio merges them.
-                Service prior = r.byHost.get(host);
+                Service prior = r.byHost.get(s.host());
                 if (prior != null) {
                     List<Port> mergedPorts = new ArrayList<>(prior.ports());
-                    for (Port p : ports) if (prior.port(p.number()).isEmpty()) mergedPorts.add(p);
+                    for (Port p : s.ports()) if (prior.port(p.number()).isEmpty()) mergedPorts.add(p);
                     List<Instance> mergedInstances = new ArrayList<>(prior.instances());
-                    mergedInstances.addAll(own);
-                    r.byHost.put(host, new Service(host, prior.namespace(), List.copyOf(mergedPorts), List.copyOf(mergedInstances), prior.resolution(), prior.source()));
+                    mergedInstances.addAll(s.instances());
+                    r.byHost.put(s.host(), new Service(s.host(), prior.namespace(), List.copyOf(mergedPorts), List.copyOf(mergedInstances), prior.resolution(), prior.source()));
                 } else {
-                    r.byHost.put(host, new Service(host, se.namespace(), List.copyOf(ports), List.copyOf(own), spec.effectiveResolution(), se));
+                    r.byHost.put(s.host(), s);
                 }
+            }
+        }
+        if (earlier != null) {
+            for (var e : r.byHost.entrySet()) {
+                Service old = earlier.byHost.get(e.getKey());
+                if (old != null && old != e.getValue() && same(old, e.getValue())) e.setValue(old);
             }
         }
         return r;
     }
 
-    /**
-     * This registry with each service equal to one of {@code earlier}'s replaced by that very
-     * object: the services of unchanged files keep their identity from one configuration to the
-     * next, so that whoever compares them (the translation cache) mostly compares references.
-     */
-    ServiceRegistry reusing(ServiceRegistry earlier) {
-        ServiceRegistry r = new ServiceRegistry();
-        for (Service s : byHost.values()) {
-            Service old = earlier.byHost.get(s.host());
-            r.byHost.put(s.host(), old != null && same(old, s) ? old : s);
+    /** The services one ServiceEntry declares, one per host, as if no other entry named its hosts. */
+    private static List<Service> declares(Resource<ServiceEntry> se, List<Resource<WorkloadEntry>> workloads) {
+        ServiceEntry spec = se.spec();
+        List<Port> ports = new ArrayList<>();
+        for (ServicePort p : spec.ports()) {
+            if (p.number() != null) ports.add(new Port(p.number(), p.name(), p.protocolOrTcp(), p.targetPort()));
         }
-        return r;
+        List<Instance> instances = new ArrayList<>();
+        for (WorkloadEntry e : spec.endpoints()) {
+            instances.add(instance(e));
+        }
+        if (spec.workloadSelector() != null) {
+            for (Resource<WorkloadEntry> we : workloads) {
+                if (we.namespace().equals(se.namespace()) && spec.workloadSelector().matches(we.spec().labels())) {
+                    Instance i = instance(we.spec());
+                    instances.add(new Instance(i.address(), i.ports(), i.labels(), i.weight(), i.serviceAccount(),
+                            new dev.ficus.xds.snapshot.TelemetryPolicy.PeerWorkload(we.name(), we.namespace(),
+                                    we.spec().labels().get("app"), we.spec().labels().get("version"))));
+                }
+            }
+        }
+        List<Port> portList = List.copyOf(ports);
+        List<Instance> instanceList = List.copyOf(instances);
+        List<Service> out = new ArrayList<>(spec.hosts().size());
+        for (String h : spec.hosts()) {
+            String host = Hosts.fqdn(h, se.namespace());
+            List<Instance> own = instanceList;
+            if (own.isEmpty() && (spec.effectiveResolution() == ServiceEntry.Resolution.DNS
+                    || spec.effectiveResolution() == ServiceEntry.Resolution.DNS_ROUND_ROBIN) && !host.contains("*")) {
+                own = List.of(new Instance(host, Map.of(), Map.of(), 1, null));
+            }
+            out.add(new Service(host, se.namespace(), portList, own, spec.effectiveResolution(), se));
+        }
+        return List.copyOf(out);
     }
 
     private static boolean same(Service a, Service b) {
         return a.host().equals(b.host()) && a.namespace().equals(b.namespace()) && a.resolution() == b.resolution()
-                && (a.source() == b.source() || java.util.Objects.equals(a.source(), b.source()))
+                && (a.source() == b.source() || (a.source() != null && a.source().sameDocument(b.source())))
                 && a.ports().equals(b.ports()) && a.instances().equals(b.instances());
     }
 
@@ -135,7 +161,10 @@ public final class ServiceRegistry {
         return Optional.ofNullable(byHost.get(fqdn));
     }
 
+    /** Every service, in the order their hosts were first declared. */
     public List<Service> services() {
-        return List.copyOf(byHost.values());
+        List<Service> all = services;
+        if (all == null) services = all = List.copyOf(byHost.values()); // the registry no longer changes: made once (a race makes it twice, equal)
+        return all;
     }
 }

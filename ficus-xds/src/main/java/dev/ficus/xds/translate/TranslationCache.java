@@ -15,8 +15,10 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -49,8 +51,7 @@ public final class TranslationCache {
         ConfigIndex i = index;
         if (i != null && i.config() == config) return i;
         ConfigIndex earlier = i;
-        i = ConfigIndex.of(config);
-        if (earlier != null) i = i.withRegistry(i.registry().reusing(earlier.registry()));
+        i = ConfigIndex.of(config, earlier == null ? null : earlier.registry());
         index = i;
         ServiceRegistry registry = i.registry();
         pieces.keySet().removeIf(host -> registry.find(host).isEmpty()); // services that left the registry
@@ -112,18 +113,25 @@ public final class TranslationCache {
     private record TableMemo(String name, List<VirtualHost> raw, int[] slots, RouteTable table) {
         /** The table for {@code next} (as long as {@link #raw}), or null when the deduplication may differ. */
         RouteTable patched(List<VirtualHost> next) {
-            List<VirtualHost> out = null;
+            int[] at = new int[4];
+            VirtualHost[] with = new VirtualHost[4];
+            int n = 0;
             for (int i = 0; i < next.size(); i++) {
                 VirtualHost now = next.get(i), was = raw.get(i);
                 if (now == was) continue;
                 if (!now.domains().equals(was.domains())) return null; // claims other domains: deduplicate again
-                if (out == null) out = new ArrayList<>(table.virtualHosts());
-                int at = slots[i];
-                if (at < 0) continue; // dropped before, dropped again
-                VirtualHost kept = out.get(at);
-                out.set(at, kept == was ? now : new VirtualHost(now.name(), kept.domains(), now.routes()));
+                int slot = slots[i];
+                if (slot < 0) continue; // dropped before, dropped again
+                VirtualHost kept = table.virtualHosts().get(slot);
+                if (n == at.length) {
+                    at = java.util.Arrays.copyOf(at, n * 2);
+                    with = java.util.Arrays.copyOf(with, n * 2);
+                }
+                at[n] = slot;
+                with[n++] = kept == was ? now : new VirtualHost(now.name(), kept.domains(), now.routes());
             }
-            return out == null ? table : new RouteTable(name, out);
+            // the domains each host keeps stay as they were: the index is repointed, not built again
+            return n == 0 ? table : table.replacing(java.util.Arrays.copyOf(at, n), java.util.Arrays.copyOf(with, n));
         }
 
         @Override public boolean equals(Object o) { return this == o; }
@@ -131,6 +139,15 @@ public final class TranslationCache {
         @Override public int hashCode() { return System.identityHashCode(this); }
 
         @Override public String toString() { return "TableMemo[" + name + ", " + raw.size() + " hosts]"; }
+    }
+
+    private volatile int clustersHint = 16;
+
+    /** How many clusters a translation should expect: the most a recent one made. */
+    int clustersHint() { return clustersHint; }
+
+    void clusters(int made) {
+        if (made > clustersHint) clustersHint = made; // a race loses a hint, not a cluster
     }
 
     /** Pieces computed so far (the rest were reused): for tests and figures. */
@@ -149,7 +166,36 @@ public final class TranslationCache {
      * One service's share of an outbound route table: its virtual hosts, and what translating
      * them did besides (clusters made, notes written), in order, so that a reuse replays it exactly.
      */
-    record Piece(String host, List<Fact> facts, List<Event> events, List<VirtualHost> virtualHosts, Resource<VirtualService> virtualService) {
+    record Piece(String host, List<Fact> facts, List<Event> events, List<VirtualHost> virtualHosts, Resource<VirtualService> virtualService,
+                 HeldFor heldFor) {
+        Piece(String host, List<Fact> facts, List<Event> events, List<VirtualHost> virtualHosts, Resource<VirtualService> virtualService) {
+            this(host, facts, events, virtualHosts, virtualService, new HeldFor());
+        }
+    }
+
+    /**
+     * The configuration (its index) for which a piece's facts were last found to hold, all of them:
+     * the facts that read the configuration alone ({@link #configOnly}) then hold for every other
+     * proxy translated from that configuration, and are not looked up again for each identity.
+     */
+    static final class HeldFor {
+        private volatile long serial; // of the index: a reference would keep an old configuration alive
+
+        boolean is(ConfigIndex i) { return serial == i.serial(); }
+
+        void set(ConfigIndex i) { serial = i.serial(); }
+    }
+
+    /** Whether a fact reads the configuration alone, not the proxy it is translated for ({@code index}: the configuration's). */
+    static boolean configOnly(Fact f, ConfigIndex index) {
+        return switch (f) {
+            case ServiceIs x -> true;
+            case VirtualServiceIs x -> true;
+            case RolloutsAre x -> true;
+            case RuleIs x -> index.ruleSameForEveryProxy(x.host());
+            case NamespaceIs x -> false;
+            case LabelsInclude x -> false;
+        };
     }
 
     /** Something a piece did beside its virtual hosts. */
@@ -192,9 +238,15 @@ public final class TranslationCache {
     record RolloutsAre(Resource<VirtualService> virtualService, Resource<?> parallelRun, Resource<?> fallback) implements Fact {
     }
 
-    /** The same value: one object, or equal ones (resources of an unchanged file are the same object). */
+    /**
+     * The same value: one object, or equal ones (resources of an unchanged file are the same
+     * object; a resource read again from an unchanged document of a changed file is the same
+     * document, see {@link Resource#sameDocument}).
+     */
     static boolean same(Object a, Object b) {
-        return a == b || (a != null && a.equals(b));
+        if (a == b) return true;
+        if (a instanceof Resource<?> r && b instanceof Resource<?> o) return r.sameDocument(o);
+        return a != null && a.equals(b);
     }
 
     /** A rule's host as an FQDN (or wildcard), with the rule and its place in the config. */
@@ -210,9 +262,24 @@ public final class TranslationCache {
                        List<Resource<VirtualService>> virtualServices,
                        Map<String, HostRule<Resource<VirtualService>>> meshVsByHost, List<HostRule<Resource<VirtualService>>> meshVsWildcards,
                        Map<String, List<HostRule<Resource<DestinationRule>>>> drByHost, List<HostRule<Resource<DestinationRule>>> drWildcards,
-                       MessageDigest resourcesDigest) {
+                       Set<String> rulesVaryByProxy, MessageDigest resourcesDigest, long serial) {
+        private static final java.util.concurrent.atomic.AtomicLong SERIALS = new java.util.concurrent.atomic.AtomicLong();
+
+        /**
+         * Whether the DestinationRule that applies to {@code host} is the same for every proxy: no
+         * rule for it is limited to some workloads, nor in competition with another (whose
+         * namespace would decide); wildcard rules make every host depend on the proxy.
+         */
+        boolean ruleSameForEveryProxy(String host) {
+            return rulesVaryByProxy != null && (rulesVaryByProxy.isEmpty() || !rulesVaryByProxy.contains(host));
+        }
 
         static ConfigIndex of(ConfigSet config) {
+            return of(config, null);
+        }
+
+        /** The indexes of {@code config}; the registry takes over from {@code earlier} (null: none) what did not change. */
+        static ConfigIndex of(ConfigSet config, ServiceRegistry earlier) {
             List<Resource<DestinationRule>> destinationRules = config.all(Kind.DESTINATION_RULE, DestinationRule.class);
             List<Resource<VirtualService>> virtualServices = config.all(Kind.VIRTUAL_SERVICE, VirtualService.class);
             // Indexes by host: looking rules up per service stays linear in the config's size
@@ -239,12 +306,15 @@ public final class TranslationCache {
                 if (host.contains("*")) drWildcards.add(r);
                 else drByHost.computeIfAbsent(host, k -> new ArrayList<>()).add(r);
             }
-            return new ConfigIndex(config, ServiceRegistry.of(config), destinationRules, virtualServices,
-                    meshVsByHost, meshVsWildcards, drByHost, drWildcards, digest(config));
-        }
-
-        ConfigIndex withRegistry(ServiceRegistry r) {
-            return new ConfigIndex(config, r, destinationRules, virtualServices, meshVsByHost, meshVsWildcards, drByHost, drWildcards, resourcesDigest);
+            Set<String> vary = null; // with wildcard rules, any host may be covered by several
+            if (drWildcards.isEmpty()) {
+                vary = new HashSet<>();
+                for (var e : drByHost.entrySet()) {
+                    if (e.getValue().size() > 1 || e.getValue().getFirst().rule().spec().workloadSelector() != null) vary.add(e.getKey());
+                }
+            }
+            return new ConfigIndex(config, ServiceRegistry.of(config, earlier), destinationRules, virtualServices,
+                    meshVsByHost, meshVsWildcards, drByHost, drWildcards, vary, digest(config), SERIALS.incrementAndGet());
         }
 
         private static MessageDigest digest(ConfigSet config) {

@@ -85,7 +85,7 @@ public final class Translator {
     private final ServiceRegistry registry;
     private final List<Resource<DestinationRule>> destinationRules;
     private final List<Resource<VirtualService>> virtualServices;
-    private final Map<String, ClusterConfig> clusters = new LinkedHashMap<>();
+    private final Map<String, ClusterConfig> clusters;
     private final Map<String, RouteTable> routeTables = new LinkedHashMap<>();
     private final List<ListenerConfig> listeners = new ArrayList<>();
     private final List<Diagnostic> notes = new ArrayList<>();
@@ -112,6 +112,8 @@ public final class Translator {
         this.options = options;
         this.cache = cache;
         this.index = cache == null ? TranslationCache.ConfigIndex.of(config) : cache.index(config);
+        // sized for the clusters of the last translation: thousands of them are put here, growing the map costs
+        this.clusters = LinkedHashMap.newLinkedHashMap(cache == null ? 16 : cache.clustersHint());
         this.registry = index.registry();
         this.destinationRules = index.destinationRules();
         this.virtualServices = index.virtualServices();
@@ -148,7 +150,7 @@ public final class Translator {
             listeners.add(new ListenerConfig("outbound", new HostPort(options.outboundBind(), options.outboundPort()),
                     ListenerKind.OUTBOUND, ListenerProtocol.HTTP, "outbound"));
         }
-        ProxySnapshot.Builder b = ProxySnapshot.builder(version());
+        List<ListenerConfig> served = new ArrayList<>(listeners.size());
         AuthzPolicies authz = AuthzTranslator.forProxy(config, who, this::note); // enforced server side: inbound and gateway listeners
         listeners.replaceAll(l -> authz.isEmpty() || l.kind() == ListenerKind.OUTBOUND ? l : l.withAuthz(authz));
         JwtPolicies jwt = JwtTranslator.forProxy(config, who, this::note); // verified server side too, before authorization
@@ -157,14 +159,14 @@ public final class Translator {
         TelemetryPolicy client = telemetry.policy(WorkloadMode.CLIENT), server = telemetry.policy(WorkloadMode.SERVER);
         OutboundPolicy outbound = outboundPolicy(sidecar);
         for (ListenerConfig l : listeners) { // inbound ports take their PeerAuthentication mode
-            b.listener(l.kind() == ListenerKind.INBOUND
+            served.add(l.kind() == ListenerKind.INBOUND
                     ? l.withMtls(PeerAuthnTranslator.mode(config, who, l.bind().port())).withWorkload(who.namespace() + "/" + who.name()).withTelemetry(server)
                     : l.kind() == ListenerKind.OUTBOUND && l.protocol() != ListenerProtocol.TCP ? l.withOutbound(outbound).withTelemetry(client)
                     : l.withTelemetry(client));
         }
-        routeTables.values().forEach(b::routeTable);
-        clusters.values().forEach(b::cluster);
-        return new Translation(b.build(), notes);
+        if (cache != null) cache.clusters(clusters.size());
+        // each map is keyed by its values' names, as the snapshot checks: handed over as they are, not copied into a builder first
+        return new Translation(new ProxySnapshot(version(), served, routeTables, clusters), notes);
     }
 
     // ---- listeners ----
@@ -427,7 +429,7 @@ public final class Translator {
     /** The cached piece of {@code svc} whose facts hold for this translation, or a new one, computed and kept. */
     private TranslationCache.Piece piece(ServiceRegistry.Service svc) {
         for (TranslationCache.Piece p : cache.pieces(svc.host())) {
-            if (holds(p.facts())) return p;
+            if (holds(p)) return p;
         }
         Recording r = recording = new Recording();
         try {
@@ -437,6 +439,7 @@ public final class Translator {
             List<VirtualHost> hosts = new ArrayList<>();
             serviceVirtualHosts(svc, vs, hosts);
             TranslationCache.Piece p = new TranslationCache.Piece(svc.host(), List.copyOf(r.facts), List.copyOf(r.events), List.copyOf(hosts), vs.orElse(null));
+            p.heldFor().set(index); // computed from this configuration: its facts hold here
             cache.keep(p);
             return p;
         } finally {
@@ -444,9 +447,15 @@ public final class Translator {
         }
     }
 
-    /** Whether every fact a piece was computed from holds for this translation (this config, this proxy). */
-    private boolean holds(List<TranslationCache.Fact> facts) {
-        for (TranslationCache.Fact f : facts) {
+    /**
+     * Whether every fact a piece was computed from holds for this translation (this config, this
+     * proxy). The facts that read the configuration alone are looked up once per configuration:
+     * when they held for an earlier proxy of it, they hold for this one.
+     */
+    private boolean holds(TranslationCache.Piece p) {
+        boolean configHeld = p.heldFor().is(index);
+        for (TranslationCache.Fact f : p.facts()) {
+            if (configHeld && TranslationCache.configOnly(f, index)) continue;
             boolean ok = switch (f) {
                 case TranslationCache.ServiceIs x -> TranslationCache.same(registry.find(x.host()).orElse(null), x.service());
                 case TranslationCache.RuleIs x -> TranslationCache.same(destinationRuleFor(x.host()).orElse(null), x.rule());
@@ -458,6 +467,7 @@ public final class Translator {
             };
             if (!ok) return false;
         }
+        if (!configHeld) p.heldFor().set(index); // written once per configuration, not by every identity (parallel translations share pieces)
         return true;
     }
 

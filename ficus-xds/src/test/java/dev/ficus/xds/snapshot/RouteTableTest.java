@@ -50,6 +50,22 @@ class RouteTableTest {
     }
 
     @Test
+    void replacingHostsWithTheSameDomainsSelectsTheNewOnesAsATableBuiltAnewWould() {
+        RouteTable t = new RouteTable("t", List.of(vh("exact", "a.com", "a.com:80"), vh("suffix", "*.b.com"), vh("prefix", "c.*"), vh("any", "*")));
+        VirtualHost[] with = {
+                new VirtualHost("exact-2", List.of("a.com", "a.com:80"), List.of(new Route("r2", RouteMatch.ANY, RouteAction.Forward.to("c2")))),
+                vh("suffix-2", "*.b.com"), vh("prefix-2", "c.*"), vh("any-2", "*")};
+        RouteTable next = t.replacing(new int[] {0, 1, 2, 3}, with), fresh = new RouteTable("t", List.of(with));
+        assertThat(next).isEqualTo(fresh);
+        for (String authority : List.of("a.com", "a.com:80", "x.b.com", "c.io", "else", "a.com:8080")) {
+            assertThat(next.select(authority)).as(authority).isSameAs(fresh.select(authority));
+        }
+        assertThat(t.select("a.com").name()).as("the table replaced from is unchanged").isEqualTo("exact");
+        assertThat(t.replacing(new int[] {2}, new VirtualHost[] {vh("prefix-3", "c.*")}).select("c.io").name()).isEqualTo("prefix-3");
+        assertThatThrownBy(() -> t.replacing(new int[] {0}, new VirtualHost[] {vh("other", "z.com")})).hasMessageContaining("other domains");
+    }
+
+    @Test
     void routesMatchByPathHeadersAndMethodInOrder() {
         Route byHeader = new Route("canary", RouteMatch.prefix("/api").withHeaders(new HeaderMatch("X-Canary", new StringMatch.Exact("1"))), RouteAction.Forward.to("v2"));
         Route byRegex = new Route("regex", new RouteMatch(new StringMatch.Regex("/items/[0-9]+"), List.of(), "GET"), RouteAction.Forward.to("items"));

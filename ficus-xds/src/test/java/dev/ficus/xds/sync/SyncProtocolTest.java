@@ -143,7 +143,7 @@ class SyncProtocolTest {
     }
 
     @Test
-    void aBurstOfChangesIsOnePush() throws Exception {
+    void aBurstOfChangesIsAtMostTwoPushes() throws Exception {
         server = startServer(0);
         client = startClient(server.port(), "web");
         client.firstSnapshot().get(10, java.util.concurrent.TimeUnit.SECONDS);
@@ -155,6 +155,33 @@ class SyncProtocolTest {
         }
         await().atMost(Duration.ofSeconds(5)).until(() -> applied.size() >= 2 && applied.getLast().equals(served.get()));
         assertThat(pushes).hasSizeLessThanOrEqualTo(3);
+    }
+
+    @Test
+    void aLoneChangeIsPushedAtOnceAndTheChangesRightAfterItWaitForQuiet() throws Exception {
+        server = SyncServer.builder().port(0).debounce(Duration.ofMillis(1500), Duration.ofSeconds(20))
+                .source(node -> served.get())
+                .events(new SyncServer.Events() {
+                    @Override public void pushed(SyncServer.ProxyStatus s, int resources, int removed) { pushes.add(resources + "+" + removed); }
+                })
+                .start();
+        client = startClient(server.port(), "web");
+        client.firstSnapshot().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(5)).until(() -> pushes.size() == 1); // a quiet spell
+
+        served.set(translate(BASE.replace("127.0.0.21", "127.0.0.22")));
+        long t0 = System.nanoTime();
+        server.push();
+        await().atMost(Duration.ofSeconds(10)).until(() -> applied.size() == 2);
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("not held for the debounce period").isLessThan(Duration.ofMillis(1200));
+
+        for (int i = 0; i < 5; i++) { // right after: together, once quiet
+            served.set(translate(BASE.replace("127.0.0.21", "127.0.0." + (30 + i))));
+            server.push();
+        }
+        await().atMost(Duration.ofSeconds(15)).until(() -> applied.size() >= 3 && applied.getLast().equals(served.get()));
+        assertThat(pushes).hasSize(3);
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("the burst waited for quiet").isGreaterThanOrEqualTo(Duration.ofMillis(1500));
     }
 
     @Test

@@ -1,0 +1,41 @@
+package dev.ficus.api.config;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The watch takes each change once, after its writes settle, and well before a second period has passed. */
+class ConfigWatcherTest {
+
+    @Test
+    void eachChangeIsTakenOnceSoonAfterItsWrite(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("mesh.yaml");
+        Files.writeString(f, "a: 1\n");
+        AtomicInteger changes = new AtomicInteger();
+        long period = 1_500; // long enough that a second whole period would show
+        ConfigWatcher watcher = new ConfigWatcher(List.of(dir.toString()), period, changes::incrementAndGet);
+        try {
+            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> changes.get() == 0); // nothing changed
+
+            Files.writeString(f, "a: 22\n");
+            long t0 = System.nanoTime();
+            await().atMost(Duration.ofMillis(period + 1_500)).until(() -> changes.get() == 1);
+            // taken at the first look after the write plus the settle time, not at the look after that
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofMillis(period + ConfigWatcher.SETTLE_MILLIS + 800));
+
+            Files.writeString(dir.resolve("more.yaml"), "b: 1\n");
+            await().atMost(Duration.ofMillis(2 * period + 1_500)).until(() -> changes.get() == 2);
+            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> changes.get() == 2); // once each
+        } finally {
+            watcher.close();
+        }
+    }
+}
