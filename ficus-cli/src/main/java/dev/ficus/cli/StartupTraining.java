@@ -121,7 +121,7 @@ public final class StartupTraining {
                 byte[] response = ("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: " + BODY.length() + "\r\n\r\n" + BODY)
                         .getBytes(StandardCharsets.US_ASCII);
                 try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
-                    while (skipHead(in)) out.write(response);
+                    while (head(in) != null) out.write(response);
                 } catch (IOException e) {
                     // the proxy closed the connection
                 }
@@ -177,10 +177,6 @@ public final class StartupTraining {
             }
         }
         return null;
-    }
-
-    private static boolean skipHead(InputStream in) throws IOException {
-        return head(in) != null;
     }
 
     private static boolean awaitListening(int port, Thread proxy) throws InterruptedException {
