@@ -51,6 +51,25 @@ final class Child {
         return new Child(name, p, pump);
     }
 
+    /**
+     * In a process {@code ficus up} started ({@link ProxyCommand#PARENT_PID_ENV} set): runs
+     * {@code onGone} once {@code ficus up} has ended, so a SIGKILL of it leaves no orphan serving.
+     */
+    static void onParentGone(Log log, String what, Runnable onGone) {
+        String pid = System.getenv(ProxyCommand.PARENT_PID_ENV);
+        if (pid == null) return;
+        try {
+            ProcessHandle.of(Long.parseLong(pid.trim())).ifPresentOrElse(
+                    h -> h.onExit().thenRun(() -> {
+                        log.info("the process that started this " + what + " (pid " + pid.trim() + ") is gone; stopping");
+                        onGone.run();
+                    }),
+                    onGone);
+        } catch (NumberFormatException e) {
+            log.warn(ProxyCommand.PARENT_PID_ENV + " is not a pid: " + pid);
+        }
+    }
+
     String name() { return name; }
 
     long pid() { return process.pid(); }

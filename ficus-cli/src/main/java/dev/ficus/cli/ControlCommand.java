@@ -135,6 +135,7 @@ final class ControlCommand implements Callable<Integer> {
             stopped.countDown();
         });
         Runtime.getRuntime().addShutdownHook(new Thread(cp::close, "ficus-shutdown"));
+        Child.onParentGone(log, "control plane", stopped::countDown);
         log.info("ready: " + cp.config().size() + " resources; sync on " + address + ":" + cp.syncPort()
                 + (cp.syncTlsPort() >= 0 ? "; TLS port " + address + ":" + cp.syncTlsPort() + " (token " + cp.bootstrapTokenFile() + ")" : "")
                 + (cp.httpPort() >= 0 ? "; http://" + address + ":" + cp.httpPort() + " (/metrics, /v1/status, /v1/graph, /v1/workloads)" : ""));

@@ -157,22 +157,6 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
         b.observer(accessLog);
     }
 
-    /** Runs {@code onGone} once the process named by {@link #PARENT_PID_ENV} (if any) has ended. */
-    private void watchParent(Runnable onGone) {
-        String pid = System.getenv(PARENT_PID_ENV);
-        if (pid == null) return;
-        try {
-            ProcessHandle.of(Long.parseLong(pid.trim())).ifPresentOrElse(
-                    h -> h.onExit().thenRun(() -> {
-                        log.info("the process that started this proxy (pid " + pid.trim() + ") is gone; draining");
-                        onGone.run();
-                    }),
-                    onGone);
-        } catch (NumberFormatException e) {
-            log.warn(PARENT_PID_ENV + " is not a pid: " + pid);
-        }
-    }
-
     @Override
     public Integer call() throws Exception {
         if (workloads != null && !labels.isEmpty()) {
@@ -367,7 +351,7 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
             if (tracer != null) tracer.close();
         }, "ficus-shutdown"));
         clientStarted.thenCompose(SyncClient::firstSnapshot).thenAccept(s -> log.info(readyLine(server[0], s, node.describe())));
-        watchParent(() -> {
+        Child.onParentGone(log, "proxy", () -> {
             ProxyServer s = server[0];
             if (s == null) stopped.countDown();
             else s.drain();

@@ -9,7 +9,6 @@ import dev.ficus.api.mesh.ReadinessProbe;
 import dev.ficus.api.networking.Sidecar;
 import dev.ficus.api.networking.WorkloadEntry;
 import dev.ficus.api.validate.Validator;
-import dev.ficus.control.ControlPlane;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -125,24 +124,11 @@ final class UpCommand implements Callable<Integer> {
         List<Resource<App>> apps = config.all(Kind.APP, App.class);
         List<Resource<WorkloadEntry>> meshed = meshedWorkloads(config, apps);
 
-        ControlPlane cp = ControlPlane.builder().config(paths).sync("127.0.0.1", syncPort).syncTls(tlsPort(), List.of()).http("127.0.0.1", httpPort)
-                .stateDirectory(stateDir != null ? stateDir : dev.ficus.control.ca.CertificateAuthority.defaultDirectory().resolveSibling("rollouts"))
-                .ca(caDir != null ? caDir : dev.ficus.control.ca.CertificateAuthority.defaultDirectory(), trustDomain)
-                .log(new ControlPlane.Logger() {
-                    private final Log l = new Log("control", System.err);
-                    @Override public void info(String m) { l.info(m); }
-                    @Override public void warn(String m) { l.warn(m); }
-                    @Override public void error(String m) { l.error(m); }
-                })
-                .build();
+        ControlChild cp;
         try {
-            cp.start();
-        } catch (ControlPlane.ConfigException e) {
-            e.diagnostics().forEach(d -> System.err.println(d.format()));
-            return 1;
-        } catch (Exception e) { // bind failures come back undeclared from Netty
-            cp.close();
-            log.error("cannot start the control plane: " + e.getMessage() + " (see --sync-port, --http-port)");
+            cp = startControl(null);
+        } catch (IllegalStateException e) {
+            log.error(e.getMessage());
             return 1;
         }
         CountDownLatch stop = new CountDownLatch(1);
@@ -150,7 +136,7 @@ final class UpCommand implements Callable<Integer> {
             log.info("stopping on SIG" + signal + ": apps, then proxies (draining), then the control plane");
             stop.countDown();
         });
-        Thread hook = new Thread(() -> stopAll(cp), "ficus-up-shutdown");
+        Thread hook = new Thread(this::stopAll, "ficus-up-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             List<ProxyPlan> plans = plan(meshed);
@@ -176,7 +162,7 @@ final class UpCommand implements Callable<Integer> {
             stop.await();
             return 0;
         } finally {
-            stopAll(cp);
+            stopAll();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException e) {
@@ -220,14 +206,14 @@ final class UpCommand implements Callable<Integer> {
     private static final Pattern ADMIN = Pattern.compile("admin on (http://\\S+?)(;|$)");
 
     /** Starts a proxy; completes with its admin URL once it logged its ready line. */
-    private CompletableFuture<String> startProxy(ProxyPlan p, ControlPlane cp) throws IOException {
+    private CompletableFuture<String> startProxy(ProxyPlan p, ControlChild cp) throws IOException {
         List<String> cmd = new ArrayList<>(ficusCommand());
         // the TLS sync port when there is one: the proxy checks it against the mesh root and enrols with the token
         boolean tls = cp.syncTlsPort() >= 0;
         cmd.addAll(List.of("proxy", "--control", "127.0.0.1:" + (tls ? cp.syncTlsPort() : cp.syncPort())));
         if (tls) {
             cmd.addAll(List.of("--bootstrap-token-file", cp.bootstrapTokenFile().toAbsolutePath().toString(),
-                    "--ca-root", cp.ca().directory().resolve(dev.ficus.control.ca.CertificateAuthority.ROOT_CERT).toAbsolutePath().toString()));
+                    "--ca-root", caDirectory().resolve(dev.ficus.control.ca.CertificateAuthority.ROOT_CERT).toAbsolutePath().toString()));
         }
         cmd.addAll(List.of("--workload", String.join(",", p.workloads()),
                 "--admin-port", Integer.toString(p.adminPort()), "--outbound-port", Integer.toString(p.outboundPort())));
@@ -305,10 +291,10 @@ final class UpCommand implements Callable<Integer> {
         return false;
     }
 
-    private void printTable(ControlPlane cp, ConfigSet config, List<ProxyPlan> plans, Map<String, CompletableFuture<String>> admin,
+    private void printTable(ControlChild cp, ConfigSet config, List<ProxyPlan> plans, Map<String, CompletableFuture<String>> admin,
                             List<Resource<App>> apps, Map<String, Long> pids, List<Resource<WorkloadEntry>> meshed) {
         StringBuilder b = new StringBuilder("\nficus up: " + String.join(" ", paths) + " — " + config.size() + " resources\n");
-        b.append(String.format("  %-22s %s%n", "control plane", "sync 127.0.0.1:" + cp.syncPort()
+        b.append(String.format("  %-22s %s%n", "control plane", "pid " + cp.child().pid() + "   sync 127.0.0.1:" + cp.syncPort()
                 + (cp.syncTlsPort() >= 0 ? "   sync (TLS) 127.0.0.1:" + cp.syncTlsPort() : "") + "   status http://127.0.0.1:" + cp.httpPort()
                 + "/v1/status   metrics http://127.0.0.1:" + cp.httpPort() + "/metrics"));
         for (ProxyPlan p : plans) {
@@ -333,17 +319,112 @@ final class UpCommand implements Callable<Integer> {
         }
     }
 
-    private void stopAll(ControlPlane cp) {
+    private void stopAll() {
         if (stopping) return;
         stopping = true;
         try {
             for (Child c : children) c.stop(Duration.ofSeconds(10));
             for (Child c : proxyChildren) c.stop(Duration.ofSeconds(35));
+            ControlChild cp = control;
+            if (cp != null) cp.child().stop(Duration.ofSeconds(10));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             children.forEach(c -> c.process().destroyForcibly());
             proxyChildren.forEach(c -> c.process().destroyForcibly());
+            ControlChild cp = control;
+            if (cp != null) cp.child().process().destroyForcibly();
         }
-        cp.close();
+    }
+
+    private Path caDirectory() {
+        return caDir != null ? caDir : dev.ficus.control.ca.CertificateAuthority.defaultDirectory();
+    }
+
+    /** The control plane's process and where it listens, read from its ready line. */
+    private record ControlChild(Child child, int syncPort, int syncTlsPort, int httpPort, Path bootstrapTokenFile) {
+    }
+
+    /** The running control plane; replaced when it is restarted. */
+    private volatile ControlChild control;
+
+    /** Restarts since the control plane last ran for a minute (backoff); written by one restart at a time. */
+    private volatile int restarts;
+
+    private static final Pattern CONTROL_READY = Pattern.compile(
+            " ready: .*?; sync on \\S+:(\\d+)(?:; TLS port \\S+:(\\d+) \\(token (.+?)\\))?(?:; http://\\S+:(\\d+) )?");
+
+    /**
+     * Starts {@code ficus control} as a child process and waits for its ready line. The control
+     * plane runs in its own process so that killing it leaves the mesh serving: proxies keep their
+     * last snapshot and reconnect when it is back. {@code previous} (a restart) pins the ports the
+     * proxies already dial.
+     */
+    private ControlChild startControl(ControlChild previous) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(ficusCommand());
+        cmd.add("control");
+        for (String p : paths) cmd.addAll(List.of("--config", Path.of(p).toAbsolutePath().toString()));
+        cmd.addAll(List.of("--address", "127.0.0.1",
+                "--sync-port", Integer.toString(previous != null ? previous.syncPort() : syncPort),
+                "--sync-tls-port", Integer.toString(previous != null ? previous.syncTlsPort() : tlsPort()),
+                "--http-port", Integer.toString(previous != null ? previous.httpPort() : httpPort),
+                "--ca-dir", caDirectory().toAbsolutePath().toString(),
+                "--state-dir", (stateDir != null ? stateDir : dev.ficus.control.ca.CertificateAuthority.defaultDirectory().resolveSibling("rollouts")).toAbsolutePath().toString(),
+                "--trust-domain", trustDomain));
+        record Ports(int sync, int tls, int http, Path token) {
+        }
+        CompletableFuture<Ports> ready = new CompletableFuture<>();
+        Child c = Child.start("control", cmd, null, Map.of(ProxyCommand.PARENT_PID_ENV, Long.toString(ProcessHandle.current().pid())), out, line -> {
+            if (ready.isDone()) return;
+            Matcher m = CONTROL_READY.matcher(line);
+            if (m.find()) {
+                ready.complete(new Ports(Integer.parseInt(m.group(1)), m.group(2) != null ? Integer.parseInt(m.group(2)) : -1,
+                        m.group(4) != null ? Integer.parseInt(m.group(4)) : -1, m.group(3) != null ? Path.of(m.group(3)) : null));
+            }
+        });
+        c.process().onExit().thenRun(() -> ready.completeExceptionally(
+                new IllegalStateException("the control plane exited with code " + c.process().exitValue() + " before it was ready")));
+        Ports ports;
+        try {
+            ports = ready.get(readyTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            c.stop(Duration.ofSeconds(5));
+            throw new IllegalStateException(e.getCause().getMessage() + " (its lines above say why)");
+        } catch (java.util.concurrent.TimeoutException e) {
+            c.stop(Duration.ofSeconds(5));
+            throw new IllegalStateException("the control plane was not ready within " + readyTimeout.toSeconds() + "s");
+        }
+        ControlChild cp = new ControlChild(c, ports.sync(), ports.tls(), ports.http(), ports.token());
+        if (stopping) { // ficus up is stopping while this (re)start was under way
+            c.stop(Duration.ofSeconds(10));
+            throw new IllegalStateException("stopping");
+        }
+        control = cp;
+        long started = System.nanoTime();
+        c.process().onExit().thenRun(() -> {
+            if (stopping) return;
+            // a long healthy run forgets earlier restarts; a crash loop backs off up to 30 s
+            if (System.nanoTime() - started > Duration.ofMinutes(1).toNanos()) restarts = 0;
+            long backoff = Math.min(30_000, 500L << Math.min(restarts++, 6));
+            log.warn("the control plane (pid " + c.pid() + ") exited with code " + c.process().exitValue()
+                    + "; proxies keep serving their last config; restarting it in " + backoff + " ms");
+            Thread.ofVirtual().name("ficus-up-control-restart").start(() -> restartControl(cp, backoff));
+        });
+        return cp;
+    }
+
+    private void restartControl(ControlChild previous, long backoffMillis) {
+        try {
+            Thread.sleep(backoffMillis); // restart backoff, not a test wait
+            if (stopping) return;
+            ControlChild cp = startControl(previous);
+            log.info("control plane restarted (pid " + cp.child().pid() + "); proxies reconnect to it");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException | IllegalStateException e) {
+            if (stopping) return;
+            long backoff = Math.min(30_000, 500L << Math.min(restarts++, 6));
+            log.error("cannot restart the control plane: " + e.getMessage() + "; trying again in " + backoff + " ms");
+            Thread.ofVirtual().name("ficus-up-control-restart").start(() -> restartControl(previous, backoff));
+        }
     }
 }

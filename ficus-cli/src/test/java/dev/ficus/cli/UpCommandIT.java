@@ -18,7 +18,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * {@code ./ficus up DIR} as a newcomer runs it: the control plane, the node proxy and an app it
  * starts from an {@code App} resource; traffic through the proxy reaches the app; a VirtualService
- * edit is applied; SIGTERM stops everything it started and exits 0.
+ * edit is applied; a SIGKILL of the control plane leaves traffic flowing and ficus up restarts it;
+ * SIGTERM stops everything it started and exits 0.
  */
 class UpCommandIT {
     private final List<AutoCloseable> cleanup = new ArrayList<>();
@@ -111,6 +112,8 @@ class UpCommandIT {
         long v1Pid = Long.parseLong(up.await("app reviews-v1 +pid (\\d+)", Duration.ofSeconds(1)));
         long v2Pid = Long.parseLong(up.await("app reviews-v2 +pid (\\d+)", Duration.ofSeconds(1)));
         long proxyPid = Long.parseLong(up.await("proxy: waiting for the control plane at .* as (\\d+)@", Duration.ofSeconds(1)));
+        long controlPid = Long.parseLong(up.await("control plane +pid (\\d+)", Duration.ofSeconds(1)));
+        assertThat(controlPid).isNotIn(ProcessHandle.current().pid(), up.process().pid(), proxyPid);
         assertThat(up.log()).anyMatch(l -> l.contains("proxy proxy") && l.contains("workloads reviews-v1, reviews-v2"));
 
         try (HttpConnection c = new HttpConnection(outbound)) {
@@ -118,12 +121,26 @@ class UpCommandIT {
             Files.writeString(file, config(reviews, v1, v2, 0));
             await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(20))
                     .until(() -> c.get("reviews.shop.svc.cluster.local:9080", "/api/reviews/1").body().contains("\"source\":\"reviews-v2\""));
+
+            // kill -9 of the control plane: the mesh keeps serving its last config, ficus up restarts it, edits apply again
+            ProcessHandle control = ProcessHandle.of(controlPid).orElseThrow();
+            assertThat(control.destroyForcibly()).isTrue();
+            control.onExit().get(10, TimeUnit.SECONDS);
+            for (int i = 0; i < 50; i++) {
+                var r = c.get("reviews.shop.svc.cluster.local:9080", "/api/reviews/1");
+                assertThat(r.status()).as("request %d with the control plane killed", i).isEqualTo(200);
+                assertThat(r.body()).contains("\"source\":\"reviews-v2\"");
+            }
+            controlPid = Long.parseLong(up.await("control plane restarted \\(pid (\\d+)\\)", Duration.ofSeconds(120)));
+            Files.writeString(file, config(reviews, v1, v2, 100));
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> c.get("reviews.shop.svc.cluster.local:9080", "/api/reviews/1").body().contains("\"source\":\"reviews-v1\""));
         }
 
         up.process().destroy(); // SIGTERM, as Ctrl-C would
         assertThat(up.process().waitFor(60, TimeUnit.SECONDS)).as(up.toString()).isTrue();
         assertThat(up.process().exitValue()).as(up.toString()).isZero();
-        for (long pid : new long[]{v1Pid, v2Pid, proxyPid}) {
+        for (long pid : new long[]{v1Pid, v2Pid, proxyPid, controlPid}) {
             assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).as("pid %d still running", pid).isFalse();
         }
     }
