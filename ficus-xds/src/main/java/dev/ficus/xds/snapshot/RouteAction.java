@@ -62,13 +62,15 @@ public sealed interface RouteAction {
      * @param status    301, 302, 303, 307 or 308
      * @param port      the Location's port (Envoy's {@code port_redirect}): it replaces the port of
      *                  the request's {@code Host}, or follows {@code authority}; 0 keeps the
-     *                  request's host as it is (a default port is dropped when the scheme changes)
+     *                  request's host as it is (a default port is dropped when the scheme changes);
+     *                  never null after construction
      */
-    record Redirect(String scheme, String authority, String path, int status, int port) implements RouteAction {
+    record Redirect(String scheme, String authority, String path, int status, Integer port) implements RouteAction {
         public Redirect {
             if (status != 301 && status != 302 && status != 303 && status != 307 && status != 308) {
                 throw new IllegalArgumentException("redirect status must be 301, 302, 303, 307 or 308: " + status);
             }
+            if (port == null) port = 0; // boxed so that a snapshot without it decodes (no port)
             if (port < 0 || port > 65535) throw new IllegalArgumentException("redirect port out of range: " + port);
         }
 

@@ -11,17 +11,18 @@ import java.util.Objects;
  *                    included, see {@link RequestAttributes#header})
  * @param method      an exact method, or null for any
  * @param queryParams query parameter conditions, all of which must hold (Istio's {@code queryParams})
- * @param ignoreCase  whether {@code path} ignores ASCII case when it is an exact or prefix match
+ * @param ignoreCase  never null after construction (null reads as false): whether {@code path} ignores ASCII case when it is an exact or prefix match
  *                    (Istio's {@code ignoreUriCase}, Envoy's {@code case_sensitive: false}); a regex
  *                    is unaffected
  */
-public record RouteMatch(StringMatch path, List<HeaderMatch> headers, String method, List<QueryParamMatch> queryParams, boolean ignoreCase) {
+public record RouteMatch(StringMatch path, List<HeaderMatch> headers, String method, List<QueryParamMatch> queryParams, Boolean ignoreCase) {
     /** Matches every request. */
     public static final RouteMatch ANY = new RouteMatch(null, List.of(), null);
 
     public RouteMatch {
         headers = List.copyOf(Objects.requireNonNull(headers, "headers"));
         queryParams = queryParams == null ? List.of() : List.copyOf(queryParams);
+        ignoreCase = Boolean.TRUE.equals(ignoreCase) ? Boolean.TRUE : Boolean.FALSE; // boxed so that a snapshot without it decodes (false)
     }
 
     public RouteMatch(StringMatch path, List<HeaderMatch> headers, String method) {
@@ -40,7 +41,7 @@ public record RouteMatch(StringMatch path, List<HeaderMatch> headers, String met
 
     public boolean matches(RequestAttributes request) {
         if (method != null && !method.equals(request.method())) return false;
-        if (path != null && !(ignoreCase ? path.matchesIgnoreCase(request.path()) : path.matches(request.path()))) return false;
+        if (path != null && !(ignoreCase == Boolean.TRUE ? path.matchesIgnoreCase(request.path()) : path.matches(request.path()))) return false;
         for (int i = 0, n = headers.size(); i < n; i++) {
             if (!headers.get(i).matches(request)) return false;
         }
