@@ -145,6 +145,15 @@ class RouteMatchFieldsTest {
         assertThat(b.seen()).extracting(FakeUpstream.Seen::path).contains("/API/items?x=1", "/DOCS/GUIDE"); // the path is not rewritten
     }
 
+    @Test
+    void aPrefixRewriteReplacesAPrefixMatchedIgnoringCase() throws Exception {
+        Route r = new Route("v2", RouteMatch.prefix("/Api/").ignoringCase(), RouteAction.Forward.to("b"))
+                .withPolicies(new dev.ficus.xds.snapshot.RoutePolicies(dev.ficus.xds.snapshot.RouteRetry.NONE, null, List.of(), new dev.ficus.xds.snapshot.RouteRewrite("/Api/", "/v2/", null, null, null)));
+        ProxyServer p = proxy(List.of(r, new Route("to-a", RouteMatch.ANY, RouteAction.Forward.to("a"))));
+        assertThat(answeredBy(p, "GET", "/API/items?x=1")).isEqualTo("b");
+        assertThat(b.seen().getLast().path()).as("Envoy's prefix_rewrite replaces the matched length").isEqualTo("/v2/items?x=1");
+    }
+
     // ---- 4. method prefix and regex
 
     @Test
