@@ -31,11 +31,4 @@ public final class RequestScheme {
         String s = ch.hasAttr(KEY) ? ch.attr(KEY).get() : null;
         return s != null ? s : fallback;
     }
-
-    /** The shared instance for the usual values, so that keeping a scheme per request allocates nothing. */
-    public static String intern(String scheme) {
-        if (HTTP.equals(scheme)) return HTTP;
-        if (HTTPS.equals(scheme)) return HTTPS;
-        return scheme;
-    }
 }

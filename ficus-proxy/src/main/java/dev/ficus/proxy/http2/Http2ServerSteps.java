@@ -80,11 +80,19 @@ public final class Http2ServerSteps {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             if (msg instanceof HttpRequest m) {
-                String scheme = m.headers().get(HttpConversionUtil.ExtensionHeaderNames.SCHEME.text());
-                if (scheme != null) ctx.channel().attr(RequestScheme.KEY).set(RequestScheme.intern(scheme)); // the router matches :scheme
+                String scheme = scheme(m.headers());
+                if (scheme != null) ctx.channel().attr(RequestScheme.KEY).set(scheme); // the router matches :scheme
                 strip(m);
             }
             ctx.fireChannelRead(msg);
+        }
+
+        /** The request's {@code :scheme}; the usual two without copying the value. */
+        private static String scheme(io.netty.handler.codec.http.HttpHeaders h) {
+            CharSequence name = HttpConversionUtil.ExtensionHeaderNames.SCHEME.text();
+            if (h.contains(name, RequestScheme.HTTP, false)) return RequestScheme.HTTP;
+            if (h.contains(name, RequestScheme.HTTPS, false)) return RequestScheme.HTTPS;
+            return h.get(name);
         }
 
         private static void strip(HttpMessage m) {

@@ -29,8 +29,6 @@ public final class RequestView implements RequestAttributes {
         return this;
     }
 
-    public RequestView reset(HttpRequest r) { return reset(r, "http"); }
-
     /** A CONNECT request: its target is an authority, so route matching sees the path {@code /} and no query. */
     public RequestView resetConnect(HttpRequest r, String scheme) {
         this.request = r;
@@ -39,8 +37,6 @@ public final class RequestView implements RequestAttributes {
         query.reset("");
         return this;
     }
-
-    public RequestView resetConnect(HttpRequest r) { return resetConnect(r, "http"); }
 
     @Override public String method() { return request.method().name(); }
 
