@@ -210,6 +210,16 @@ final class VirtualServiceChecks implements Check<VirtualService> {
         if (m.uri() != null && m.uri().exact() == null && m.uri().prefix() == null && m.uri().regex() == null) {
             report.error(p + ".uri", "set one of exact, prefix or regex");
         }
+        if (Boolean.TRUE.equals(m.ignoreUriCase()) && m.uri() != null && m.uri().regex() != null) {
+            report.warning(p + ".ignoreUriCase", "ignoreUriCase applies to exact and prefix uri matches only; this regex stays case-sensitive (use (?i) in it)");
+        }
+        for (var e : m.queryParams().entrySet()) {
+            if (e.getValue() != null && e.getValue().prefix() != null) {
+                String key = e.getKey().matches("[A-Za-z0-9_-]+") ? p + ".queryParams." + e.getKey() : p + ".queryParams[\"" + e.getKey() + "\"]";
+                report.warning(key + ".prefix", "Istio's reference lists prefix matches on query parameters as not supported; "
+                        + "ficus, like Istio's proxies today, matches the start of the raw value; use exact or regex to stay portable");
+            }
+        }
         port(report, p + ".port", m.port());
         for (int k = 0; k < m.gateways().size(); k++) gatewayRef(r, all, report, p + ".gateways[" + k + "]", m.gateways().get(k));
     }

@@ -1,6 +1,7 @@
 package dev.ficus.proxy.http2;
 
 import dev.ficus.proxy.http.ExchangeEvent;
+import dev.ficus.proxy.http.RequestScheme;
 import dev.ficus.proxy.router.RouterConfig;
 import dev.ficus.proxy.router.RouterHandler;
 import io.netty.channel.Channel;
@@ -70,12 +71,28 @@ public final class Http2ServerSteps {
         }
     }
 
-    /** Drops the {@code x-http2-*} fields Netty's conversion adds: they are not the client's and must not reach the upstream. */
+    /**
+     * Drops the {@code x-http2-*} fields Netty's conversion adds: they are not the client's and must
+     * not reach the upstream. The request's {@code :scheme} is kept on the stream channel
+     * ({@link RequestScheme#KEY}) for route matching and redirects.
+     */
     private static final class ExtensionHeaderCleaner extends ChannelInboundHandlerAdapter {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (msg instanceof HttpRequest m) strip(m);
+            if (msg instanceof HttpRequest m) {
+                String scheme = scheme(m.headers());
+                if (scheme != null) ctx.channel().attr(RequestScheme.KEY).set(scheme); // the router matches :scheme
+                strip(m);
+            }
             ctx.fireChannelRead(msg);
+        }
+
+        /** The request's {@code :scheme}; the usual two without copying the value. */
+        private static String scheme(io.netty.handler.codec.http.HttpHeaders h) {
+            CharSequence name = HttpConversionUtil.ExtensionHeaderNames.SCHEME.text();
+            if (h.contains(name, RequestScheme.HTTP, false)) return RequestScheme.HTTP;
+            if (h.contains(name, RequestScheme.HTTPS, false)) return RequestScheme.HTTPS;
+            return h.get(name);
         }
 
         private static void strip(HttpMessage m) {

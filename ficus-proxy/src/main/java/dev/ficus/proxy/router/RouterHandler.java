@@ -19,6 +19,7 @@ import dev.ficus.proxy.pool.LoopPools;
 import dev.ficus.proxy.pool.UpstreamConnection;
 import dev.ficus.proxy.pool.UpstreamListener;
 import dev.ficus.proxy.route.RequestView;
+import dev.ficus.proxy.http.RequestScheme;
 import dev.ficus.proxy.retry.Backoff;
 import dev.ficus.proxy.retry.RetryBudget;
 import dev.ficus.proxy.route.RuntimeSnapshot;
@@ -26,6 +27,7 @@ import dev.ficus.proxy.tcp.Splice;
 import dev.ficus.proxy.telemetry.Exchange;
 import dev.ficus.proxy.telemetry.ListenerTelemetry;
 import dev.ficus.xds.snapshot.HeaderMutations;
+import dev.ficus.xds.snapshot.WeightedCluster;
 import dev.ficus.xds.snapshot.ListenerConfig;
 import dev.ficus.xds.snapshot.OutboundPolicy;
 import dev.ficus.proxy.cluster.Passthrough;
@@ -120,6 +122,8 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
 
     private final RouterConfig config;
     private final RequestView view = new RequestView();
+    /** {@code http} or {@code https}: whether TLS was terminated on this connection; found at its first request. */
+    private String connectionScheme;
     private ChannelHandlerContext ctx;
     private LoopPools pools;
     private Deadline routeDeadline;
@@ -147,6 +151,8 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     private int status;
     private ResponseFlag flag;
     private Route route;
+    /** The destination the route's weights picked, whose own header edits follow the route's; null for other actions. */
+    private WeightedCluster destination;
     private ClusterRuntime cluster;
     private EndpointRef endpoint;
     private UpstreamConnection upstream;
@@ -296,6 +302,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         status = 0;
         flag = null;
         route = null;
+        destination = null;
         cluster = null;
         endpoint = null;
         upgrade = null;
@@ -337,7 +344,8 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         }
         RouteTable table = snap.routeTable(config.listener());
         VirtualHost vh = table == null ? null : table.select(h.get(HttpHeaderNames.HOST));
-        Route r = vh == null ? null : vh.select(connect ? view.resetConnect(req) : view.reset(req));
+        String scheme = requestScheme();
+        Route r = vh == null ? null : vh.select(connect ? view.resetConnect(req, scheme) : view.reset(req, scheme));
         if (r == null) {
             noRoute(req, h.get(HttpHeaderNames.HOST), connect, snap);
             return;
@@ -346,7 +354,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         ex.route(r.name());
         switch (r.action()) {
             case RouteAction.DirectResponse d -> localReply(d.status(), null, d.body(), null);
-            case RouteAction.Redirect rd -> localReply(rd.status(), null, "", location(rd, req));
+            case RouteAction.Redirect rd -> localReply(rd.status(), null, "", rd.location(scheme, h.get(HttpHeaderNames.HOST), req.uri()));
             case RouteAction.Forward f when connect -> tunnel(snap, f);
             case RouteAction.Forward f -> forward(snap, f, req);
         }
@@ -483,7 +491,9 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     }
 
     private void forward(RuntimeSnapshot snap, RouteAction.Forward f, HttpRequest req) {
-        String name = f.clusters().size() == 1 ? f.clusters().getFirst().cluster() : f.pick(ThreadLocalRandom.current().nextInt(f.totalWeight()));
+        WeightedCluster dest = f.clusters().size() == 1 ? f.clusters().getFirst() : f.pickDestination(ThreadLocalRandom.current().nextInt(f.totalWeight()));
+        destination = dest;
+        String name = dest.cluster();
         ClusterRuntime c = snap.cluster(name);
         cluster = c;
         c.stats().request();
@@ -762,6 +772,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         if (!h.contains(X_REQUEST_ID)) h.set(X_REQUEST_ID, RequestIds.next());
         if (config.inbound() != null) forwardClientCert(h);
         apply(route.requestHeaders(), h);
+        if (destination != null) apply(destination.requestHeaders(), h); // Istio: the destination's edits follow the route's
         tel.onUpstreamRequest(ex, h);
     }
 
@@ -1092,6 +1103,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
             else h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }
         apply(route.responseHeaders(), h);
+        if (destination != null) apply(destination.responseHeaders(), h);
         if (corsOrigin != null) corsHeaders(h, false);
         if (pick.setCookie() != null) h.add(HttpHeaderNames.SET_COOKIE, pick.setCookie()); // cluster policy: generated affinity cookie
         resp.setProtocolVersion(HttpVersion.HTTP_1_1);
@@ -1191,6 +1203,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         if (f == ResponseFlag.JWT) r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, JwtAuthenticator.challenge(head.headers().get(HttpHeaderNames.HOST), head.uri()));
         if (corsOrigin != null) corsHeaders(r.headers(), corsPreflight);
         if (route != null && f == null) apply(route.responseHeaders(), r.headers());
+        if (destination != null && f == null) apply(destination.responseHeaders(), r.headers());
         if (tel != null) {
             tel.onResponse(ex, r.headers());
             ex.responseBody(r.content().readableBytes());
@@ -1313,10 +1326,13 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         }
     }
 
-    private static String location(RouteAction.Redirect rd, HttpRequest req) {
-        String scheme = rd.scheme() != null ? rd.scheme() : "http";
-        String authority = rd.authority() != null ? rd.authority() : req.headers().get(HttpHeaderNames.HOST, "");
-        String path = rd.path() != null ? rd.path() : req.uri();
-        return scheme + "://" + authority + path;
+    /**
+     * The scheme the request was sent with (Envoy's {@code :scheme}): an HTTP/2 stream's own,
+     * else whether TLS was terminated on the connection (looked up once per connection).
+     */
+    private String requestScheme() {
+        String s = connectionScheme;
+        if (s == null) connectionScheme = s = RequestScheme.ofConnection(ctx.channel());
+        return ctx.channel() instanceof Http2StreamChannel ? RequestScheme.ofStream(ctx.channel(), s) : s;
     }
 }

@@ -39,7 +39,7 @@ public record RouteRewrite(String matchedPrefix, String uri, Pattern regex, Stri
         if (regex != null) {
             Matcher m = regex.matcher(path);
             out = m.replaceAll(regexRewrite);
-        } else if (matchedPrefix != null && path.startsWith(matchedPrefix)) {
+        } else if (matchedPrefix != null && path.regionMatches(true, 0, matchedPrefix, 0, matchedPrefix.length())) { // the route may match ignoring case (ignoreUriCase): Envoy replaces the prefix's length either way
             out = uri + path.substring(matchedPrefix.length());
         } else {
             out = uri;

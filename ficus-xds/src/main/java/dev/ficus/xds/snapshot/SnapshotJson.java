@@ -111,7 +111,20 @@ public final class SnapshotJson {
                 b.append('}');
             });
             b.append(']');
+            first = false;
         }
+        if (!r.match().queryParams().isEmpty()) {
+            if (!first) b.append(',');
+            b.append("\"queryParams\":[");
+            sep(b, r.match().queryParams(), q -> {
+                b.append("{\"name\":"); str(b, q.name());
+                b.append(",\"match\":"); match(b, q.match());
+                b.append('}');
+            });
+            b.append(']');
+            first = false;
+        }
+        if (r.match().ignoreCase()) { if (!first) b.append(','); b.append("\"ignoreCase\":true"); }
         b.append("},\"action\":");
         switch (r.action()) {
             case RouteAction.Forward f -> { b.append("{\"clusters\":"); weighted(b, f); b.append('}'); }
@@ -121,6 +134,7 @@ public final class SnapshotJson {
                 if (rd.scheme() != null) { b.append(",\"scheme\":"); str(b, rd.scheme()); }
                 if (rd.authority() != null) { b.append(",\"authority\":"); str(b, rd.authority()); }
                 if (rd.path() != null) { b.append(",\"path\":"); str(b, rd.path()); }
+                if (rd.port() != 0) b.append(",\"port\":").append(rd.port());
                 b.append("}}");
             }
         }
@@ -133,7 +147,12 @@ public final class SnapshotJson {
 
     private static void weighted(StringBuilder b, RouteAction.Forward f) {
         b.append('[');
-        sep(b, f.clusters(), wc -> { b.append("{\"cluster\":"); str(b, wc.cluster()); b.append(",\"weight\":").append(wc.weight()).append('}'); });
+        sep(b, f.clusters(), wc -> {
+            b.append("{\"cluster\":"); str(b, wc.cluster()); b.append(",\"weight\":").append(wc.weight());
+            if (!wc.requestHeaders().isEmpty()) { b.append(",\"requestHeaders\":"); mutations(b, wc.requestHeaders()); }
+            if (!wc.responseHeaders().isEmpty()) { b.append(",\"responseHeaders\":"); mutations(b, wc.responseHeaders()); }
+            b.append('}');
+        });
         b.append(']');
     }
 

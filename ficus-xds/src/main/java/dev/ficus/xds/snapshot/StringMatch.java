@@ -12,14 +12,23 @@ public sealed interface StringMatch {
     /** True when {@code value} (never null) matches. */
     boolean matches(String value);
 
+    /**
+     * Like {@link #matches}, ignoring ASCII case for exact and prefix matches, as Envoy's
+     * {@code case_sensitive: false} route matches do (Istio's {@code ignoreUriCase}); a regex is
+     * unaffected. Allocates nothing.
+     */
+    default boolean matchesIgnoreCase(String value) { return matches(value); }
+
     record Exact(String value) implements StringMatch {
         public Exact { Objects.requireNonNull(value, "value"); }
         @Override public boolean matches(String v) { return value.equals(v); }
+        @Override public boolean matchesIgnoreCase(String v) { return v.length() == value.length() && regionEqualsIgnoreAsciiCase(v, value, value.length()); }
     }
 
     record Prefix(String prefix) implements StringMatch {
         public Prefix { Objects.requireNonNull(prefix, "prefix"); }
         @Override public boolean matches(String v) { return v.startsWith(prefix); }
+        @Override public boolean matchesIgnoreCase(String v) { return v.length() >= prefix.length() && regionEqualsIgnoreAsciiCase(v, prefix, prefix.length()); }
     }
 
     /** A whole-value RE2 match; {@code pattern} is derived from {@code regex}. */
@@ -38,5 +47,17 @@ public sealed interface StringMatch {
     /** Matches any value: used for "header is present". */
     record Present() implements StringMatch {
         @Override public boolean matches(String v) { return true; }
+    }
+
+    /** Whether the first {@code n} chars of {@code a} and {@code b} are equal when ASCII letters are folded (other chars must be equal). */
+    private static boolean regionEqualsIgnoreAsciiCase(String a, String b, int n) {
+        for (int i = 0; i < n; i++) {
+            char x = a.charAt(i), y = b.charAt(i);
+            if (x == y) continue;
+            if (x >= 'A' && x <= 'Z') x += 'a' - 'A';
+            if (y >= 'A' && y <= 'Z') y += 'a' - 'A';
+            if (x != y || x < 'a' || x > 'z') return false;
+        }
+        return true;
     }
 }

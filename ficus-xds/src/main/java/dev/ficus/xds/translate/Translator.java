@@ -34,6 +34,7 @@ import dev.ficus.xds.snapshot.ListenerKind;
 import dev.ficus.xds.snapshot.ListenerProtocol;
 import dev.ficus.xds.snapshot.OutboundPolicy;
 import dev.ficus.xds.snapshot.ProxySnapshot;
+import dev.ficus.xds.snapshot.QueryParamMatch;
 import dev.ficus.xds.snapshot.Route;
 import dev.ficus.xds.snapshot.RouteAction;
 import dev.ficus.xds.snapshot.RouteMatch;
@@ -595,7 +596,6 @@ public final class Translator {
         for (int i = 0; i < http.size(); i++) {
             HTTPRoute hr = http.get(i);
             String path = "spec.http[" + i + "]";
-            noteUnapplied(vs, path, hr);
             RouteAction action = action(vs, path, hr, port);
             if (action == null) continue;
             HeaderMutations req = mutations(hr.headers() == null ? null : hr.headers().request());
@@ -628,12 +628,6 @@ public final class Translator {
         return parallel == null ? p : p.withParallelRun(parallel);
     }
 
-    private void noteUnapplied(Resource<VirtualService> vs, String path, HTTPRoute hr) {
-        for (int d = 0; d < hr.route().size(); d++) {
-            if (hr.route().get(d).headers() != null) note(vs, path + ".route[" + d + "].headers", "per-destination header edits are not applied by the proxy yet");
-        }
-    }
-
     private RouteAction action(Resource<VirtualService> vs, String path, HTTPRoute hr, int port) {
         if (hr.directResponse() != null) {
             var dr = hr.directResponse();
@@ -642,13 +636,7 @@ public final class Translator {
         }
         if (hr.redirect() != null) {
             var r = hr.redirect();
-            String authority = r.authority();
-            if (r.port() != null) {
-                authority = (authority != null ? authority : "") + ":" + r.port();
-                if (r.authority() == null) note(vs, path + ".redirect.port", "a redirect port without authority is not applied by the proxy yet");
-            }
-            if (r.derivePort() != null) note(vs, path + ".redirect.derivePort", "derivePort is not applied by the proxy yet");
-            return new RouteAction.Redirect(r.scheme(), r.authority() == null ? null : authority, r.uri(), r.effectiveRedirectCode());
+            return new RouteAction.Redirect(r.scheme(), r.authority(), r.uri(), r.effectiveRedirectCode(), redirectPort(r, port));
         }
         if (hr.route().isEmpty()) return null;
         List<WeightedCluster> targets = new ArrayList<>();
@@ -661,10 +649,27 @@ public final class Translator {
             if (destPort == null) destPort = onlyPort(host);
             String cluster = cluster(host, destPort == null ? port : destPort, dest.subset(), vs, path + ".route[" + d + "].destination");
             int weight = route.size() == 1 && rd.weight() == null ? 100 : rd.weightOrZero();
-            targets.add(new WeightedCluster(cluster, weight));
+            Headers dh = rd.headers(); // applied after the route's edits when this destination is picked
+            targets.add(new WeightedCluster(cluster, weight, mutations(dh == null ? null : dh.request()), mutations(dh == null ? null : dh.response())));
         }
         if (targets.stream().allMatch(t -> t.weight() == 0)) return null;
         return new RouteAction.Forward(targets);
+    }
+
+    /**
+     * The Location port of a redirect, as Istio's translation sets Envoy's {@code port_redirect}:
+     * {@code port}, or the route's own port for {@code derivePort: FROM_REQUEST_PORT}; none (0,
+     * the request's host as it is) for {@code FROM_PROTOCOL_DEFAULT}, and none when the port is
+     * the default of the Location's scheme ({@code redirect.scheme}, else that of the listener:
+     * plaintext here, TLS-terminating gateway servers are not served yet).
+     */
+    private static int redirectPort(dev.ficus.api.networking.HTTPRedirect r, int routePort) {
+        if (r.port() == null && r.derivePort() == null) return 0;
+        int p = r.port() != null ? r.port()
+                : r.derivePort() == dev.ficus.api.networking.HTTPRedirect.RedirectPortSelection.FROM_REQUEST_PORT ? routePort : 0;
+        String scheme = r.scheme() != null ? r.scheme() : "http";
+        if ((p == 80 && scheme.equals("http")) || (p == 443 && scheme.equals("https"))) return 0;
+        return p;
     }
 
     /**
@@ -686,9 +691,6 @@ public final class Translator {
                     : m.gateways().stream().anyMatch(g -> gatewayNameMatches(g, vs.namespace(), gateway));
             if (!applies) return null;
         }
-        if (!m.queryParams().isEmpty()) note(vs, path + ".queryParams", "query parameter matches are not applied by the proxy yet; this match ignores them");
-        if (m.scheme() != null) note(vs, path + ".scheme", "scheme matches are not applied by the proxy yet; this match ignores it");
-        if (Boolean.TRUE.equals(m.ignoreUriCase())) note(vs, path + ".ignoreUriCase", "case-insensitive URI matches are not applied by the proxy yet");
         StringMatch uri = m.uri() == null ? null : stringMatch(m.uri());
         List<HeaderMatch> headers = new ArrayList<>();
         m.headers().forEach((name, sm) -> headers.add(new HeaderMatch(name, stringMatch(sm))));
@@ -696,14 +698,13 @@ public final class Translator {
         if (m.authority() != null) headers.add(new HeaderMatch("host", stringMatch(m.authority())));
         String method = null;
         if (m.method() != null) {
-            if (m.method().exact() != null) {
-                method = m.method().exact();
-            } else {
-                headers.add(new HeaderMatch(":method", stringMatch(m.method())));
-                note(vs, path + ".method", "only exact method matches are applied by the proxy yet");
-            }
+            if (m.method().exact() != null) method = m.method().exact();
+            else headers.add(new HeaderMatch(":method", stringMatch(m.method()))); // prefix, regex: Istio's :method header match
         }
-        return new RouteMatch(uri, headers, method);
+        if (m.scheme() != null) headers.add(new HeaderMatch(":scheme", stringMatch(m.scheme())));
+        List<QueryParamMatch> query = new ArrayList<>();
+        new TreeMap<>(m.queryParams()).forEach((name, sm) -> query.add(new QueryParamMatch(name, sm == null ? new StringMatch.Present() : stringMatch(sm))));
+        return new RouteMatch(uri, headers, method, query, Boolean.TRUE.equals(m.ignoreUriCase()));
     }
 
     private static StringMatch stringMatch(dev.ficus.api.networking.StringMatch m) {
