@@ -19,13 +19,15 @@ import java.util.concurrent.Callable;
  * {@code /v1/assess} (the service graph over a window, the registry and the connected proxies):
  * what is meshed, how ready the rest is and in which order to onboard it, as a report or JSON.
  */
-@Command(name = "assess", mixinStandardHelpOptions = true,
-        description = {"Assess the mesh for onboarding: the dependency graph, per service whether it is meshed, its mTLS,",
+@Command(name = "assess", description = {"Assess the mesh for onboarding: the dependency graph, per service whether it is meshed, its mTLS,",
                 "error rate, p99 and callers, a readiness verdict with reasons, and a recommended onboarding order",
                 "(what a service calls first, then the least critical)."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:the assessment was printed", "1:the control plane is unreachable or refused the request", "2:usage error"})
 final class AssessCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    StandardHelp standardHelp;
+
 
     enum Format { text, json }
 

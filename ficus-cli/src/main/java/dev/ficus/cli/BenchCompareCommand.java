@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code ficus bench compare BASELINE CURRENT}: fails a pipeline when a benchmark got worse than allowed. */
-@Command(name = "compare", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "compare", sortOptions = false,
         description = {
                 "Compare a benchmark result with a baseline, scenario by scenario, and exit 1 when a figure got worse",
                 "than allowed. Reads 'ficus bench mesh --json' output (medians per scenario) and Fortio JSON",
@@ -21,6 +21,9 @@ import picocli.CommandLine.Parameters;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:no regression", "1:a regression (each is explained)", "2:usage error or an unreadable file"})
 final class BenchCompareCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    StandardHelp standardHelp;
+
 
     @Parameters(index = "0", paramLabel = "BASELINE", description = "The result to compare with.")
     Path baseline;

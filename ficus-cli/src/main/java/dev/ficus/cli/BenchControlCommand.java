@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
  * sends each proxy that one cluster and nothing else. Run it with {@code FICUS_JAVA_OPTS=-Xmx1g} to
  * hold it to a 1 GiB heap as well.
  */
-@Command(name = "control", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "control", sortOptions = false,
         description = {
                 "Run the control plane in-process on a generated mesh with simulated proxies; time how long a",
                 "VirtualService edit takes to reach every proxy (file write to push arrival), check that an",
@@ -27,6 +27,9 @@ import java.util.concurrent.Callable;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every bound held", "1:a bound failed (named on the last line)", "2:usage error"})
 final class BenchControlCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    StandardHelp standardHelp;
+
 
     @Option(names = "--proxies", paramLabel = "N", defaultValue = "1000", description = "Simulated proxies. Default: ${DEFAULT-VALUE}.")
     int proxies;

@@ -23,12 +23,15 @@ import java.util.concurrent.Callable;
  * resumed, with the proxy's own TLS contexts and certificates from a CA made for the run (EC P-256,
  * as the control plane issues). See {@link HandshakeBench} for what one handshake includes.
  */
-@Command(name = "handshakes", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "handshakes", sortOptions = false,
         description = {"Measure mesh mTLS handshakes per second over loopback, full and resumed (TLS 1.3 session tickets),",
                 "one event loop serving and one connecting, with the proxy's own TLS (BoringSSL when it loads)."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:measured", "1:handshakes failed", "2:usage error"})
 final class BenchHandshakesCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    StandardHelp standardHelp;
+
 
     @Option(names = "--duration", paramLabel = "DURATION", defaultValue = "10s", converter = ProxyCommand.DurationConverter.class,
             description = "How long each kind is measured. Default: ${DEFAULT-VALUE}.")

@@ -27,7 +27,7 @@ import java.util.concurrent.Callable;
  * mTLS, with authorization) on loopback, sends the same load through each, and prints medians
  * over interleaved rounds with each step's cost over the direct path.
  */
-@Command(name = "mesh", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "mesh", sortOptions = false,
         description = {
                 "Measure each mesh step on loopback: direct, haproxy, nginx, ficus-1hop, ficus-1hop-no-telemetry (Istio",
                 "metrics off: telemetry's cost), ficus-1hop-access-log (a line per request to a file), ficus-2hop,",
@@ -45,6 +45,9 @@ import java.util.concurrent.Callable;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every request of every run succeeded", "1:a scenario failed to start or requests failed", "2:usage error"})
 final class BenchMeshCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    StandardHelp standardHelp;
+
 
     @Option(names = "--rate", paramLabel = "N", defaultValue = "2000", description = "Requests/s of the open-loop pass. Default: ${DEFAULT-VALUE}.")
     String rate;

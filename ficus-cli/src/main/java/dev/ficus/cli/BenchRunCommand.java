@@ -43,7 +43,7 @@ import java.util.concurrent.Callable;
  * <p>Values are taken as text and checked here, so that any bad value gets one line naming the
  * option and what it accepts, and exit code 2.
  */
-@Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "run", sortOptions = false,
         description = {
                 "Send load to URL and report the achieved rate, p50/p90/p99/p99.9/max latency and errors.",
                 "--protocol says what one request is:",
@@ -61,6 +61,9 @@ import java.util.concurrent.Callable;
         exitCodeList = {"0:the run completed (with --ramp: a knee was found, the objective held up to MAX, or it broke at the first step)",
                 "1:no request got a response (see the errors)", "2:usage error"})
 final class BenchRunCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    StandardHelp standardHelp;
+
 
     @Option(names = "--url", paramLabel = "URL",
             description = "Target: http://HOST:PORT/PATH (http1, h2c, grpc) or tcp://HOST:PORT (tcp).")

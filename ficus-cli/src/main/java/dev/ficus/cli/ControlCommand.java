@@ -15,12 +15,14 @@ import java.util.concurrent.CountDownLatch;
  * one snapshot per proxy over the sync stream. SIGTERM stops it; proxies keep serving what they
  * have until it returns.
  */
-@Command(name = "control", mixinStandardHelpOptions = true,
-        description = {"Run the ficus control plane on a directory of Istio YAML.",
+@Command(name = "control", description = {"Run the ficus control plane on a directory of Istio YAML.",
                 "Proxies connect with: ficus proxy --control 127.0.0.1:15012 --bootstrap-token-file CA_DIR/bootstrap-token --workload NAME"},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:stopped", "1:the configuration has errors, or a port could not bind", "2:usage error"})
 final class ControlCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    StandardHelp standardHelp;
+
 
     @Option(names = "--config", required = true, split = ",", paramLabel = "PATH",
             description = "Istio YAML files or directories (watched for changes).")

@@ -19,12 +19,14 @@ import java.util.concurrent.Callable;
  * {@code ficus graph}: who calls whom, from the control plane's {@code /v1/graph} (the proxies'
  * Istio metrics over a window), as a table, JSON or Graphviz DOT.
  */
-@Command(name = "graph", mixinStandardHelpOptions = true,
-        description = {"Show who calls whom in the mesh: request rate, error rate, p99 and mTLS per edge,",
+@Command(name = "graph", description = {"Show who calls whom in the mesh: request rate, error rate, p99 and mTLS per edge,",
                 "from the metrics of every proxy connected to the control plane."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:the graph was printed (proxies that could not be read are named)", "1:the control plane is unreachable or refused the request", "2:usage error"})
 final class GraphCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    StandardHelp standardHelp;
+
 
     enum Format { text, json, dot }
 

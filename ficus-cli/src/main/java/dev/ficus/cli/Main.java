@@ -9,10 +9,12 @@ import java.util.Map;
 
 /** Entry point of the {@code ficus} command; the launcher script at the repository root runs it. */
 @Command(name = "ficus",
-        mixinStandardHelpOptions = true,
         description = "A service mesh you can adopt one service at a time.",
         usageHelpAutoWidth = true)
 public final class Main implements Runnable {
+    @picocli.CommandLine.Mixin
+    StandardHelp standardHelp;
+
 
     /** Exit code for a usage error (picocli's convention). */
     public static final int EXIT_USAGE = 2;
@@ -29,6 +31,8 @@ public final class Main implements Runnable {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    private static final String SELECTOR_PROVIDER = "java.nio.channels.spi.SelectorProvider";
 
     public static void main(String[] args) {
         int code;
@@ -50,20 +54,28 @@ public final class Main implements Runnable {
         // Netty samples buffer allocations for leak reports by default (about 2% of a proxy's event
         // loop); the tests run with PARANOID leak detection instead. -Dio.netty.leakDetection.level=simple brings it back.
         if (System.getProperty("io.netty.leakDetection.level") == null) System.setProperty("io.netty.leakDetection.level", "disabled");
-        // Netty looks for SLF4J and Log4J before settling on java.util.logging, which is what ficus
-        // ships with: each miss searches every jar of the class path (40-80 ms of a start).
-        io.netty.util.internal.logging.InternalLoggerFactory.setDefaultFactory(io.netty.util.internal.logging.JdkLoggerFactory.INSTANCE);
+        // Netty looks for SLF4J and Log4J before settling on java.util.logging: each miss searches
+        // every jar of the class path (40-80 ms of a start), and java.util.logging's set-up one more
+        // time. Its lines go to ficus's log format instead.
+        io.netty.util.internal.logging.InternalLoggerFactory.setDefaultFactory(NettyLog.INSTANCE);
+        // Class-path-wide searches that find nothing in ficus's distribution, each opening all of its
+        // jars: picocli's probe for Groovy closures, and the JDK's service lookup of a selector
+        // provider (Netty's epoll transport opens a selector as it loads) when none is named.
+        System.setProperty("picocli.disable.closures", "true");
+        if (System.getProperty(SELECTOR_PROVIDER) == null && System.getProperty("os.name", "").equals("Linux")) {
+            System.setProperty(SELECTOR_PROVIDER, "sun.nio.ch.EPollSelectorProvider");
+        }
         if (args.length > 0 && args[0].equals("proxy")) dev.ficus.proxy.ProxyServer.preloadNatives(); // beside the parsing below
         CommandLine cli = new CommandLine(new Main(), new Factory());
-        // set here, not in @Command: picocli makes an annotation's provider with its own factory,
-        // whose set-up is the class-path search that Factory avoids
-        cli.getCommandSpec().versionProvider(new VersionCommand.Provider());
         Class<?> named = args.length > 0 ? SUBCOMMANDS.get(args[0]) : null;
         if (named != null && !args[0].equals("help")) {
             cli.addSubcommand(args[0], named);
         } else if (!(args.length == 1 && (args[0].equals("--version") || args[0].equals("-V")))) {
             SUBCOMMANDS.forEach(cli::addSubcommand);
         }
+        // set here, not in @Command: picocli makes an annotation's provider with its own factory,
+        // whose set-up is the class-path search that Factory avoids
+        versionEverywhere(cli, new VersionCommand.Provider());
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
@@ -101,6 +113,12 @@ public final class Main implements Runnable {
             c.setAccessible(true);
             return c.newInstance();
         }
+    }
+
+    /** {@code -V} on a subcommand ({@code ficus proxy -V}) prints the version too. */
+    private static void versionEverywhere(CommandLine c, CommandLine.IVersionProvider provider) {
+        c.getCommandSpec().versionProvider(provider);
+        for (CommandLine sub : c.getSubcommands().values()) versionEverywhere(sub, provider);
     }
 
     private static Map<String, Class<?>> subcommands() {

@@ -17,10 +17,12 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 
 /** {@code ficus mtls}: the PERMISSIVE → STRICT migration view. */
-@Command(name = "mtls", mixinStandardHelpOptions = true,
-        description = "Mutual TLS between proxies: who still calls in plaintext.",
+@Command(name = "mtls", description = "Mutual TLS between proxies: who still calls in plaintext.",
         subcommands = {MtlsCommand.Status.class, CommandLine.HelpCommand.class})
 final class MtlsCommand implements Runnable {
+    @picocli.CommandLine.Mixin
+    StandardHelp standardHelp;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -33,12 +35,14 @@ final class MtlsCommand implements Runnable {
      * {@code ficus mtls status}: per inbound listener of a proxy, its mode and the callers of the
      * last N minutes by security and identity, and whether STRICT would refuse one of them now.
      */
-    @Command(name = "status", mixinStandardHelpOptions = true,
-            description = {"Show the callers of a proxy's inbound ports by security (mutual_tls or plaintext) and identity,",
+    @Command(name = "status", description = {"Show the callers of a proxy's inbound ports by security (mutual_tls or plaintext) and identity,",
                     "and whether switching a port to STRICT would refuse a caller now."},
             exitCodeListHeading = "%nExit codes:%n",
             exitCodeList = {"0:every caller in the window used mTLS", "1:some caller used plaintext (STRICT would refuse it), or the proxy is unreachable"})
     static final class Status implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        StandardHelp standardHelp;
+
         @Option(names = "--admin", defaultValue = "127.0.0.1:15000", paramLabel = "HOST:PORT", description = "The proxy's admin address. Default ${DEFAULT-VALUE}.")
         String admin;
 

@@ -45,13 +45,15 @@ import java.util.concurrent.CountDownLatch;
  * identity comes from WorkloadEntries ({@code --workload}, several in node mode) or from labels.
  * SIGTERM (or {@code POST /drain} on the admin port) drains in-flight requests, then exits 0.
  */
-@Command(name = "proxy", mixinStandardHelpOptions = true,
-        description = {"Run the ficus proxy, on Istio YAML (--config) or fed by a control plane (--control).",
+@Command(name = "proxy", description = {"Run the ficus proxy, on Istio YAML (--config) or fed by a control plane (--control).",
                 "Listeners come from the Gateways and Sidecar that select this proxy, plus an outbound",
                 "listener (default 127.0.0.1:15001) that routes to every service and also serves HTTP_PROXY."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:drained and stopped", "1:the configuration has errors, or a listener could not bind", "2:usage error"})
 final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    StandardHelp standardHelp;
+
 
     @Option(names = "--config", split = ",", paramLabel = "PATH",
             description = "Istio YAML files or directories (watched for changes): standalone mode.")

@@ -24,13 +24,15 @@ import java.util.concurrent.Callable;
  * {@code ficus rollout status|promote|pause|resume|abort|undo [NAME]}: the control plane's
  * rollouts ({@code /v1/rollouts}) — where each stands, and the commands that move it.
  */
-@Command(name = "rollout", mixinStandardHelpOptions = true,
-        description = {"Show and steer rollouts (canary, blue-green, big bang, strangler fig, parallel run).",
+@Command(name = "rollout", description = {"Show and steer rollouts (canary, blue-green, big bang, strangler fig, parallel run).",
                 "ACTION: status (all, or NAME), promote (skip the step that waits), pause, resume (also restarts an",
                 "aborted or rolled-back rollout), abort (all traffic back on stable), undo (back to stable after success)."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:the control plane is unreachable, or refused (no such rollout, not possible now)", "2:usage error"})
 final class RolloutCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    StandardHelp standardHelp;
+
 
     enum Action { status, promote, pause, resume, abort, undo }
 

@@ -21,11 +21,13 @@ import java.util.concurrent.Callable;
  * whether it ACKed or NACKed the last push (with the error), from the control plane's
  * {@code /v1/status}.
  */
-@Command(name = "status", mixinStandardHelpOptions = true,
-        description = "Show the proxies of a running control plane: versions, ACK/NACK, errors.",
+@Command(name = "status", description = "Show the proxies of a running control plane: versions, ACK/NACK, errors.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every proxy serves the latest push", "1:a proxy refused a push (NACK) or the control plane is unreachable"})
 final class StatusCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    StandardHelp standardHelp;
+
 
     @CommandLine.Mixin
     ControlAddress address;

@@ -44,13 +44,15 @@ import java.util.regex.Pattern;
  * Ctrl-C or SIGTERM it stops the apps, drains the proxies and stops the control plane — only the
  * processes it started.
  */
-@Command(name = "up", mixinStandardHelpOptions = true,
-        description = {"Run a mesh from a directory: control plane, proxies and apps, in one command.",
+@Command(name = "up", description = {"Run a mesh from a directory: control plane, proxies and apps, in one command.",
                 "A workload is meshed when an App names it or a Sidecar selects it; other WorkloadEntries",
                 "are reached at their address, unmeshed (legacy systems). Ctrl-C stops everything it started."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:stopped", "1:the configuration has errors, or something could not start", "2:usage error"})
 final class UpCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    StandardHelp standardHelp;
+
 
     @Parameters(arity = "1..*", paramLabel = "PATH", description = "Directories or files of Istio YAML and App resources.")
     List<String> paths;

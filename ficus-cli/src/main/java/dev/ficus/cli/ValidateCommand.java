@@ -16,13 +16,15 @@ import java.util.concurrent.Callable;
  * {@code ficus validate PATH...}: every problem of every file in one run, one line each, as
  * {@code file:line:column: error|warning: Kind/name field.path: message}. Exit 1 on any error.
  */
-@Command(name = "validate", mixinStandardHelpOptions = true,
-        description = {
+@Command(name = "validate", description = {
                 "Check Istio YAML files the way ficus will read them: every problem, one line each.",
                 "PATH is a file, a directory (read recursively: *.yaml, *.yml, *.json) or - for standard input."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:no errors (warnings may be printed)", "1:at least one error", "2:usage error"})
 final class ValidateCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    StandardHelp standardHelp;
+
 
     enum Output { text, json }
 

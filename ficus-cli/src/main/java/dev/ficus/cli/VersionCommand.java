@@ -8,8 +8,11 @@ import java.io.InputStream;
 import java.util.Properties;
 
 /** {@code ficus version}: the version of this build and of the Java runtime running it. */
-@Command(name = "version", description = "Print the ficus version.", mixinStandardHelpOptions = true)
+@Command(name = "version", description = "Print the ficus version.")
 final class VersionCommand implements Runnable {
+    @picocli.CommandLine.Mixin
+    StandardHelp standardHelp;
+
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

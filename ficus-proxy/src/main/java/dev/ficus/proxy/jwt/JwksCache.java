@@ -37,7 +37,10 @@ public final class JwksCache implements AutoCloseable {
     /** How long after a failed fetch the next one may start. */
     public static final Duration RETRY = Duration.ofSeconds(5);
 
-    private static final System.Logger LOG = System.getLogger(JwksCache.class.getName());
+    /** Made on the first warning: a System.Logger sets up java.util.logging, a class-path-wide search, at every proxy's start otherwise. */
+    private static final class Log {
+        static final System.Logger LOG = System.getLogger(JwksCache.class.getName());
+    }
 
     private final Map<String, Remote> byUri = new ConcurrentHashMap<>();
     private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
@@ -152,10 +155,10 @@ public final class JwksCache implements AutoCloseable {
             if (ok) keys = parsed;
             nextFetchNanos = System.nanoTime() + (ok ? REFRESH : RETRY).toNanos();
             if (problem != null) {
-                LOG.log(System.Logger.Level.WARNING, "fetching the JWKS " + uri + " failed: " + problem
+                Log.LOG.log(System.Logger.Level.WARNING, "fetching the JWKS " + uri + " failed: " + problem
                         + (keys != null ? "; keeping the keys fetched before" : "") + "; retrying in " + RETRY.toSeconds() + "s");
             } else if (!parsed.skipped().isEmpty()) {
-                LOG.log(System.Logger.Level.WARNING, "JWKS " + uri + ": keys left out: " + parsed.skipped());
+                Log.LOG.log(System.Logger.Level.WARNING, "JWKS " + uri + ": keys left out: " + parsed.skipped());
             }
             fetching.set(false);
         }
