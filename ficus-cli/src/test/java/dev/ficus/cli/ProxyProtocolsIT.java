@@ -112,6 +112,44 @@ class ProxyProtocolsIT {
         assertThat(v2.seen()).anyMatch(s -> s.path().equals("/reviews/h2") && "jason".equals(s.header("end-user")));
     }
 
+    @Test
+    void hostsOutsideTheRegistryGoThroughTheSidecarsEgressProxy(@TempDir Path dir) throws Exception {
+        FakeUpstream egress = upstream("egress");
+        FakeUpstream outside = upstream("outside");
+        Files.writeString(dir.resolve("egress.yaml"), """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: egress, namespace: shop}
+                spec:
+                  hosts: [egress.shop.svc.cluster.local]
+                  location: MESH_INTERNAL
+                  resolution: STATIC
+                  ports: [{number: 3128, name: http, protocol: HTTP}]
+                  endpoints: [{address: 127.0.0.1, ports: {http: %d}}]
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: Sidecar
+                metadata: {name: default, namespace: shop}
+                spec:
+                  outboundTrafficPolicy:
+                    mode: ALLOW_ANY
+                    egressProxy: {host: egress.shop.svc.cluster.local, port: {number: 3128}}
+                """.formatted(egress.port()));
+        ProxyProcess.Ports ports = start(dir);
+        String proxyUrl = "http://127.0.0.1:" + ports.outbound();
+        // an app using the proxy as HTTP_PROXY, for a host outside the registry: to the egress proxy, Host kept
+        Curl viaProxy = curl("-x", proxyUrl, "-w", " %{http_code}", "http://localhost:" + outside.port() + "/api?q=1");
+        assertThat(viaProxy.out()).isEqualTo("egress 200");
+        assertThat(egress.seen().getLast().header("host")).isEqualTo("localhost:" + outside.port());
+        assertThat(egress.seen().getLast().path()).isEqualTo("/api?q=1");
+        // a name that does not resolve is no DF here: only the egress proxy's address is needed
+        Curl h2c = curl("--http2-prior-knowledge", "-H", "Host: nowhere.invalid", "-w", " %{http_version} %{http_code}", proxyUrl + "/h2");
+        assertThat(h2c.out()).isEqualTo("egress 2 200");
+        assertThat(egress.seen().getLast().header("host")).isEqualTo("nowhere.invalid");
+        assertThat(outside.requestCount()).as("never contacted directly").isZero();
+        assertThat(log).noneMatch(l -> l.contains("egressProxy"));
+    }
+
     // ---- TCP
 
     static String db(int listenerPort, TcpEchoServer a, TcpEchoServer b) {
