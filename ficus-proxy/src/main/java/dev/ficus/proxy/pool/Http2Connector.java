@@ -176,7 +176,7 @@ final class Http2Connector {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) throws Exception {
-                        // streams opened before the server's SETTINGS name its limit wait in the encoder instead of failing
+                        // streams over a limit the server lowers later wait in the encoder instead of failing
                         c.codec = Http2FrameCodecBuilder.forClient().validateHeaders(true).encoderEnforceMaxConcurrentStreams(true).build();
                         ch.pipeline().addLast("h2-codec", c.codec);
                         ch.pipeline().addLast("h2-multiplex", new Http2MultiplexHandler(new RefusePush()));
