@@ -2,6 +2,7 @@ package dev.ficus.cli;
 
 import dev.ficus.testing.ClosedPort;
 import dev.ficus.testing.FakeUpstream;
+import dev.ficus.testing.ProtocolBackend;
 import dev.ficus.testing.TcpEchoServer;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
@@ -148,6 +149,50 @@ class ProxyProtocolsIT {
         assertThat(egress.seen().getLast().header("host")).isEqualTo("nowhere.invalid");
         assertThat(outside.requestCount()).as("never contacted directly").isZero();
         assertThat(log).noneMatch(l -> l.contains("egressProxy"));
+    }
+
+    @Test
+    void aDestinationRuleKeepsTheClientsProtocolAndCapsStreamsPerUpstreamConnection(@TempDir Path dir) throws Exception {
+        ProtocolBackend backend = new ProtocolBackend(0);
+        cleanup.add(backend);
+        Files.writeString(dir.resolve("api.yaml"), """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: api, namespace: shop}
+                spec:
+                  hosts: [api.shop.svc.cluster.local]
+                  location: MESH_INTERNAL
+                  resolution: STATIC
+                  ports: [{number: 8080, name: http2, protocol: HTTP2}]
+                  endpoints: [{address: 127.0.0.1, ports: {http2: %d}}]
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: api, namespace: shop}
+                spec:
+                  host: api.shop.svc.cluster.local
+                  trafficPolicy:
+                    tls: {mode: DISABLE}
+                    connectionPool: {http: {useClientProtocol: true, maxConcurrentStreams: 2}}
+                """.formatted(backend.port()));
+        ProxyProcess.Ports ports = start(dir);
+        String url = "http://127.0.0.1:" + ports.outbound() + "/";
+        // the port says HTTP2, but the upstream hears what each client spoke
+        assertThat(curl("--http1.1", "-H", "Host: api:8080", url).out()).isEqualTo("HTTP/1.1");
+        assertThat(curl("--http2-prior-knowledge", "-H", "Host: api:8080", url).out()).isEqualTo("HTTP/2");
+        // four streams at once from one h2c client: two per upstream HTTP/2 connection
+        backend.holdAnswers();
+        List<String> cmd = new ArrayList<>(List.of("curl", "-s", "--no-progress-meter", "--max-time", "20", "--http2-prior-knowledge", "--parallel",
+                "--parallel-immediate", "-H", "Host: api:8080", "-w", "%{http_version} %{http_code}\\n"));
+        for (int i = 0; i < 4; i++) cmd.addAll(List.of("-o", "/dev/null", url + "p" + i));
+        Process parallel = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        await().atMost(Duration.ofSeconds(15)).until(() -> backend.active() == 4);
+        List<ProtocolBackend.Conn> h2 = backend.connections().stream().filter(c -> c.protocol().equals("HTTP/2")).toList();
+        assertThat(h2).hasSize(2).allSatisfy(c -> assertThat(c.maxActive()).isEqualTo(2));
+        backend.release();
+        String out = new String(parallel.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(parallel.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(out.lines()).containsExactly("2 200", "2 200", "2 200", "2 200");
     }
 
     // ---- TCP

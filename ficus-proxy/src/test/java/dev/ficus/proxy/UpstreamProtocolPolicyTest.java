@@ -3,6 +3,7 @@ package dev.ficus.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.ficus.testing.ProtocolBackend;
 import dev.ficus.xds.snapshot.ClusterConfig;
 import dev.ficus.xds.snapshot.ConnectionPoolLimits;
 import dev.ficus.xds.snapshot.Endpoint;
@@ -87,8 +88,8 @@ class UpstreamProtocolPolicyTest {
         await().atMost(Duration.ofSeconds(15)).until(() -> b.active() == 6);
         assertThat(b.connections()).as("6 streams, 2 per connection").hasSize(3)
                 .allSatisfy(c -> {
-                    assertThat(c.protocol).isEqualTo("HTTP/2");
-                    assertThat(c.maxActive.get()).isEqualTo(2);
+                    assertThat(c.protocol()).isEqualTo("HTTP/2");
+                    assertThat(c.maxActive()).isEqualTo(2);
                 });
         b.release();
         allOk(responses);
@@ -105,7 +106,7 @@ class UpstreamProtocolPolicyTest {
         var responses = concurrently(p, 6);
         await().atMost(Duration.ofSeconds(15)).until(() -> b.active() == 6);
         assertThat(b.connections()).hasSize(1);
-        assertThat(b.connections().getFirst().maxActive.get()).isEqualTo(6);
+        assertThat(b.connections().getFirst().maxActive()).isEqualTo(6);
         b.release();
         allOk(responses);
     }
@@ -122,8 +123,8 @@ class UpstreamProtocolPolicyTest {
         b.release();
         allOk(responses);
         assertThat(b.connections()).hasSize(2);
-        assertThat(b.connections()).allSatisfy(c -> assertThat(c.maxActive.get()).isLessThanOrEqualTo(2));
-        assertThat(b.connections().stream().mapToInt(c -> c.served.get()).sum()).isEqualTo(6);
+        assertThat(b.connections()).allSatisfy(c -> assertThat(c.maxActive()).isLessThanOrEqualTo(2));
+        assertThat(b.connections().stream().mapToInt(c -> c.served()).sum()).isEqualTo(6);
     }
 
     @Test
@@ -137,7 +138,7 @@ class UpstreamProtocolPolicyTest {
         assertThat(b.connections().size()).as("a full connection makes the pool open another").isGreaterThanOrEqualTo(2);
         b.release();
         allOk(responses);
-        assertThat(b.connections()).allSatisfy(c -> assertThat(c.maxActive.get()).as("never over the server's limit").isLessThanOrEqualTo(2));
+        assertThat(b.connections()).allSatisfy(c -> assertThat(c.maxActive()).as("never over the server's limit").isLessThanOrEqualTo(2));
     }
 
     /** The body the backend answers a curl request with: the protocol it saw. */
@@ -157,7 +158,7 @@ class UpstreamProtocolPolicyTest {
         assertThat(curl(p, "--http2-prior-knowledge")).isEqualTo("HTTP/2");
         assertThat(curl(p, "--http1.1")).isEqualTo("HTTP/1.1");
         assertThat(curl(p, "--http2-prior-knowledge")).isEqualTo("HTTP/2");
-        assertThat(b.connections()).extracting(c -> c.protocol).as("one connection per protocol, each reused")
+        assertThat(b.connections()).extracting(c -> c.protocol()).as("one connection per protocol, each reused")
                 .containsExactly("HTTP/2", "HTTP/1.1");
     }
 

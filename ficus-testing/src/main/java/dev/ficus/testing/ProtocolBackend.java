@@ -1,4 +1,4 @@
-package dev.ficus.proxy;
+package dev.ficus.testing;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -38,17 +38,26 @@ import java.util.concurrent.atomic.AtomicInteger;
  * hold every answer until {@link #release()}, so that a test sees how many exchanges the proxy
  * runs at the same time, and advertise a SETTINGS_MAX_CONCURRENT_STREAMS of its own.
  */
-final class ProtocolBackend implements AutoCloseable {
+public final class ProtocolBackend implements AutoCloseable {
     private static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
     /** One accepted connection: the protocol it speaks and the exchanges it carried. */
-    static final class Conn {
-        final String protocol;
-        final AtomicInteger active = new AtomicInteger();
-        final AtomicInteger maxActive = new AtomicInteger();
-        final AtomicInteger served = new AtomicInteger();
+    public static final class Conn {
+        private final String protocol;
+        private final AtomicInteger active = new AtomicInteger();
+        private final AtomicInteger maxActive = new AtomicInteger();
+        private final AtomicInteger served = new AtomicInteger();
 
         Conn(String protocol) { this.protocol = protocol; }
+
+        /** {@code HTTP/2} or {@code HTTP/1.1}. */
+        public String protocol() { return protocol; }
+
+        /** The most exchanges (streams) this connection carried at once. */
+        public int maxActive() { return maxActive.get(); }
+
+        /** Exchanges answered on this connection. */
+        public int served() { return served.get(); }
     }
 
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -59,7 +68,7 @@ final class ProtocolBackend implements AutoCloseable {
     private volatile CompletableFuture<Void> hold = CompletableFuture.completedFuture(null);
 
     /** @param maxConcurrentStreams what the h2 SETTINGS frame advertises; 0 for no limit */
-    ProtocolBackend(int maxConcurrentStreams) throws InterruptedException {
+    public ProtocolBackend(int maxConcurrentStreams) throws InterruptedException {
         this.maxConcurrentStreams = maxConcurrentStreams;
         server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -71,19 +80,19 @@ final class ProtocolBackend implements AutoCloseable {
                 .bind("127.0.0.1", 0).sync().channel();
     }
 
-    int port() { return ((java.net.InetSocketAddress) server.localAddress()).getPort(); }
+    public int port() { return ((java.net.InetSocketAddress) server.localAddress()).getPort(); }
 
     /** Accepted connections, in order. */
-    List<Conn> connections() { return List.copyOf(connections); }
+    public List<Conn> connections() { return List.copyOf(connections); }
 
     /** Exchanges received and not answered yet, across connections. */
-    int active() { return active.get(); }
+    public int active() { return active.get(); }
 
     /** From now on, answers wait for {@link #release()}. */
-    void holdAnswers() { hold = new CompletableFuture<>(); }
+    public void holdAnswers() { hold = new CompletableFuture<>(); }
 
     /** Sends every held answer, and answers at once from now on. */
-    void release() { hold.complete(null); }
+    public void release() { hold.complete(null); }
 
     @Override
     public void close() {
