@@ -2,6 +2,7 @@ package dev.ficus.cli;
 
 import dev.ficus.testing.ClosedPort;
 import dev.ficus.testing.FakeUpstream;
+import dev.ficus.testing.ProtocolBackend;
 import dev.ficus.testing.TcpEchoServer;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
@@ -110,6 +111,88 @@ class ProxyProtocolsIT {
 
         assertThat(v1.seen()).anyMatch(s -> s.path().equals("/reviews/h2"));
         assertThat(v2.seen()).anyMatch(s -> s.path().equals("/reviews/h2") && "jason".equals(s.header("end-user")));
+    }
+
+    @Test
+    void hostsOutsideTheRegistryGoThroughTheSidecarsEgressProxy(@TempDir Path dir) throws Exception {
+        FakeUpstream egress = upstream("egress");
+        FakeUpstream outside = upstream("outside");
+        Files.writeString(dir.resolve("egress.yaml"), """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: egress, namespace: shop}
+                spec:
+                  hosts: [egress.shop.svc.cluster.local]
+                  location: MESH_INTERNAL
+                  resolution: STATIC
+                  ports: [{number: 3128, name: http, protocol: HTTP}]
+                  endpoints: [{address: 127.0.0.1, ports: {http: %d}}]
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: Sidecar
+                metadata: {name: default, namespace: shop}
+                spec:
+                  outboundTrafficPolicy:
+                    mode: ALLOW_ANY
+                    egressProxy: {host: egress.shop.svc.cluster.local, port: {number: 3128}}
+                """.formatted(egress.port()));
+        ProxyProcess.Ports ports = start(dir);
+        String proxyUrl = "http://127.0.0.1:" + ports.outbound();
+        // an app using the proxy as HTTP_PROXY, for a host outside the registry: to the egress proxy, Host kept
+        Curl viaProxy = curl("-x", proxyUrl, "-w", " %{http_code}", "http://localhost:" + outside.port() + "/api?q=1");
+        assertThat(viaProxy.out()).isEqualTo("egress 200");
+        assertThat(egress.seen().getLast().header("host")).isEqualTo("localhost:" + outside.port());
+        assertThat(egress.seen().getLast().path()).isEqualTo("/api?q=1");
+        // a name that does not resolve is no DF here: only the egress proxy's address is needed
+        Curl h2c = curl("--http2-prior-knowledge", "-H", "Host: nowhere.invalid", "-w", " %{http_version} %{http_code}", proxyUrl + "/h2");
+        assertThat(h2c.out()).isEqualTo("egress 2 200");
+        assertThat(egress.seen().getLast().header("host")).isEqualTo("nowhere.invalid");
+        assertThat(outside.requestCount()).as("never contacted directly").isZero();
+        assertThat(log).noneMatch(l -> l.contains("egressProxy"));
+    }
+
+    @Test
+    void aDestinationRuleKeepsTheClientsProtocolAndCapsStreamsPerUpstreamConnection(@TempDir Path dir) throws Exception {
+        ProtocolBackend backend = new ProtocolBackend(0);
+        cleanup.add(backend);
+        Files.writeString(dir.resolve("api.yaml"), """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: api, namespace: shop}
+                spec:
+                  hosts: [api.shop.svc.cluster.local]
+                  location: MESH_INTERNAL
+                  resolution: STATIC
+                  ports: [{number: 8080, name: http2, protocol: HTTP2}]
+                  endpoints: [{address: 127.0.0.1, ports: {http2: %d}}]
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: api, namespace: shop}
+                spec:
+                  host: api.shop.svc.cluster.local
+                  trafficPolicy:
+                    tls: {mode: DISABLE}
+                    connectionPool: {http: {useClientProtocol: true, maxConcurrentStreams: 2}}
+                """.formatted(backend.port()));
+        ProxyProcess.Ports ports = start(dir);
+        String url = "http://127.0.0.1:" + ports.outbound() + "/";
+        // the port says HTTP2, but the upstream hears what each client spoke
+        assertThat(curl("--http1.1", "-H", "Host: api:8080", url).out()).isEqualTo("HTTP/1.1");
+        assertThat(curl("--http2-prior-knowledge", "-H", "Host: api:8080", url).out()).isEqualTo("HTTP/2");
+        // four streams at once from one h2c client: two per upstream HTTP/2 connection
+        backend.holdAnswers();
+        List<String> cmd = new ArrayList<>(List.of("curl", "-s", "--no-progress-meter", "--max-time", "20", "--http2-prior-knowledge", "--parallel",
+                "--parallel-immediate", "-H", "Host: api:8080", "-w", "%{http_version} %{http_code}\\n"));
+        for (int i = 0; i < 4; i++) cmd.addAll(List.of("-o", "/dev/null", url + "p" + i));
+        Process parallel = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        await().atMost(Duration.ofSeconds(15)).until(() -> backend.active() == 4);
+        List<ProtocolBackend.Conn> h2 = backend.connections().stream().filter(c -> c.protocol().equals("HTTP/2")).toList();
+        assertThat(h2).hasSize(2).allSatisfy(c -> assertThat(c.maxActive()).isEqualTo(2));
+        backend.release();
+        String out = new String(parallel.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(parallel.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(out.lines()).containsExactly("2 200", "2 200", "2 200", "2 200");
     }
 
     // ---- TCP

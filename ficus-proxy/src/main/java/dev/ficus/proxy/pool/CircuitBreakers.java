@@ -44,6 +44,9 @@ public final class CircuitBreakers {
 
     public void releasePending() { pending.decrementAndGet(); }
 
+    /** Counts a request waiting outside the limit (a mirror's stream on a full HTTP/2 pool). */
+    void forceAcquirePending() { pending.incrementAndGet(); }
+
     public boolean tryAcquireRequest() { return tryAcquire(requests, limits.maxRequests()); }
 
     public void releaseRequest() { requests.decrementAndGet(); }

@@ -40,7 +40,7 @@ public final class EndpointPool {
     private int connecting;
 
     private final ByteBufAllocator allocator;
-    private Http2Connector h2; // streams of HTTP/2 clusters
+    private Http2Connector h2; // HTTP/2 connections and their streams
 
     private final MeshTls tls;
 
@@ -81,10 +81,17 @@ public final class EndpointPool {
      * connection that frees up or opens, or {@code onUpstreamConnectFailed}.
      */
     public Acquired acquire(ClusterConfig cluster, UpstreamListener l) {
-        if (cluster.upstreamProtocol() == UpstreamProtocol.HTTP2) { // HTTP/2: a new stream on a shared connection
-            openStream(cluster, l);
-            return Acquired.PENDING;
-        }
+        return acquire(cluster, cluster.upstreamProtocol() == UpstreamProtocol.HTTP2, l);
+    }
+
+    /**
+     * {@link #acquire(ClusterConfig, UpstreamListener)} in the protocol decided for this request:
+     * the cluster's, or the client's when the cluster keeps it ({@link UpstreamProtocol#CLIENT}).
+     * HTTP/2 takes a stream on a shared connection (see {@link Http2Connector}); {@link #poll} is
+     * for HTTP/1.1 only.
+     */
+    public Acquired acquire(ClusterConfig cluster, boolean http2, UpstreamListener l) {
+        if (http2) return streams().openStream(cluster, l, false);
         if (!endpoint.breakers().tryAcquirePending()) return Acquired.OVERFLOW;
         waitingCluster = cluster;
         waiters.addLast(l);
@@ -98,7 +105,7 @@ public final class EndpointPool {
             endpoint.breakers().releasePending();
             return true;
         }
-        return false;
+        return h2 != null && h2.cancelWait(l);
     }
 
     /** Requests waiting for a connection of this pool. */
@@ -117,19 +124,23 @@ public final class EndpointPool {
         }
     }
 
-    /** Opens a new connection for {@code l} regardless of the limits (counted all the same). */
+    /**
+     * Opens a new connection for {@code l} regardless of the limits (counted all the same); on an
+     * HTTP/2 cluster, a stream that waits for room regardless of the pending limit. A cluster that
+     * keeps the client's protocol is spoken to in HTTP/1.1 here (mirrors and parallel-run copies).
+     */
     public void connect(ClusterConfig cluster, UpstreamListener l) {
         if (cluster.upstreamProtocol() == UpstreamProtocol.HTTP2) {
-            openStream(cluster, l);
+            streams().openStream(cluster, l, true);
             return;
         }
         endpoint.breakers().forceAcquireConnection();
         open(cluster, l);
     }
 
-    private void openStream(ClusterConfig cluster, UpstreamListener l) {
+    private Http2Connector streams() {
         if (h2 == null) h2 = new Http2Connector(this, loop, endpoint, channelClass, allocator, tls);
-        h2.openStream(cluster, l);
+        return h2;
     }
 
     /** Opens a connection for which a connection slot is already held, for {@code target} or (null) the first waiter. */
@@ -247,6 +258,10 @@ public final class EndpointPool {
 
     /** A connection of this pool closed: its slot frees, and waiting requests may get a new one. */
     void closed(UpstreamConnection c) {
+        if (c.channel() instanceof Http2StreamChannel) { // a stream, not a connection: its HTTP/2 connection gets the slot back
+            h2.streamEnded(c);
+            return;
+        }
         idle.remove(c);
         open--;
         endpoint.breakers().releaseConnection();

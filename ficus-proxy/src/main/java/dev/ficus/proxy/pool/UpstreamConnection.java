@@ -18,6 +18,8 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     private int requests;
     private Deadline idle;
     private long openedAt;
+    /** For a stream of an HTTP/2 connection, that connection until the stream ends (its slot is given back once). */
+    Http2Connector.Connection stream;
 
     UpstreamConnection(EndpointPool pool) { this.pool = pool; }
 

@@ -635,17 +635,27 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         ex.upstreamHost(ep.endpoint().address());
         ex.upstreamPeer(ep.endpoint().workload());
         var pool = pools.pool(ep);
-        UpstreamConnection conn = pool.poll(this);
+        boolean http2 = http2Upstream();
+        UpstreamConnection conn = http2 ? null : pool.poll(this); // idle connections are HTTP/1.1 ones
         if (conn != null) {
             startAttempt(conn, resumed);
         } else {
             state = State.CONNECTING; // set first: a refused loopback connect may report at once
-            // cluster policy: wait for a connection under maxPendingRequests (one opens under maxConnections), else overflow
-            if (pool.acquire(cluster.config(), this) == EndpointPool.Acquired.OVERFLOW) {
+            // cluster policy: wait for a connection (HTTP/2: a stream) under maxPendingRequests (one opens under maxConnections), else overflow
+            if (pool.acquire(cluster.config(), http2, this) == EndpointPool.Acquired.OVERFLOW) {
                 if (resumed) discardQueuedBody();
                 localReply(503, ResponseFlag.UO, null, null);
             }
         }
+    }
+
+    /**
+     * Whether this request goes upstream in HTTP/2: the cluster's protocol, or the request's own
+     * when the cluster keeps the client's ({@code useClientProtocol}, Envoy's USE_DOWNSTREAM_PROTOCOL).
+     */
+    private boolean http2Upstream() {
+        UpstreamProtocol p = cluster.config().upstreamProtocol();
+        return p == UpstreamProtocol.HTTP2 || (p == UpstreamProtocol.CLIENT && ctx.channel() instanceof Http2StreamChannel);
     }
 
     /** Sends the head, the body kept from an earlier attempt and any queued body on {@code conn}. */
@@ -797,7 +807,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
      * both hops must be HTTP/1.1 connections. Otherwise null, and the field is dropped as before.
      */
     private String requestedUpgrade(HttpHeaders h) {
-        if (ctx.channel() instanceof Http2StreamChannel || cluster.config().upstreamProtocol() != UpstreamProtocol.HTTP1) return null;
+        if (ctx.channel() instanceof Http2StreamChannel || cluster.config().upstreamProtocol() == UpstreamProtocol.HTTP2) return null;
         if (!h.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)) return null;
         return h.get(HttpHeaderNames.UPGRADE);
     }

@@ -19,9 +19,13 @@ import java.time.Duration;
  * @param maxConnectionDuration    an HTTP keep-alive connection older than this is not reused: it is closed when its
  *                                 exchange ends ({@code tcp.maxConnectionDuration}); 0 or null for no limit
  * @param keepalive                SO_KEEPALIVE on upstream connections ({@code tcp.tcpKeepalive}), or null for none
+ * @param maxConcurrentStreams     streams one upstream HTTP/2 connection carries at once ({@code http.maxConcurrentStreams});
+ *                                 a request that finds every connection full gets a new one (under {@code maxConnections}).
+ *                                 0: no limit but the server's SETTINGS_MAX_CONCURRENT_STREAMS (Istio's default, 2^31-1)
  */
 public record ConnectionPoolLimits(int maxConnections, int maxPendingRequests, int maxRequests, int maxRequestsPerConnection, int maxRetries,
-                                   Duration idleTimeout, Duration tcpIdleTimeout, Duration maxConnectionDuration, TcpKeepalive keepalive) {
+                                   Duration idleTimeout, Duration tcpIdleTimeout, Duration maxConnectionDuration, TcpKeepalive keepalive,
+                                   int maxConcurrentStreams) {
     /** Value of a limit that is not set: Istio leaves Envoy's breakers at 2^32-1, so unset means unlimited. */
     public static final int UNLIMITED = Integer.MAX_VALUE;
     /** Istio's default idle timeout, for HTTP pool connections and proxied TCP connections alike. */
@@ -38,6 +42,13 @@ public record ConnectionPoolLimits(int maxConnections, int maxPendingRequests, i
         if (tcpIdleTimeout.isNegative()) throw new IllegalArgumentException("tcpIdleTimeout must be >= 0");
         if (maxConnectionDuration == null) maxConnectionDuration = Duration.ZERO;
         if (maxConnectionDuration.isNegative()) throw new IllegalArgumentException("maxConnectionDuration must be >= 0");
+        if (maxConcurrentStreams < 0) throw new IllegalArgumentException("maxConcurrentStreams must be >= 0");
+    }
+
+    /** Limits without a cap on concurrent HTTP/2 streams per connection (the server's own still holds). */
+    public ConnectionPoolLimits(int maxConnections, int maxPendingRequests, int maxRequests, int maxRequestsPerConnection, int maxRetries,
+                                Duration idleTimeout, Duration tcpIdleTimeout, Duration maxConnectionDuration, TcpKeepalive keepalive) {
+        this(maxConnections, maxPendingRequests, maxRequests, maxRequestsPerConnection, maxRetries, idleTimeout, tcpIdleTimeout, maxConnectionDuration, keepalive, 0);
     }
 
     /** HTTP limits with Istio's TCP defaults (one hour idle, no maximum duration, no keepalive). */

@@ -72,6 +72,7 @@ public final class SnapshotJson {
                     .append(",\"idleTimeoutMs\":").append(c.limits().idleTimeout().toMillis())
                     .append(",\"tcpIdleTimeoutMs\":").append(c.limits().tcpIdleTimeout().toMillis())
                     .append(",\"maxConnectionDurationMs\":").append(c.limits().maxConnectionDuration().toMillis());
+            if (c.limits().maxConcurrentStreams() > 0) b.append(",\"maxConcurrentStreams\":").append(c.limits().maxConcurrentStreams());
             var ka = c.limits().keepalive();
             if (ka != null) {
                 b.append(",\"tcpKeepalive\":{\"probes\":").append(ka.probes() == null ? "null" : ka.probes().toString())

@@ -10,6 +10,7 @@ import dev.ficus.xds.snapshot.ConsistentHashConfig;
 import dev.ficus.xds.snapshot.HashPolicy;
 import dev.ficus.xds.snapshot.LbPolicy;
 import dev.ficus.xds.snapshot.OutlierDetectionConfig;
+import dev.ficus.xds.snapshot.UpstreamProtocol;
 
 import dev.ficus.api.networking.ClientTLSSettings;
 import dev.ficus.xds.snapshot.UpstreamTls;
@@ -91,6 +92,7 @@ final class ClusterPolicies {
         Duration tcpIdle = l.tcpIdleTimeout();
         Duration maxDuration = l.maxConnectionDuration();
         ConnectionPoolLimits.TcpKeepalive keepalive = l.keepalive();
+        int streams = l.maxConcurrentStreams();
         var tcp = pool.tcp();
         if (tcp != null) {
             if (positive(tcp.maxConnections())) maxConnections = tcp.maxConnections();
@@ -114,15 +116,15 @@ final class ClusterPolicies {
             if (http.maxRequestsPerConnection() != null && http.maxRequestsPerConnection() >= 0) perConnection = http.maxRequestsPerConnection();
             if (positive(http.maxRetries())) retries = http.maxRetries();
             if (http.idleTimeout() != null && !http.idleTimeout().isNegative()) idle = http.idleTimeout();
-            // h2UpgradePolicy is applied where the cluster's upstream protocol is chosen (UpstreamProtocols)
-            if (Boolean.TRUE.equals(http.useClientProtocol())) {
-                notes.note(path + ".http.useClientProtocol", "not applied: the upstream protocol follows the port's protocol and h2UpgradePolicy");
+            // h2UpgradePolicy is applied where the cluster's upstream protocol is chosen (UpstreamProtocols), unless the
+            // client's protocol is kept: then Istio leaves h2UpgradePolicy without effect, and so does the port's protocol
+            if (http.useClientProtocol() != null) {
+                if (http.useClientProtocol()) c = c.withUpstreamProtocol(UpstreamProtocol.CLIENT);
+                else if (c.upstreamProtocol() == UpstreamProtocol.CLIENT) c = c.withUpstreamProtocol(UpstreamProtocol.HTTP1);
             }
-            if (http.maxConcurrentStreams() != null) {
-                notes.note(path + ".http.maxConcurrentStreams", "not applied: the proxy opens one HTTP/2 connection per endpoint and event loop");
-            }
+            if (positive(http.maxConcurrentStreams())) streams = http.maxConcurrentStreams();
         }
-        return c.withLimits(new ConnectionPoolLimits(maxConnections, pending, requests, perConnection, retries, idle, tcpIdle, maxDuration, keepalive));
+        return c.withLimits(new ConnectionPoolLimits(maxConnections, pending, requests, perConnection, retries, idle, tcpIdle, maxDuration, keepalive, streams));
     }
 
     /** Istio's defaults for unset fields, or those of a policy applied before (a subset inherits nothing: the whole block replaces). */

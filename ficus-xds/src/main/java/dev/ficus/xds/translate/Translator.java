@@ -144,6 +144,7 @@ public final class Translator {
     private Translation run() {
         gatewayListeners();
         Optional<Resource<Sidecar>> sidecar = sidecarFor();
+        egressProxy = sidecar.flatMap(this::egressProxy).orElse(null); // before the outbound tables, which end with it
         sidecar.ifPresent(this::sidecarListeners);
         if (options.outboundPort() >= 0) {
             Set<String> visible = sidecar.map(this::egressHostsWithoutPort).orElse(null);
@@ -336,10 +337,41 @@ public final class Translator {
     private OutboundPolicy outboundPolicy(Optional<Resource<Sidecar>> sidecar) {
         var otp = sidecar.map(sc -> sc.spec().outboundTrafficPolicy()).orElse(null);
         if (otp == null || otp.mode() == null) return OutboundPolicy.ALLOW_ANY;
-        if (otp.egressProxy() != null) {
-            note(sidecar.get(), "spec.outboundTrafficPolicy.egressProxy", "not applied yet: hosts outside the registry are reached directly, not through the egress proxy");
-        }
         return otp.mode() == dev.ficus.api.networking.OutboundTrafficPolicy.Mode.REGISTRY_ONLY ? OutboundPolicy.REGISTRY_ONLY : OutboundPolicy.ALLOW_ANY;
+    }
+
+    /** The catch-all virtual host of the outbound route tables when the Sidecar names an egress proxy, else null. */
+    private VirtualHost egressProxy;
+
+    /**
+     * Istio's {@code outboundTrafficPolicy.egressProxy} (mode ALLOW_ANY): like Istio's catch-all
+     * virtual host {@code allow_any}, a virtual host for every authority no other one claims
+     * ({@code *}) whose route sends to the egress proxy's cluster, resolved like any route
+     * destination (its DestinationRule applies), instead of the passthrough cluster: HTTP requests
+     * go there with their Host kept, and a CONNECT tunnel's bytes go there as they are (Istio's
+     * TCP catch-all does the same with the raw connection; TLS keeps its SNI). No timeout and no
+     * retries, as on Istio's route. An egress host the registry does not know gets 503 UH rather
+     * than the direct path the user asked to avoid.
+     */
+    private Optional<VirtualHost> egressProxy(Resource<Sidecar> sc) {
+        var otp = sc.spec().outboundTrafficPolicy();
+        if (otp == null || otp.egressProxy() == null || otp.egressProxy().host() == null) return Optional.empty();
+        String path = "spec.outboundTrafficPolicy.egressProxy";
+        if (otp.mode() == dev.ficus.api.networking.OutboundTrafficPolicy.Mode.REGISTRY_ONLY) {
+            note(sc, path, "applies only with mode ALLOW_ANY; hosts outside the registry are refused");
+            return Optional.empty();
+        }
+        var dest = otp.egressProxy();
+        String host = Hosts.fqdn(dest.host(), sc.namespace());
+        Integer port = dest.port() != null ? dest.port().number() : null;
+        if (port == null) port = onlyPort(host);
+        if (port == null) {
+            note(sc, path + ".port", "the egress proxy needs a port number; hosts outside the registry are reached directly");
+            return Optional.empty();
+        }
+        String cluster = cluster(host, port, dest.subset(), sc, path);
+        return Optional.of(new VirtualHost("allow_any", List.of("*"), List.of(new Route("allow_any", RouteMatch.ANY,
+                RouteAction.Forward.to(cluster), Duration.ZERO, HeaderMutations.NONE, HeaderMutations.NONE))));
     }
 
     private Set<String> egressHostsWithoutPort(Resource<Sidecar> sc) {
@@ -400,6 +432,7 @@ public final class Translator {
             }
             if (!domains.isEmpty()) out.add(new VirtualHost(vs.namespace() + "/" + vs.name(), domains, httpRoutes(vs, 80, null)));
         }
+        if (egressProxy != null) out.add(egressProxy); // hosts outside the registry: to the egress proxy, not passed through
         return cache == null ? new RouteTable(name, dedupeDomains(out)) : cache.table(name, out);
     }
 
@@ -780,7 +813,8 @@ public final class Translator {
             c = applyPolicy(c, dr.get(), "spec.subsets[" + idx + "].trafficPolicy", sub.trafficPolicy(), port);
         }
         String portProtocol = svc.flatMap(x -> x.port(port)).map(ServiceRegistry.Port::protocol).orElse("");
-        if (UpstreamProtocols.http2(portProtocol, base, sub == null ? null : sub.trafficPolicy())) c = c.withUpstreamProtocol(UpstreamProtocol.HTTP2); // protocols
+        if (c.upstreamProtocol() != UpstreamProtocol.CLIENT // protocols: useClientProtocol wins over the port and h2UpgradePolicy
+                && UpstreamProtocols.http2(portProtocol, base, sub == null ? null : sub.trafficPolicy())) c = c.withUpstreamProtocol(UpstreamProtocol.HTTP2);
         return c;
     }
 

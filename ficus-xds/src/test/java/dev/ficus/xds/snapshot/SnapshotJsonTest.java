@@ -77,6 +77,21 @@ class SnapshotJsonTest {
     }
 
     @Test
+    void aStreamCapAndTheClientsProtocolAreDumpedOnlyWhenSet() {
+        ConnectionPoolLimits d = ConnectionPoolLimits.DEFAULT;
+        ClusterConfig capped = ClusterConfig.of("c", Endpoint.of("127.0.0.1", 1)).withUpstreamProtocol(UpstreamProtocol.CLIENT)
+                .withLimits(new ConnectionPoolLimits(d.maxConnections(), d.maxPendingRequests(), d.maxRequests(), 0, d.maxRetries(), d.idleTimeout(), null, null, null, 2));
+        ProxySnapshot s = ProxySnapshot.builder("1")
+                .listener(new ListenerConfig("main", new HostPort("127.0.0.1", 1), ListenerKind.OUTBOUND, ListenerProtocol.HTTP, "main"))
+                .routeTable(new RouteTable("main", List.of(new VirtualHost("all", List.of("*"), List.of(new Route("r", RouteMatch.ANY, RouteAction.Forward.to("c")))))))
+                .cluster(capped).cluster(ClusterConfig.of("d", Endpoint.of("127.0.0.1", 2))).build();
+        String json = SnapshotJson.write(s);
+        assertThat(json).contains("\"upstreamProtocol\":\"CLIENT\"", "\"maxConnectionDurationMs\":0,\"maxConcurrentStreams\":2}");
+        assertThat(json.indexOf("maxConcurrentStreams")).as("once: the uncapped cluster shows none").isEqualTo(json.lastIndexOf("maxConcurrentStreams"));
+        assertBalanced(json);
+    }
+
+    @Test
     void aParallelRunIsDumpedWithItsIgnorePathsAsText() {
         RouteParallelRun pr = new RouteParallelRun("shop/reviews-v2", "c", "d", null, 250_000, List.of("content-type"),
                 List.of(JsonPath.parse("$.items[*].id")), false, 1024);

@@ -9,6 +9,7 @@ import dev.ficus.xds.snapshot.ConsistentHashConfig;
 import dev.ficus.xds.snapshot.HashPolicy;
 import dev.ficus.xds.snapshot.LbPolicy;
 import dev.ficus.xds.snapshot.OutlierDetectionConfig;
+import dev.ficus.xds.snapshot.UpstreamProtocol;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -102,6 +103,53 @@ class ClusterPoliciesTest {
         assertThat(v2.keepalive()).isEqualTo(new ConnectionPoolLimits.TcpKeepalive(null, Duration.ofSeconds(10), null));
         assertThat(v2.maxConnectionDuration()).as("the subset only overrides what it sets").isEqualTo(Duration.ofMinutes(10));
         assertThat(t.notes()).as("every field here is applied").isEmpty();
+    }
+
+    @Test
+    void maxConcurrentStreamsCapsStreamsPerHttp2ConnectionAndUseClientProtocolWinsOverThePort() {
+        Translation t = TranslatorTest.translate("""
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: ratings, namespace: shop}
+                spec:
+                  hosts: [ratings.shop.svc.cluster.local]
+                  location: MESH_INTERNAL
+                  resolution: STATIC
+                  ports: [{number: 9090, name: grpc, protocol: GRPC}]
+                  endpoints: [{address: 127.0.0.21, labels: {version: v1}}, {address: 127.0.0.22, labels: {version: v2}}]
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: ratings, namespace: shop}
+                spec:
+                  hosts: [ratings]
+                  http:
+                  - route: [{destination: {host: ratings, subset: v1}, weight: 50}, {destination: {host: ratings, subset: v2}, weight: 50}]
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: ratings, namespace: shop}
+                spec:
+                  host: ratings
+                  trafficPolicy:
+                    connectionPool: {http: {maxConcurrentStreams: 2, useClientProtocol: true, h2UpgradePolicy: UPGRADE}}
+                  subsets:
+                  - {name: v1, labels: {version: v1}}
+                  - name: v2
+                    labels: {version: v2}
+                    trafficPolicy: {connectionPool: {http: {useClientProtocol: false, maxConcurrentStreams: 100}}}
+                """, TranslatorTest.FRONTEND);
+        ClusterConfig v1 = t.snapshot().clusters().get("outbound|9090|v1|ratings.shop.svc.cluster.local");
+        assertThat(v1.limits().maxConcurrentStreams()).isEqualTo(2);
+        assertThat(v1.upstreamProtocol()).as("the client's protocol, not the GRPC port's HTTP/2 nor the upgrade").isEqualTo(UpstreamProtocol.CLIENT);
+        ClusterConfig v2 = t.snapshot().clusters().get("outbound|9090|v2|ratings.shop.svc.cluster.local");
+        assertThat(v2.limits().maxConcurrentStreams()).isEqualTo(100);
+        assertThat(v2.upstreamProtocol()).as("useClientProtocol: false leaves the port's protocol").isEqualTo(UpstreamProtocol.HTTP2);
+        assertThat(t.notes()).as("both fields are applied").isEmpty();
+        // unset: no cap but the server's, and the port's protocol
+        ClusterConfig reviews = cluster(translate(""), "v1");
+        assertThat(reviews.limits().maxConcurrentStreams()).isZero();
+        assertThat(reviews.upstreamProtocol()).isEqualTo(UpstreamProtocol.HTTP1);
     }
 
     @Test

@@ -227,6 +227,17 @@ class SnapshotCodecTest {
     }
 
     @Test
+    void streamCapsAndTheClientsProtocolRoundTrip() {
+        ConnectionPoolLimits d = ConnectionPoolLimits.DEFAULT;
+        ClusterConfig c = fullCluster().withUpstreamProtocol(UpstreamProtocol.CLIENT).withLimits(new ConnectionPoolLimits(d.maxConnections(), d.maxPendingRequests(),
+                d.maxRequests(), d.maxRequestsPerConnection(), d.maxRetries(), d.idleTimeout(), null, null, null, 2));
+        ClusterConfig back = roundTrip(c, ClusterConfig.class);
+        assertThat(back.limits().maxConcurrentStreams()).isEqualTo(2);
+        assertThat(back.upstreamProtocol()).isEqualTo(UpstreamProtocol.CLIENT);
+        assertThat(SnapshotCodec.encode(c)).contains("\"maxConcurrentStreams\":2", "\"upstreamProtocol\":\"CLIENT\"");
+    }
+
+    @Test
     void theShapeOfACluster() {
         ClusterConfig c = new ClusterConfig("outbound|80||a", List.of(new Endpoint(new HostPort("10.0.0.1", 80), 1, Map.of("version", "v1", "app", "a"), HealthStatus.HEALTHY)),
                 LbPolicy.RING_HASH, Duration.ofSeconds(2), new ConnectionPoolLimits(7, 3, 10, Duration.ofMinutes(5)),
@@ -234,7 +245,7 @@ class SnapshotCodecTest {
         assertThat(SnapshotCodec.encode(c)).isEqualTo("{\"name\":\"outbound|80||a\","
                 + "\"endpoints\":[{\"address\":{\"host\":\"10.0.0.1\",\"port\":80},\"weight\":1,\"labels\":{\"app\":\"a\",\"version\":\"v1\"},\"health\":\"HEALTHY\"}],"
                 + "\"lbPolicy\":\"RING_HASH\",\"connectTimeout\":\"PT2S\","
-                + "\"limits\":{\"maxConnections\":7,\"maxPendingRequests\":3,\"maxRequests\":2147483647,\"maxRequestsPerConnection\":10,\"maxRetries\":2147483647,\"idleTimeout\":\"PT5M\",\"tcpIdleTimeout\":\"PT1H\",\"maxConnectionDuration\":\"PT0S\"},"
+                + "\"limits\":{\"maxConnections\":7,\"maxPendingRequests\":3,\"maxRequests\":2147483647,\"maxRequestsPerConnection\":10,\"maxRetries\":2147483647,\"idleTimeout\":\"PT5M\",\"tcpIdleTimeout\":\"PT1H\",\"maxConnectionDuration\":\"PT0S\",\"maxConcurrentStreams\":0},"
                 + "\"hash\":{\"key\":{\"type\":\"Header\",\"name\":\"x-user\"},\"tableSize\":1024},"
                 + "\"upstreamProtocol\":\"HTTP1\","
                 + "\"tls\":{\"mode\":\"AUTO\",\"subjectAltNames\":[],\"insecureSkipVerify\":false}}");
