@@ -120,6 +120,8 @@ public final class ProxyServer implements AutoCloseable {
         this.metricsPort = b.metricsPort;
         this.appMetrics = b.appMetrics;
         this.tlsReloadInterval = b.tlsReloadInterval;
+        this.tlsInfo = b.tlsInfo != null ? b.tlsInfo : m -> LOG.log(System.Logger.Level.INFO, m);
+        this.tlsError = b.tlsError != null ? b.tlsError : m -> LOG.log(System.Logger.Level.ERROR, m);
     }
 
     public static Builder builder() { return new Builder(); }
@@ -135,7 +137,7 @@ public final class ProxyServer implements AutoCloseable {
         clusters = new ClusterManager(LoadBalancerRegistry.defaults(), stats);
         telemetry = new dev.ficus.proxy.telemetry.TelemetryServices(stats.istio(), observers);
         ProxySnapshot s = initial.get();
-        serverTls = ServerTlsContexts.load(s.listeners(), null); // a certificate file that cannot be loaded fails the start
+        serverTls = ServerTlsContexts.load(s.listeners(), null, meshTls); // a certificate file that cannot be loaded fails the start
         stats.register(parallelRuns::prometheus);
         holder = new SnapshotHolder(new RuntimeSnapshot(s, clusters.update(s.clusters()), jwks, telemetry, parallelRuns.install(s)));
         try {
@@ -160,7 +162,7 @@ public final class ProxyServer implements AutoCloseable {
     public synchronized void update(ProxySnapshot next) throws InterruptedException {
         if (workers == null) throw new IllegalStateException("not started");
         // certificate files are read here, off the event loops; one that cannot be loaded refuses the whole snapshot
-        ServerTlsContexts.Loaded tls = ServerTlsContexts.load(next.listeners(), serverTls);
+        ServerTlsContexts.Loaded tls = ServerTlsContexts.load(next.listeners(), serverTls, meshTls);
         Map<String, Channel> fresh = drained == null ? bindNew(next) : Map.of();
         RuntimeSnapshot rs = new RuntimeSnapshot(next, clusters.update(next.clusters()), jwks, telemetry, parallelRuns.install(next));
         serverTls = tls;
@@ -228,13 +230,15 @@ public final class ProxyServer implements AutoCloseable {
     public synchronized boolean reloadTlsFiles() {
         if (holder == null) return false;
         ServerTlsContexts.Loaded was = serverTls;
-        ServerTlsContexts.Loaded now = ServerTlsContexts.load(holder.current().snapshot().listeners(), was);
+        ServerTlsContexts.Loaded now = ServerTlsContexts.load(holder.current().snapshot().listeners(), was, meshTls);
         if (now.sameAs(was)) return false;
         serverTls = now;
         return true;
     }
 
     private static final System.Logger LOG = System.getLogger(ProxyServer.class.getName());
+    private final java.util.function.Consumer<String> tlsInfo;
+    private final java.util.function.Consumer<String> tlsError;
     private java.util.concurrent.ScheduledExecutorService tlsWatcher;
     private String tlsProblem; // the last reload failure logged, so that a broken file is reported once, not every poll
 
@@ -249,12 +253,12 @@ public final class ProxyServer implements AutoCloseable {
         tlsWatcher.scheduleWithFixedDelay(() -> {
             if (serverTls.files().isEmpty()) return;
             try {
-                if (reloadTlsFiles()) LOG.log(System.Logger.Level.INFO, "TLS certificate files changed: new connections get the new certificates");
+                if (reloadTlsFiles()) tlsInfo.accept("TLS certificate files changed: new connections get the new certificates");
                 tlsProblem = null;
             } catch (RuntimeException e) {
                 if (!String.valueOf(e.getMessage()).equals(tlsProblem)) {
                     tlsProblem = String.valueOf(e.getMessage());
-                    LOG.log(System.Logger.Level.ERROR, e.getMessage() + "; still serving the previous certificates");
+                    tlsError.accept(e.getMessage() + "; still serving the previous certificates");
                 }
             }
         }, ms, ms, TimeUnit.MILLISECONDS);
@@ -452,6 +456,16 @@ public final class ProxyServer implements AutoCloseable {
          * again, so that a renewed certificate is served without a config change; zero: never.
          */
         public Builder tlsReloadInterval(Duration d) { this.tlsReloadInterval = Objects.requireNonNull(d); return this; }
+
+        private java.util.function.Consumer<String> tlsInfo;
+        private java.util.function.Consumer<String> tlsError;
+
+        /** Where the certificate-file watcher reports a reload and a file it cannot load (default: System.Logger). */
+        public Builder tlsEvents(java.util.function.Consumer<String> info, java.util.function.Consumer<String> error) {
+            this.tlsInfo = Objects.requireNonNull(info);
+            this.tlsError = Objects.requireNonNull(error);
+            return this;
+        }
 
         /**
          * Serves the proxy's metrics merged with the app's (Istio's 15020) on {@code port} of the admin

@@ -192,10 +192,16 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
         }
         ServerTlsContexts.Chain chain = own.select(sni);
         RouterConfig rc = new RouterConfig(chain.routerKey(), router.snapshots(), router.stats(), router.pools(), router.budgets(), router.inbound(), router.passthrough());
-        ServerTlsHandshake.add(ctx.pipeline(), "detect", chain, (inner, alpn) -> {
+        boolean added = ServerTlsHandshake.add(ctx.pipeline(), "detect", chain, (inner, alpn) -> {
             if (alpn.equals(io.netty.handler.ssl.ApplicationProtocolNames.HTTP_2)) Http2ServerSteps.add(inner, rc);
-            else addHttp1(inner, rc);
+            else if (alpn.equals(MeshTls.ALPN_MESH)) { // mesh mTLS says nothing of what follows: h2c prior knowledge or HTTP/1.1
+                inner.addLast("detect-inner", new ProtocolDetectHandler((c, w, s) -> {
+                    if (w == DetectedProtocol.HTTP2) Http2ServerSteps.add(c.pipeline(), rc);
+                    else addHttp1(c.pipeline(), rc);
+                }, true, httpDetectTimeoutNanos));
+            } else addHttp1(inner, rc);
         });
+        if (!added) ctx.close(); // ISTIO_MUTUAL before this proxy has a mesh certificate
     }
 
     /** TLS is not terminated yet: a TLS route (by SNI) passes it through; without one the connection is refused. */

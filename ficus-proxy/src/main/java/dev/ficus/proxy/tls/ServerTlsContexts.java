@@ -37,8 +37,16 @@ public final class ServerTlsContexts {
     /** TLS versions in order, by their JDK names: a min/max range is a slice of it. */
     private static final List<String> VERSIONS = List.of("TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3");
 
-    /** One TLS server: its settings, its context, and the key its router reads the route table by. */
-    public record Chain(ServerTls config, SslContext context, String routerKey, List<byte[]> spkiPins, List<byte[]> hashPins) {
+    /**
+     * One TLS server: its settings, its context, and the key its router reads the route table by.
+     *
+     * @param context the server context; null for ISTIO_MUTUAL, which uses {@code mesh}'s current one
+     * @param mesh    the proxy's mesh certificate (ISTIO_MUTUAL), else null
+     */
+    public record Chain(ServerTls config, SslContext context, String routerKey, List<byte[]> spkiPins, List<byte[]> hashPins, MeshTls mesh) {
+        /** The context for a new connection; null when it cannot be served (ISTIO_MUTUAL before the first mesh certificate). */
+        public SslContext current() { return mesh != null ? mesh.server() : context; }
+
         /** Whether the client certificate {@code leaf} is one the settings accept beyond the chain check (SANs, pins). */
         public boolean accepts(X509Certificate leaf) {
             if (!config.subjectAltNames().isEmpty() && !hasSan(leaf, config.subjectAltNames())) return false;
@@ -78,6 +86,11 @@ public final class ServerTlsContexts {
      * @throws IllegalArgumentException naming the YAML position, field and file of the first problem
      */
     public static Loaded load(List<ListenerConfig> listeners, Loaded previous) {
+        return load(listeners, previous, null);
+    }
+
+    /** The same, with the proxy's mesh certificate for ISTIO_MUTUAL servers (null: they refuse every connection). */
+    public static Loaded load(List<ListenerConfig> listeners, Loaded previous, MeshTls mesh) {
         Map<String, ServerTlsContexts> out = new HashMap<>();
         Map<ServerTls, Built> built = new HashMap<>();
         for (ListenerConfig l : listeners) {
@@ -90,7 +103,7 @@ public final class ServerTlsContexts {
                     b = build(t, previous == null ? null : previous.built.get(t));
                     built.put(t, b);
                 }
-                chains.add(new Chain(t, b.context, routerKey(l.name(), i), b.spki, b.hash));
+                chains.add(new Chain(t, b.context, routerKey(l.name(), i), b.spki, b.hash, t.mode() == ServerTls.Mode.ISTIO_MUTUAL ? mesh : null));
             }
             out.put(l.name(), new ServerTlsContexts(chains));
         }
@@ -122,6 +135,7 @@ public final class ServerTlsContexts {
         public List<Path> files() {
             List<Path> out = new ArrayList<>();
             for (ServerTls t : built.keySet()) {
+                if (t.mode() == ServerTls.Mode.ISTIO_MUTUAL) continue;
                 for (String f : new String[]{t.serverCertificate(), t.privateKey(), t.caCertificates()}) if (f != null) out.add(Path.of(f));
             }
             return out;
@@ -133,6 +147,7 @@ public final class ServerTlsContexts {
     }
 
     private static Built build(ServerTls t, Built previous) {
+        if (t.mode() == ServerTls.Mode.ISTIO_MUTUAL) return previous != null ? previous : new Built(new byte[0], null, List.of(), List.of());
         byte[] certPem = read(t, "serverCertificate", t.serverCertificate());
         byte[] keyPem = read(t, "privateKey", t.privateKey());
         byte[] caPem = t.caCertificates() == null ? null : read(t, "caCertificates", t.caCertificates());

@@ -30,13 +30,17 @@ public final class ServerTlsHandshake extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Adds the TLS step for {@code chain} after {@code after} in {@code p}.
+     * Adds the TLS step for {@code chain} after {@code after} in {@code p}; false (nothing added)
+     * for an ISTIO_MUTUAL server while the proxy has no mesh certificate.
      *
      * @param next builds the steps after TLS, given the ALPN protocol ({@code h2} or {@code http/1.1})
      */
-    public static void add(ChannelPipeline p, String after, ServerTlsContexts.Chain chain, BiConsumer<ChannelPipeline, String> next) {
-        p.addAfter(after, "tls", chain.context().newHandler(p.channel().alloc()));
+    public static boolean add(ChannelPipeline p, String after, ServerTlsContexts.Chain chain, BiConsumer<ChannelPipeline, String> next) {
+        var context = chain.current();
+        if (context == null) return false;
+        p.addAfter(after, "tls", context.newHandler(p.channel().alloc()));
         p.addAfter("tls", "tls-verify", new ServerTlsHandshake(chain, next));
+        return true;
     }
 
     @Override
@@ -50,6 +54,14 @@ public final class ServerTlsHandshake extends ChannelInboundHandlerAdapter {
             return;
         }
         SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+        if (chain.mesh() != null) { // ISTIO_MUTUAL: the caller must be of this mesh, as on an inbound listener
+            try {
+                ctx.channel().attr(PeerAuth.KEY).set(MeshTls.verifyPeer(ssl.engine().getSession(), chain.mesh().trustDomain()));
+            } catch (SSLPeerUnverifiedException e) {
+                ctx.close();
+                return;
+            }
+        }
         X509Certificate client = null;
         try {
             Certificate[] certs = ssl.engine().getSession().getPeerCertificates();

@@ -277,6 +277,26 @@ class GatewayTlsTest {
         other.waitFor(20, TimeUnit.SECONDS);
     }
 
+    @Test
+    void istioMutualTerminatesMeshMtlsFromAnotherProxyAndRefusesClientsWithoutAMeshCertificate() throws Exception {
+        ServerTls mesh = new ServerTls(List.of("*"), "https-a", ServerTls.Mode.ISTIO_MUTUAL, null, null, null,
+                List.of(), List.of(), List.of(), null, null, List.of(), "");
+        ProxyServer gw = ProxyServer.builder().snapshot(snapshot("v1", mesh)).concurrency(1).adminPort(-1)
+                .meshTls(MeshMtlsTest.mesh(MeshMtlsTest.CA, MeshMtlsTest.CA.spiffe("cluster.local", "istio-system", "ingressgateway"))).build().start();
+        cleanup.add(gw::close);
+        int port = gw.listenerPort("gateway:443");
+        // a sidecar whose DestinationRule says ISTIO_MUTUAL reaches the gateway's routes
+        HandshakeEdgesTest edges = new HandshakeEdgesTest();
+        ProxyServer client = edges.client(port, MeshMtlsTest.mesh(MeshMtlsTest.CA, MeshMtlsTest.CA.spiffe("cluster.local", "shop", "frontend")));
+        cleanup.add(() -> edges.stop());
+        Result via = run("curl", "-sS", "--max-time", "10", "-w", " %{http_code}", "http://127.0.0.1:" + client.listenerPort("out") + "/");
+        assertThat(via.out()).as(via.err()).isEqualTo("web-a 200");
+        // a client without a mesh certificate is refused
+        Result direct = run("curl", "-sS", "--max-time", "10", "-k", "--resolve", "a.example.com:" + port + ":127.0.0.1", "https://a.example.com:" + port + "/");
+        assertThat(direct.code()).isNotZero();
+        assertThat(direct.out()).doesNotContain("web-a");
+    }
+
     /** The PEM of the certificate the listener presents for {@code sni} (none: connect by IP, no SNI). */
     static String peerCertificate(int port, String sni) throws Exception {
         KeyStore ks = KeyStore.getInstance("PKCS12");

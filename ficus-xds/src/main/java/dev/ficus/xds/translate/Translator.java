@@ -201,8 +201,9 @@ public final class Translator {
                     continue;
                 }
                 if (protocol.equals("TLS") || protocol.equals("HTTPS")) {
-                    note(gw, path + ".tls.mode", "only PASSTHROUGH is served on " + protocol + " gateway servers"
-                            + (protocol.equals("TLS") ? " (HTTPS servers terminate SIMPLE, MUTUAL and OPTIONAL_MUTUAL)" : "") + "; this server is skipped");
+                    note(gw, path + ".tls.mode", (s.tls() == null || s.tls().mode() == null ? "no TLS mode" : s.tls().mode()) + " on a " + protocol
+                            + " gateway server is not served by the proxy yet (it serves PASSTHROUGH there; HTTPS servers terminate SIMPLE, MUTUAL,"
+                            + " OPTIONAL_MUTUAL and ISTIO_MUTUAL); this server is skipped");
                     continue;
                 }
                 if (!isHttp(protocol)) {
@@ -258,8 +259,7 @@ public final class Translator {
 
     /**
      * The TLS server of a Gateway HTTPS server or a Sidecar ingress listener, or null (noted) when
-     * the proxy cannot serve it: {@code credentialName} (no Kubernetes secrets), ISTIO_MUTUAL and
-     * AUTO_PASSTHROUGH. {@code caCrl} is noted and ignored.
+     * the proxy cannot serve it: {@code credentialName} (no Kubernetes secrets) and AUTO_PASSTHROUGH. {@code caCrl} is noted and ignored.
      */
     private ServerTls serverTls(Resource<?> r, String path, ServerTLSSettings t, List<String> hosts, String routeTable) {
         ServerTLSSettings.TLSmode mode = t.mode() == null ? ServerTLSSettings.TLSmode.SIMPLE : t.mode();
@@ -272,10 +272,11 @@ public final class Translator {
             case SIMPLE -> ServerTls.Mode.SIMPLE;
             case MUTUAL -> ServerTls.Mode.MUTUAL;
             case OPTIONAL_MUTUAL -> ServerTls.Mode.OPTIONAL_MUTUAL;
+            case ISTIO_MUTUAL -> ServerTls.Mode.ISTIO_MUTUAL;
             default -> null;
         };
         if (m == null) {
-            note(r, path + ".mode", mode + " is not served by the proxy yet (it serves SIMPLE, MUTUAL, OPTIONAL_MUTUAL, and PASSTHROUGH on TLS servers); this server is skipped");
+            note(r, path + ".mode", mode + " is not served by the proxy yet (it serves SIMPLE, MUTUAL, OPTIONAL_MUTUAL, ISTIO_MUTUAL, and PASSTHROUGH on TLS servers); this server is skipped");
             return null;
         }
         if (t.caCrl() != null) note(r, path + ".caCrl", "certificate revocation lists are not checked by the proxy yet");

@@ -117,7 +117,7 @@ class GatewayTlsTranslationTest {
     }
 
     @Test
-    void credentialNameAndIstioMutualAreNotedWithTheirFieldAndTheServerSkipped() {
+    void credentialNameAndAutoPassthroughAreNotedWithTheirFieldAndTheServerSkippedWhileIstioMutualIsServed() {
         Translation t = translate("""
                 apiVersion: networking.istio.io/v1
                 kind: Gateway
@@ -131,11 +131,19 @@ class GatewayTlsTranslationTest {
                   - port: {number: 9443, name: https-mesh, protocol: HTTPS}
                     hosts: [b.example.com]
                     tls: {mode: ISTIO_MUTUAL}
+                  - port: {number: 15443, name: tls-auto, protocol: TLS}
+                    hosts: ["*.local"]
+                    tls: {mode: AUTO_PASSTHROUGH}
                 """ + VS);
         assertThat(t.notes()).extracting(Diagnostic::format)
                 .anySatisfy(n -> assertThat(n).matches("shop\\.yaml:\\d+:\\d+: warning: Gateway/edge spec\\.servers\\[0]\\.tls\\.credentialName: .*serverCertificate and privateKey.*"))
-                .anySatisfy(n -> assertThat(n).contains("spec.servers[1].tls.mode: ISTIO_MUTUAL is not served"));
-        assertThat(t.snapshot().listeners()).extracting(ListenerConfig::name).doesNotContain("gateway:8443", "gateway:9443");
+                .anySatisfy(n -> assertThat(n).contains("spec.servers[2].tls.mode: AUTO_PASSTHROUGH on a TLS gateway server is not served"));
+        assertThat(t.snapshot().listeners()).extracting(ListenerConfig::name).doesNotContain("gateway:8443", "gateway:15443");
+        ListenerConfig mesh = t.snapshot().listeners().stream().filter(x -> x.name().equals("gateway:9443")).findFirst().orElseThrow();
+        assertThat(mesh.tls()).singleElement().satisfies(s -> {
+            assertThat(s.mode()).isEqualTo(ServerTls.Mode.ISTIO_MUTUAL);
+            assertThat(s.serverCertificate()).isNull();
+        });
     }
 
     @Test
