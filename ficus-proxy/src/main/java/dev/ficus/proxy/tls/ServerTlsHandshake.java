@@ -79,6 +79,12 @@ public final class ServerTlsHandshake extends ChannelInboundHandlerAdapter {
         p.context("tls").fireChannelActive(); // the HTTP steps start now, as on a plaintext connection
     }
 
+    /** A handshake the client broke or refused (bad record, unknown CA, no certificate): the connection ends quietly. */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         // already active when added; the steps after TLS get channelActive after the handshake
