@@ -297,6 +297,24 @@ class GatewayTlsTest {
         assertThat(direct.out()).doesNotContain("web-a");
     }
 
+    @Test
+    void sidecarIngressTlsTerminatesWithItsFilesInsteadOfMeshMtls() throws Exception {
+        writeLeaf("a.example.com", CA.dns("a.example.com"));
+        ProxySnapshot s = ProxySnapshot.builder("v1")
+                .listener(new ListenerConfig("inbound:9443", new HostPort("127.0.0.1", 0), ListenerKind.INBOUND, ListenerProtocol.HTTP, "https-a")
+                        .withMtls(dev.ficus.xds.snapshot.MtlsMode.PERMISSIVE)
+                        .withTls(List.of(server("a.example.com", ServerTls.Mode.SIMPLE, "https-a", List.of(), List.of()))))
+                .routeTable(table("https-a", "web-a"))
+                .cluster(ClusterConfig.of("web-a", Endpoint.of(webA.host(), webA.port())).withTls(UpstreamTls.DISABLE))
+                .build();
+        ProxyServer p = ProxyServer.builder().snapshot(s).concurrency(1).adminPort(-1)
+                .meshTls(MeshMtlsTest.mesh(MeshMtlsTest.CA, MeshMtlsTest.CA.spiffe("cluster.local", "shop", "web"))).build().start();
+        cleanup.add(p::close);
+        int port = p.listenerPort("inbound:9443");
+        assertThat(curl("a.example.com", port).out()).isEqualTo("web-a 200 2");
+        assertThat(run("curl", "-sS", "--max-time", "10", "http://127.0.0.1:" + port + "/").code()).as("no plaintext beside it").isNotZero();
+    }
+
     /** The PEM of the certificate the listener presents for {@code sni} (none: connect by IP, no SNI). */
     static String peerCertificate(int port, String sni) throws Exception {
         KeyStore ks = KeyStore.getInstance("PKCS12");

@@ -232,6 +232,10 @@ public final class Translator {
                     e.getValue().getFirst().routeTable()).withTls(e.getValue()));
         }
         for (var e : tcpByPort.entrySet()) { // protocols
+            if (tlsByPort.containsKey(e.getKey()) && !byPort.containsKey(e.getKey())) {
+                note(e.getValue(), "spec.servers", "port " + e.getKey() + " has HTTPS servers that terminate TLS; TCP or PASSTHROUGH servers on the same port"
+                        + " are not served beside them yet and are skipped");
+            }
             if (byPort.containsKey(e.getKey()) || tlsByPort.containsKey(e.getKey())) continue;
             String name = "gateway:" + e.getKey();
             listeners.add(new ListenerConfig(name, new HostPort(bindByPort.get(e.getKey()), e.getKey()), ListenerKind.GATEWAY, ListenerProtocol.TCP, name,
