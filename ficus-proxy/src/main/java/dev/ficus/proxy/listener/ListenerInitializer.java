@@ -192,7 +192,7 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
         }
         ServerTlsContexts.Chain chain = own.select(sni);
         RouterConfig rc = new RouterConfig(chain.routerKey(), router.snapshots(), router.stats(), router.pools(), router.budgets(), router.inbound(), router.passthrough());
-        boolean added = ServerTlsHandshake.add(ctx.pipeline(), "detect", chain, (inner, alpn) -> {
+        boolean added = ServerTlsHandshake.add(ctx.pipeline(), "detect", chain, router.stats(), (inner, alpn) -> {
             if (alpn.equals(io.netty.handler.ssl.ApplicationProtocolNames.HTTP_2)) Http2ServerSteps.add(inner, rc);
             else if (alpn.equals(MeshTls.ALPN_MESH)) { // mesh mTLS says nothing of what follows: h2c prior knowledge or HTTP/1.1
                 inner.addLast("detect-inner", new ProtocolDetectHandler((c, w, s) -> {

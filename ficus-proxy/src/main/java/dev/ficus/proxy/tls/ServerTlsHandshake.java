@@ -1,5 +1,6 @@
 package dev.ficus.proxy.tls;
 
+import dev.ficus.proxy.telemetry.TrafficStats;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
@@ -23,23 +24,27 @@ import java.util.function.BiConsumer;
 public final class ServerTlsHandshake extends ChannelInboundHandlerAdapter {
     private final ServerTlsContexts.Chain chain;
     private final BiConsumer<ChannelPipeline, String> next;
+    private final TrafficStats stats;
+    private boolean counted;
 
-    private ServerTlsHandshake(ServerTlsContexts.Chain chain, BiConsumer<ChannelPipeline, String> next) {
+    private ServerTlsHandshake(ServerTlsContexts.Chain chain, BiConsumer<ChannelPipeline, String> next, TrafficStats stats) {
         this.chain = chain;
         this.next = next;
+        this.stats = stats;
     }
 
     /**
      * Adds the TLS step for {@code chain} after {@code after} in {@code p}; false (nothing added)
      * for an ISTIO_MUTUAL server while the proxy has no mesh certificate.
      *
+     * @param stats the listener's counters ({@code ficus_listener_tls_handshakes_total})
      * @param next builds the steps after TLS, given the ALPN protocol ({@code h2} or {@code http/1.1})
      */
-    public static boolean add(ChannelPipeline p, String after, ServerTlsContexts.Chain chain, BiConsumer<ChannelPipeline, String> next) {
+    public static boolean add(ChannelPipeline p, String after, ServerTlsContexts.Chain chain, TrafficStats stats, BiConsumer<ChannelPipeline, String> next) {
         var context = chain.current();
         if (context == null) return false;
         p.addAfter(after, "tls", context.newHandler(p.channel().alloc()));
-        p.addAfter("tls", "tls-verify", new ServerTlsHandshake(chain, next));
+        p.addAfter("tls", "tls-verify", new ServerTlsHandshake(chain, next, stats));
         return true;
     }
 
@@ -50,6 +55,7 @@ public final class ServerTlsHandshake extends ChannelInboundHandlerAdapter {
             return;
         }
         if (!done.isSuccess()) {
+            count(false, false);
             ctx.close();
             return;
         }
@@ -58,6 +64,7 @@ public final class ServerTlsHandshake extends ChannelInboundHandlerAdapter {
             try {
                 ctx.channel().attr(PeerAuth.KEY).set(MeshTls.verifyPeer(ssl.engine().getSession(), chain.mesh().trustDomain()));
             } catch (SSLPeerUnverifiedException e) {
+                count(true, true);
                 ctx.close();
                 return;
             }
@@ -69,9 +76,11 @@ public final class ServerTlsHandshake extends ChannelInboundHandlerAdapter {
         } catch (SSLPeerUnverifiedException e) { // none sent: only OPTIONAL_MUTUAL and SIMPLE get here
         }
         if (client != null && !chain.accepts(client)) {
+            count(true, true);
             ctx.close();
             return;
         }
+        count(true, false);
         String alpn = ssl.applicationProtocol();
         ChannelPipeline p = ctx.pipeline();
         next.accept(p, alpn == null ? ApplicationProtocolNames.HTTP_1_1 : alpn);
@@ -82,7 +91,15 @@ public final class ServerTlsHandshake extends ChannelInboundHandlerAdapter {
     /** A handshake the client broke or refused (bad record, unknown CA, no certificate): the connection ends quietly. */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        count(false, false);
         ctx.close();
+    }
+
+    /** Counts the handshake once (a failure is seen both as an exception and as a completion event). */
+    private void count(boolean done, boolean refused) {
+        if (counted) return;
+        counted = true;
+        stats.tlsHandshake(done, refused);
     }
 
     @Override

@@ -172,6 +172,10 @@ class GatewayTlsTest {
         assertThat(wrongSan.code()).isNotZero();
         assertThat(wrongSan.out()).doesNotContain("web-b");
         assertThat(webB.requestCount()).isEqualTo(1);
+        assertThat(p.stats().prometheus())
+                .contains("ficus_listener_tls_handshakes_total{listener=\"gateway:443\",result=\"accepted\"} 1")
+                .contains("ficus_listener_tls_handshakes_total{listener=\"gateway:443\",result=\"refused\"} 1");
+        assertThat(p.stats().prometheus()).doesNotContain("result=\"failed\"} 0");
     }
 
     @Test
