@@ -68,9 +68,24 @@ public final class ServerTlsContexts {
 
     public List<Chain> chains() { return chains; }
 
-    /** The server for a ClientHello's SNI: the first that lists it, else the first catch-all ({@code *}), else the first. */
+    /**
+     * The server for a ClientHello's SNI: the one that names it most closely (an exact host, then
+     * the longest wildcard, then {@code *}; the first of equals), else the first catch-all, else the
+     * first server (no SNI, or a name no server lists).
+     */
     public Chain select(String sni) {
-        if (sni != null) for (Chain c : chains) if (c.config().serves(sni) && !c.config().catchAll()) return c;
+        Chain best = null;
+        int score = -1;
+        if (sni != null) {
+            for (Chain c : chains) {
+                int s = c.config().specificity(sni);
+                if (s > score) {
+                    score = s;
+                    best = c;
+                }
+            }
+        }
+        if (best != null) return best;
         for (Chain c : chains) if (c.config().catchAll()) return c;
         return chains.getFirst();
     }

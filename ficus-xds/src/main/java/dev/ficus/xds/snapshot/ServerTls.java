@@ -50,14 +50,23 @@ public record ServerTls(List<String> sniHosts, String routeTable, Mode mode, Str
     }
 
     /** Whether this server answers the TLS server name {@code sni} (exactly, or by a wildcard it lists). */
-    public boolean serves(String sni) {
-        if (sni == null) return false;
+    public boolean serves(String sni) { return specificity(sni) >= 0; }
+
+    /**
+     * How closely this server's hosts name {@code sni}, as Envoy ranks filter chains: an exact name
+     * beats any wildcard, a longer wildcard suffix beats a shorter one, {@code *} comes last (0);
+     * -1 when it does not serve {@code sni}.
+     */
+    public int specificity(String sni) {
+        if (sni == null) return -1;
         String name = sni.toLowerCase(Locale.ROOT);
+        int best = -1;
         for (String h : sniHosts) {
-            if (h.equals("*")) return true;
-            if (h.startsWith("*.") ? name.endsWith(h.substring(1)) && name.length() > h.length() - 1 : h.equals(name)) return true;
+            if (h.equals("*")) best = Math.max(best, 0);
+            else if (h.startsWith("*.") ? name.endsWith(h.substring(1)) && name.length() > h.length() - 1 : false) best = Math.max(best, h.length());
+            else if (h.equals(name)) return Integer.MAX_VALUE;
         }
-        return false;
+        return best;
     }
 
     /** Whether this server answers any name (hosts {@code *}). */
