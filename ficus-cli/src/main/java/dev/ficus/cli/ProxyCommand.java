@@ -201,6 +201,7 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
                 .onDrained(stopped::countDown);
         if (concurrency != null) b.concurrency(concurrency);
         telemetry(b, accessLog);
+        b.tlsEvents(log::info, log::error); // gateway certificate files renewed or broken
         if (tracer != null) b.observer(tracer);
         ProxyServer server = b.build();
         server.stats().register(accessLog::prometheus);
@@ -290,6 +291,7 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
                     .drainTimeout(drainTimeout).onDrained(stopped::countDown);
             if (concurrency != null) b.concurrency(concurrency);
             telemetry(b, accessLog);
+            b.tlsEvents(log::info, log::error);
             if (tracer != null) b.observer(tracer);
             ProxyServer s = b.build();
             s.stats().register(accessLog::prometheus);

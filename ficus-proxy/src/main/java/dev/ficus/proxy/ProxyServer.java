@@ -9,6 +9,7 @@ import dev.ficus.proxy.jwt.JwksCache;
 import dev.ficus.proxy.tls.InboundPeers;
 import dev.ficus.proxy.tls.MeshTls;
 import dev.ficus.proxy.tls.MtlsServerHandshake;
+import dev.ficus.proxy.tls.ServerTlsContexts;
 import dev.ficus.proxy.listener.ConnectionTracker;
 import dev.ficus.proxy.listener.ListenerInitializer;
 import dev.ficus.proxy.listener.Transport;
@@ -98,6 +99,7 @@ public final class ProxyServer implements AutoCloseable {
     private dev.ficus.proxy.admin.MergedMetricsServer mergedMetrics;
     private final int metricsPort;
     private final java.net.URI appMetrics;
+    private final Duration tlsReloadInterval;
     private volatile boolean started;
     private CompletableFuture<Void> drained;
 
@@ -117,6 +119,9 @@ public final class ProxyServer implements AutoCloseable {
         this.observers = java.util.List.copyOf(b.observers);
         this.metricsPort = b.metricsPort;
         this.appMetrics = b.appMetrics;
+        this.tlsReloadInterval = b.tlsReloadInterval;
+        this.tlsInfo = b.tlsInfo != null ? b.tlsInfo : m -> LOG.log(System.Logger.Level.INFO, m);
+        this.tlsError = b.tlsError != null ? b.tlsError : m -> LOG.log(System.Logger.Level.ERROR, m);
     }
 
     public static Builder builder() { return new Builder(); }
@@ -132,6 +137,7 @@ public final class ProxyServer implements AutoCloseable {
         clusters = new ClusterManager(LoadBalancerRegistry.defaults(), stats);
         telemetry = new dev.ficus.proxy.telemetry.TelemetryServices(stats.istio(), observers);
         ProxySnapshot s = initial.get();
+        serverTls = ServerTlsContexts.load(s.listeners(), null, meshTls); // a certificate file that cannot be loaded fails the start
         stats.register(parallelRuns::prometheus);
         holder = new SnapshotHolder(new RuntimeSnapshot(s, clusters.update(s.clusters()), jwks, telemetry, parallelRuns.install(s)));
         try {
@@ -142,6 +148,7 @@ public final class ProxyServer implements AutoCloseable {
             close();
             throw e;
         }
+        if (!tlsReloadInterval.isZero()) watchTlsFiles();
         started = true;
         return this;
     }
@@ -154,8 +161,11 @@ public final class ProxyServer implements AutoCloseable {
      */
     public synchronized void update(ProxySnapshot next) throws InterruptedException {
         if (workers == null) throw new IllegalStateException("not started");
+        // certificate files are read here, off the event loops; one that cannot be loaded refuses the whole snapshot
+        ServerTlsContexts.Loaded tls = ServerTlsContexts.load(next.listeners(), serverTls, meshTls);
         Map<String, Channel> fresh = drained == null ? bindNew(next) : Map.of();
         RuntimeSnapshot rs = new RuntimeSnapshot(next, clusters.update(next.clusters()), jwks, telemetry, parallelRuns.install(next));
+        serverTls = tls;
         holder.swap(rs);
         if (drained == null) commitListeners(next, fresh);
         pools.sweepRetired();
@@ -204,6 +214,55 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     private final Map<String, MtlsServerHandshake.Counters> mtlsCounters = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The TLS servers of the current snapshot's listeners (Gateway HTTPS, Sidecar ingress tls), read per connection. */
+    private volatile ServerTlsContexts.Loaded serverTls = ServerTlsContexts.Loaded.EMPTY;
+
+    /**
+     * Reads the certificate files of the current snapshot's TLS servers again and serves the new
+     * ones when a file changed (new connections get them; open ones keep theirs). Called by the
+     * file watcher ({@link Builder#tlsReloadInterval}) or by whoever knows a file changed; a file
+     * that cannot be loaded now is thrown as an {@link IllegalArgumentException} naming its YAML
+     * position and field, and the certificates in use stay.
+     *
+     * @return whether anything changed
+     */
+    public synchronized boolean reloadTlsFiles() {
+        if (holder == null) return false;
+        ServerTlsContexts.Loaded was = serverTls;
+        ServerTlsContexts.Loaded now = ServerTlsContexts.load(holder.current().snapshot().listeners(), was, meshTls);
+        if (now.sameAs(was)) return false;
+        serverTls = now;
+        return true;
+    }
+
+    private static final System.Logger LOG = System.getLogger(ProxyServer.class.getName());
+    private final java.util.function.Consumer<String> tlsInfo;
+    private final java.util.function.Consumer<String> tlsError;
+    private java.util.concurrent.ScheduledExecutorService tlsWatcher;
+    private String tlsProblem; // the last reload failure logged, so that a broken file is reported once, not every poll
+
+    /** Polls the certificate files of the TLS servers on a thread of its own (never an event loop). */
+    private void watchTlsFiles() {
+        tlsWatcher = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "ficus-tls-files");
+            t.setDaemon(true);
+            return t;
+        });
+        long ms = tlsReloadInterval.toMillis();
+        tlsWatcher.scheduleWithFixedDelay(() -> {
+            if (serverTls.files().isEmpty()) return;
+            try {
+                if (reloadTlsFiles()) tlsInfo.accept("TLS certificate files changed: new connections get the new certificates");
+                tlsProblem = null;
+            } catch (RuntimeException e) {
+                if (!String.valueOf(e.getMessage()).equals(tlsProblem)) {
+                    tlsProblem = String.valueOf(e.getMessage());
+                    tlsError.accept(e.getMessage() + "; still serving the previous certificates");
+                }
+            }
+        }, ms, ms, TimeUnit.MILLISECONDS);
+    }
 
     /** Inbound listeners terminate mesh mTLS as their current PeerAuthentication mode says. */
     private ListenerInitializer.InboundTls inboundTls(ListenerConfig l) {
@@ -278,7 +337,8 @@ public final class ProxyServer implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.ALLOCATOR, allocator)
                 .childOption(ChannelOption.AUTO_READ, false)
-                .childHandler(new ListenerInitializer(l.protocol(), rc, tc, limits, tracker, detectTimeout, httpDetectTimeout, in)) // protocols
+                .childHandler(new ListenerInitializer(l.protocol(), rc, tc, limits, tracker, detectTimeout, httpDetectTimeout, in,
+                        () -> serverTls.listener(l.name()))) // protocols
                 .bind(l.bind().host(), l.bind().port()).sync().channel();
     }
 
@@ -344,6 +404,7 @@ public final class ProxyServer implements AutoCloseable {
     @Override
     public synchronized void close() {
         started = false;
+        if (tlsWatcher != null) tlsWatcher.shutdownNow();
         if (admin != null) admin.close();
         if (mergedMetrics != null) mergedMetrics.close();
         admin = null;
@@ -388,6 +449,23 @@ public final class ProxyServer implements AutoCloseable {
 
         private int metricsPort = -1;
         private java.net.URI appMetrics;
+        private Duration tlsReloadInterval = Duration.ofSeconds(1);
+
+        /**
+         * How often the certificate files of TLS servers (Gateway HTTPS, Sidecar ingress tls) are read
+         * again, so that a renewed certificate is served without a config change; zero: never.
+         */
+        public Builder tlsReloadInterval(Duration d) { this.tlsReloadInterval = Objects.requireNonNull(d); return this; }
+
+        private java.util.function.Consumer<String> tlsInfo;
+        private java.util.function.Consumer<String> tlsError;
+
+        /** Where the certificate-file watcher reports a reload and a file it cannot load (default: System.Logger). */
+        public Builder tlsEvents(java.util.function.Consumer<String> info, java.util.function.Consumer<String> error) {
+            this.tlsInfo = Objects.requireNonNull(info);
+            this.tlsError = Objects.requireNonNull(error);
+            return this;
+        }
 
         /**
          * Serves the proxy's metrics merged with the app's (Istio's 15020) on {@code port} of the admin

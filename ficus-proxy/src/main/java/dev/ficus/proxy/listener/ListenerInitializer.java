@@ -21,6 +21,8 @@ import dev.ficus.proxy.tls.InboundPeers;
 import dev.ficus.proxy.tls.MeshTls;
 import dev.ficus.proxy.tls.PeerAuth;
 import dev.ficus.proxy.tls.MtlsServerHandshake;
+import dev.ficus.proxy.tls.ServerTlsContexts;
+import dev.ficus.proxy.tls.ServerTlsHandshake;
 import dev.ficus.xds.snapshot.MtlsMode;
 import java.time.Duration;
 import java.util.function.Supplier;
@@ -34,8 +36,10 @@ import java.util.function.Supplier;
  *   <li>AUTO: {@code detect} (TLS, HTTP/2, HTTP/1.x, else TCP), then the matching steps.</li>
  * </ul>
  * HTTP/1.1 is {@code head-scan → codec → guard → router}; HTTP/2 is {@link Http2ServerSteps};
- * TLS without termination is {@code tcp-proxy} routed by SNI. The detect step calls back here and
- * leaves, so handlers never look each other up. TLS termination and L7 filters will be more steps.
+ * TLS without termination is {@code tcp-proxy} routed by SNI; a listener with TLS servers of its
+ * own (Gateway HTTPS) is {@code detect → tls → tls-verify}, then the HTTP steps with the route
+ * table of the server the SNI picked. The detect step calls back here and leaves, so handlers
+ * never look each other up.
  */
 public final class ListenerInitializer extends ChannelInitializer<Channel> {
     /** Istio's protocol-detection timeout for server-first protocols, before a connection is taken as TCP. */
@@ -49,6 +53,7 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
     private final long detectTimeoutNanos;
     private final long httpDetectTimeoutNanos;
     private final InboundTls inboundTls;
+    private final Supplier<ServerTlsContexts> serverTls;
 
     /**
      * Mesh mTLS on an inbound listener: the proxy's certificate, the listener's current
@@ -71,6 +76,16 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
     /** @param httpDetectTimeout how long an HTTP listener waits for the bytes that tell its protocol (see {@link ProtocolDetectHandler}) */
     public ListenerInitializer(ListenerProtocol protocol, RouterConfig router, TcpProxyConfig tcp, Http1Limits limits, ConnectionTracker tracker,
                                Duration detectTimeout, Duration httpDetectTimeout, InboundTls inboundTls) {
+        this(protocol, router, tcp, limits, tracker, detectTimeout, httpDetectTimeout, inboundTls, null);
+    }
+
+    /**
+     * @param serverTls the listener's own TLS servers (Gateway HTTPS, Sidecar ingress {@code tls}) as the
+     *                  current snapshot has them, read per connection; null or a null answer: none
+     */
+    public ListenerInitializer(ListenerProtocol protocol, RouterConfig router, TcpProxyConfig tcp, Http1Limits limits, ConnectionTracker tracker,
+                               Duration detectTimeout, Duration httpDetectTimeout, InboundTls inboundTls, Supplier<ServerTlsContexts> serverTls) {
+        this.serverTls = serverTls;
         this.httpDetectTimeoutNanos = httpDetectTimeout.toNanos();
         this.inboundTls = inboundTls;
         this.protocol = protocol;
@@ -85,6 +100,11 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
     protected void initChannel(Channel ch) {
         ChannelPipeline p = ch.pipeline();
         addTracking(p);
+        ServerTlsContexts own = serverTls == null ? null : serverTls.get();
+        if (own != null && protocol != ListenerProtocol.TCP) { // terminated with the listener's certificates, before anything else
+            p.addLast("detect", new ProtocolDetectHandler((ctx, what, sni) -> detectedServerTls(ctx, what, sni, own), true, true, httpDetectTimeoutNanos));
+            return;
+        }
         MtlsMode mode = inboundTls == null ? MtlsMode.DISABLE : inboundTls.mode().get();
         if (mode != MtlsMode.DISABLE) { // TLS must be told apart first, whatever the listener's protocol
             p.addLast("detect", new ProtocolDetectHandler((ctx, what, sni) -> detectedInbound(ctx, what, sni, mode),
@@ -151,11 +171,37 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
         detected(ctx, what, sni);
     }
 
-    private void addHttp1(ChannelPipeline p) {
+    private void addHttp1(ChannelPipeline p) { addHttp1(p, router); }
+
+    private void addHttp1(ChannelPipeline p, RouterConfig rc) {
         HeadScanHandler scan = addHeadScan(p);
         addHttp1Codec(p);
         addRequestGuard(p, scan);
-        addRouter(p);
+        addRouter(p, rc);
+    }
+
+    /**
+     * A listener with TLS servers of its own: the SNI picks the server (and so the certificate and
+     * the route table), its handshake runs, and HTTP/2 or HTTP/1.1 follows as ALPN agreed. Bytes
+     * that are not TLS are refused (closed), as a TLS-only port does.
+     */
+    private void detectedServerTls(ChannelHandlerContext ctx, DetectedProtocol what, String sni, ServerTlsContexts own) {
+        if (what != DetectedProtocol.TLS && what != DetectedProtocol.MESH_TLS) {
+            ctx.close();
+            return;
+        }
+        ServerTlsContexts.Chain chain = own.select(sni);
+        RouterConfig rc = new RouterConfig(chain.routerKey(), router.snapshots(), router.stats(), router.pools(), router.budgets(), router.inbound(), router.passthrough());
+        boolean added = ServerTlsHandshake.add(ctx.pipeline(), "detect", chain, router.stats(), (inner, alpn) -> {
+            if (alpn.equals(io.netty.handler.ssl.ApplicationProtocolNames.HTTP_2)) Http2ServerSteps.add(inner, rc);
+            else if (alpn.equals(MeshTls.ALPN_MESH)) { // mesh mTLS says nothing of what follows: h2c prior knowledge or HTTP/1.1
+                inner.addLast("detect-inner", new ProtocolDetectHandler((c, w, s) -> {
+                    if (w == DetectedProtocol.HTTP2) Http2ServerSteps.add(c.pipeline(), rc);
+                    else addHttp1(c.pipeline(), rc);
+                }, true, httpDetectTimeoutNanos));
+            } else addHttp1(inner, rc);
+        });
+        if (!added) ctx.close(); // ISTIO_MUTUAL before this proxy has a mesh certificate
     }
 
     /** TLS is not terminated yet: a TLS route (by SNI) passes it through; without one the connection is refused. */
@@ -179,5 +225,5 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
 
     private void addRequestGuard(ChannelPipeline p, HeadScanHandler scan) { p.addLast("guard", new RequestGuardHandler(limits, router.stats(), scan)); }
 
-    private void addRouter(ChannelPipeline p) { p.addLast("router", new RouterHandler(router)); }
+    private void addRouter(ChannelPipeline p, RouterConfig rc) { p.addLast("router", new RouterHandler(rc)); }
 }

@@ -66,6 +66,13 @@ public final class RuntimeSnapshot {
             JwtAuthenticator authn = JwtAuthenticator.compile(l.jwt(), jwks, Clock.systemUTC());
             if (authn != null) j.put(l.name(), authn);
             tel.put(l.name(), ListenerTelemetry.compile(l, telemetry.metrics(), telemetry.observers()));
+            for (int i = 0; i < l.tls().size(); i++) { // each TLS server routes by its own table, under the listener's policies
+                String key = dev.ficus.proxy.tls.ServerTlsContexts.routerKey(l.name(), i);
+                t.put(key, snapshot.routeTables().get(l.tls().get(i).routeTable()));
+                if (engine != null) a.put(key, engine);
+                if (authn != null) j.put(key, authn);
+                tel.put(key, tel.get(l.name()));
+            }
         }
         Map<String, TelemetryPolicy.ServiceRef> svc = new HashMap<>();
         for (String c : snapshot.clusters().keySet()) {

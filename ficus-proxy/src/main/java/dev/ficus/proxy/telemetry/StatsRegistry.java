@@ -40,6 +40,15 @@ public final class StatsRegistry {
             line(b, "ficus_listener_authz_total", "listener", n, "result", "denied", s.authzDenied());
             line(b, "ficus_listener_authz_total", "listener", n, "result", "audited", s.authzAudited());
         });
+        b.append("# HELP ficus_listener_tls_handshakes_total TLS handshakes of listeners that terminate TLS with their own certificates (Gateway HTTPS), by result.\n")
+                .append("# TYPE ficus_listener_tls_handshakes_total counter\n");
+        byListener.forEach((n, s) -> {
+            long[] tls = s.tlsHandshakes();
+            if (tls[0] + tls[1] + tls[2] == 0) return;
+            line(b, "ficus_listener_tls_handshakes_total", "listener", n, "result", "accepted", tls[0]);
+            line(b, "ficus_listener_tls_handshakes_total", "listener", n, "result", "failed", tls[1]);
+            line(b, "ficus_listener_tls_handshakes_total", "listener", n, "result", "refused", tls[2]);
+        });
         Map<String, TrafficStats> sorted = new TreeMap<>(clusters);
         write(b, "cluster", sorted, "upstream connections");
         b.append("# HELP ficus_cluster_outlier_ejections_active Endpoints outlier detection keeps out of load balancing now.\n# TYPE ficus_cluster_outlier_ejections_active gauge\n");

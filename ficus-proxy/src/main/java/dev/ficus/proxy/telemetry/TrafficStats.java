@@ -18,6 +18,10 @@ public final class TrafficStats {
     private final LongAdder authzAllowed = new LongAdder();
     private final LongAdder authzDenied = new LongAdder();
     private final LongAdder authzAudited = new LongAdder();
+    // listeners that terminate TLS of their own (Gateway HTTPS): handshakes by result
+    private final LongAdder tlsAccepted = new LongAdder();
+    private final LongAdder tlsFailed = new LongAdder();
+    private final LongAdder tlsRefused = new LongAdder();
     // clusters only: outlier ejections, changed on the detector thread
     private final java.util.concurrent.atomic.AtomicInteger ejectionsActive = new java.util.concurrent.atomic.AtomicInteger();
     private final LongAdder ejectionsTotal = new LongAdder();
@@ -48,6 +52,16 @@ public final class TrafficStats {
     }
 
     public long authzAllowed() { return authzAllowed.sum(); }
+
+    /** A TLS handshake of the listener's own servers: accepted, failed (bad hello, unknown CA, no certificate), or refused (a client certificate the settings reject). */
+    public void tlsHandshake(boolean done, boolean refused) {
+        if (refused) tlsRefused.increment();
+        else if (done) tlsAccepted.increment();
+        else tlsFailed.increment();
+    }
+
+    /** Handshakes by result: accepted, failed, refused. */
+    public long[] tlsHandshakes() { return new long[]{tlsAccepted.sum(), tlsFailed.sum(), tlsRefused.sum()}; }
 
     public long authzDenied() { return authzDenied.sum(); }
 

@@ -18,9 +18,12 @@ import java.util.Objects;
  *                   {@link TelemetryPolicy#DEFAULT} (also for null) when the translator says nothing
  * @param outbound   for an outbound HTTP listener, what a request for a host no route names gets
  *                   (Istio's outboundTrafficPolicy); null: 404 with flag NR, as on any other listener
+ * @param tls        the TLS servers an HTTP listener terminates (Gateway HTTPS servers, Sidecar ingress
+ *                   {@code tls}), chosen by SNI, the first without a match; empty (also for null): plaintext
  */
 public record ListenerConfig(String name, HostPort bind, ListenerKind kind, ListenerProtocol protocol, String routeTable, TcpRouteTable tcpRoutes,
-                             AuthzPolicies authz, MtlsMode mtls, String workload, JwtPolicies jwt, TelemetryPolicy telemetry, OutboundPolicy outbound) {
+                             AuthzPolicies authz, MtlsMode mtls, String workload, JwtPolicies jwt, TelemetryPolicy telemetry, OutboundPolicy outbound,
+                             java.util.List<ServerTls> tls) {
     public ListenerConfig {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(bind, "bind");
@@ -32,6 +35,13 @@ public record ListenerConfig(String name, HostPort bind, ListenerKind kind, List
         mtls = mtls == null ? MtlsMode.DISABLE : mtls;
         jwt = jwt == null ? JwtPolicies.NONE : jwt;
         telemetry = telemetry == null ? TelemetryPolicy.DEFAULT : telemetry;
+        tls = tls == null ? java.util.List.of() : java.util.List.copyOf(tls);
+    }
+
+    /** A listener that terminates no TLS of its own. */
+    public ListenerConfig(String name, HostPort bind, ListenerKind kind, ListenerProtocol protocol, String routeTable, TcpRouteTable tcpRoutes,
+                          AuthzPolicies authz, MtlsMode mtls, String workload, JwtPolicies jwt, TelemetryPolicy telemetry, OutboundPolicy outbound) {
+        this(name, bind, kind, protocol, routeTable, tcpRoutes, authz, mtls, workload, jwt, telemetry, outbound, null);
     }
 
     /** A listener without an outbound traffic policy. */
@@ -79,31 +89,36 @@ public record ListenerConfig(String name, HostPort bind, ListenerKind kind, List
 
     /** This listener with {@code policies} enforced. */
     public ListenerConfig withAuthz(AuthzPolicies policies) {
-        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, policies, mtls, workload, jwt, telemetry, outbound);
+        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, policies, mtls, workload, jwt, telemetry, outbound, tls);
     }
 
     /** This listener accepting what {@code m} says (inbound listeners). */
     public ListenerConfig withMtls(MtlsMode m) {
-        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, authz, m, workload, jwt, telemetry, outbound);
+        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, authz, m, workload, jwt, telemetry, outbound, tls);
     }
 
     /** This listener serving {@code w} ({@code namespace/name}). */
     public ListenerConfig withWorkload(String w) {
-        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, authz, mtls, w, jwt, telemetry, outbound);
+        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, authz, mtls, w, jwt, telemetry, outbound, tls);
     }
 
     /** This listener verifying the JWTs {@code policies} describe (inbound and gateway listeners). */
     public ListenerConfig withJwt(JwtPolicies policies) {
-        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, authz, mtls, workload, policies, telemetry, outbound);
+        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, authz, mtls, workload, policies, telemetry, outbound, tls);
     }
 
     /** This outbound listener treating hosts its routes do not name as {@code p} says. */
     public ListenerConfig withOutbound(OutboundPolicy p) {
-        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, authz, mtls, workload, jwt, telemetry, p);
+        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, authz, mtls, workload, jwt, telemetry, p, tls);
     }
 
     /** This listener reporting as {@code t} says. */
     public ListenerConfig withTelemetry(TelemetryPolicy t) {
-        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, authz, mtls, workload, jwt, t, outbound);
+        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, authz, mtls, workload, jwt, t, outbound, tls);
+    }
+
+    /** This listener terminating TLS as {@code servers} say (chosen by SNI). */
+    public ListenerConfig withTls(java.util.List<ServerTls> servers) {
+        return new ListenerConfig(name, bind, kind, protocol, routeTable, tcpRoutes, authz, mtls, workload, jwt, telemetry, outbound, servers);
     }
 }

@@ -23,6 +23,7 @@ public record ProxySnapshot(String version, List<ListenerConfig> listeners, Map<
         for (var e : clusters.entrySet()) if (!e.getKey().equals(e.getValue().name())) problems.add("cluster key " + e.getKey() + " names cluster " + e.getValue().name());
         for (ListenerConfig l : listeners) {
             if (l.protocol() != ListenerProtocol.TCP && !routeTables.containsKey(l.routeTable())) problems.add("listener " + l.name() + " uses unknown route table " + l.routeTable());
+            for (ServerTls t : l.tls()) if (!routeTables.containsKey(t.routeTable())) problems.add("listener " + l.name() + " has a TLS server with unknown route table " + t.routeTable());
         }
         for (RouteTable t : routeTables.values()) {
             for (VirtualHost vh : t.virtualHosts()) {

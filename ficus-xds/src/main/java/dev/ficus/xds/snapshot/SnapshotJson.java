@@ -23,6 +23,18 @@ public final class SnapshotJson {
             b.append(",\"protocol\":"); str(b, l.protocol().name());
             b.append(",\"routeTable\":"); str(b, l.routeTable());
             if (l.outbound() != null) { b.append(",\"outboundTrafficPolicy\":"); str(b, l.outbound().name()); }
+            if (!l.tls().isEmpty()) {
+                b.append(",\"tls\":[");
+                sep(b, l.tls(), t -> {
+                    b.append("{\"mode\":"); str(b, t.mode().name());
+                    b.append(",\"sniHosts\":["); sep(b, t.sniHosts(), h -> str(b, h));
+                    b.append("],\"routeTable\":"); str(b, t.routeTable());
+                    if (t.serverCertificate() != null) { b.append(",\"serverCertificate\":"); str(b, t.serverCertificate()); }
+                    if (t.caCertificates() != null) { b.append(",\"caCertificates\":"); str(b, t.caCertificates()); }
+                    b.append('}');
+                });
+                b.append(']');
+            }
             if (!l.tcpRoutes().isEmpty()) {
                 b.append(",\"tcpRoutes\":[");
                 sep(b, l.tcpRoutes().routes(), r -> {

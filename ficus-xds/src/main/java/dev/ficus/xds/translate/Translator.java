@@ -41,6 +41,7 @@ import dev.ficus.xds.snapshot.RouteMatch;
 import dev.ficus.xds.snapshot.RouteParallelRun;
 import dev.ficus.xds.snapshot.RoutePolicies;
 import dev.ficus.xds.snapshot.RouteTable;
+import dev.ficus.xds.snapshot.ServerTls;
 import dev.ficus.xds.snapshot.StringMatch;
 import dev.ficus.xds.snapshot.TcpRoute;
 import dev.ficus.xds.snapshot.TelemetryPolicy;
@@ -177,6 +178,8 @@ public final class Translator {
         Map<Integer, List<VirtualHost>> byPort = new TreeMap<>();
         Map<Integer, String> bindByPort = new TreeMap<>();
         Map<Integer, Resource<Gateway>> tcpByPort = new TreeMap<>(); // protocols: TCP and TLS-passthrough servers
+        Map<Integer, List<ServerTls>> tlsByPort = new TreeMap<>(); // HTTPS servers, one TLS server (filter chain) each
+        Map<Integer, List<Map.Entry<Resource<Gateway>, String>>> tlsPaths = new TreeMap<>();
         for (Resource<Gateway> gw : config.all(Kind.GATEWAY, Gateway.class)) {
             if (gw.spec().selector().isEmpty() || !who.labels().entrySet().containsAll(gw.spec().selector().entrySet())) continue;
             List<Server> servers = gw.spec().servers();
@@ -184,22 +187,36 @@ public final class Translator {
                 Server s = servers.get(i);
                 String path = "spec.servers[" + i + "]";
                 String protocol = s.port().protocol().toUpperCase(Locale.ROOT);
-                if (protocol.equals("TCP") || (protocol.equals("TLS") && s.tls() != null && s.tls().mode() == ServerTLSSettings.TLSmode.PASSTHROUGH)) { // protocols
+                if (protocol.equals("TCP") || ((protocol.equals("TLS") || protocol.equals("HTTPS")) && s.tls() != null && s.tls().mode() == ServerTLSSettings.TLSmode.PASSTHROUGH)) { // protocols
                     tcpByPort.putIfAbsent(s.port().number(), gw);
                     bindByPort.putIfAbsent(s.port().number(), s.bind() != null ? s.bind() : options.gatewayBind());
                     continue;
                 }
-                if (s.tls() != null || protocol.equals("HTTPS") || protocol.equals("TLS")) {
-                    note(gw, path + ".tls", "TLS termination on gateways is not served by the proxy yet; this server is skipped");
+                if (protocol.equals("HTTPS") && s.tls() != null) { // gateway TLS: terminated, then routed like HTTP
+                    int port = s.port().number();
+                    ServerTls chain = serverTls(gw, path + ".tls", s.tls(), s.hosts(), "https:" + port + ":" + gw.namespace() + "/" + gw.name() + ":" + i);
+                    if (chain == null) continue;
+                    routeTables.put(chain.routeTable(), new RouteTable(chain.routeTable(), dedupeDomains(gatewayVirtualHosts(gw, s, port))));
+                    tlsByPort.computeIfAbsent(port, k -> new ArrayList<>()).add(chain);
+                    tlsPaths.computeIfAbsent(port, k -> new ArrayList<>()).add(java.util.Map.entry(gw, path));
+                    bindByPort.putIfAbsent(port, s.bind() != null ? s.bind() : options.gatewayBind());
+                    continue;
+                }
+                if (protocol.equals("TLS") || protocol.equals("HTTPS")) {
+                    note(gw, path + ".tls.mode", (s.tls() == null || s.tls().mode() == null ? "no TLS mode" : s.tls().mode()) + " on a " + protocol
+                            + " gateway server is not served by the proxy yet (it serves PASSTHROUGH there; HTTPS servers terminate SIMPLE, MUTUAL,"
+                            + " OPTIONAL_MUTUAL and ISTIO_MUTUAL); this server is skipped");
                     continue;
                 }
                 if (!isHttp(protocol)) {
-                    note(gw, path + ".port.protocol", "only HTTP gateway servers are served by the proxy yet; this " + protocol + " server is skipped");
+                    note(gw, path + ".port.protocol", "only HTTP, HTTPS, TCP and TLS gateway servers are served by the proxy yet; this " + protocol + " server is skipped");
                     continue;
                 }
                 int port = s.port().number();
                 bindByPort.putIfAbsent(port, s.bind() != null ? s.bind() : options.gatewayBind());
-                byPort.computeIfAbsent(port, k -> new ArrayList<>()).addAll(gatewayVirtualHosts(gw, s, port));
+                List<VirtualHost> hosts = gatewayVirtualHosts(gw, s, port);
+                if (s.tls() != null && Boolean.TRUE.equals(s.tls().httpsRedirect())) hosts = httpsRedirect(hosts);
+                byPort.computeIfAbsent(port, k -> new ArrayList<>()).addAll(hosts);
             }
         }
         for (var e : byPort.entrySet()) {
@@ -207,8 +224,21 @@ public final class Translator {
             routeTables.put(table, new RouteTable(table, dedupeDomains(e.getValue())));
             listeners.add(new ListenerConfig(table, new HostPort(bindByPort.get(e.getKey()), e.getKey()), ListenerKind.GATEWAY, ListenerProtocol.HTTP, table));
         }
+        for (var e : tlsByPort.entrySet()) {
+            if (byPort.containsKey(e.getKey())) { // Istio refuses the same port for HTTP and HTTPS servers too
+                for (var where : tlsPaths.get(e.getKey())) note(where.getKey(), where.getValue() + ".port.number", "port " + e.getKey() + " already has plaintext HTTP servers; this HTTPS server is skipped");
+                continue;
+            }
+            String name = "gateway:" + e.getKey();
+            listeners.add(new ListenerConfig(name, new HostPort(bindByPort.get(e.getKey()), e.getKey()), ListenerKind.GATEWAY, ListenerProtocol.HTTP,
+                    e.getValue().getFirst().routeTable()).withTls(e.getValue()));
+        }
         for (var e : tcpByPort.entrySet()) { // protocols
-            if (byPort.containsKey(e.getKey())) continue;
+            if (tlsByPort.containsKey(e.getKey()) && !byPort.containsKey(e.getKey())) {
+                note(e.getValue(), "spec.servers", "port " + e.getKey() + " has HTTPS servers that terminate TLS; TCP or PASSTHROUGH servers on the same port"
+                        + " are not served beside them yet and are skipped");
+            }
+            if (byPort.containsKey(e.getKey()) || tlsByPort.containsKey(e.getKey())) continue;
             String name = "gateway:" + e.getKey();
             listeners.add(new ListenerConfig(name, new HostPort(bindByPort.get(e.getKey()), e.getKey()), ListenerKind.GATEWAY, ListenerProtocol.TCP, name,
                     tcpRoutes.table(e.getKey(), e.getValue())));
@@ -229,6 +259,67 @@ public final class Translator {
             if (domains.isEmpty()) continue;
             List<Route> routes = httpRoutes(vs, port, gw);
             out.add(new VirtualHost(vs.namespace() + "/" + vs.name() + ":" + port, domains, routes));
+        }
+        return out;
+    }
+
+    /**
+     * The TLS server of a Gateway HTTPS server or a Sidecar ingress listener, or null (noted) when
+     * the proxy cannot serve it: {@code credentialName} (no Kubernetes secrets) and AUTO_PASSTHROUGH. {@code caCrl} is noted and ignored.
+     */
+    private ServerTls serverTls(Resource<?> r, String path, ServerTLSSettings t, List<String> hosts, String routeTable) {
+        ServerTLSSettings.TLSmode mode = t.mode() == null ? ServerTLSSettings.TLSmode.SIMPLE : t.mode();
+        if (t.credentialName() != null) {
+            note(r, path + ".credentialName", "credentialName names a Kubernetes secret, which ficus does not read; give the PEM files in "
+                    + "serverCertificate and privateKey (and caCertificates for MUTUAL) instead; this server is skipped");
+            return null;
+        }
+        ServerTls.Mode m = switch (mode) {
+            case SIMPLE -> ServerTls.Mode.SIMPLE;
+            case MUTUAL -> ServerTls.Mode.MUTUAL;
+            case OPTIONAL_MUTUAL -> ServerTls.Mode.OPTIONAL_MUTUAL;
+            case ISTIO_MUTUAL -> ServerTls.Mode.ISTIO_MUTUAL;
+            default -> null;
+        };
+        if (m == null) {
+            note(r, path + ".mode", mode + " is not served by the proxy yet (it serves SIMPLE, MUTUAL, OPTIONAL_MUTUAL, ISTIO_MUTUAL, and PASSTHROUGH on TLS servers); this server is skipped");
+            return null;
+        }
+        if (t.caCrl() != null) note(r, path + ".caCrl", "certificate revocation lists are not checked by the proxy yet");
+        List<String> sni = new ArrayList<>();
+        for (String h : hosts) {
+            int slash = h.indexOf('/');
+            sni.add((slash >= 0 ? h.substring(slash + 1) : h).toLowerCase(Locale.ROOT));
+        }
+        long mark = r.origin().positions().find(path);
+        int line = Positions.line(mark) == 0 ? r.origin().line() : Positions.line(mark);
+        int column = Positions.line(mark) == 0 ? r.origin().column() : Positions.column(mark);
+        String source = r.origin().file() + ":" + line + ":" + Math.max(column, 1) + ": " + r.subject() + " " + path;
+        return new ServerTls(sni, routeTable, m, t.serverCertificate(), t.privateKey(), t.caCertificates(),
+                t.subjectAltNames(), t.verifyCertificateSpki(), t.verifyCertificateHash(),
+                tlsVersion(t.minProtocolVersion()), tlsVersion(t.maxProtocolVersion()), t.cipherSuites(), source);
+    }
+
+    /** The JDK's name of an Istio TLS version; null for TLS_AUTO or unset (the proxy's default). */
+    private static String tlsVersion(ServerTLSSettings.TLSProtocol p) {
+        if (p == null) return null;
+        return switch (p) {
+            case TLS_AUTO -> null;
+            case TLSV1_0 -> "TLSv1";
+            case TLSV1_1 -> "TLSv1.1";
+            case TLSV1_2 -> "TLSv1.2";
+            case TLSV1_3 -> "TLSv1.3";
+        };
+    }
+
+    /**
+     * {@code tls.httpsRedirect}: every request for these hosts is answered with a 301 to the same
+     * host and path over https, as Envoy's {@code require_tls: ALL} which Istio sets.
+     */
+    private static List<VirtualHost> httpsRedirect(List<VirtualHost> hosts) {
+        List<VirtualHost> out = new ArrayList<>(hosts.size());
+        for (VirtualHost vh : hosts) {
+            out.add(new VirtualHost(vh.name(), vh.domains(), List.of(new Route("https-redirect", RouteMatch.ANY, new RouteAction.Redirect("https", null, null, 301)))));
         }
         return out;
     }
@@ -289,7 +380,7 @@ public final class Translator {
                 note(sc, path + ".port.protocol", "only HTTP and TCP inbound listeners are served by the proxy yet; this " + protocol + " listener is skipped");
                 continue;
             }
-            if (in.tls() != null) note(sc, path + ".tls", "TLS on inbound listeners is not served by the proxy yet; the listener serves plaintext");
+            if (in.tls() != null && isOpaque(protocol)) note(sc, path + ".tls", "TLS on TCP inbound listeners is not terminated by the proxy yet; the listener passes the bytes as they are");
             Optional<HostPort> app = defaultEndpoint(sc, path, in.defaultEndpoint(), port);
             if (app.isEmpty()) continue;
             String cluster = "inbound|" + port + "||";
@@ -305,7 +396,10 @@ public final class Translator {
             Route route = new Route("inbound", RouteMatch.ANY, RouteAction.Forward.to(cluster), Duration.ZERO, HeaderMutations.NONE, HeaderMutations.NONE);
             routeTables.put(table, new RouteTable(table, List.of(new VirtualHost("inbound:" + port, List.of("*"), List.of(route)))));
             String bind = in.bind() != null ? in.bind() : options.inboundBind();
-            listeners.add(new ListenerConfig(table, new HostPort(bind, port), ListenerKind.INBOUND, ListenerProtocol.HTTP, table));
+            ServerTls tls = in.tls() == null ? null : serverTls(sc, path + ".tls", in.tls(), List.of("*"), table); // terminated instead of mesh mTLS
+            if (in.tls() != null && tls == null) continue; // noted: not served rather than served in plaintext
+            ListenerConfig l = new ListenerConfig(table, new HostPort(bind, port), ListenerKind.INBOUND, ListenerProtocol.HTTP, table);
+            listeners.add(tls == null ? l : l.withTls(List.of(tls)));
         }
         List<IstioEgressListener> egress = sc.spec().egress();
         for (int i = 0; i < egress.size(); i++) {
