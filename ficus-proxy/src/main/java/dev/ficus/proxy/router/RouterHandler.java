@@ -51,7 +51,9 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -207,6 +209,17 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof FullHttpRequest full) {
+            // HTTP/2 headers that end the stream come as one message; the exchange takes a head and
+            // a body, so that the body is released on a local reply and kept for a retry like any other
+            read(new DefaultHttpRequest(full.protocolVersion(), full.method(), full.uri(), full.headers()));
+            read(new DefaultLastHttpContent(full.content(), full.trailingHeaders()));
+            return;
+        }
+        read(msg);
+    }
+
+    private void read(Object msg) {
         if (closing) {
             ReferenceCountUtil.release(msg);
             return;
