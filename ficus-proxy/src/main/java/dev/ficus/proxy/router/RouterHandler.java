@@ -99,7 +99,6 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
     private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
     private static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
-    private static final AsciiString HTTP = AsciiString.cached("http");
     /** Pipelined messages held while a request is served; more stops reading the connection. */
     private static final int MAX_QUEUED = 64;
     /** The most request body kept for a retry or a mirror; a larger body is streamed and never replayed. */
@@ -791,7 +790,8 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
             String xff = h.get(X_FORWARDED_FOR);
             h.set(X_FORWARDED_FOR, xff == null ? remoteIp : xff + ", " + remoteIp);
         }
-        if (!h.contains(X_FORWARDED_PROTO)) h.set(X_FORWARDED_PROTO, HTTP);
+        // the scheme the client used with this proxy (https when TLS ended here), unless an earlier hop said
+        if (!h.contains(X_FORWARDED_PROTO)) h.set(X_FORWARDED_PROTO, requestScheme());
         if (!h.contains(X_REQUEST_ID)) h.set(X_REQUEST_ID, RequestIds.next());
         if (config.inbound() != null) forwardClientCert(h);
         apply(route.requestHeaders(), h);

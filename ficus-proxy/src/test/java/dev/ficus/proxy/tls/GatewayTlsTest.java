@@ -144,6 +144,7 @@ class GatewayTlsTest {
         assertThat(curl("a.example.com", port)).satisfies(r -> assertThat(r.out()).isEqualTo("web-a 200 2"));
         assertThat(curl("b.example.com", port)).satisfies(r -> assertThat(r.out()).isEqualTo("web-b 200 2"));
         assertThat(curl("b.example.com", port, "--http1.1").out()).isEqualTo("web-b 200 1.1");
+        assertThat(webB.seen()).extracting(s -> s.header("x-forwarded-proto")).as("TLS ended at the gateway").containsOnly("https");
         // no SNI (an IP address): the first server
         assertThat(peerCertificate(port, null)).isEqualTo(Files.readString(dir.resolve("a.example.com.pem")));
         // plaintext on the TLS port is refused
