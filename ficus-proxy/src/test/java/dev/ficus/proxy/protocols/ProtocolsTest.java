@@ -162,7 +162,18 @@ class ProtocolsTest {
         ProxyServer p = proxy(ProxySnapshot.builder("1")
                 .listener(listener(ListenerProtocol.TCP, tcpRoute("down", List.of(), new WeightedCluster("down", 1))))
                 .cluster(cluster("down", ClosedPort.find())).build());
-        assertThat(talk(p.listenerPort("main"), "anyone?")).isEmpty();
+        // closed with nothing answered: a FIN, or a reset when the proxy closes with the client's unread line still in its buffer
+        List<String> answered;
+        try {
+            answered = talk(p.listenerPort("main"), "anyone?");
+        } catch (java.io.UncheckedIOException e) {
+            assertThat(e.getCause()).isInstanceOf(java.net.SocketException.class).hasMessageContaining("reset");
+            answered = List.of();
+        } catch (java.net.SocketException e) { // the reset met the client's write or half-close
+            assertThat(e).hasMessageMatching("(?i).*(reset|broken pipe).*");
+            answered = List.of();
+        }
+        assertThat(answered).isEmpty();
         await().atMost(Duration.ofSeconds(5)).until(() -> p.stats().listener("main").responses(ResponseFlag.UF) == 1);
     }
 
