@@ -26,7 +26,7 @@ public final class Durations {
         if (text.equals("0")) {
             return Duration.ZERO;
         }
-        BigDecimal nanos = BigDecimal.ZERO;
+        long nanos = 0;
         int i = 0;
         int n = text.length();
         if (text.charAt(0) == '-' || text.charAt(0) == '+') {
@@ -56,15 +56,41 @@ public final class Durations {
                 case "" -> throw bad(text, "missing unit after " + number);
                 default -> throw bad(text, "unknown unit '" + unit + "'");
             };
-            nanos = nanos.add(new BigDecimal(number).multiply(BigDecimal.valueOf(scale)));
-            if (nanos.compareTo(MAX_NANOS) > 0) {
+            long term = term(number, scale);
+            if (term < 0 || nanos > Long.MAX_VALUE - term) {
                 throw bad(text, "too large");
             }
+            nanos += term;
         }
-        return Duration.ofNanos(nanos.longValue());
+        return Duration.ofNanos(nanos);
     }
 
-    private static final BigDecimal MAX_NANOS = BigDecimal.valueOf(Long.MAX_VALUE);
+    /**
+     * {@code number} (digits with at most one '.') times {@code scale} nanoseconds, truncated to
+     * whole nanoseconds; -1 when over {@code Long.MAX_VALUE}. Exact in longs when the fraction's
+     * digits divide the unit (every case but sub-nanosecond fractions); BigDecimal otherwise, whose
+     * class set-up costs a proxy's start some 30 ms, so the usual {@code 10s} never loads it.
+     */
+    private static long term(String number, long scale) {
+        int dot = number.indexOf('.');
+        String whole = dot < 0 ? number : number.substring(0, dot);
+        String fraction = dot < 0 ? "" : number.substring(dot + 1);
+        int digits = fraction.length();
+        while (digits > 0 && fraction.charAt(digits - 1) == '0') digits--; // 1.50s is 1.5s
+        long pow = 1;
+        for (int d = 0; d < digits && pow <= scale; d++) pow *= 10;
+        if (whole.length() <= 18 && pow <= scale && scale % pow == 0) {
+            try {
+                long w = whole.isEmpty() ? 0 : Long.parseLong(whole);
+                long f = digits == 0 ? 0 : Long.parseLong(fraction, 0, digits, 10);
+                return Math.addExact(Math.multiplyExact(w, scale), f * (scale / pow));
+            } catch (ArithmeticException tooLarge) {
+                return -1;
+            }
+        }
+        BigDecimal exact = new BigDecimal(number).multiply(BigDecimal.valueOf(scale));
+        return exact.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0 ? -1 : exact.longValue();
+    }
 
     private static DurationFormatException bad(String text, String why) {
         return new DurationFormatException("invalid duration '" + text + "': " + why

@@ -49,6 +49,39 @@ class DurationsTest {
     }
 
     @Property
+    void decimalNumbersWithAnyUnitAreTheExactProductTruncatedToNanoseconds(
+            @ForAll @LongRange(min = 0, max = 99_999_999) long whole, @ForAll @StringLength(max = 14) @net.jqwik.api.constraints.NumericChars String fraction,
+            @ForAll("units") String unit) {
+        String text = whole + (fraction.isEmpty() ? "" : "." + fraction) + unit;
+        long scale = switch (unit) {
+            case "ns" -> 1L; case "us" -> 1_000L; case "ms" -> 1_000_000L; case "s" -> 1_000_000_000L;
+            case "m" -> 60_000_000_000L; default -> 3_600_000_000_000L;
+        };
+        java.math.BigDecimal exact = new java.math.BigDecimal(whole + (fraction.isEmpty() ? "" : "." + fraction)).multiply(java.math.BigDecimal.valueOf(scale));
+        if (exact.compareTo(java.math.BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
+            assertThatThrownBy(() -> Durations.parse(text)).hasMessageContaining("too large");
+        } else {
+            assertThat(Durations.parse(text)).isEqualTo(Duration.ofNanos(exact.longValue()));
+        }
+    }
+
+    @net.jqwik.api.Provide
+    net.jqwik.api.Arbitrary<String> units() {
+        return net.jqwik.api.Arbitraries.of("ns", "us", "ms", "s", "m", "h");
+    }
+
+    @Test
+    void refusesWhatOverflowsALongOfNanoseconds() {
+        assertThatThrownBy(() -> Durations.parse("2562048h")).hasMessageContaining("too large");
+        assertThatThrownBy(() -> Durations.parse("9223372036854775807ns1ns")).hasMessageContaining("too large");
+        assertThatThrownBy(() -> Durations.parse("99999999999999999999s")).hasMessageContaining("too large");
+        assertThat(Durations.parse("9223372036854775807ns")).isEqualTo(Duration.ofNanos(Long.MAX_VALUE));
+        assertThat(Durations.parse("1.50s")).isEqualTo(Duration.ofMillis(1500));
+        assertThat(Durations.parse("1.0000000001ns")).isEqualTo(Duration.ofNanos(1));
+        assertThat(Durations.parse("0.0000000015s")).isEqualTo(Duration.ofNanos(1));
+    }
+
+    @Property
     void arbitraryTextNeverThrowsAnythingButTheFormatError(@ForAll @StringLength(max = 20) String text) {
         try {
             Durations.parse(text);

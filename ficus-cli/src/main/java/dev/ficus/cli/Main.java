@@ -65,7 +65,10 @@ public final class Main implements Runnable {
         if (System.getProperty(SELECTOR_PROVIDER) == null && System.getProperty("os.name", "").equals("Linux")) {
             System.setProperty(SELECTOR_PROVIDER, "sun.nio.ch.EPollSelectorProvider");
         }
-        if (args.length > 0 && args[0].equals("proxy")) dev.ficus.proxy.ProxyServer.preloadNatives(); // beside the parsing below
+        if (args.length > 0 && args[0].equals("proxy")) { // beside the parsing below; BoringSSL after the start for a standalone proxy
+            boolean standalone = java.util.Arrays.stream(args).anyMatch(a -> a.equals("--config") || a.startsWith("--config="));
+            dev.ficus.proxy.ProxyServer.preloadNatives(!standalone);
+        }
         CommandLine cli = new CommandLine(new Main(), new Factory());
         Class<?> named = args.length > 0 ? SUBCOMMANDS.get(args[0]) : null;
         if (named != null && !args[0].equals("help")) {

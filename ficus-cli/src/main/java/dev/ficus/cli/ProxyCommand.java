@@ -227,6 +227,7 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
         }, "ficus-shutdown"));
 
         log.info(readyLine(server, first.snapshot(), who.namespace() + "/" + who.name()));
+        ProxyServer.preloadTlsNow(); // serving: BoringSSL's set-up no longer delays anything (a later TLS handshake finds it loaded)
 
         ConfigWatcher watcher = new ConfigWatcher(config, watchInterval.toMillis(), () -> reload(server, who, options));
         try {
@@ -428,7 +429,17 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
         }
     }
 
+    /**
+     * The machine's name, as {@code InetAddress.getLocalHost().getHostName()} gives it; from the
+     * kernel on Linux, since the JDK's resolver is found by a search of every jar of the class
+     * path (50 ms of a proxy's start) and then resolves the name, which nothing here needs.
+     */
     private static String hostName() {
+        try {
+            String kernel = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/kernel/hostname")).strip();
+            if (!kernel.isEmpty()) return kernel;
+        } catch (java.io.IOException | RuntimeException e) { // not Linux: ask the JDK
+        }
         try {
             return java.net.InetAddress.getLocalHost().getHostName();
         } catch (java.io.IOException e) {

@@ -71,12 +71,19 @@ public final class ProxyServer implements AutoCloseable {
      * command line's parsing and the configuration's loading instead of after them, so that a
      * proxy is ready sooner. Whoever touches them first later waits for that set-up to finish
      * (class initialization), so calling this is never needed for correctness.
+     *
+     * <p>With {@code tlsBesideStart} false (a standalone proxy, whose configuration may well need
+     * no TLS), BoringSSL waits for {@link #preloadTlsNow()}, called once the proxy serves: its
+     * set-up (0.15 CPU-s, a search of every jar for a URL handler among it) would otherwise take
+     * CPU from the start on a machine with few cores. A configuration that does need TLS loads
+     * it on first use, during the start.
      */
-    public static void preloadNatives() {
+    public static void preloadNatives(boolean tlsBesideStart) {
         Thread t = new Thread(() -> {
             try {
                 Transport.best();
                 io.netty.buffer.ByteBufAllocator.DEFAULT.buffer(1).release(); // before BoringSSL, which initializes them under its own set-up
+                if (!tlsBesideStart) TLS_PRELOAD.await();
                 MeshTls.provider().name();
             } catch (Throwable e) { // whoever needs them later gets the same failure, with its context
             }
@@ -84,6 +91,14 @@ public final class ProxyServer implements AutoCloseable {
         t.setDaemon(true);
         t.start();
     }
+
+    private static final java.util.concurrent.CountDownLatch TLS_PRELOAD = new java.util.concurrent.CountDownLatch(1);
+
+    /** Lets a preload started with {@code tlsBesideStart} false load BoringSSL now. */
+    public static void preloadTlsNow() {
+        TLS_PRELOAD.countDown();
+    }
+
     private final ConnectionTracker tracker = new ConnectionTracker();
     private final JwksCache jwks = new JwksCache(this::outboundListenerRouting);
     private final ParallelRuns parallelRuns = new ParallelRuns();
@@ -120,8 +135,8 @@ public final class ProxyServer implements AutoCloseable {
         this.metricsPort = b.metricsPort;
         this.appMetrics = b.appMetrics;
         this.tlsReloadInterval = b.tlsReloadInterval;
-        this.tlsInfo = b.tlsInfo != null ? b.tlsInfo : m -> LOG.log(System.Logger.Level.INFO, m);
-        this.tlsError = b.tlsError != null ? b.tlsError : m -> LOG.log(System.Logger.Level.ERROR, m);
+        this.tlsInfo = b.tlsInfo != null ? b.tlsInfo : m -> Log.LOG.log(System.Logger.Level.INFO, m);
+        this.tlsError = b.tlsError != null ? b.tlsError : m -> Log.LOG.log(System.Logger.Level.ERROR, m);
     }
 
     public static Builder builder() { return new Builder(); }
@@ -236,7 +251,11 @@ public final class ProxyServer implements AutoCloseable {
         return true;
     }
 
-    private static final System.Logger LOG = System.getLogger(ProxyServer.class.getName());
+    /** Made on first use: the JDK finds its logger back end with a search of every jar of the class
+     *  path (~0.1 s of a proxy's start when done while the class loads). */
+    private static final class Log {
+        static final System.Logger LOG = System.getLogger(ProxyServer.class.getName());
+    }
     private final java.util.function.Consumer<String> tlsInfo;
     private final java.util.function.Consumer<String> tlsError;
     private java.util.concurrent.ScheduledExecutorService tlsWatcher;

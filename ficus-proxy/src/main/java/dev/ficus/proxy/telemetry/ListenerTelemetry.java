@@ -19,7 +19,11 @@ import java.util.Locale;
  * exchange's event loop.
  */
 public final class ListenerTelemetry {
-    private static final System.Logger LOG = System.getLogger(ListenerTelemetry.class.getName());
+    /** Made on first use: the JDK finds its logger back end with a search of every jar of the class
+     *  path (~0.1 s of a proxy's start when done while the class loads). */
+    private static final class Log {
+        static final System.Logger LOG = System.getLogger(ListenerTelemetry.class.getName());
+    }
     /** Failures inside telemetry (a bug, or an observer's): counted and logged once, never passed to the request. */
     private static final java.util.concurrent.atomic.LongAdder FAILURES = new java.util.concurrent.atomic.LongAdder();
     private static final java.util.concurrent.atomic.AtomicBoolean LOGGED = new java.util.concurrent.atomic.AtomicBoolean();
@@ -148,7 +152,7 @@ public final class ListenerTelemetry {
 
     private static void failed(RuntimeException e) {
         FAILURES.increment();
-        if (LOGGED.compareAndSet(false, true)) LOG.log(System.Logger.Level.ERROR, "telemetry failed on an exchange (counted in ficus_telemetry_failures_total; logged once)", e);
+        if (LOGGED.compareAndSet(false, true)) Log.LOG.log(System.Logger.Level.ERROR, "telemetry failed on an exchange (counted in ficus_telemetry_failures_total; logged once)", e);
     }
 
     /** Failures inside telemetry since the proxy started (a metric of the admin port). */

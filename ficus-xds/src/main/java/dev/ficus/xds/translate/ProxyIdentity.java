@@ -14,4 +14,15 @@ public record ProxyIdentity(String name, String namespace, Map<String, String> l
         labels = Map.copyOf(Objects.requireNonNull(labels, "labels"));
         serviceAccount = serviceAccount == null || serviceAccount.isEmpty() ? "default" : serviceAccount;
     }
+
+    /**
+     * Every component, labels sorted: the same text for the same identity in every process (the
+     * record's own toString follows the map's order, which changes between runs, and is made by
+     * a bootstrap method the proxy's start-up cache does not keep). Part of a snapshot's version.
+     */
+    public String key() {
+        StringBuilder b = new StringBuilder(96).append(name).append('|').append(namespace).append('|');
+        new java.util.TreeMap<>(labels).forEach((k, v) -> b.append(k).append('=').append(v).append(','));
+        return b.append('|').append(serviceAccount).toString();
+    }
 }

@@ -14,4 +14,9 @@ public record TranslateOptions(String outboundBind, int outboundPort, String inb
     public TranslateOptions withOutboundPort(int port) {
         return new TranslateOptions(outboundBind, port, inboundBind, gatewayBind);
     }
+
+    /** Every component, for a snapshot's version (see {@link ProxyIdentity#key()}). */
+    public String key() {
+        return outboundBind + '|' + outboundPort + '|' + inboundBind + '|' + gatewayBind;
+    }
 }

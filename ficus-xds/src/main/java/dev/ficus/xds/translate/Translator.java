@@ -984,7 +984,7 @@ public final class Translator {
     /** A short content hash: equal configurations for the same proxy give equal versions. */
     private String version() {
         MessageDigest sha = index.digestCopy(); // every resource of the config, hashed once per config
-        sha.update((who + "|" + options).getBytes(StandardCharsets.UTF_8));
+        sha.update((who.key() + "|" + options.key()).getBytes(StandardCharsets.UTF_8));
         return HexFormat.of().formatHex(sha.digest(), 0, 6);
     }
 }
