@@ -251,7 +251,7 @@ public final class Translator {
             if (!bindsTo(vs, gw)) continue;
             List<String> domains = new ArrayList<>();
             for (String h : vs.spec().hosts()) {
-                String host = h.toLowerCase(Locale.ROOT);
+                String host = Hosts.fqdn(h, vs.namespace()); // a short name is the service in the VirtualService's namespace, as in Istio
                 if (!serverCovers(server, gw.namespace(), vs.namespace(), host)) continue;
                 domains.add(host);
                 if (!host.equals("*")) domains.add(host + ":" + port);

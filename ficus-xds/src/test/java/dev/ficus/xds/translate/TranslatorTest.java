@@ -176,6 +176,35 @@ class TranslatorTest {
     }
 
     @Test
+    void aShortVirtualServiceHostOnAGatewayIsTheServiceInTheVirtualServicesNamespace() {
+        // Istio reads a short name in hosts in the VirtualService's namespace, on gateways too:
+        // clients of the gateway send the service's full name, not the short one
+        String yaml = SHOP + """
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: Gateway
+                metadata: {name: edge, namespace: shop}
+                spec:
+                  selector: {istio: ingressgateway}
+                  servers: [{port: {number: 8080, name: http, protocol: HTTP}, hosts: ["*"]}]
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: edge, namespace: shop}
+                spec:
+                  hosts: [reviews]
+                  gateways: [edge]
+                  http:
+                  - route: [{destination: {host: reviews, port: {number: 9080}, subset: v1}}]
+                """;
+        ProxySnapshot gw = translate(yaml, new ProxyIdentity("gw", "shop", Map.of("istio", "ingressgateway"), null)).snapshot();
+        var table = gw.routeTables().get("gateway:8080");
+        assertThat(table.select("reviews.shop.svc.cluster.local")).isNotNull();
+        assertThat(table.select("reviews.shop.svc.cluster.local:8080")).isNotNull();
+        assertThat(table.select("reviews")).isNull();
+    }
+
+    @Test
     void sidecarIngressForwardsToTheApplication() {
         String yaml = SHOP + """
                 ---
