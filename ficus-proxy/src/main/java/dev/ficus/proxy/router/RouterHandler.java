@@ -421,7 +421,13 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
             localReply(503, ResponseFlag.DF, null, null);
             return;
         }
-        ClusterRuntime c = config.passthrough().cluster(new java.net.InetSocketAddress(address, port));
+        java.net.InetSocketAddress destination = new java.net.InetSocketAddress(address, port);
+        if (config.passthrough().isProxy(destination)) { // it would come back here, for the same host, without end
+            discardQueuedBody();
+            localReply(502, ResponseFlag.NR, "the request's host is this proxy's own listener", null);
+            return;
+        }
+        ClusterRuntime c = config.passthrough().cluster(destination);
         if (connect) {
             tunnelTo(c, Passthrough.CLUSTER, null);
             return;
