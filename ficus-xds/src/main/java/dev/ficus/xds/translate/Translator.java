@@ -749,8 +749,11 @@ public final class Translator {
      */
     private RoutePolicies policies(Resource<VirtualService> vs, String path, HTTPRoute hr, RouteMatch match, int port, RouteParallelRun parallel,
                                    dev.ficus.xds.snapshot.RouteFallback fallback) {
-        RoutePolicies p = RoutePolicyTranslator.translate(hr, match, path, vs.namespace(), port,
-                (host, pp, subset, at) -> cluster(host, pp, subset, vs, at), (at, message) -> note(vs, at, message));
+        RoutePolicies p = RoutePolicyTranslator.translate(hr, match, path, vs.namespace(),
+                (host, pp, subset, at) -> { // no port: the service's only one, else the route's (as for route destinations)
+                    Integer q = pp != null ? pp : onlyPort(host);
+                    return cluster(host, q == null ? port : q, subset, vs, at);
+                }, (at, message) -> note(vs, at, message));
         if (fallback != null) p = p.withFallback(fallback);
         return parallel == null ? p : p.withParallelRun(parallel);
     }
