@@ -131,6 +131,27 @@ class TranslatorTest {
     }
 
     @Test
+    void aDnsServiceEntryWithoutEndpointsResolvesItsHostAsWritten() {
+        // Istio: the host is the endpoint's DNS name; a name without dots (localhost, a VM's short
+        // name) became <name>.<namespace>.svc.cluster.local, which resolves nowhere: 503 on every request
+        String yaml = """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: legacy, namespace: shop}
+                spec:
+                  hosts: [localhost, legacy.example.com]
+                  location: MESH_EXTERNAL
+                  resolution: DNS
+                  ports: [{number: 8080, name: http, protocol: HTTP}]
+                """;
+        ProxySnapshot s = translate(yaml, FRONTEND).snapshot();
+        assertThat(s.clusters().get("outbound|8080||localhost.shop.svc.cluster.local").endpoints()).extracting(Endpoint::address)
+                .containsExactly(new HostPort("localhost", 8080));
+        assertThat(s.clusters().get("outbound|8080||legacy.example.com").endpoints()).extracting(Endpoint::address)
+                .containsExactly(new HostPort("legacy.example.com", 8080));
+    }
+
+    @Test
     void whatTheProxyDoesNotApplyYetIsNotedWithItsPosition() {
         Translation t = translate(SHOP.replace("retries: {attempts: 3}", "retries: {attempts: 3, retryOn: 'reset,envoy-ratelimited'}")
                 + "    corsPolicy: {allowOrigins: [{exact: 'https://a.example'}]}\n", FRONTEND);
