@@ -375,7 +375,9 @@ public final class Translator {
             String path = "spec.ingress[" + i + "]";
             if (in.port() == null || in.port().number() == null) continue;
             int port = in.port().number();
-            String protocol = in.port().protocol() == null ? "HTTP" : in.port().protocol().toUpperCase(Locale.ROOT);
+            String protocol = in.port().protocol() != null ? in.port().protocol().toUpperCase(Locale.ROOT) : protocolOfName(in.port().name());
+            boolean sniffed = protocol == null && in.tls() == null; // Istio sniffs a port whose protocol is unset: HTTP, else opaque TCP
+            if (protocol == null) protocol = "HTTP";
             if (!isHttp(protocol) && !isOpaque(protocol)) {
                 note(sc, path + ".port.protocol", "only HTTP and TCP inbound listeners are served by the proxy yet; this " + protocol + " listener is skipped");
                 continue;
@@ -398,7 +400,10 @@ public final class Translator {
             String bind = in.bind() != null ? in.bind() : options.inboundBind();
             ServerTls tls = in.tls() == null ? null : serverTls(sc, path + ".tls", in.tls(), List.of("*"), table); // terminated instead of mesh mTLS
             if (in.tls() != null && tls == null) continue; // noted: not served rather than served in plaintext
-            ListenerConfig l = new ListenerConfig(table, new HostPort(bind, port), ListenerKind.INBOUND, ListenerProtocol.HTTP, table);
+            ListenerConfig l = sniffed
+                    ? new ListenerConfig(table, new HostPort(bind, port), ListenerKind.INBOUND, ListenerProtocol.AUTO, table,
+                            new dev.ficus.xds.snapshot.TcpRouteTable(List.of(new TcpRoute("inbound", List.of(), RouteAction.Forward.to(cluster)))))
+                    : new ListenerConfig(table, new HostPort(bind, port), ListenerKind.INBOUND, ListenerProtocol.HTTP, table);
             listeners.add(tls == null ? l : l.withTls(List.of(tls)));
         }
         List<IstioEgressListener> egress = sc.spec().egress();
@@ -963,6 +968,18 @@ public final class Translator {
             case "TCP", "TLS", "MONGO", "MYSQL", "REDIS" -> true;
             default -> false;
         };
+    }
+
+    /**
+     * The protocol a port's name gives, Istio's {@code <protocol>[-<suffix>]} convention (upper
+     * case), or null when the name names none: then Istio sniffs the protocol.
+     */
+    private static String protocolOfName(String name) {
+        if (name == null) return null;
+        int dash = name.indexOf('-');
+        String p = (dash < 0 ? name : name.substring(0, dash)).toUpperCase(Locale.ROOT);
+        if (p.equals("GRPC") && name.toLowerCase(Locale.ROOT).startsWith("grpc-web")) p = "GRPC-WEB";
+        return isHttp(p) || isOpaque(p) ? p : null;
     }
 
     private static boolean isHttp(String protocol) {

@@ -244,6 +244,32 @@ class TranslatorTest {
     }
 
     @Test
+    void aSidecarIngressPortWithoutAProtocolIsSniffedAsIstioDoes() {
+        // no protocol and a name that names none: HTTP or else opaque TCP, told apart per
+        // connection; it was always HTTP, and a TCP app behind it got 400 DPE for its bytes
+        String yaml = SHOP + """
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: Sidecar
+                metadata: {name: frontend, namespace: shop}
+                spec:
+                  workloadSelector: {labels: {app: frontend}}
+                  ingress:
+                  - {port: {number: 15006, name: cache}, defaultEndpoint: 127.0.0.1:11211}
+                  - {port: {number: 15007, name: http-web}, defaultEndpoint: 127.0.0.1:8080}
+                  - {port: {number: 15008, name: tcp-db}, defaultEndpoint: 127.0.0.1:5432}
+                """;
+        ProxySnapshot s = translate(yaml, FRONTEND).snapshot();
+        ListenerConfig auto = s.listeners().getFirst();
+        assertThat(auto.name()).isEqualTo("inbound:15006");
+        assertThat(auto.protocol()).isEqualTo(dev.ficus.xds.snapshot.ListenerProtocol.AUTO);
+        assertThat(s.routeTables().get(auto.routeTable()).select("anything")).isNotNull();
+        assertThat(auto.tcpRoutes().routes()).extracting(r -> r.action()).containsExactly(RouteAction.Forward.to("inbound|15006||"));
+        assertThat(s.listeners()).extracting(ListenerConfig::protocol).startsWith(dev.ficus.xds.snapshot.ListenerProtocol.AUTO,
+                dev.ficus.xds.snapshot.ListenerProtocol.HTTP, dev.ficus.xds.snapshot.ListenerProtocol.TCP);
+    }
+
+    @Test
     void unknownDestinationsGiveAnEmptyClusterAndANote() {
         String yaml = """
                 apiVersion: networking.istio.io/v1
