@@ -218,6 +218,7 @@ public final class Translator {
                 if (s.tls() != null && Boolean.TRUE.equals(s.tls().httpsRedirect())) hosts = httpsRedirect(hosts);
                 byPort.computeIfAbsent(port, k -> new ArrayList<>()).addAll(hosts);
             }
+            noteHostsNoServerTakes(gw);
         }
         for (var e : byPort.entrySet()) {
             String table = "gateway:" + e.getKey();
@@ -242,6 +243,29 @@ public final class Translator {
             String name = "gateway:" + e.getKey();
             listeners.add(new ListenerConfig(name, new HostPort(bindByPort.get(e.getKey()), e.getKey()), ListenerKind.GATEWAY, ListenerProtocol.TCP, name,
                     tcpRoutes.table(e.getKey(), e.getValue())));
+        }
+    }
+
+    /**
+     * Notes each VirtualService bound to {@code gw} with HTTP routes whose hosts none of the
+     * gateway's HTTP servers takes (their {@code hosts}, namespace included, do not cover any):
+     * its requests get 404 NR there and nothing else would tell why (Istio's analyzer: IST0132).
+     */
+    private void noteHostsNoServerTakes(Resource<Gateway> gw) {
+        for (Resource<VirtualService> vs : virtualServices) {
+            if (vs.spec().http().isEmpty() || !bindsTo(vs, gw)) continue;
+            boolean taken = false;
+            List<String> serverHosts = new ArrayList<>();
+            for (Server s : gw.spec().servers()) {
+                String protocol = s.port().protocol().toUpperCase(Locale.ROOT);
+                if (!isHttp(protocol) && !protocol.equals("HTTPS")) continue;
+                serverHosts.addAll(s.hosts());
+                for (String h : vs.spec().hosts()) taken |= serverCovers(s, gw.namespace(), vs.namespace(), Hosts.fqdn(h, vs.namespace()));
+            }
+            if (!taken && !serverHosts.isEmpty()) {
+                note(vs, "spec.gateways", "no HTTP server of Gateway " + gw.namespace() + "/" + gw.name() + " takes the hosts " + vs.spec().hosts()
+                        + " of this " + vs.namespace() + " VirtualService (server hosts " + serverHosts + "); its requests get 404 NR there");
+            }
         }
     }
 

@@ -197,6 +197,44 @@ class TranslatorTest {
     }
 
     @Test
+    void aVirtualServiceWhoseHostsNoServerOfItsGatewayTakesIsNoted() {
+        // the server takes only hosts of namespace shop: a VirtualService of another namespace got
+        // 404 NR (gRPC: UNIMPLEMENTED) with nothing in the log to say why
+        String yaml = SHOP + """
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: Gateway
+                metadata: {name: edge, namespace: istio-system}
+                spec:
+                  selector: {istio: ingressgateway}
+                  servers: [{port: {number: 8080, name: http, protocol: HTTP}, hosts: ["shop/*.example.com"]}]
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: echo, namespace: apps}
+                spec:
+                  hosts: [echo.example.com]
+                  gateways: [istio-system/edge]
+                  http:
+                  - route: [{destination: {host: reviews.shop.svc.cluster.local}}]
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: web, namespace: shop}
+                spec:
+                  hosts: [web.example.com]
+                  gateways: [istio-system/edge]
+                  http:
+                  - route: [{destination: {host: reviews.shop.svc.cluster.local}}]
+                """;
+        Translation t = translate(yaml, new ProxyIdentity("gw", "istio-system", Map.of("istio", "ingressgateway"), null));
+        assertThat(t.notes()).extracting(Diagnostic::format).containsExactly(
+                "shop.yaml:59:3: warning: VirtualService/echo spec.gateways: no HTTP server of Gateway istio-system/edge takes the hosts [echo.example.com]"
+                        + " of this apps VirtualService (server hosts [shop/*.example.com]); its requests get 404 NR there");
+        assertThat(t.snapshot().routeTables().get("gateway:8080").select("web.example.com")).isNotNull();
+    }
+
+    @Test
     void aShortVirtualServiceHostOnAGatewayIsTheServiceInTheVirtualServicesNamespace() {
         // Istio reads a short name in hosts in the VirtualService's namespace, on gateways too:
         // clients of the gateway send the service's full name, not the short one
