@@ -447,22 +447,32 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
         }
     }
 
-    /** Re-reads, validates and translates the config; swaps it in only when it is free of errors. */
+    /** The last change was refused: the next good one says so even when it is the version served (the mistake undone). */
+    private boolean lastRefused;
+
+    /** Re-reads, validates and translates the config; swaps it in only when it is free of errors. Called by the file watcher's thread. */
     private void reload(ProxyServer server, ProxyIdentity who, TranslateOptions options) {
         ConfigLoader.Result loaded = Validator.loadAndValidate(config, InputStream.nullInputStream());
         String serving = server.snapshot().version();
         if (loaded.hasErrors()) {
             loaded.diagnostics().stream().filter(Diagnostic::isError).forEach(d -> log.error(d.format()));
             log.error("config change refused; still serving version " + serving);
+            lastRefused = true;
             return;
         }
         try {
             Translation t = Translator.translate(Validator.effective(loaded.config()), who, options);
-            if (t.snapshot().version().equals(serving)) return;
+            if (t.snapshot().version().equals(serving)) {
+                if (lastRefused) log.info("config is valid again: it is version " + serving + ", the one served");
+                lastRefused = false;
+                return;
+            }
             t.notes().forEach(d -> log.warn(d.format()));
             server.update(t.snapshot());
+            lastRefused = false;
             log.info("config version " + t.snapshot().version() + " applied (was " + serving + ")");
         } catch (RuntimeException e) {
+            lastRefused = true;
             log.error("config change refused (" + e.getMessage() + "); still serving version " + serving);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

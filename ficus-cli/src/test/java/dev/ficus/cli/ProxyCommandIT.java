@@ -150,6 +150,11 @@ class ProxyCommandIT {
             await().atMost(Duration.ofSeconds(5)).until(() -> log.stream().anyMatch(l -> l.contains("config change refused")));
             assertThat(log).anyMatch(l -> l.contains("shop.yaml:") && l.contains("weights must sum to 100, got 110"));
             for (int i = 0; i < 20; i++) assertThat(c.get("reviews:9080", "/").body()).isEqualTo("v2");
+
+            // the mistake undone: the file is the version served again, and the log says so
+            Files.writeString(file, shop(v1, v2, 0));
+            await().atMost(Duration.ofSeconds(5)).until(() -> log.stream().anyMatch(l -> l.contains("config is valid again")));
+            assertThat(c.get("reviews:9080", "/").body()).isEqualTo("v2");
         }
     }
 

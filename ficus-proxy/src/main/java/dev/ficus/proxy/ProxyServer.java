@@ -226,6 +226,7 @@ public final class ProxyServer implements AutoCloseable {
             bound.put(e.getKey(), e.getValue());
             boundConfig.put(e.getKey(), wanted.get(e.getKey()));
         }
+        passthrough.listening(bound.values().stream().map(c -> (InetSocketAddress) c.localAddress()).toList());
     }
 
     private final Map<String, MtlsServerHandshake.Counters> mtlsCounters = new java.util.concurrent.ConcurrentHashMap<>();

@@ -126,6 +126,35 @@ class PassthroughTest {
     }
 
     @Test
+    void aHostThatIsTheProxysOwnListenerIsRefusedInsteadOfLoopingBackForever() throws Exception {
+        // h2load -H 'Host: x' sends its own Host first: a request for the proxy's own address went
+        // back to the proxy through the passthrough, again and again, until the heap ran out
+        FakeUpstream known = later(FakeUpstream.start("known"));
+        ProxyServer p = proxy(OutboundPolicy.ALLOW_ANY, known);
+        int port = p.listenerPort("main");
+        for (String host : List.of("127.0.0.1", "localhost")) {
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                s.setSoTimeout(10_000);
+                s.getOutputStream().write(("GET /x HTTP/1.1\r\nHost: " + host + ":" + port + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+                assertThat(in.readLine()).isEqualTo("HTTP/1.1 502 Bad Gateway");
+                List<String> head = new ArrayList<>();
+                for (String l; (l = in.readLine()) != null && !l.isEmpty(); ) head.add(l.toLowerCase(java.util.Locale.ROOT));
+                assertThat(head).contains("x-ficus-error: nr");
+            }
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                s.setSoTimeout(10_000);
+                String authority = host + ":" + port;
+                s.getOutputStream().write(("CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                assertThat(new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII)).readLine())
+                        .isEqualTo("HTTP/1.1 502 Bad Gateway");
+            }
+        }
+        assertThat(p.stats().cluster(Passthrough.CLUSTER).requests()).as("nothing went through the passthrough").isZero();
+        assertThat(p.stats().listener("main").responses(ResponseFlag.NR)).isEqualTo(4);
+    }
+
+    @Test
     void aNameThatDoesNotResolveIs503DF() throws Exception {
         FakeUpstream known = later(FakeUpstream.start("known"));
         ProxyServer p = proxy(OutboundPolicy.ALLOW_ANY, known);

@@ -134,11 +134,21 @@ public final class ConfigLoader {
                 diagnostics.add(new Diagnostic(given, 0, 0, Severity.WARNING, "", "", "no *.yaml, *.yml or *.json files in this directory"));
             }
             for (Path f : files) {
+                if (isKustomization(f)) { // kustomize's own file: no resource, and the resources it lists are read where they lie
+                    diagnostics.add(new Diagnostic(f.toString(), 0, 0, Severity.WARNING, "", "",
+                            "kustomize's file, not a resource: skipped (ficus reads the YAML files of the directory, not what kustomize would build)"));
+                    continue;
+                }
                 loadFile(f.toString(), f);
             }
         } else {
             loadFile(given, path);
         }
+    }
+
+    private static boolean isKustomization(Path p) {
+        String n = p.getFileName().toString();
+        return n.equals("kustomization.yaml") || n.equals("kustomization.yml");
     }
 
     private static boolean isConfigFile(Path p) {

@@ -9,10 +9,16 @@ import dev.ficus.xds.snapshot.Endpoint;
 import dev.ficus.xds.snapshot.UpstreamTls;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -89,6 +95,47 @@ public final class Passthrough implements AutoCloseable {
         }
         return f;
     }
+
+    /**
+     * The addresses the proxy's listeners are bound to now, with the host's own interface
+     * addresses when one is bound to the wildcard address. Called by the proxy whenever its
+     * listeners change, never on an event loop (it lists the network interfaces).
+     */
+    public void listening(Collection<InetSocketAddress> bound) {
+        Set<Integer> ports = new HashSet<>();
+        Set<InetAddress> addresses = new HashSet<>();
+        boolean wildcard = false;
+        for (InetSocketAddress a : bound) {
+            ports.add(a.getPort());
+            addresses.add(a.getAddress());
+            wildcard |= a.getAddress().isAnyLocalAddress();
+        }
+        if (wildcard) {
+            try {
+                for (NetworkInterface nif : Collections.list(NetworkInterface.getNetworkInterfaces())) addresses.addAll(Collections.list(nif.getInetAddresses()));
+            } catch (SocketException e) {
+                // the loopback and wildcard checks still hold
+            }
+        }
+        own = new Own(Set.copyOf(ports), Set.copyOf(addresses));
+    }
+
+    /**
+     * Whether {@code address} is one of the proxy's own listeners: a request sent there through
+     * the passthrough would come back to the proxy, for the same host, again and again (Istio
+     * blackholes its outbound port 15001 for the same reason).
+     */
+    public boolean isProxy(InetSocketAddress address) {
+        Own o = own;
+        if (!o.ports.contains(address.getPort())) return false;
+        InetAddress a = address.getAddress();
+        return a.isLoopbackAddress() || a.isAnyLocalAddress() || o.addresses.contains(a);
+    }
+
+    private record Own(Set<Integer> ports, Set<InetAddress> addresses) {
+    }
+
+    private volatile Own own = new Own(Set.of(), Set.of());
 
     /** The one-endpoint cluster that sends to {@code address}; the same object while it is cached. */
     public ClusterRuntime cluster(InetSocketAddress address) {

@@ -13,11 +13,12 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
+import java.util.Iterator;
 
 /**
  * Sits right after the HTTP/1.1 codec and turns what the codec refused into a local reply:
  * oversized header section → 431, any other framing error (oversized request line, Content-Length
- * with Transfer-Encoding, differing Content-Lengths, bad characters, no Host) → 400, and
+ * with Transfer-Encoding, differing Content-Lengths, bad characters, no Host or two) → 400, and
  * a request head that does not arrive within the deadline → 408. Each closes the connection:
  * after a framing error the byte stream can no longer be trusted. One instance per connection,
  * on its event loop.
@@ -74,8 +75,10 @@ public final class RequestGuardHandler extends ChannelDuplexHandler {
     static int refusal(HttpRequest req) {
         DecoderResult r = req.decoderResult();
         if (r.isFailure()) return r.cause() instanceof TooLongHttpHeaderException ? 431 : 400;
-        if (req.protocolVersion() == HttpVersion.HTTP_1_1 && !req.headers().contains(HttpHeaderNames.HOST)) return 400;
-        return 0;
+        Iterator<? extends CharSequence> hosts = req.headers().valueCharSequenceIterator(HttpHeaderNames.HOST);
+        if (!hosts.hasNext()) return req.protocolVersion() == HttpVersion.HTTP_1_1 ? 400 : 0;
+        hosts.next();
+        return hosts.hasNext() ? 400 : 0; // two Host headers: which one is meant is ambiguous (RFC 9112 3.2)
     }
 
     @Override

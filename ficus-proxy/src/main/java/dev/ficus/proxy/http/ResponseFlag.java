@@ -15,6 +15,8 @@ public enum ResponseFlag {
     UT("upstream request timeout"),
     /** The upstream closed the connection before a full response. */
     UC("upstream connection termination"),
+    /** The upstream's response broke HTTP framing (not HTTP at all, e.g. a TCP app behind an HTTP port). */
+    UPE("upstream protocol error"),
     /** A circuit breaker of the cluster (connections, pending or active requests) was open. */
     UO("upstream overflow"),
     /** The downstream closed the connection before the exchange finished. */

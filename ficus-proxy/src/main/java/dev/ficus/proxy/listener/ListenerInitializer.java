@@ -150,6 +150,7 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
         if (what == DetectedProtocol.MESH_TLS) {
             boolean added = MtlsServerHandshake.add(p, "detect", inboundTls.tls(), inboundTls.counters(), inboundTls.peers(), inner -> {
                 if (protocol == ListenerProtocol.TCP) addTcpProxy(inner);
+                else if (protocol == ListenerProtocol.AUTO) inner.addLast("detect-inner", new ProtocolDetectHandler((c, w, s) -> detected(c, w, s), false, detectTimeoutNanos)); // HTTP, else TCP inside too
                 else inner.addLast("detect-inner", new ProtocolDetectHandler((c, w, s) -> detected(c, w, s), true, httpDetectTimeoutNanos));
             });
             if (added) return;

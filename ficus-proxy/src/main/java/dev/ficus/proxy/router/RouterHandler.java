@@ -60,6 +60,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
@@ -421,7 +422,13 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
             localReply(503, ResponseFlag.DF, null, null);
             return;
         }
-        ClusterRuntime c = config.passthrough().cluster(new java.net.InetSocketAddress(address, port));
+        java.net.InetSocketAddress destination = new java.net.InetSocketAddress(address, port);
+        if (config.passthrough().isProxy(destination)) { // it would come back here, for the same host, without end
+            discardQueuedBody();
+            localReply(502, ResponseFlag.NR, "the request's host is this proxy's own listener", null);
+            return;
+        }
+        ClusterRuntime c = config.passthrough().cluster(destination);
         if (connect) {
             tunnelTo(c, Passthrough.CLUSTER, null);
             return;
@@ -919,6 +926,11 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
             switchToSplice(msg);
             return;
         }
+        if (msg instanceof HttpObject o && o.decoderResult().isFailure()) { // not HTTP (a TCP app behind an HTTP port) or broken framing
+            ReferenceCountUtil.release(msg);
+            upstreamProtocolError();
+            return;
+        }
         if (msg instanceof HttpResponse resp && upgrade != null && resp.status().code() == 101) {
             acceptUpgrade(resp);
             return;
@@ -1143,6 +1155,24 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     @Override
     public void onUpstreamWritabilityChanged(boolean writable) {
         if (writable && state == State.FORWARDING && !requestComplete) readDownstreamIfAllowed();
+    }
+
+    /**
+     * The upstream's response could not be decoded: the connection is closed (its bytes can no
+     * longer be trusted) and, before a response started, the exchange is retried as for a reset or
+     * answered 503 UPE as Envoy does; after, the client's connection is closed.
+     */
+    private void upstreamProtocolError() {
+        if (state != State.FORWARDING) return;
+        if (!responseStarted) {
+            if (endpoint != null) endpoint.reportLocalOriginFailure(); // cluster policy: outlier detection
+            retryOrFail(ResponseFlag.UPE, retry.enabled() && retry.retriesReset());
+        } else {
+            abortUpstream();
+            flag = ResponseFlag.UPE;
+            record(status);
+            closeDownstream();
+        }
     }
 
     @Override

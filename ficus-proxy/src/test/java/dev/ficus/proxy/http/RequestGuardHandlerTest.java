@@ -93,6 +93,15 @@ class RequestGuardHandlerTest {
     }
 
     @Test
+    void twoHostHeadersAreRefused() {
+        // RFC 9112 3.2: which host is meant is ambiguous (h2load -H 'Host: x' sends its own Host first)
+        String r = send(channel(Http1Limits.DEFAULT), "GET / HTTP/1.1\r\nHost: 127.0.0.1:15001\r\nhost: reviews\r\n\r\n");
+        assertThat(r).startsWith("HTTP/1.1 400").contains("x-ficus-error: DPE");
+        assertThat(send(channel(Http1Limits.DEFAULT), "GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n")).startsWith("HTTP/1.1 400");
+        assertThat(send(channel(Http1Limits.DEFAULT), "GET / HTTP/1.1\r\nHost: a\r\n\r\n")).isNull();
+    }
+
+    @Test
     void oversizedHeadersGet431AndAnOversizedRequestLine400() {
         Http1Limits small = new Http1Limits(256, 1024, 8192, Duration.ofSeconds(5));
         String big = "x".repeat(2000);

@@ -24,9 +24,12 @@ import java.util.List;
  * with Istio's semantics and defaults. Called by {@link Translator} once per route and match.
  */
 final class RoutePolicyTranslator {
-    /** Resolves a mirror destination to a cluster name, as the translator does for route destinations. */
+    /**
+     * Resolves a mirror destination to a cluster name, as the translator does for route
+     * destinations; {@code port} is null when the destination names none.
+     */
     interface Clusters {
-        String cluster(String host, int port, String subset, String path);
+        String cluster(String host, Integer port, String subset, String path);
     }
 
     /** Receives a note about a field that is not applied as written. */
@@ -40,10 +43,10 @@ final class RoutePolicyTranslator {
      * The policies of {@code hr} matched by {@code match}; {@code path} is the route's field path
      * (spec.http[i]), {@code namespace} the VirtualService's, for short mirror host names.
      */
-    static RoutePolicies translate(HTTPRoute hr, RouteMatch match, String path, String namespace, int port, Clusters clusters, Notes notes) {
+    static RoutePolicies translate(HTTPRoute hr, RouteMatch match, String path, String namespace, Clusters clusters, Notes notes) {
         RouteRetry retry = retry(hr.retries(), path + ".retries", notes);
         RouteFault fault = fault(hr.fault(), path + ".fault");
-        List<RouteMirror> mirrors = mirrors(hr, path, namespace, port, clusters);
+        List<RouteMirror> mirrors = mirrors(hr, path, namespace, clusters);
         RouteRewrite rewrite = rewrite(hr.rewrite(), match);
         return new RoutePolicies(retry, fault, mirrors, rewrite, cors(hr.corsPolicy()));
     }
@@ -101,7 +104,7 @@ final class RoutePolicyTranslator {
         return new RouteFault(delay, delayShare, status, grpc, abortShare);
     }
 
-    static List<RouteMirror> mirrors(HTTPRoute hr, String path, String namespace, int port, Clusters clusters) {
+    static List<RouteMirror> mirrors(HTTPRoute hr, String path, String namespace, Clusters clusters) {
         List<HTTPMirrorPolicy> all = hr.effectiveMirrors();
         if (all.isEmpty()) return List.of();
         List<RouteMirror> out = new ArrayList<>(all.size());
@@ -110,7 +113,7 @@ final class RoutePolicyTranslator {
             String mp = hr.mirror() != null ? path + ".mirror" : path + ".mirrors[" + i + "].destination";
             var d = m.destination();
             String host = dev.ficus.api.networking.Hosts.fqdn(d.host(), namespace);
-            int p = d.port() != null && d.port().number() != null ? d.port().number() : port;
+            Integer p = d.port() != null ? d.port().number() : null;
             int share = RouteFault.perMillion(m.effectivePercentage());
             if (share == 0) continue;
             out.add(new RouteMirror(clusters.cluster(host, p, d.subset(), mp), share));

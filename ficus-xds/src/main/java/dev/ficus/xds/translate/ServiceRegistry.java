@@ -139,7 +139,9 @@ public final class ServiceRegistry {
             List<Instance> own = instanceList;
             if (own.isEmpty() && (spec.effectiveResolution() == ServiceEntry.Resolution.DNS
                     || spec.effectiveResolution() == ServiceEntry.Resolution.DNS_ROUND_ROBIN) && !host.contains("*")) {
-                own = List.of(new Instance(host, Map.of(), Map.of(), 1, null));
+                String dnsName = h.toLowerCase(java.util.Locale.ROOT); // as written (Istio resolves the host itself): a short name is not a cluster service's
+                if (dnsName.endsWith(".")) dnsName = dnsName.substring(0, dnsName.length() - 1);
+                own = List.of(new Instance(dnsName, Map.of(), Map.of(), 1, null));
             }
             out.add(new Service(host, se.namespace(), portList, own, spec.effectiveResolution(), se));
         }

@@ -218,6 +218,7 @@ public final class Translator {
                 if (s.tls() != null && Boolean.TRUE.equals(s.tls().httpsRedirect())) hosts = httpsRedirect(hosts);
                 byPort.computeIfAbsent(port, k -> new ArrayList<>()).addAll(hosts);
             }
+            noteHostsNoServerTakes(gw);
         }
         for (var e : byPort.entrySet()) {
             String table = "gateway:" + e.getKey();
@@ -245,13 +246,36 @@ public final class Translator {
         }
     }
 
+    /**
+     * Notes each VirtualService bound to {@code gw} with HTTP routes whose hosts none of the
+     * gateway's HTTP servers takes (their {@code hosts}, namespace included, do not cover any):
+     * its requests get 404 NR there and nothing else would tell why (Istio's analyzer: IST0132).
+     */
+    private void noteHostsNoServerTakes(Resource<Gateway> gw) {
+        for (Resource<VirtualService> vs : virtualServices) {
+            if (vs.spec().http().isEmpty() || !bindsTo(vs, gw)) continue;
+            boolean taken = false;
+            List<String> serverHosts = new ArrayList<>();
+            for (Server s : gw.spec().servers()) {
+                String protocol = s.port().protocol().toUpperCase(Locale.ROOT);
+                if (!isHttp(protocol) && !protocol.equals("HTTPS")) continue;
+                serverHosts.addAll(s.hosts());
+                for (String h : vs.spec().hosts()) taken |= serverCovers(s, gw.namespace(), vs.namespace(), Hosts.fqdn(h, vs.namespace()));
+            }
+            if (!taken && !serverHosts.isEmpty()) {
+                note(vs, "spec.gateways", "no HTTP server of Gateway " + gw.namespace() + "/" + gw.name() + " takes the hosts " + vs.spec().hosts()
+                        + " of this " + vs.namespace() + " VirtualService (server hosts " + serverHosts + "); its requests get 404 NR there");
+            }
+        }
+    }
+
     private List<VirtualHost> gatewayVirtualHosts(Resource<Gateway> gw, Server server, int port) {
         List<VirtualHost> out = new ArrayList<>();
         for (Resource<VirtualService> vs : virtualServices) {
             if (!bindsTo(vs, gw)) continue;
             List<String> domains = new ArrayList<>();
             for (String h : vs.spec().hosts()) {
-                String host = h.toLowerCase(Locale.ROOT);
+                String host = Hosts.fqdn(h, vs.namespace()); // a short name is the service in the VirtualService's namespace, as in Istio
                 if (!serverCovers(server, gw.namespace(), vs.namespace(), host)) continue;
                 domains.add(host);
                 if (!host.equals("*")) domains.add(host + ":" + port);
@@ -375,7 +399,9 @@ public final class Translator {
             String path = "spec.ingress[" + i + "]";
             if (in.port() == null || in.port().number() == null) continue;
             int port = in.port().number();
-            String protocol = in.port().protocol() == null ? "HTTP" : in.port().protocol().toUpperCase(Locale.ROOT);
+            String protocol = in.port().protocol() != null ? in.port().protocol().toUpperCase(Locale.ROOT) : protocolOfName(in.port().name());
+            boolean sniffed = protocol == null && in.tls() == null; // Istio sniffs a port whose protocol is unset: HTTP, else opaque TCP
+            if (protocol == null) protocol = "HTTP";
             if (!isHttp(protocol) && !isOpaque(protocol)) {
                 note(sc, path + ".port.protocol", "only HTTP and TCP inbound listeners are served by the proxy yet; this " + protocol + " listener is skipped");
                 continue;
@@ -398,7 +424,10 @@ public final class Translator {
             String bind = in.bind() != null ? in.bind() : options.inboundBind();
             ServerTls tls = in.tls() == null ? null : serverTls(sc, path + ".tls", in.tls(), List.of("*"), table); // terminated instead of mesh mTLS
             if (in.tls() != null && tls == null) continue; // noted: not served rather than served in plaintext
-            ListenerConfig l = new ListenerConfig(table, new HostPort(bind, port), ListenerKind.INBOUND, ListenerProtocol.HTTP, table);
+            ListenerConfig l = sniffed
+                    ? new ListenerConfig(table, new HostPort(bind, port), ListenerKind.INBOUND, ListenerProtocol.AUTO, table,
+                            new dev.ficus.xds.snapshot.TcpRouteTable(List.of(new TcpRoute("inbound", List.of(), RouteAction.Forward.to(cluster)))))
+                    : new ListenerConfig(table, new HostPort(bind, port), ListenerKind.INBOUND, ListenerProtocol.HTTP, table);
             listeners.add(tls == null ? l : l.withTls(List.of(tls)));
         }
         List<IstioEgressListener> egress = sc.spec().egress();
@@ -749,8 +778,11 @@ public final class Translator {
      */
     private RoutePolicies policies(Resource<VirtualService> vs, String path, HTTPRoute hr, RouteMatch match, int port, RouteParallelRun parallel,
                                    dev.ficus.xds.snapshot.RouteFallback fallback) {
-        RoutePolicies p = RoutePolicyTranslator.translate(hr, match, path, vs.namespace(), port,
-                (host, pp, subset, at) -> cluster(host, pp, subset, vs, at), (at, message) -> note(vs, at, message));
+        RoutePolicies p = RoutePolicyTranslator.translate(hr, match, path, vs.namespace(),
+                (host, pp, subset, at) -> { // no port: the service's only one, else the route's (as for route destinations)
+                    Integer q = pp != null ? pp : onlyPort(host);
+                    return cluster(host, q == null ? port : q, subset, vs, at);
+                }, (at, message) -> note(vs, at, message));
         if (fallback != null) p = p.withFallback(fallback);
         return parallel == null ? p : p.withParallelRun(parallel);
     }
@@ -960,6 +992,18 @@ public final class Translator {
             case "TCP", "TLS", "MONGO", "MYSQL", "REDIS" -> true;
             default -> false;
         };
+    }
+
+    /**
+     * The protocol a port's name gives, Istio's {@code <protocol>[-<suffix>]} convention (upper
+     * case), or null when the name names none: then Istio sniffs the protocol.
+     */
+    private static String protocolOfName(String name) {
+        if (name == null) return null;
+        int dash = name.indexOf('-');
+        String p = (dash < 0 ? name : name.substring(0, dash)).toUpperCase(Locale.ROOT);
+        if (p.equals("GRPC") && name.toLowerCase(Locale.ROOT).startsWith("grpc-web")) p = "GRPC-WEB";
+        return isHttp(p) || isOpaque(p) ? p : null;
     }
 
     private static boolean isHttp(String protocol) {

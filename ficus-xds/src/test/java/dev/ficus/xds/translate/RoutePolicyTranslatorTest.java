@@ -118,6 +118,39 @@ class RoutePolicyTranslatorTest {
     }
 
     @Test
+    void aMirrorWithoutAPortGoesToTheOnlyPortOfItsService() {
+        // as for route destinations (Istio: a service with one port needs no port); it went to the
+        // route's port, where the mirror service listens on nothing
+        Translation t = TranslatorTest.translate(SERVICES + """
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: audit, namespace: shop}
+                spec:
+                  hosts: [audit.shop.svc.cluster.local]
+                  location: MESH_INTERNAL
+                  resolution: STATIC
+                  ports: [{number: 7000, name: http, protocol: HTTP}]
+                  endpoints: [{address: 127.0.0.13}]
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: reviews, namespace: shop}
+                spec:
+                  hosts: [reviews]
+                  http:
+                  - route: [{destination: {host: reviews}}]
+                    mirrors:
+                    - {destination: {host: audit}}
+                    - {destination: {host: audit, port: {number: 7000}}, percentage: {value: 5}}
+                """, TranslatorTest.FRONTEND);
+        assertThat(t.notes()).extracting(Diagnostic::format).isEmpty();
+        RoutePolicies p = t.snapshot().routeTables().get("outbound").select("reviews.shop.svc.cluster.local:9080").routes().getFirst().policies();
+        assertThat(p.mirrors()).containsExactly(new RouteMirror("outbound|7000||audit.shop.svc.cluster.local", RouteFault.MILLION),
+                new RouteMirror("outbound|7000||audit.shop.svc.cluster.local", 50_000));
+    }
+
+    @Test
     void uriRewritesReplaceThePrefixForPrefixMatchesAndTheWholePathOtherwise() {
         List<Route> rs = routes("""
                 - match: [{uri: {prefix: /api/}}, {uri: {exact: /old}}]

@@ -131,6 +131,27 @@ class TranslatorTest {
     }
 
     @Test
+    void aDnsServiceEntryWithoutEndpointsResolvesItsHostAsWritten() {
+        // Istio: the host is the endpoint's DNS name; a name without dots (localhost, a VM's short
+        // name) became <name>.<namespace>.svc.cluster.local, which resolves nowhere: 503 on every request
+        String yaml = """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: legacy, namespace: shop}
+                spec:
+                  hosts: [localhost, legacy.example.com]
+                  location: MESH_EXTERNAL
+                  resolution: DNS
+                  ports: [{number: 8080, name: http, protocol: HTTP}]
+                """;
+        ProxySnapshot s = translate(yaml, FRONTEND).snapshot();
+        assertThat(s.clusters().get("outbound|8080||localhost.shop.svc.cluster.local").endpoints()).extracting(Endpoint::address)
+                .containsExactly(new HostPort("localhost", 8080));
+        assertThat(s.clusters().get("outbound|8080||legacy.example.com").endpoints()).extracting(Endpoint::address)
+                .containsExactly(new HostPort("legacy.example.com", 8080));
+    }
+
+    @Test
     void whatTheProxyDoesNotApplyYetIsNotedWithItsPosition() {
         Translation t = translate(SHOP.replace("retries: {attempts: 3}", "retries: {attempts: 3, retryOn: 'reset,envoy-ratelimited'}")
                 + "    corsPolicy: {allowOrigins: [{exact: 'https://a.example'}]}\n", FRONTEND);
@@ -176,6 +197,73 @@ class TranslatorTest {
     }
 
     @Test
+    void aVirtualServiceWhoseHostsNoServerOfItsGatewayTakesIsNoted() {
+        // the server takes only hosts of namespace shop: a VirtualService of another namespace got
+        // 404 NR (gRPC: UNIMPLEMENTED) with nothing in the log to say why
+        String yaml = SHOP + """
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: Gateway
+                metadata: {name: edge, namespace: istio-system}
+                spec:
+                  selector: {istio: ingressgateway}
+                  servers: [{port: {number: 8080, name: http, protocol: HTTP}, hosts: ["shop/*.example.com"]}]
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: echo, namespace: apps}
+                spec:
+                  hosts: [echo.example.com]
+                  gateways: [istio-system/edge]
+                  http:
+                  - route: [{destination: {host: reviews.shop.svc.cluster.local}}]
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: web, namespace: shop}
+                spec:
+                  hosts: [web.example.com]
+                  gateways: [istio-system/edge]
+                  http:
+                  - route: [{destination: {host: reviews.shop.svc.cluster.local}}]
+                """;
+        Translation t = translate(yaml, new ProxyIdentity("gw", "istio-system", Map.of("istio", "ingressgateway"), null));
+        assertThat(t.notes()).extracting(Diagnostic::format).containsExactly(
+                "shop.yaml:59:3: warning: VirtualService/echo spec.gateways: no HTTP server of Gateway istio-system/edge takes the hosts [echo.example.com]"
+                        + " of this apps VirtualService (server hosts [shop/*.example.com]); its requests get 404 NR there");
+        assertThat(t.snapshot().routeTables().get("gateway:8080").select("web.example.com")).isNotNull();
+    }
+
+    @Test
+    void aShortVirtualServiceHostOnAGatewayIsTheServiceInTheVirtualServicesNamespace() {
+        // Istio reads a short name in hosts in the VirtualService's namespace, on gateways too:
+        // clients of the gateway send the service's full name, not the short one
+        String yaml = SHOP + """
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: Gateway
+                metadata: {name: edge, namespace: shop}
+                spec:
+                  selector: {istio: ingressgateway}
+                  servers: [{port: {number: 8080, name: http, protocol: HTTP}, hosts: ["*"]}]
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: edge, namespace: shop}
+                spec:
+                  hosts: [reviews]
+                  gateways: [edge]
+                  http:
+                  - route: [{destination: {host: reviews, port: {number: 9080}, subset: v1}}]
+                """;
+        ProxySnapshot gw = translate(yaml, new ProxyIdentity("gw", "shop", Map.of("istio", "ingressgateway"), null)).snapshot();
+        var table = gw.routeTables().get("gateway:8080");
+        assertThat(table.select("reviews.shop.svc.cluster.local")).isNotNull();
+        assertThat(table.select("reviews.shop.svc.cluster.local:8080")).isNotNull();
+        assertThat(table.select("reviews")).isNull();
+    }
+
+    @Test
     void sidecarIngressForwardsToTheApplication() {
         String yaml = SHOP + """
                 ---
@@ -191,6 +279,32 @@ class TranslatorTest {
         assertThat(s.listeners()).extracting(ListenerConfig::name).containsExactly("inbound:15006", "egress:9080", "outbound");
         assertThat(s.clusters().get("inbound|15006||").endpoints()).extracting(Endpoint::address).containsExactly(new HostPort("127.0.0.1", 8080));
         assertThat(s.routeTables().get("egress:9080").select("reviews:9080")).isNotNull();
+    }
+
+    @Test
+    void aSidecarIngressPortWithoutAProtocolIsSniffedAsIstioDoes() {
+        // no protocol and a name that names none: HTTP or else opaque TCP, told apart per
+        // connection; it was always HTTP, and a TCP app behind it got 400 DPE for its bytes
+        String yaml = SHOP + """
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: Sidecar
+                metadata: {name: frontend, namespace: shop}
+                spec:
+                  workloadSelector: {labels: {app: frontend}}
+                  ingress:
+                  - {port: {number: 15006, name: cache}, defaultEndpoint: 127.0.0.1:11211}
+                  - {port: {number: 15007, name: http-web}, defaultEndpoint: 127.0.0.1:8080}
+                  - {port: {number: 15008, name: tcp-db}, defaultEndpoint: 127.0.0.1:5432}
+                """;
+        ProxySnapshot s = translate(yaml, FRONTEND).snapshot();
+        ListenerConfig auto = s.listeners().getFirst();
+        assertThat(auto.name()).isEqualTo("inbound:15006");
+        assertThat(auto.protocol()).isEqualTo(dev.ficus.xds.snapshot.ListenerProtocol.AUTO);
+        assertThat(s.routeTables().get(auto.routeTable()).select("anything")).isNotNull();
+        assertThat(auto.tcpRoutes().routes()).extracting(r -> r.action()).containsExactly(RouteAction.Forward.to("inbound|15006||"));
+        assertThat(s.listeners()).extracting(ListenerConfig::protocol).startsWith(dev.ficus.xds.snapshot.ListenerProtocol.AUTO,
+                dev.ficus.xds.snapshot.ListenerProtocol.HTTP, dev.ficus.xds.snapshot.ListenerProtocol.TCP);
     }
 
     @Test
