@@ -15,6 +15,11 @@ public enum ResponseFlag {
     UT("upstream request timeout"),
     /** The upstream closed the connection before a full response. */
     UC("upstream connection termination"),
+    /**
+     * The upstream reset the request's HTTP/2 stream (RST_STREAM, or a GOAWAY that left it
+     * unprocessed) before a full response.
+     */
+    UR("upstream remote reset"),
     /** A circuit breaker of the cluster (connections, pending or active requests) was open. */
     UO("upstream overflow"),
     /** The downstream closed the connection before the exchange finished. */

@@ -1146,14 +1146,20 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     }
 
     @Override
-    public void onUpstreamClosed() {
+    public void onUpstreamClosed() { upstreamEnded(ResponseFlag.UC, false); }
+
+    /** An HTTP/2 stream reset by the upstream: flag UR, and a refused one is retried under {@code refused-stream} too (Envoy). */
+    @Override
+    public void onUpstreamReset(boolean refused) { upstreamEnded(ResponseFlag.UR, refused); }
+
+    private void upstreamEnded(ResponseFlag failure, boolean refused) {
         if (state != State.FORWARDING) return;
         upstream = null;
         if (!responseStarted) {
             if (endpoint != null) endpoint.reportLocalOriginFailure(); // cluster policy: outlier detection
-            retryOrFail(ResponseFlag.UC, retry.enabled() && retry.retriesReset());
+            retryOrFail(failure, retry.enabled() && (refused ? retry.retriesRefusedStream() : retry.retriesReset()));
         } else {
-            flag = ResponseFlag.UC;
+            flag = failure;
             record(status);
             releaseEndpoint(); // cluster policy: frees the request slot (and the in-flight count) of this exchange
             closeDownstream();
