@@ -181,7 +181,9 @@ final class Http2Connector {
                     @Override
                     protected void initChannel(Channel ch) throws Exception {
                         // streams over a limit the server lowers later wait in the encoder instead of failing
-                        c.codec = Http2FrameCodecBuilder.forClient().validateHeaders(true).encoderEnforceMaxConcurrentStreams(true).build();
+                        // a close sends GOAWAY and waits for the open streams (the builder's default, 0, would reset them)
+                        c.codec = Http2FrameCodecBuilder.forClient().validateHeaders(true).encoderEnforceMaxConcurrentStreams(true)
+                                .gracefulShutdownTimeoutMillis(-1).build();
                         ch.pipeline().addLast("h2-codec", c.codec);
                         ch.pipeline().addLast("h2-multiplex", new Http2MultiplexHandler(new RefusePush()));
                         ch.pipeline().addLast("h2-settings", new Settings(c));

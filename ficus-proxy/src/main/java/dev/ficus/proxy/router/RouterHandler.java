@@ -194,6 +194,9 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         this.pools = config.pools().forLoop(ctx.channel().eventLoop());
         this.routeDeadline = new Deadline(ctx.channel().eventLoop(), this::routeTimedOut);
         this.tryDeadline = new Deadline(ctx.channel().eventLoop(), this::tryTimedOut);
+        // built after the proxy began to drain (the connection was still detecting its protocol):
+        // its exchange ends with the connection, as if it had heard DRAIN
+        if (ExchangeEvent.draining(ctx.channel())) draining = true;
     }
 
     @Override
