@@ -330,7 +330,7 @@ final class Http2Connector {
         return false;
     }
 
-    /** Closes the connections (drain, shutdown, endpoint retired); open streams are reset. */
+    /** Closes the connections (drain, shutdown, endpoint retired): GOAWAY, and each closes once its open streams end. */
     void close() {
         for (Connection c : ready) {
             c.retired = true;
