@@ -141,6 +141,44 @@ class UpstreamProtocolPolicyTest {
         assertThat(b.connections()).allSatisfy(c -> assertThat(c.maxActive()).as("never over the server's limit").isLessThanOrEqualTo(2));
     }
 
+    static ConnectionPoolLimits perConnection(int maxRequestsPerConnection) {
+        ConnectionPoolLimits d = ConnectionPoolLimits.DEFAULT;
+        return new ConnectionPoolLimits(d.maxConnections(), d.maxPendingRequests(), d.maxRequests(), maxRequestsPerConnection, d.maxRetries(),
+                d.idleTimeout(), null, null, null, 0);
+    }
+
+    @Test
+    void maxRequestsPerConnectionDrainsAnHttp2ConnectionAfterThatManyStreams() throws Exception {
+        ProtocolBackend b = later(new ProtocolBackend(0));
+        ProxyServer p = proxy(h2(b, perConnection(2)));
+        for (int i = 0; i < 6; i++) allOk(concurrently(p, 1));
+        assertThat(b.connections()).as("two streams per connection").hasSize(3)
+                .allSatisfy(c -> assertThat(c.served()).isEqualTo(2));
+        await().atMost(Duration.ofSeconds(10)).until(() -> b.connections().stream().allMatch(ProtocolBackend.Conn::closed));
+    }
+
+    @Test
+    void aDrainedHttp2ConnectionLetsItsOpenStreamsFinishThenCloses() throws Exception {
+        ProtocolBackend b = later(new ProtocolBackend(0));
+        ProxyServer p = proxy(h2(b, perConnection(3)));
+        allOk(concurrently(p, 1)); // the first connection learns the server's SETTINGS: it could take every stream
+        b.holdAnswers();
+        var responses = concurrently(p, 4);
+        await().atMost(Duration.ofSeconds(15)).until(() -> b.active() == 4);
+        List<ProtocolBackend.Conn> conns = b.connections();
+        assertThat(conns).as("the first connection carried 3 streams, the rest went to a new one").hasSize(2);
+        assertThat(conns.getFirst().maxActive()).isEqualTo(2);
+        await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2)).until(() -> !conns.getFirst().closed());
+        b.release();
+        allOk(responses);
+        assertThat(conns.getFirst().served()).isEqualTo(3);
+        assertThat(conns.get(1).served()).isEqualTo(2);
+        await().atMost(Duration.ofSeconds(10)).until(() -> conns.getFirst().closed());
+        assertThat(conns.get(1).closed()).as("under its limit: kept").isFalse();
+        allOk(concurrently(p, 1));
+        assertThat(b.connections()).hasSize(2);
+    }
+
     /** The body the backend answers a curl request with: the protocol it saw. */
     static String curl(ProxyServer p, String protocolFlag) throws IOException, InterruptedException {
         Process c = new ProcessBuilder("curl", "-s", "--max-time", "10", protocolFlag, "http://127.0.0.1:" + p.listenerPort("main") + "/")

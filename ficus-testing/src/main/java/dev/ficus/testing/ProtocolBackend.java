@@ -21,6 +21,9 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
@@ -36,7 +39,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A test backend that answers HTTP/1.1 and h2c (prior knowledge) on one port, each with the
  * protocol it saw as the body, and counts the streams each connection carries at once. It can
  * hold every answer until {@link #release()}, so that a test sees how many exchanges the proxy
- * runs at the same time, and advertise a SETTINGS_MAX_CONCURRENT_STREAMS of its own.
+ * runs at the same time, and advertise a SETTINGS_MAX_CONCURRENT_STREAMS of its own. On h2c it
+ * can refuse streams (RST_STREAM with REFUSED_STREAM) and send a GOAWAY with a chosen
+ * last-stream-id.
  */
 public final class ProtocolBackend implements AutoCloseable {
     private static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
@@ -47,8 +52,17 @@ public final class ProtocolBackend implements AutoCloseable {
         private final AtomicInteger active = new AtomicInteger();
         private final AtomicInteger maxActive = new AtomicInteger();
         private final AtomicInteger served = new AtomicInteger();
+        private final List<Integer> streamIds = new CopyOnWriteArrayList<>();
+        private volatile Channel channel;
+        private volatile boolean closed;
 
         Conn(String protocol) { this.protocol = protocol; }
+
+        /** HTTP/2: the ids of the streams whose request arrived (refused ones included), in order. */
+        public List<Integer> streamIds() { return List.copyOf(streamIds); }
+
+        /** Whether the connection has closed. */
+        public boolean closed() { return closed; }
 
         /** {@code HTTP/2} or {@code HTTP/1.1}. */
         public String protocol() { return protocol; }
@@ -66,6 +80,8 @@ public final class ProtocolBackend implements AutoCloseable {
     private final List<Conn> connections = new CopyOnWriteArrayList<>();
     private final AtomicInteger active = new AtomicInteger();
     private volatile CompletableFuture<Void> hold = CompletableFuture.completedFuture(null);
+    private final AtomicInteger toRefuse = new AtomicInteger();
+    private final AtomicInteger refused = new AtomicInteger();
 
     /** @param maxConcurrentStreams what the h2 SETTINGS frame advertises; 0 for no limit */
     public ProtocolBackend(int maxConcurrentStreams) throws InterruptedException {
@@ -94,6 +110,26 @@ public final class ProtocolBackend implements AutoCloseable {
     /** Sends every held answer, and answers at once from now on. */
     public void release() { hold.complete(null); }
 
+    /** The next {@code n} HTTP/2 requests are answered with RST_STREAM REFUSED_STREAM instead of a response. */
+    public void refuseStreams(int n) { toRefuse.set(n); }
+
+    /** HTTP/2 streams refused so far. */
+    public int refused() { return refused.get(); }
+
+    /**
+     * Sends a GOAWAY (NO_ERROR) with {@code lastStreamId} on an HTTP/2 connection: the streams above
+     * it are dropped unanswered, as a server does that never processed them; the others still get
+     * their answers, then the connection closes.
+     */
+    public void goAway(Conn conn, int lastStreamId) {
+        Channel ch = conn.channel;
+        ch.eventLoop().submit(() -> {
+            var ctx = ch.pipeline().context("h2");
+            ((Http2FrameCodec) ctx.handler()).goAway(ctx, lastStreamId, Http2Error.NO_ERROR.code(), Unpooled.EMPTY_BUFFER, ctx.newPromise());
+            ctx.flush();
+        }).syncUninterruptibly();
+    }
+
     @Override
     public void close() {
         release();
@@ -112,6 +148,8 @@ public final class ProtocolBackend implements AutoCloseable {
             var p = ctx.pipeline();
             if (h2) {
                 Conn conn = new Conn("HTTP/2");
+                conn.channel = ctx.channel();
+                ctx.channel().closeFuture().addListener(x -> conn.closed = true);
                 connections.add(conn);
                 Http2Settings settings = Http2Settings.defaultSettings();
                 if (maxConcurrentStreams > 0) settings.maxConcurrentStreams(maxConcurrentStreams);
@@ -124,6 +162,8 @@ public final class ProtocolBackend implements AutoCloseable {
                 }));
             } else {
                 Conn conn = new Conn("HTTP/1.1");
+                conn.channel = ctx.channel();
+                ctx.channel().closeFuture().addListener(x -> conn.closed = true);
                 connections.add(conn);
                 p.addAfter(ctx.name(), "codec", new HttpServerCodec());
                 p.addAfter("codec", "agg", new HttpObjectAggregator(1 << 20));
@@ -141,12 +181,21 @@ public final class ProtocolBackend implements AutoCloseable {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+            if (ctx.channel() instanceof Http2StreamChannel s) {
+                conn.streamIds.add(s.stream().id());
+                if (toRefuse.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                    refused.incrementAndGet();
+                    ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.REFUSED_STREAM));
+                    return;
+                }
+            }
             int now = conn.active.incrementAndGet();
             conn.maxActive.accumulateAndGet(now, Math::max);
             active.incrementAndGet();
             hold.thenRun(() -> ctx.executor().execute(() -> {
                 conn.active.decrementAndGet();
                 active.decrementAndGet();
+                if (!ctx.channel().isActive()) return; // a stream a GOAWAY dropped: nobody to answer
                 conn.served.incrementAndGet();
                 FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
                         Unpooled.copiedBuffer(conn.protocol, StandardCharsets.US_ASCII));

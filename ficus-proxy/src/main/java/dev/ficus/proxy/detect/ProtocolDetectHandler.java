@@ -1,5 +1,6 @@
 package dev.ficus.proxy.detect;
 
+import dev.ficus.proxy.http.ExchangeEvent;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
@@ -100,6 +101,20 @@ public final class ProtocolDetectHandler extends ByteToMessageDecoder {
         choice.chosen(ctx, p, sni);
         ctx.fireChannelActive();
         ctx.pipeline().remove(this); // hands the held bytes to the next handler
+    }
+
+    /**
+     * The proxy drains: a connection that has sent nothing yet carries no request, and closes as
+     * an idle keep-alive connection does. One that has (part of a request) goes on: the handlers
+     * its protocol gets see the drain mark of its channel and close it after that exchange.
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt == ExchangeEvent.DRAIN && !decided && !internalBuffer().isReadable()) {
+            ctx.close();
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
     }
 
     @Override

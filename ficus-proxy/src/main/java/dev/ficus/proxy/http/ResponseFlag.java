@@ -17,6 +17,11 @@ public enum ResponseFlag {
     UC("upstream connection termination"),
     /** The upstream's response broke HTTP framing (not HTTP at all, e.g. a TCP app behind an HTTP port). */
     UPE("upstream protocol error"),
+    /**
+     * The upstream reset the request's HTTP/2 stream (RST_STREAM, or a GOAWAY that left it
+     * unprocessed) before a full response.
+     */
+    UR("upstream remote reset"),
     /** A circuit breaker of the cluster (connections, pending or active requests) was open. */
     UO("upstream overflow"),
     /** The downstream closed the connection before the exchange finished. */

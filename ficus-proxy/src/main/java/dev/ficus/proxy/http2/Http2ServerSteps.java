@@ -13,10 +13,12 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.codec.http2.HttpConversionUtil;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The HTTP/2 part of a downstream pipeline: {@code h2-codec → h2-drain → h2-multiplex}, and for
@@ -31,6 +33,9 @@ public final class Http2ServerSteps {
     /** Concurrent streams a client may open on one connection (Envoy's default is 2^31-1; gRPC's 100 is a saner start). */
     public static final int MAX_CONCURRENT_STREAMS = 1024;
 
+    /** How long a connection that began after the drain may take to open its first stream. */
+    private static final java.time.Duration LATE_DRAIN_GRACE = java.time.Duration.ofSeconds(1);
+
     private Http2ServerSteps() {}
 
     /** Adds the HTTP/2 handlers at the end of {@code p}; the connection reads continuously, streams on demand. */
@@ -40,6 +45,8 @@ public final class Http2ServerSteps {
         p.addLast("h2-codec", Http2FrameCodecBuilder.forServer()
                 .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(MAX_CONCURRENT_STREAMS))
                 .validateHeaders(true)
+                // a drain's GOAWAY waits for the open streams (the builder's default, 0, cuts them); the drain timeout bounds it
+                .gracefulShutdownTimeoutMillis(-1)
                 .build());
         p.addLast("h2-drain", new DrainHandler());
         p.addLast("h2-multiplex", new Http2MultiplexHandler(new ChannelInitializer<Channel>() {
@@ -54,8 +61,43 @@ public final class Http2ServerSteps {
         }));
     }
 
-    /** On drain, closes the connection gracefully: the codec sends GOAWAY and waits for open streams. */
+    /**
+     * On drain, closes the connection gracefully: the codec sends GOAWAY and waits for open streams.
+     * A connection whose protocol was told after the drain began closes the same way once its
+     * first stream has begun (so that the request that opened it is served), or after
+     * {@link #LATE_DRAIN_GRACE} without one.
+     */
     private static final class DrainHandler extends ChannelDuplexHandler {
+        private boolean closeAfterFirstStream;
+        private boolean sawStream;
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            ctx.fireChannelActive();
+            if (ExchangeEvent.draining(ctx.channel())) {
+                closeAfterFirstStream = true;
+                ctx.executor().schedule(() -> closeLate(ctx), LATE_DRAIN_GRACE.toNanos(), TimeUnit.NANOSECONDS);
+            }
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (closeAfterFirstStream && msg instanceof Http2HeadersFrame) sawStream = true;
+            ctx.fireChannelRead(msg);
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            ctx.fireChannelReadComplete();
+            if (sawStream) closeLate(ctx); // GOAWAY names the streams read so far: they are served
+        }
+
+        private void closeLate(ChannelHandlerContext ctx) {
+            if (!closeAfterFirstStream) return;
+            closeAfterFirstStream = false;
+            ctx.close();
+        }
+
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt == ExchangeEvent.DRAIN) {

@@ -13,6 +13,11 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 /**
  * Knows every open downstream connection of the proxy, so that a drain can tell each one to
  * finish its exchange and close. Touched once per connection open and close, never per request.
+ *
+ * <p>The drain is told twice ({@link ExchangeEvent#drain}): as a {@link ExchangeEvent#DRAIN}
+ * event, for the handlers a connection has then, and as a mark on the connection for the handlers
+ * it gets later — a connection still detecting its protocol or in its TLS handshake has no router
+ * yet, and one built after the event went by would otherwise keep its connection alive.
  */
 public final class ConnectionTracker {
     private final ChannelGroup channels = new DefaultChannelGroup("ficus-downstream", GlobalEventExecutor.INSTANCE);
@@ -30,7 +35,7 @@ public final class ConnectionTracker {
     /** Tells every open connection to close after its current exchange (idle ones close now). */
     public void drain() {
         draining = true;
-        for (Channel ch : channels) ch.pipeline().fireUserEventTriggered(ExchangeEvent.DRAIN);
+        for (Channel ch : channels) ExchangeEvent.drain(ch);
     }
 
     public void closeAll() { channels.close(); }
@@ -45,7 +50,7 @@ public final class ConnectionTracker {
             channels.add(ctx.channel());
             stats.connectionOpened();
             ctx.fireChannelActive();
-            if (draining) ctx.pipeline().fireUserEventTriggered(ExchangeEvent.DRAIN);
+            if (draining) ExchangeEvent.drain(ctx.channel());
         }
 
         @Override

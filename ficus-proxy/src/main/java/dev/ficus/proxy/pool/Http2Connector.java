@@ -49,7 +49,9 @@ import java.util.ArrayList;
  * rather than fail.
  *
  * <p>A connection that closes, receives GOAWAY or outlives {@code maxConnectionDuration} takes no
- * new streams; its open streams finish. Only the pool's event loop calls it.
+ * new streams; its open streams finish. One that has carried {@code maxRequestsPerConnection}
+ * streams is drained as Envoy drains it: no new streams, and it closes once its open ones end.
+ * Only the pool's event loop calls it.
  */
 final class Http2Connector {
     /** One multiplexed connection and the streams leased on it. */
@@ -58,6 +60,8 @@ final class Http2Connector {
         private Http2FrameCodec codec;
         private long connectedAt;
         private int streams;
+        /** Streams opened on it so far, for {@code maxRequestsPerConnection}. */
+        private int carried;
         private boolean retired;
         /** The server's first SETTINGS frame arrived: its stream limit is known. */
         private boolean settled;
@@ -106,7 +110,7 @@ final class Http2Connector {
     EndpointPool.Acquired openStream(ClusterConfig cluster, UpstreamListener l, boolean force) {
         Connection c = withRoom(cluster);
         if (c != null) {
-            stream(c, l);
+            stream(c, l, cluster);
             return EndpointPool.Acquired.PENDING;
         }
         if (force) endpoint.breakers().forceAcquirePending();
@@ -177,7 +181,9 @@ final class Http2Connector {
                     @Override
                     protected void initChannel(Channel ch) throws Exception {
                         // streams over a limit the server lowers later wait in the encoder instead of failing
-                        c.codec = Http2FrameCodecBuilder.forClient().validateHeaders(true).encoderEnforceMaxConcurrentStreams(true).build();
+                        // a close sends GOAWAY and waits for the open streams (the builder's default, 0, would reset them)
+                        c.codec = Http2FrameCodecBuilder.forClient().validateHeaders(true).encoderEnforceMaxConcurrentStreams(true)
+                                .gracefulShutdownTimeoutMillis(-1).build();
                         ch.pipeline().addLast("h2-codec", c.codec);
                         ch.pipeline().addLast("h2-multiplex", new Http2MultiplexHandler(new RefusePush()));
                         ch.pipeline().addLast("h2-settings", new Settings(c));
@@ -216,8 +222,9 @@ final class Http2Connector {
         while (!waiting.isEmpty() && c.hasRoom(waitingCluster.limits().maxConcurrentStreams())) {
             UpstreamListener w = waiting.pollFirst();
             endpoint.breakers().releasePending();
-            stream(c, w);
+            stream(c, w, waitingCluster);
         }
+        if (!waiting.isEmpty() && c.retired && needsConnection()) tryOpen(waitingCluster); // drained by maxRequestsPerConnection
     }
 
     /**
@@ -259,8 +266,10 @@ final class Http2Connector {
         if (!waiting.isEmpty() && needsConnection()) tryOpen(waitingCluster);
     }
 
-    private void stream(Connection c, UpstreamListener l) {
+    private void stream(Connection c, UpstreamListener l, ClusterConfig cluster) {
         c.streams++;
+        int max = cluster.limits().maxRequestsPerConnection();
+        if (max > 0 && ++c.carried >= max) drain(c);
         UpstreamConnection conn = new UpstreamConnection(pool);
         conn.stream = c;
         new Http2StreamChannelBootstrap(c.channel)
@@ -291,7 +300,25 @@ final class Http2Connector {
         if (c == null) return;
         conn.stream = null;
         c.streams--;
+        if (c.retired) {
+            if (c.streams == 0 && c.channel.isActive()) c.channel.close(); // drained: its last stream ended
+            return;
+        }
         if (!waiting.isEmpty()) serveWaiters(c);
+    }
+
+    /**
+     * {@code c} carried its {@code maxRequestsPerConnection} streams: it takes no more (new ones go
+     * to another connection), and closes once its open streams end (in {@link #streamEnded}).
+     */
+    private void drain(Connection c) {
+        if (c.retired) return;
+        ready.remove(c);
+        c.retired = true;
+        if (!c.settled) { // no longer one the waiters can count on
+            c.settled = true;
+            unsettled--;
+        }
     }
 
     /** Takes {@code l} out of the waiters; false if it was not waiting. */
@@ -303,7 +330,7 @@ final class Http2Connector {
         return false;
     }
 
-    /** Closes the connections (drain, shutdown, endpoint retired); open streams are reset. */
+    /** Closes the connections (drain, shutdown, endpoint retired): GOAWAY, and each closes once its open streams end. */
     void close() {
         for (Connection c : ready) {
             c.retired = true;

@@ -4,6 +4,9 @@ import dev.ficus.proxy.http.Deadline;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2GoAwayFrame;
+import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.util.ReferenceCountUtil;
 
 /**
@@ -20,6 +23,8 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     private long openedAt;
     /** For a stream of an HTTP/2 connection, that connection until the stream ends (its slot is given back once). */
     Http2Connector.Connection stream;
+    /** How the upstream reset this stream: an RST_STREAM error code (REFUSED_STREAM for one a GOAWAY left unprocessed), or -1. */
+    private long resetCode = -1;
 
     UpstreamConnection(EndpointPool pool) { this.pool = pool; }
 
@@ -83,13 +88,33 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         if (l != null) l.onUpstreamWritabilityChanged(ctx.channel().isWritable());
     }
 
+    /**
+     * On a stream channel, Netty's multiplexer tells of the server's RST_STREAM and, for a stream
+     * above a GOAWAY's last-stream-id (which the server never processed), of that GOAWAY, both
+     * just before the stream closes. The close then reports a reset rather than a plain close.
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof Http2ResetFrame r) {
+            resetCode = r.errorCode();
+        } else if (evt instanceof Http2GoAwayFrame) {
+            resetCode = Http2Error.REFUSED_STREAM.code(); // as nghttp2 (and so Envoy) closes such streams
+        } else {
+            ctx.fireUserEventTriggered(evt);
+            return;
+        }
+        ReferenceCountUtil.release(evt);
+    }
+
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         if (idle != null) idle.cancel();
         pool.closed(this);
         UpstreamListener l = listener;
         listener = null;
-        if (l != null) l.onUpstreamClosed();
+        if (l == null) return;
+        if (resetCode >= 0) l.onUpstreamReset(resetCode == Http2Error.REFUSED_STREAM.code());
+        else l.onUpstreamClosed();
     }
 
     @Override

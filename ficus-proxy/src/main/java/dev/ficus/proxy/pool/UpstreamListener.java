@@ -18,4 +18,13 @@ public interface UpstreamListener {
 
     /** The connection closed while leased. */
     void onUpstreamClosed();
+
+    /**
+     * The upstream reset the leased HTTP/2 stream (Envoy's remote reset) instead of closing it
+     * after a response. {@code refused}: the server never processed the request, so it is safe to
+     * send again (RST_STREAM with REFUSED_STREAM, or a GOAWAY whose last-stream-id is below the
+     * stream, Envoy's {@code RemoteRefusedStreamReset}). Listeners that make no difference hear
+     * {@link #onUpstreamClosed()}.
+     */
+    default void onUpstreamReset(boolean refused) { onUpstreamClosed(); }
 }

@@ -195,6 +195,9 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         this.pools = config.pools().forLoop(ctx.channel().eventLoop());
         this.routeDeadline = new Deadline(ctx.channel().eventLoop(), this::routeTimedOut);
         this.tryDeadline = new Deadline(ctx.channel().eventLoop(), this::tryTimedOut);
+        // built after the proxy began to drain (the connection was still detecting its protocol):
+        // its exchange ends with the connection, as if it had heard DRAIN
+        if (ExchangeEvent.draining(ctx.channel())) draining = true;
     }
 
     @Override
@@ -1176,14 +1179,20 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     }
 
     @Override
-    public void onUpstreamClosed() {
+    public void onUpstreamClosed() { upstreamEnded(ResponseFlag.UC, false); }
+
+    /** An HTTP/2 stream reset by the upstream: flag UR, and a refused one is retried under {@code refused-stream} too (Envoy). */
+    @Override
+    public void onUpstreamReset(boolean refused) { upstreamEnded(ResponseFlag.UR, refused); }
+
+    private void upstreamEnded(ResponseFlag failure, boolean refused) {
         if (state != State.FORWARDING) return;
         upstream = null;
         if (!responseStarted) {
             if (endpoint != null) endpoint.reportLocalOriginFailure(); // cluster policy: outlier detection
-            retryOrFail(ResponseFlag.UC, retry.enabled() && retry.retriesReset());
+            retryOrFail(failure, retry.enabled() && (refused ? retry.retriesRefusedStream() : retry.retriesReset()));
         } else {
-            flag = ResponseFlag.UC;
+            flag = failure;
             record(status);
             releaseEndpoint(); // cluster policy: frees the request slot (and the in-flight count) of this exchange
             closeDownstream();

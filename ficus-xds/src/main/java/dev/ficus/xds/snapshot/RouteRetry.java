@@ -80,8 +80,15 @@ public record RouteRetry(int retries, Duration perTryTimeout, int retryOn, int[]
     /** Whether a connection that could not be opened is retried. */
     public boolean retriesConnectFailure() { return (retryOn & (ON_CONNECT_FAILURE | ON_5XX | ON_GATEWAY_ERROR | ON_RESET)) != 0; }
 
-    /** Whether an upstream that closed or reset before answering is retried. */
-    public boolean retriesReset() { return (retryOn & (ON_RESET | ON_5XX)) != 0; }
+    /** Whether an upstream that closed or reset before answering is retried (Envoy counts a reset as a 5xx and a gateway error). */
+    public boolean retriesReset() { return (retryOn & (ON_RESET | ON_5XX | ON_GATEWAY_ERROR)) != 0; }
+
+    /**
+     * Whether an HTTP/2 stream the upstream refused before processing it is retried: RST_STREAM
+     * with REFUSED_STREAM, or a stream above a GOAWAY's last-stream-id. Envoy retries it under
+     * {@code refused-stream}, and as any other reset under {@code reset}, {@code 5xx} and {@code gateway-error}.
+     */
+    public boolean retriesRefusedStream() { return (retryOn & (ON_REFUSED_STREAM | ON_RESET | ON_5XX | ON_GATEWAY_ERROR)) != 0; }
 
     /** Whether an attempt that outlived {@link #perTryTimeout} is retried (Envoy: it counts as a 504 and a reset). */
     public boolean retriesPerTryTimeout() { return (retryOn & (ON_RESET | ON_5XX | ON_GATEWAY_ERROR)) != 0; }
