@@ -161,6 +161,35 @@ public final class ServerTlsContexts {
     private record Built(byte[] digest, SslContext context, List<byte[]> spki, List<byte[]> hash) {
     }
 
+    /**
+     * Whether {@code key} is the private half of {@code leaf}'s public key: a signature made with
+     * it verifies with the certificate (RSA, EC and EdDSA keys; other kinds are taken as they are).
+     * A mismatched pair would build a context whose every handshake fails with internal_error.
+     */
+    static boolean keyMatches(PrivateKey key, X509Certificate leaf) {
+        String algorithm = switch (key.getAlgorithm()) {
+            case "RSA" -> "SHA256withRSA";
+            case "EC" -> "SHA256withECDSA";
+            case "Ed25519", "EdDSA" -> "Ed25519";
+            case "Ed448" -> "Ed448";
+            default -> null;
+        };
+        if (algorithm == null) return true;
+        try {
+            byte[] probe = "ficus: does this key belong to this certificate".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            java.security.Signature sign = java.security.Signature.getInstance(algorithm);
+            sign.initSign(key);
+            sign.update(probe);
+            byte[] signature = sign.sign();
+            java.security.Signature verify = java.security.Signature.getInstance(algorithm);
+            verify.initVerify(leaf.getPublicKey());
+            verify.update(probe);
+            return verify.verify(signature);
+        } catch (java.security.GeneralSecurityException e) { // e.g. an RSA key beside an EC certificate
+            return false;
+        }
+    }
+
     private static Built build(ServerTls t, Built previous) {
         if (t.mode() == ServerTls.Mode.ISTIO_MUTUAL) return previous != null ? previous : new Built(new byte[0], null, List.of(), List.of());
         byte[] certPem = read(t, "serverCertificate", t.serverCertificate());
@@ -178,6 +207,12 @@ public final class ServerTlsContexts {
         List<X509Certificate> chain = parse(t, "serverCertificate", t.serverCertificate(), () -> Pem.decodeCertificates(text(certPem)));
         PrivateKey key = parse(t, "privateKey", t.privateKey(), () -> Pem.decodePrivateKey(text(keyPem)));
         List<X509Certificate> roots = caPem == null ? null : parse(t, "caCertificates", t.caCertificates(), () -> Pem.decodeCertificates(text(caPem)));
+        if (!chain.isEmpty() && !keyMatches(key, chain.get(0))) {
+            // also what a renewal looks like between writing the new certificate and the new key:
+            // the pair is refused, the contexts built before keep serving, the next poll retries
+            throw new IllegalArgumentException(t.source() + ".privateKey: " + t.privateKey() + " is not the key of the certificate in "
+                    + t.serverCertificate() + " (" + chain.get(0).getSubjectX500Principal().getName() + ")");
+        }
         List<byte[]> spki = new ArrayList<>();
         for (int i = 0; i < t.verifyCertificateSpki().size(); i++) {
             try {

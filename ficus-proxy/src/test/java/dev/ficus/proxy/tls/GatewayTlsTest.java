@@ -203,6 +203,14 @@ class GatewayTlsTest {
         assertThat(renewed).isNotEqualTo(first);
         await().atMost(Duration.ofSeconds(10)).until(() -> peerCertificate(port, "a.example.com").equals(renewed));
 
+        // half a renewal (a new key written, its certificate not yet): refused, the pair in use stays
+        String keyInUse = Files.readString(dir.resolve("a.example.com.key"));
+        write("a.example.com.key", Pem.encode(CA.dns("a.example.com").key()));
+        assertThatThrownBy(p::reloadTlsFiles).hasMessageContaining("spec.servers[0].tls.privateKey: " + dir.resolve("a.example.com.key")
+                + " is not the key of the certificate in " + dir.resolve("a.example.com.pem"));
+        assertThat(peerCertificate(port, "a.example.com")).isEqualTo(renewed);
+        write("a.example.com.key", keyInUse);
+
         // a snapshot naming a missing file is refused with the YAML position and field; the old one keeps serving
         ServerTls missing = new ServerTls(List.of("a.example.com"), "https-a", ServerTls.Mode.SIMPLE, dir.resolve("nope.pem").toString(),
                 dir.resolve("a.example.com.key").toString(), null, List.of(), List.of(), List.of(), null, null, List.of(), "gw.yaml:7:5: Gateway/edge spec.servers[0].tls");
