@@ -34,7 +34,7 @@ final class ConnectionDriver {
      * shares its CPU with the backend later still; spinning costs the loop at most this much per
      * request (5% at 1000/s).
      */
-    static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
+    static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(Long.getLong("ficus.bench.spinMicros", 50)); // 0: the timer alone, as before
 
     private final Bootstrap bootstrap;
     private final SocketAddress address;

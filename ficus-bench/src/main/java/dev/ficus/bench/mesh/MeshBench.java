@@ -300,8 +300,11 @@ public final class MeshBench {
      * runs without a collection (which stops its event loops, 20-50 ms with G1 on a shared CPU).
      */
     private static void collectGarbage() {
-        System.gc();
+        if (GC_BETWEEN_PASSES) System.gc();
     }
+
+    /** {@code -Dficus.bench.gcBetweenPasses=false} leaves the collections to the JVM, as before (to compare the two). */
+    private static final boolean GC_BETWEEN_PASSES = !"false".equals(System.getProperty("ficus.bench.gcBetweenPasses"));
 
     private static void deleteTree(Path dir) throws IOException {
         try (Stream<Path> paths = Files.walk(dir)) {
