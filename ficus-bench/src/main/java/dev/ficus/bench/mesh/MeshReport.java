@@ -253,7 +253,8 @@ public final class MeshReport {
     private static String generatorText(ScenarioRun r) {
         LoadResult.Instrument g = r.atRate().instrument();
         if (g == LoadResult.Instrument.UNKNOWN) return "-";
-        String text = String.format(Locale.ROOT, "%d/%.1f/%d", g.ownLateSends(), g.maxOwnLatenessMillis(), g.gcPauses());
+        String text = String.format(Locale.ROOT, "%d/%.1f/%d/%s", g.ownLateSends(), g.maxOwnLatenessMillis(), g.gcPauses(),
+                g.loopWaitNanos() < 0 ? "-" : String.format(Locale.ROOT, "%.0f", g.loopWaitNanos() / 1e6));
         return r.discardedAtRate().isEmpty() ? text : text + " +" + r.discardedAtRate().size() + " discarded";
     }
 
@@ -438,7 +439,8 @@ public final class MeshReport {
                 "generator", "CPU-s/1k@max", "cores@max proxy/client/backend, proxy waited, JIT share of proxy CPU"}, rr);
         b.append("late sends: the connection was still busy at the due time (the target's doing); generator: the load generator's own\n"
                 + "delays at the rate, sends >= 1 ms late with a free connection / the latest of those sends in ms / GC pauses of its JVM\n"
-                + "in the window, then '+N discarded' for passes it spoiled that were run again (--repeat-spoiled)\n");
+                + "in the window / ms its event loops waited for a CPU (warm-up included), then '+N discarded' for passes it spoiled that\n"
+                + "were run again (--repeat-spoiled)\n");
         b.append('\n');
         if (!Double.isNaN(ficusToHaproxyThroughput())) {
             double p99 = ficusToHaproxyAddedP99();
@@ -505,7 +507,11 @@ public final class MeshReport {
                 num(config.rate()), interval(p99), costText(p99, true)));
         b.append(String.format(Locale.ROOT, "  the load generator's own delays at the rate, with: %s; without: %s%n",
                 p.generatorWith().text(), p.generatorWithout().text()));
-        if (p.generatorWith().spoiledKept() + p.generatorWithout().spoiledKept() > 0) {
+        int spoiled = p.generatorWith().spoiledKept() + p.generatorWithout().spoiledKept();
+        if (2 * spoiled > p.generatorWith().passes() + p.generatorWithout().passes()) {
+            b.append("  warning: the load generator spoiled most passes: its event loop waited for a CPU (other programs on its CPU) "
+                    + "or its JVM paused; p99 measured the machine, not the proxies; run it when `cat /proc/loadavg` shows less than 1\n");
+        } else if (spoiled > 0) {
             b.append("  warning: passes the load generator spoiled are in the pooled p99 (its delays count as latency, on whichever side they fell); "
                     + "--repeat-spoiled N runs such passes again\n");
         }

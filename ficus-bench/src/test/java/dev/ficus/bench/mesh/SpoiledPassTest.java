@@ -71,7 +71,7 @@ class SpoiledPassTest {
 
         String text = report.text();
         assertThat(text).contains("repeat spoiled: an open-loop pass the load generator spoiled itself is run again, up to 1 times");
-        assertThat(text).contains("0/0.0/0 +2 discarded").contains("2/4.2/0 +1 discarded");
+        assertThat(text).contains("0/0.0/0/1 +2 discarded").contains("2/4.2/0/1 +1 discarded");
         assertThat(text).contains("with: 0 of 2 passes spoiled").contains("without: 1 of 2 passes spoiled (2 sends >= 1 ms late with a free connection, latest 4.2 ms; 0 GC pauses), 1 discarded and run again");
         assertThat(text).contains("warning: passes the load generator spoiled are in the pooled p99");
 
@@ -80,6 +80,23 @@ class SpoiledPassTest {
         assertThat(json).contains("\"discarded_at_rate\":[{\"why\":\"5 sends >= 1 ms late with a free connection (max 4.2 ms); 1 GC pause(s) of the generator's JVM, 30 ms (max 30 ms)\",\"p50_us\":100");
         assertThat(json).contains("\"generator_without\":{\"passes\":2,\"spoiled_kept\":1,\"own_late_sends\":2,\"gc_pauses\":0,\"discarded\":1");
         assertThat(json).contains("\"generator_spoiled\":true").contains("\"own_late_sends\":2");
+    }
+
+    @Test
+    void aMachineTooBusyForTheGeneratorIsSaidSo() {
+        LoadResult spoiled = withInstrument(HtmlReportTest.result(100, 9_000, 1000), instrument(400, 0));
+        LoadResult clean = withInstrument(HtmlReportTest.result(100, 1_000, 1000), CLEAN);
+        LoadResult max = HtmlReportTest.result(100, 200, 4000);
+        List<ScenarioRun> runs = List.of(
+                new ScenarioRun(Scenario.FICUS_1HOP, 1, spoiled, max, 0.1, 0.2, Map.of("proxy", 1L), "-"),
+                new ScenarioRun(Scenario.FICUS_1HOP_NO_TELEMETRY, 1, spoiled, max, 0.1, 0.2, Map.of("proxy", 1L), "-"),
+                new ScenarioRun(Scenario.FICUS_1HOP_NO_TELEMETRY, 2, spoiled, max, 0.1, 0.2, Map.of("proxy", 1L), "-"),
+                new ScenarioRun(Scenario.FICUS_1HOP, 2, clean, max, 0.1, 0.2, Map.of("proxy", 1L), "-"));
+        MeshBenchConfig config = MeshBenchConfig.builder(Path.of("ficus")).scenarios(List.of(Scenario.FICUS_1HOP, Scenario.FICUS_1HOP_NO_TELEMETRY))
+                .rounds(2).build();
+        String text = new MeshReport(config, new MeshReport.Machine(2, "9.1", "9.2", 100, false, true, "nginx", "epoll",
+                Instant.EPOCH, Instant.EPOCH, "/tmp/x", "proxies on CPU 1"), runs, Map.of()).text();
+        assertThat(text).contains("warning: the load generator spoiled most passes").doesNotContain("--repeat-spoiled N runs such passes again");
     }
 
     private static LoadResult withInstrument(LoadResult r, LoadResult.Instrument g) {
