@@ -90,6 +90,9 @@ public final class MeshReport {
         }
     }
 
+    /** The share of open-loop passes the generator may have spoiled (kept, after repeats) for the pooled p99 to judge a bar. */
+    public static final double MAX_SPOILED_SHARE = 0.10;
+
     /** A closed-loop pass whose proxies used at least this many cores (pinned: of their one CPU) was bound by them. */
     public static final double CPU_BOUND_CORES = 0.9;
 
@@ -157,8 +160,19 @@ public final class MeshReport {
          */
         public Optional<Verdict> telemetryBar() {
             if (!pair.feature().startsWith("telemetry") || pairs == 0) return Optional.empty();
-            return Optional.of(Verdict.both(Verdict.of(pooled.capacity(), TELEMETRY_MAX_COST, false),
-                    Verdict.of(pooled.p99(), TELEMETRY_MAX_COST, true)));
+            Verdict p99 = p99Trusted() ? Verdict.of(pooled.p99(), TELEMETRY_MAX_COST, true) : Verdict.NOT_RESOLVED;
+            return Optional.of(Verdict.both(Verdict.of(pooled.capacity(), TELEMETRY_MAX_COST, false), p99));
+        }
+
+        /**
+         * Whether the pooled p99 may judge a bar: the load generator spoiled at most
+         * {@link #MAX_SPOILED_SHARE} of the open-loop passes kept on both sides. Beyond that its own
+         * delays decide the tail, and an interval that happens to lie on one side of the bar
+         * (seen at load average 14: 0.588 [0.123-1.036]) says nothing about the proxies.
+         */
+        public boolean p99Trusted() {
+            int passes = generatorWith.passes() + generatorWithout.passes();
+            return passes == 0 || generatorWith.spoiledKept() + generatorWithout.spoiledKept() <= MAX_SPOILED_SHARE * passes;
         }
     }
 
@@ -508,6 +522,10 @@ public final class MeshReport {
         b.append(String.format(Locale.ROOT, "  the load generator's own delays at the rate, with: %s; without: %s%n",
                 p.generatorWith().text(), p.generatorWithout().text()));
         int spoiled = p.generatorWith().spoiledKept() + p.generatorWithout().spoiledKept();
+        if (!p.p99Trusted()) {
+            b.append(String.format(Locale.ROOT, "  p99 not judged: the load generator spoiled %d of the %d passes kept (more than %.0f%%), "
+                    + "so its own delays decide the pooled tail%n", spoiled, p.generatorWith().passes() + p.generatorWithout().passes(), MAX_SPOILED_SHARE * 100));
+        }
         if (2 * spoiled > p.generatorWith().passes() + p.generatorWithout().passes()) {
             b.append("  warning: the load generator spoiled most passes: its event loop waited for a CPU (other programs on its CPU) "
                     + "or its JVM paused; p99 measured the machine, not the proxies; run it when `cat /proc/loadavg` shows less than 1\n");
@@ -664,6 +682,7 @@ public final class MeshReport {
                     .field("throughput_cost", p.throughputCost()).field("p99_increase", p.p99Increase());
             generatorJson(w, "generator_with", p.generatorWith());
             generatorJson(w, "generator_without", p.generatorWithout());
+            w.field("p99_trusted", p.p99Trusted());
             w.name("telemetry_bar");
             p.telemetryBar().ifPresentOrElse(v -> w.value(v.name().toLowerCase(Locale.ROOT)), () -> w.value((String) null));
             w.endObject();

@@ -94,9 +94,24 @@ class SpoiledPassTest {
                 new ScenarioRun(Scenario.FICUS_1HOP, 2, clean, max, 0.1, 0.2, Map.of("proxy", 1L), "-"));
         MeshBenchConfig config = MeshBenchConfig.builder(Path.of("ficus")).scenarios(List.of(Scenario.FICUS_1HOP, Scenario.FICUS_1HOP_NO_TELEMETRY))
                 .rounds(2).build();
-        String text = new MeshReport(config, new MeshReport.Machine(2, "9.1", "9.2", 100, false, true, "nginx", "epoll",
-                Instant.EPOCH, Instant.EPOCH, "/tmp/x", "proxies on CPU 1"), runs, Map.of()).text();
+        MeshReport busy = new MeshReport(config, new MeshReport.Machine(2, "9.1", "9.2", 100, false, true, "nginx", "epoll",
+                Instant.EPOCH, Instant.EPOCH, "/tmp/x", "proxies on CPU 1"), runs, Map.of());
+        String text = busy.text();
         assertThat(text).contains("warning: the load generator spoiled most passes").doesNotContain("--repeat-spoiled N runs such passes again");
+        // both sides measured the same latencies and CPU: the intervals lie at 1.0, inside the bar, yet p99 is not judged
+        MeshReport.PairSummary p = busy.pairs().getFirst();
+        assertThat(MeshReport.Verdict.of(p.pooled().p99(), MeshReport.TELEMETRY_MAX_COST, true)).isEqualTo(MeshReport.Verdict.HELD);
+        assertThat(p.p99Trusted()).isFalse();
+        assertThat(p.telemetryBar()).contains(MeshReport.Verdict.NOT_RESOLVED);
+        assertThat(text).contains("p99 not judged: the load generator spoiled 3 of the 4 passes kept (more than 10%)");
+        assertThat(busy.json()).contains("\"p99_trusted\":false").contains("\"telemetry_bar\":\"not_resolved\"");
+
+        // the same figures from passes the generator did not spoil: held
+        List<ScenarioRun> quiet = runs.stream().map(r -> new ScenarioRun(r.scenario(), r.round(), clean, max, 0.1, 0.2, Map.of("proxy", 1L), "-")).toList();
+        MeshReport.PairSummary q = new MeshReport(config, new MeshReport.Machine(2, "0.1", "0.2", 100, false, true, "nginx", "epoll",
+                Instant.EPOCH, Instant.EPOCH, "/tmp/x", "proxies on CPU 1"), quiet, Map.of()).pairs().getFirst();
+        assertThat(q.p99Trusted()).isTrue();
+        assertThat(q.telemetryBar()).contains(MeshReport.Verdict.HELD);
     }
 
     private static LoadResult withInstrument(LoadResult r, LoadResult.Instrument g) {
