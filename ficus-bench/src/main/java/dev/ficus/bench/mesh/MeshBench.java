@@ -222,8 +222,11 @@ public final class MeshBench {
             t.setDaemon(true);
             return t;
         });
+        // the proxies' process trees, found once: the sampler runs on the load generator's CPU during the passes
+        Map<String, List<Long>> trees = new LinkedHashMap<>();
+        for (ManagedProcess p : running.proxies()) trees.put(p.name(), p.pids());
         sampler.scheduleAtFixedRate(() -> {
-            for (ManagedProcess p : running.proxies()) maxRss.merge(p.name(), p.rssKib(), Math::max);
+            trees.forEach((name, pids) -> maxRss.merge(name, ManagedProcess.rssKib(pids), Math::max));
         }, 0, RSS_SAMPLE_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
         try {
             URI target = URI.create("http://127.0.0.1:" + running.port() + "/");
