@@ -299,8 +299,9 @@ public final class MeshBench {
 
     /**
      * Collects this JVM's garbage between passes, so that the next pass starts with an empty young
-     * generation: the generator allocates little per request, and a pass of a few seconds then
-     * runs without a collection (which stops its event loops, 20-50 ms with G1 on a shared CPU).
+     * generation: a pass allocates 20-30 MB (its set-up, not its requests), which the launcher's
+     * 512 MiB young generation holds many times over, so it runs without a collection (one stops
+     * the event loops: 14-180 ms with G1 on the CPU the generator shares with the backend).
      */
     private static void collectGarbage() {
         if (GC_BETWEEN_PASSES) System.gc();
