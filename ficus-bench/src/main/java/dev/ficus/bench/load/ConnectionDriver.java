@@ -30,8 +30,8 @@ final class ConnectionDriver {
     private static final long RECONNECT_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     /**
      * Open loop: the timer is set this much before a due time and the loop spins the rest. An
-     * epoll timer wakes the loop tens of µs late on a VM, and the wake-up of a thread that
-     * shares its CPU with the backend later still; spinning costs the loop at most this much per
+     * epoll timer woke the loop a median 120-160 µs late on a 2-CPU VM shared with builds (70-75
+     * µs with the spin; docs/performance.md); spinning costs the loop at most this much per
      * request (5% at 1000/s).
      */
     static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(Long.getLong("ficus.bench.spinMicros", 50)); // 0: the timer alone, as before
