@@ -90,6 +90,12 @@ final class BenchMeshCommand implements Callable<Integer> {
                     "slices of one run: JVM start and JIT no longer differ between rounds; pairs see the same background load)."})
     boolean sameProcesses;
 
+    @Option(names = "--repeat-spoiled", paramLabel = "N", defaultValue = "0",
+            description = {"Run an open-loop pass again, up to N times, when the load generator spoiled it itself (a send it delayed by",
+                    "1 ms or more with a free connection, or a GC pause of its JVM, in the measured window); the report counts",
+                    "and lists the discarded passes. 0: never (spoiled passes are only counted). Default: ${DEFAULT-VALUE}."})
+    String repeatSpoiled;
+
     @Option(names = "--ficus", paramLabel = "PATH", description = "The ficus launcher to start proxies with. Default: the one running this command.")
     Path ficus;
 
@@ -180,6 +186,7 @@ final class BenchMeshCommand implements Callable<Integer> {
         b.policyRules(integer("--policy-rules", policyRules));
         b.pin(pin);
         b.sameProcesses(sameProcesses);
+        b.repeatSpoiled(integer("--repeat-spoiled", repeatSpoiled));
         if (scenarios != null) {
             List<Scenario> list = new ArrayList<>();
             for (String s : scenarios) {

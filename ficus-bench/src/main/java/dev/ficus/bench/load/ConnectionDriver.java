@@ -28,6 +28,13 @@ import java.util.concurrent.TimeUnit;
  */
 final class ConnectionDriver {
     private static final long RECONNECT_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    /**
+     * Open loop: the timer is set this much before a due time and the loop spins the rest. An
+     * epoll timer woke the loop a median 120-160 µs late on a 2-CPU VM shared with builds (70-75
+     * µs with the spin; docs/performance.md); spinning costs the loop at most this much per
+     * request (5% at 1000/s).
+     */
+    static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(Long.getLong("ficus.bench.spinMicros", 50)); // 0: the timer alone, as before
 
     private final Bootstrap bootstrap;
     private final SocketAddress address;
@@ -66,6 +73,7 @@ final class ConnectionDriver {
     private final boolean[] slotDone;
     private final Wire.Exchanges[] on; // the connection a slot's request went out on
     private final int[] id; // its id there
+    private final Runnable[] timers; // made once: a send allocates nothing of the driver's own
     private int doneSlots;
 
     ConnectionDriver(Bootstrap bootstrap, SocketAddress address, EventLoop loop, LoopStats stats, Wire wire,
@@ -94,6 +102,14 @@ final class ConnectionDriver {
         this.slotDone = new boolean[slots];
         this.on = new Wire.Exchanges[slots];
         this.id = new int[slots];
+        this.timers = new Runnable[slots];
+        for (int s = 0; s < slots; s++) {
+            int slot = s;
+            timers[s] = () -> {
+                timerPending[slot] = false;
+                trySend(slot, true);
+            };
+        }
         // All slots each at rate/slots, shifted by 1/rate from each other: together a uniform rate.
         // Slot s of connection c is the (s * C + c)-th, so consecutive sends go to different connections.
         this.intervalNanos = closedLoop ? 0 : allSlots * 1e9 / config.rate();
@@ -150,6 +166,7 @@ final class ConnectionDriver {
         this.measureStart = measureStart;
         this.end = end;
         this.started = true;
+        if (stats.runDelayAtBegin < 0) stats.runDelayAtBegin = LoopStats.threadRunDelayNanos();
         long period = Math.max(TimeUnit.MILLISECONDS.toNanos(10), Math.min(timeoutNanos / 4, TimeUnit.MILLISECONDS.toNanos(250)));
         watchdog = loop.scheduleAtFixedRate(this::checkTimeout, period, period, TimeUnit.NANOSECONDS);
         sendAll();
@@ -197,15 +214,18 @@ final class ConnectionDriver {
                 slotDone(s);
                 return;
             }
-            if (next > now) {
+            if (next - now > SPIN_NANOS) {
                 if (!timerPending[s]) {
                     timerPending[s] = true;
-                    loop.schedule(() -> {
-                        timerPending[s] = false;
-                        trySend(s, true);
-                    }, next - now, TimeUnit.NANOSECONDS);
+                    loop.schedule(timers[s], next - now - SPIN_NANOS, TimeUnit.NANOSECONDS);
                 }
                 return;
+            }
+            if (next > now) {
+                // the last µs before the due time: spun, not slept (the timer wakes up late)
+                while (System.nanoTime() < next) Thread.onSpinWait();
+                now = System.nanoTime();
+                fromTimer = true; // the slot was free at the due time, as for a timer's send
             }
         }
         Wire.Exchanges c = current;
@@ -222,8 +242,14 @@ final class ConnectionDriver {
             retire(c);
             return;
         }
-        if (!fromTimer && !closedLoop && next < now && next >= measureStart) {
-            LoopStats.increment(stats.late); // the schedule fell behind: the slot was busy
+        if (!closedLoop && next >= measureStart) {
+            if (!fromTimer) {
+                if (next < now) LoopStats.increment(stats.late); // the schedule fell behind: the slot was busy
+            } else {
+                long lateness = sentNow - next; // the slot was free at the due time: only the generator delayed it
+                stats.ownLateness.recordValue(LoopStats.clampMicros(lateness));
+                if (lateness >= LoadResult.OWN_LATE_NANOS) stats.ownLate++;
+            }
         }
         k[s]++;
         due[s] = next;

@@ -62,8 +62,8 @@ public final class LoadGenerator {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(config.threads(),
                 new DefaultThreadFactory("ficus-bench", true), io);
         Wire wire = wire(config);
-        try {
-            return run(group, channelType, epoll ? "epoll" : "nio", wire, listener);
+        try (GcPauses gc = new GcPauses()) {
+            return run(group, channelType, epoll ? "epoll" : "nio", wire, listener, gc);
         } finally {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
             wire.release(); // the loops are stopped: no write holds a duplicate any more
@@ -79,7 +79,7 @@ public final class LoadGenerator {
     }
 
     private LoadResult run(EventLoopGroup group, Class<? extends SocketChannel> channelType, String transport,
-                           Wire wire, Progress.Listener listener) throws InterruptedException {
+                           Wire wire, Progress.Listener listener, GcPauses gc) throws InterruptedException {
         InetSocketAddress address = new InetSocketAddress(config.target().getHost(),
                 config.target().getPort() == -1 ? 80 : config.target().getPort());
         int connectMillis = (int) Math.min(config.timeout().toMillis(), 5_000);
@@ -122,7 +122,11 @@ public final class LoadGenerator {
         long lastTick = start;
         long lastCompleted = 0;
         // One iteration a second at most, and never past the hard stop: bounded by (hardStop - start) / 1 s + 1.
-        while (true) {
+        // Nobody listening (bench mesh): no ticks, so this thread does not wake beside the event loops
+        // to copy histograms once a second; everything is read once at the end.
+        boolean ticks = listener != Progress.Listener.NONE;
+        if (!ticks) done.await(Math.max(0, hardStop - System.nanoTime()), TimeUnit.NANOSECONDS);
+        while (ticks) {
             long now = System.nanoTime();
             long nextTick = Math.min(lastTick + TICK_NANOS, hardStop);
             boolean finished = done.await(Math.max(0, nextTick - now), TimeUnit.NANOSECONDS);
@@ -155,6 +159,7 @@ public final class LoadGenerator {
             loops.get(i % loops.size()).execute(d::abort);
         }
         done.await(2, TimeUnit.SECONDS);
+        long stopped = System.nanoTime(); // responses of requests due before the end are recorded until here
 
         // A task on each loop publishes that loop's plain fields to this thread (Future.get is a barrier).
         Map<Integer, Long> codes = new TreeMap<>();
@@ -162,15 +167,19 @@ public final class LoadGenerator {
         for (ErrorKind k : ErrorKind.values()) errors.put(k, 0L);
         SizeStats sizes = new SizeStats();
         SizeStats headerSizes = new SizeStats();
-        long sent = 0, inWindow = 0, late = 0, opened = 0;
+        long sent = 0, inWindow = 0, late = 0, opened = 0, ownLate = 0, loopWait = 0;
+        Histogram ownLateness = newHistogram();
         for (int l = 0; l < loops.size(); l++) {
             LoopStats s = stats.get(l);
-            Future<?> barrier = loops.get(l).submit(() -> { });
+            Future<Long> barrier = loops.get(l).submit(LoopStats::threadRunDelayNanos);
             try {
-                barrier.get(2, TimeUnit.SECONDS);
+                long waited = barrier.get(2, TimeUnit.SECONDS);
+                loopWait = loopWait < 0 || waited < 0 || s.runDelayAtBegin < 0 ? -1 : loopWait + waited - s.runDelayAtBegin;
             } catch (ExecutionException | TimeoutException e) {
                 throw new IllegalStateException("event loop did not stop in time", e);
             }
+            ownLateness.add(s.ownLateness);
+            ownLate += s.ownLate;
             latency.add(s.latency.getIntervalHistogram());
             service.add(s.serviceTime.getIntervalHistogram());
             for (int c = 0; c < s.statusCodes.length; c++) {
@@ -185,8 +194,11 @@ public final class LoadGenerator {
             opened += s.connectionsOpened.get();
         }
         Duration measured = config.duration();
+        List<GcPauses.Pause> pauses = gc.during(measureStart, stopped);
+        LoadResult.Instrument instrument = new LoadResult.Instrument(ownLateness, ownLate, loopWait, pauses.size(),
+                pauses.stream().mapToLong(GcPauses.Pause::millis).sum(), pauses.stream().mapToLong(GcPauses.Pause::millis).max().orElse(0));
         return new LoadResult(config, transport, wallStart, wallStart.plus(measured), measured, latency, service,
-                sent, inWindow, Map.copyOf(codes), Map.copyOf(errors), late, sizes, headerSizes, opened);
+                sent, inWindow, Map.copyOf(codes), Map.copyOf(errors), late, sizes, headerSizes, opened, instrument);
     }
 
     private static Histogram newHistogram() {

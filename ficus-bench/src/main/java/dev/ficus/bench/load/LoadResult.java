@@ -4,6 +4,9 @@ import org.HdrHistogram.Histogram;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -27,11 +30,68 @@ import java.util.Map;
  * @param responseSizes     header plus body bytes of measured responses (headers estimated)
  * @param headerSizes       header bytes of measured responses (estimated from the parsed headers)
  * @param connectionsOpened TCP connections opened, reconnects included
+ * @param instrument        what delayed the generator itself during the run ({@link Instrument#UNKNOWN}: not measured)
  */
 public record LoadResult(LoadConfig config, String transport, Instant startTime, Instant endTime, Duration measured,
                          Histogram latency, Histogram serviceTime, long sent, long responsesInWindow,
                          Map<Integer, Long> statusCodes, Map<ErrorKind, Long> errors, long lateSends,
-                         SizeStats responseSizes, SizeStats headerSizes, long connectionsOpened) {
+                         SizeStats responseSizes, SizeStats headerSizes, long connectionsOpened, Instrument instrument) {
+    /**
+     * A request whose slot was free at its due time but that went out at least this late was
+     * delayed by the generator itself ({@link Instrument#ownLateSends}). Far above the timer's
+     * own jitter (tens of µs), and about what one such delay adds to a request at 1000/s.
+     */
+    public static final long OWN_LATE_NANOS = 1_000_000;
+
+    /**
+     * The load generator's own delays over the measured window (open loop; closed-loop runs have
+     * no due times and count none). Latency stays measured from the due time whatever delayed a
+     * send; these say how much of it was the instrument's.
+     *
+     * @param ownLateness    how late the requests whose slot was free at the due time went out, µs (1 = on time);
+     *                       do not modify
+     * @param ownLateSends   of those, the ones at least {@link #OWN_LATE_NANOS} late
+     * @param loopWaitNanos  the event loops' time runnable but waiting for a CPU over the run (warm-up
+     *                       included; schedstat), summed; -1 when unknown
+     * @param gcPauses       collections of the generator's JVM that overlapped the measured window
+     * @param gcPauseMillis  their pause time, summed, as the JVM reports it
+     * @param gcPauseMaxMillis the longest of them
+     */
+    public record Instrument(Histogram ownLateness, long ownLateSends, long loopWaitNanos, int gcPauses,
+                             long gcPauseMillis, long gcPauseMaxMillis) {
+        /** Not measured (a result made elsewhere than by the generator). */
+        public static final Instrument UNKNOWN = new Instrument(new Histogram(1, 60_000_000, 3), 0, -1, 0, 0, 0);
+
+        /** Whether the generator delayed a send itself or its JVM paused inside the measured window. */
+        public boolean spoiled() {
+            return ownLateSends > 0 || gcPauses > 0;
+        }
+
+        /** The longest delay of a send whose slot was free, ms. */
+        public double maxOwnLatenessMillis() {
+            return ownLateness.getTotalCount() == 0 ? 0 : ownLateness.getMaxValue() / 1000.0;
+        }
+
+        /** Why {@link #spoiled()}, in a few words ("" when not). */
+        public String why() {
+            List<String> parts = new ArrayList<>();
+            if (ownLateSends > 0) {
+                parts.add(String.format(Locale.ROOT, "%d sends >= %d ms late with a free connection (max %.1f ms)", ownLateSends,
+                        OWN_LATE_NANOS / 1_000_000, maxOwnLatenessMillis()));
+            }
+            if (gcPauses > 0) parts.add(String.format(Locale.ROOT, "%d GC pause(s) of the generator's JVM, %d ms (max %d ms)", gcPauses, gcPauseMillis, gcPauseMaxMillis));
+            return String.join("; ", parts);
+        }
+    }
+
+    /** A result without the instrument's own figures. */
+    public LoadResult(LoadConfig config, String transport, Instant startTime, Instant endTime, Duration measured,
+                      Histogram latency, Histogram serviceTime, long sent, long responsesInWindow,
+                      Map<Integer, Long> statusCodes, Map<ErrorKind, Long> errors, long lateSends,
+                      SizeStats responseSizes, SizeStats headerSizes, long connectionsOpened) {
+        this(config, transport, startTime, endTime, measured, latency, serviceTime, sent, responsesInWindow, statusCodes, errors,
+                lateSends, responseSizes, headerSizes, connectionsOpened, Instrument.UNKNOWN);
+    }
 
     /** Responses per second that arrived inside the measured window. */
     public double achievedRate() {

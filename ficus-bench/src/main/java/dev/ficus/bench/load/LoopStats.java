@@ -1,5 +1,6 @@
 package dev.ficus.bench.load;
 
+import org.HdrHistogram.Histogram;
 import org.HdrHistogram.SingleWriterRecorder;
 
 import java.util.concurrent.atomic.AtomicLong;
@@ -34,6 +35,16 @@ final class LoopStats {
     final AtomicLongArray errors = new AtomicLongArray(ErrorKind.values().length);
 
     // Read only after the loop is done (a task on the loop publishes them).
+    /**
+     * Open loop, measured window: how late each request went out whose slot was free at its due
+     * time (µs, 1 for on time). Nothing but the generator delays those: its timer, its thread
+     * waiting for a CPU, its JVM's pauses. Sends delayed by a busy connection are {@link #late}.
+     */
+    final Histogram ownLateness = new Histogram(LOWEST_US, HIGHEST_US, DIGITS);
+    /** Of those, the ones at least {@link LoadResult#OWN_LATE_NANOS} late. */
+    long ownLate;
+    /** The loop thread's run-queue wait (schedstat) when the schedule began; -1 when unknown. */
+    long runDelayAtBegin = -1;
     final long[] statusCodes = new long[600];
     final SizeStats responseSizes = new SizeStats();
     final SizeStats headerSizes = new SizeStats();
@@ -45,6 +56,21 @@ final class LoopStats {
     void error(ErrorKind kind) {
         int i = kind.ordinal();
         errors.lazySet(i, errors.get(i) + 1);
+    }
+
+    /**
+     * The calling thread's time runnable but waiting for a CPU (the second field of
+     * {@code /proc/thread-self/schedstat}), ns; -1 without it (not Linux, no schedstats). Read on
+     * the loop at the schedule's start and after its end: a file read, never on the request path.
+     */
+    static long threadRunDelayNanos() {
+        try {
+            String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/thread-self/schedstat"),
+                    java.nio.charset.StandardCharsets.US_ASCII).trim().split(" ");
+            return f.length >= 2 ? Long.parseLong(f[1]) : -1;
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     static long clampMicros(long nanos) {

@@ -25,10 +25,13 @@ import java.util.Objects;
  *                     others ({@code taskset}), so that scenarios differ by their proxies only
  * @param sameProcesses start and prime each scenario's processes once and measure them in every
  *                     round (rounds become short slices of one run) instead of fresh ones per round
+ * @param repeatSpoiled how many times an open-loop pass is run again, at most, when the load generator
+ *                     spoiled it (a send it delayed itself by 1 ms or more, or a pause of its JVM, inside
+ *                     the measured window); 0: never, the report only counts such passes
  */
 public record MeshBenchConfig(double rate, int connections, int threads, Duration duration, Duration warmup,
                               Duration maxDuration, Duration prime, int rounds, List<Scenario> scenarios, int policyRules, Path ficus,
-                              Duration startTimeout, boolean pin, boolean sameProcesses) {
+                              Duration startTimeout, boolean pin, boolean sameProcesses, int repeatSpoiled) {
     public MeshBenchConfig {
         Objects.requireNonNull(ficus, "ficus");
         scenarios = List.copyOf(scenarios);
@@ -44,6 +47,7 @@ public record MeshBenchConfig(double rate, int connections, int threads, Duratio
             throw new IllegalArgumentException("--scenarios must name each scenario at most once and at least one");
         }
         if (policyRules < 1 || policyRules > 10_000) throw new IllegalArgumentException("--policy-rules must be from 1 to 10000");
+        if (repeatSpoiled < 0 || repeatSpoiled > 10) throw new IllegalArgumentException("--repeat-spoiled must be from 0 to 10");
     }
 
     public static Builder builder(Path ficus) {
@@ -66,6 +70,7 @@ public record MeshBenchConfig(double rate, int connections, int threads, Duratio
         private Duration startTimeout = Duration.ofSeconds(120);
         private boolean pin;
         private boolean sameProcesses;
+        private int repeatSpoiled;
 
         private Builder(Path ficus) {
             this.ficus = ficus;
@@ -84,10 +89,11 @@ public record MeshBenchConfig(double rate, int connections, int threads, Duratio
         public Builder startTimeout(Duration d) { this.startTimeout = d; return this; }
         public Builder pin(boolean p) { this.pin = p; return this; }
         public Builder sameProcesses(boolean b) { this.sameProcesses = b; return this; }
+        public Builder repeatSpoiled(int n) { this.repeatSpoiled = n; return this; }
 
         public MeshBenchConfig build() {
             return new MeshBenchConfig(rate, connections, threads, duration, warmup, maxDuration, prime, rounds, scenarios,
-                    policyRules, ficus, startTimeout, pin, sameProcesses);
+                    policyRules, ficus, startTimeout, pin, sameProcesses, repeatSpoiled);
         }
     }
 }

@@ -90,6 +90,9 @@ public final class MeshReport {
         }
     }
 
+    /** The share of open-loop passes the generator may have spoiled (kept, after repeats) for the pooled p99 to judge a bar. */
+    public static final double MAX_SPOILED_SHARE = 0.10;
+
     /** A closed-loop pass whose proxies used at least this many cores (pinned: of their one CPU) was bound by them. */
     public static final double CPU_BOUND_CORES = 0.9;
 
@@ -138,10 +141,12 @@ public final class MeshReport {
      * each round's ratio with/without (the two ran back to back), summarised by median and
      * quartiles, for reading; {@link #pooled()} holds the statistics the bar is judged by.
      * {@code coresAtMax*} is the proxies' CPU over the closed-loop pass in cores (1.0: one CPU
-     * busy all the time), the median over rounds.
+     * busy all the time), the median over rounds. {@code generatorWith}/{@code generatorWithout}:
+     * what the load generator itself did to each side's open-loop passes.
      */
     public record PairSummary(Scenario.Pair pair, int pairs, Ratio maxRps, Ratio p99, Ratio p50, Ratio cpuPer1000AtRate,
-                              Ratio cpuPer1000AtMax, double coresAtMaxWith, double coresAtMaxWithout, Pooled pooled) {
+                              Ratio cpuPer1000AtMax, double coresAtMaxWith, double coresAtMaxWithout, Pooled pooled,
+                              GeneratorNoise generatorWith, GeneratorNoise generatorWithout) {
         /** Throughput cost of the feature, by the statistic the bar uses (pooled capacity at max): 1 − its ratio. */
         public double throughputCost() { return 1 - pooled.capacity().estimate(); }
 
@@ -155,8 +160,19 @@ public final class MeshReport {
          */
         public Optional<Verdict> telemetryBar() {
             if (!pair.feature().startsWith("telemetry") || pairs == 0) return Optional.empty();
-            return Optional.of(Verdict.both(Verdict.of(pooled.capacity(), TELEMETRY_MAX_COST, false),
-                    Verdict.of(pooled.p99(), TELEMETRY_MAX_COST, true)));
+            Verdict p99 = p99Trusted() ? Verdict.of(pooled.p99(), TELEMETRY_MAX_COST, true) : Verdict.NOT_RESOLVED;
+            return Optional.of(Verdict.both(Verdict.of(pooled.capacity(), TELEMETRY_MAX_COST, false), p99));
+        }
+
+        /**
+         * Whether the pooled p99 may judge a bar: the load generator spoiled at most
+         * {@link #MAX_SPOILED_SHARE} of the open-loop passes kept on both sides. Beyond that its own
+         * delays decide the tail, and an interval that happens to lie on one side of the bar
+         * (seen at load average 14: 0.588 [0.123-1.036]) says nothing about the proxies.
+         */
+        public boolean p99Trusted() {
+            int passes = generatorWith.passes() + generatorWithout.passes();
+            return passes == 0 || generatorWith.spoiledKept() + generatorWithout.spoiledKept() <= MAX_SPOILED_SHARE * passes;
         }
     }
 
@@ -208,7 +224,8 @@ public final class MeshReport {
                 ratio.apply(r -> us(r.atRate(), 50)), ratio.apply(r -> ScenarioRun.cpuPer1000(r.cpuAtRate(), r.atRate())),
                 ratio.apply(r -> ScenarioRun.cpuPer1000(r.cpuMax(), r.max())),
                 median(both.stream().map(b -> b[0]).toList(), MeshReport::coresAtMax),
-                median(both.stream().map(b -> b[1]).toList(), MeshReport::coresAtMax), pooled(both));
+                median(both.stream().map(b -> b[1]).toList(), MeshReport::coresAtMax), pooled(both),
+                GeneratorNoise.of(both.stream().map(b -> b[0]).toList()), GeneratorNoise.of(both.stream().map(b -> b[1]).toList()));
     }
 
     /** The pooled statistics of paired runs ({@code both[i]} = with, without of round i) and their bootstrap intervals. */
@@ -244,6 +261,48 @@ public final class MeshReport {
     static double coresAtMax(ScenarioRun r) {
         double seconds = r.max().measured().plus(r.max().config().warmup()).toNanos() / 1e9;
         return seconds > 0 ? r.cpuMax() / seconds : Double.NaN;
+    }
+
+    /** The generator's own delays in a run's open-loop pass: late sends / max lateness ms / GC pauses, and the passes discarded. */
+    private static String generatorText(ScenarioRun r) {
+        LoadResult.Instrument g = r.atRate().instrument();
+        if (g == LoadResult.Instrument.UNKNOWN) return "-";
+        String text = String.format(Locale.ROOT, "%d/%.1f/%d/%s", g.ownLateSends(), g.maxOwnLatenessMillis(), g.gcPauses(),
+                g.loopWaitNanos() < 0 ? "-" : String.format(Locale.ROOT, "%.0f", g.loopWaitNanos() / 1e6));
+        return r.discardedAtRate().isEmpty() ? text : text + " +" + r.discardedAtRate().size() + " discarded";
+    }
+
+    /**
+     * What the load generator did to one side's open-loop passes over the pairs: passes it spoiled
+     * among those kept, and passes discarded and run again.
+     *
+     * @param passes         open-loop passes kept (one per pair)
+     * @param spoiledKept    of those, passes the generator spoiled (the repeats ran out, or none were allowed)
+     * @param ownLateSends   sends >= 1 ms late with a free connection, over the kept passes
+     * @param gcPauses       GC pauses of the generator's JVM in the kept passes' windows
+     * @param discarded      passes discarded and run again
+     * @param maxLatenessMs  the latest such send of any kept pass, ms
+     */
+    public record GeneratorNoise(int passes, int spoiledKept, long ownLateSends, long gcPauses, int discarded, double maxLatenessMs) {
+        static GeneratorNoise of(List<ScenarioRun> side) {
+            int spoiled = 0, discarded = 0;
+            long late = 0, gc = 0;
+            double max = 0;
+            for (ScenarioRun r : side) {
+                LoadResult.Instrument g = r.atRate().instrument();
+                if (g.spoiled()) spoiled++;
+                late += g.ownLateSends();
+                gc += g.gcPauses();
+                max = Math.max(max, g.maxOwnLatenessMillis());
+                discarded += r.discardedAtRate().size();
+            }
+            return new GeneratorNoise(side.size(), spoiled, late, gc, discarded, max);
+        }
+
+        String text() {
+            return String.format(Locale.ROOT, "%d of %d passes spoiled (%d sends >= 1 ms late with a free connection, latest %.1f ms; %d GC pauses), %d discarded and run again",
+                    spoiledKept, passes, ownLateSends, maxLatenessMs, gcPauses, discarded);
+        }
     }
 
     /** The cores each side used over the closed-loop pass and the share of it the proxies waited for a CPU, as text. */
@@ -355,6 +414,10 @@ public final class MeshReport {
                 config.prime().toSeconds(), num(config.rate()), config.duration().toSeconds(), config.warmup().toSeconds(), config.maxDuration().toSeconds(),
                 config.connections(), config.threads(), config.rounds()));
         if (config.sameProcesses()) b.append("same processes: each scenario's processes started and primed once, measured in every round\n");
+        if (config.repeatSpoiled() > 0) {
+            b.append(String.format(Locale.ROOT, "repeat spoiled: an open-loop pass the load generator spoiled itself is run again, up to %d times%n",
+                    config.repeatSpoiled()));
+        }
         b.append(String.format(Locale.ROOT, "backend: %s; %d cores; load average before %s, after %s%n",
                 machine.backend(), machine.processors(), machine.loadAverageBefore(), machine.loadAverageAfter()));
         if (!machine.pinning().isEmpty()) b.append("pinned (taskset): ").append(machine.pinning()).append('\n');
@@ -383,11 +446,15 @@ public final class MeshReport {
             rr.add(new String[]{Integer.toString(r.round()), r.scenario().label(), fixed(r.atRate().achievedRate(), 0),
                     fixed(us(r.atRate(), 50), 0), fixed(us(r.atRate(), 99), 0), fixed(us(r.atRate(), 99.9), 0),
                     fixed(serviceUs(r.atRate(), 50), 0), fixed(serviceUs(r.atRate(), 99), 0), fixed(r.max().achievedRate(), 0), r.scenario() == Scenario.DIRECT ? "-" : fixed(ScenarioRun.cpuPer1000(r.cpuAtRate(), r.atRate()), 3),
-                    Long.toString(r.atRate().lateSends()), r.scenario() == Scenario.DIRECT ? "-" : fixed(ScenarioRun.cpuPer1000(r.cpuMax(), r.max()), 4),
+                    Long.toString(r.atRate().lateSends()), generatorText(r), r.scenario() == Scenario.DIRECT ? "-" : fixed(ScenarioRun.cpuPer1000(r.cpuMax(), r.max()), 4),
                     besideAtMax(r)});
         }
         table(b, new String[]{"round", "scenario", "rate/s", "p50", "p99", "p99.9", "svc p50", "svc p99", "max rps", "CPU-s/1k", "late sends",
-                "CPU-s/1k@max", "cores@max proxy/client/backend, proxy waited, JIT share of proxy CPU"}, rr);
+                "generator", "CPU-s/1k@max", "cores@max proxy/client/backend, proxy waited, JIT share of proxy CPU"}, rr);
+        b.append("late sends: the connection was still busy at the due time (the target's doing); generator: the load generator's own\n"
+                + "delays at the rate, sends >= 1 ms late with a free connection / the latest of those sends in ms / GC pauses of its JVM\n"
+                + "in the window / ms its event loops waited for a CPU (warm-up included), then '+N discarded' for passes it spoiled that\n"
+                + "were run again (--repeat-spoiled)\n");
         b.append('\n');
         if (!Double.isNaN(ficusToHaproxyThroughput())) {
             double p99 = ficusToHaproxyAddedP99();
@@ -452,6 +519,20 @@ public final class MeshReport {
                 cores, CPU_BOUND_CORES, interval(q.maxRps())));
         b.append(String.format(Locale.ROOT, "  p99: the 99th percentile of all rounds' latencies at %s/s merged, with / without %s: %s%n",
                 num(config.rate()), interval(p99), costText(p99, true)));
+        b.append(String.format(Locale.ROOT, "  the load generator's own delays at the rate, with: %s; without: %s%n",
+                p.generatorWith().text(), p.generatorWithout().text()));
+        int spoiled = p.generatorWith().spoiledKept() + p.generatorWithout().spoiledKept();
+        if (!p.p99Trusted()) {
+            b.append(String.format(Locale.ROOT, "  p99 not judged: the load generator spoiled %d of the %d passes kept (more than %.0f%%), "
+                    + "so its own delays decide the pooled tail%n", spoiled, p.generatorWith().passes() + p.generatorWithout().passes(), MAX_SPOILED_SHARE * 100));
+        }
+        if (2 * spoiled > p.generatorWith().passes() + p.generatorWithout().passes()) {
+            b.append("  warning: the load generator spoiled most passes: its event loop waited for a CPU (other programs on its CPU) "
+                    + "or its JVM paused; p99 measured the machine, not the proxies; run it when `cat /proc/loadavg` shows less than 1\n");
+        } else if (spoiled > 0) {
+            b.append("  warning: passes the load generator spoiled are in the pooled p99 (its delays count as latency, on whichever side they fell); "
+                    + "--repeat-spoiled N runs such passes again\n");
+        }
         if (q.jitShareWith() > Pooled.JIT_SHARE_WARNING || q.jitShareWithout() > Pooled.JIT_SHARE_WARNING) {
             b.append(String.format(Locale.ROOT, "  warning: the proxies' JIT compilers took %.1f%% / %.1f%% of their CPU in the measured passes: "
                     + "their code was still being compiled, so CPU per request was not steady; prime longer (--prime)%n",
@@ -541,7 +622,7 @@ public final class MeshReport {
                 .field("rate", config.rate()).field("connections", config.connections()).field("threads", config.threads())
                 .field("duration_s", config.duration().toMillis() / 1000.0).field("warmup_s", config.warmup().toMillis() / 1000.0)
                 .field("max_duration_s", config.maxDuration().toMillis() / 1000.0).field("prime_s", config.prime().toMillis() / 1000.0).field("rounds", config.rounds())
-                .field("policy_rules", config.policyRules()).field("pin", config.pin()).field("same_processes", config.sameProcesses()).field("ficus", config.ficus().toString());
+                .field("policy_rules", config.policyRules()).field("pin", config.pin()).field("same_processes", config.sameProcesses()).field("repeat_spoiled", config.repeatSpoiled()).field("ficus", config.ficus().toString());
         w.name("scenarios").beginArray();
         config.scenarios().forEach(s -> w.value(s.label()));
         w.endArray().endObject();
@@ -599,6 +680,9 @@ public final class MeshReport {
                     .field("jit_share_with", q.jitShareWith()).field("jit_share_without", q.jitShareWithout()).endObject();
             w.field("throughput_statistic", "capacity_at_max").field("proxies_cpu_bound_at_max", q.cpuBound())
                     .field("throughput_cost", p.throughputCost()).field("p99_increase", p.p99Increase());
+            generatorJson(w, "generator_with", p.generatorWith());
+            generatorJson(w, "generator_without", p.generatorWithout());
+            w.field("p99_trusted", p.p99Trusted());
             w.name("telemetry_bar");
             p.telemetryBar().ifPresentOrElse(v -> w.value(v.name().toLowerCase(Locale.ROOT)), () -> w.value((String) null));
             w.endObject();
@@ -617,6 +701,14 @@ public final class MeshReport {
                         .endObject();
             }
             pass(w, "at_rate", r.atRate(), r.cpuAtRate(), r.besideAtRate());
+            // open-loop passes the generator spoiled, discarded and run again: what they measured, and why they went
+            w.name("discarded_at_rate").beginArray();
+            for (LoadResult d : r.discardedAtRate()) {
+                w.beginObject().field("why", d.instrument().why()).field("p50_us", us(d, 50)).field("p99_us", us(d, 99));
+                generatorFields(w, d.instrument());
+                w.endObject();
+            }
+            w.endArray();
             pass(w, "max", r.max(), r.cpuMax(), r.besideMax());
             w.name("peak_rss_kib").beginObject();
             r.maxRssKib().forEach(w::field);
@@ -628,6 +720,25 @@ public final class MeshReport {
     private static void ratioJson(JsonWriter w, String name, Ratio r) {
         w.name(name).beginObject().field("median", r.median()).field("q1", r.q1()).field("q3", r.q3())
                 .field("notch_half_width", r.halfWidth()).field("n", r.n()).endObject();
+    }
+
+    /** The generator's own delays: sends with a free connection, how late they went out, its loops' CPU wait, its GC pauses. */
+    private static void generatorFields(JsonWriter w, LoadResult.Instrument g) {
+        org.HdrHistogram.Histogram h = g.ownLateness();
+        boolean any = h.getTotalCount() > 0;
+        w.field("own_sends", h.getTotalCount()).field("own_late_sends", g.ownLateSends())
+                .field("own_lateness_p50_us", any ? h.getValueAtPercentile(50) : Double.NaN)
+                .field("own_lateness_p99_us", any ? h.getValueAtPercentile(99) : Double.NaN)
+                .field("own_lateness_p999_us", any ? h.getValueAtPercentile(99.9) : Double.NaN)
+                .field("own_lateness_max_us", any ? h.getMaxValue() : Double.NaN)
+                .field("generator_loop_wait_s", g.loopWaitNanos() < 0 ? Double.NaN : g.loopWaitNanos() / 1e9)
+                .field("generator_gc_pauses", g.gcPauses()).field("generator_gc_pause_ms", g.gcPauseMillis())
+                .field("generator_gc_pause_max_ms", g.gcPauseMaxMillis());
+    }
+
+    private static void generatorJson(JsonWriter w, String name, GeneratorNoise g) {
+        w.name(name).beginObject().field("passes", g.passes()).field("spoiled_kept", g.spoiledKept()).field("own_late_sends", g.ownLateSends())
+                .field("gc_pauses", g.gcPauses()).field("discarded", g.discarded()).field("max_lateness_ms", g.maxLatenessMs()).endObject();
     }
 
     private static void intervalJson(JsonWriter w, String name, PairedBootstrap.Interval r) {
@@ -643,7 +754,9 @@ public final class MeshReport {
                 .field("service_p50_us", serviceUs(r, 50)).field("service_p99_us", serviceUs(r, 99))
                 .field("max_us", r.latency().getTotalCount() == 0 ? Double.NaN : r.latency().getMaxValue())
                 .field("failures", ScenarioRun.failures(r)).field("late_sends", r.lateSends())
+                .field("generator_spoiled", r.instrument().spoiled())
                 .field("proxy_cpu_s", cpuSeconds).field("proxy_cpu_s_per_1000_requests", ScenarioRun.cpuPer1000(cpuSeconds, r));
+        generatorFields(w, r.instrument());
         if (beside != null) {
             // what else ran: the client side's CPU, and how long the proxies' threads waited for theirs
             w.field("pass_s", passSeconds(r)).field("client_cpu_s", beside.clientCpu()).field("backend_cpu_s", beside.backendCpu())

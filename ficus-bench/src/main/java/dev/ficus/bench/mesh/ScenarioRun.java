@@ -2,6 +2,7 @@ package dev.ficus.bench.mesh;
 
 import dev.ficus.bench.load.LoadResult;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -17,10 +18,22 @@ import java.util.Map;
  * @param tracing       what the OTLP sink received and the proxies counted, for the tracing scenario; else null
  * @param besideAtRate  what ran beside the proxies during the open-loop pass (null: not measured)
  * @param besideMax     the same during the closed-loop pass
+ * @param discardedAtRate open-loop passes of this run that the load generator spoiled ({@link
+ *                      LoadResult.Instrument#spoiled()}) and that were run again ({@code --repeat-spoiled}),
+ *                      in order; {@link #atRate} is the last attempt, spoiled too when the repeats ran out
  */
 public record ScenarioRun(Scenario scenario, int round, LoadResult atRate, LoadResult max, double cpuAtRate,
                           double cpuMax, Map<String, Long> maxRssKib, String security, Tracing tracing,
-                          Beside besideAtRate, Beside besideMax) {
+                          Beside besideAtRate, Beside besideMax, List<LoadResult> discardedAtRate) {
+    public ScenarioRun {
+        discardedAtRate = List.copyOf(discardedAtRate);
+    }
+
+    /** A run whose open-loop pass was not repeated. */
+    public ScenarioRun(Scenario scenario, int round, LoadResult atRate, LoadResult max, double cpuAtRate, double cpuMax,
+                       Map<String, Long> maxRssKib, String security, Tracing tracing, Beside besideAtRate, Beside besideMax) {
+        this(scenario, round, atRate, max, cpuAtRate, cpuMax, maxRssKib, security, tracing, besideAtRate, besideMax, List.of());
+    }
 
     /**
      * Over one pass (warm-up included): CPU seconds of the benchmark's own process (the load

@@ -65,6 +65,52 @@ class LoadGeneratorTest {
             assertThat(r.serviceTime().getValueAtPercentile(99) / 1000.0).isLessThan(25.0);
             assertThat(r.lateSends()).isGreaterThanOrEqualTo(40); // ~19 per pause, 5 pauses; loose
             assertThat(r.achievedRate()).isCloseTo(200.0, within(4.0)); // the schedule catches up
+            // The target's stalls are not the generator's: the sends they delayed had a busy
+            // connection. The generator's own delays stay fewer (a busy machine makes some: 29, at
+            // most 5.5 ms late, at load average 6.5); counted as the generator's, the ~19 sends
+            // each pause delays would all be its own and none the target's.
+            assertThat(r.instrument().ownLateSends()).as("sends the generator delayed itself: %s", r.instrument().why())
+                    .isLessThan(r.lateSends());
+            assertThat(r.instrument().ownLateness().getTotalCount()).as("sends with a free connection").isGreaterThan(500);
+        }
+    }
+
+    /**
+     * A pause of the generator's own JVM delays every request due meanwhile: they still count
+     * from their due time (latency is what a user would have seen), and the result says the
+     * instrument did it. Full collections with a large live set, forced from the test while the
+     * window runs, stop the event loop for tens of ms each.
+     */
+    @Test
+    void aPauseOfTheGeneratorsJvmIsReportedAsTheInstruments() throws Exception {
+        try (BenchBackend backend = BenchBackend.start()) {
+            LoadConfig config = LoadConfig.builder(backend.uri()).rate(500).duration(Duration.ofSeconds(4))
+                    .warmup(Duration.ofMillis(500)).connections(4).build();
+            List<int[]> live = new ArrayList<>(); // ~100 MiB in 400,000 small arrays: a full collection marks each
+            for (int i = 0; i < 400_000; i++) live.add(new int[60]);
+            java.util.concurrent.atomic.AtomicReference<LoadResult> result = new java.util.concurrent.atomic.AtomicReference<>();
+            long started = System.nanoTime();
+            Thread run = Thread.ofPlatform().start(() -> {
+                try {
+                    result.set(new LoadGenerator(config).run(Progress.Listener.NONE));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            // into the measured window (0.5 s to 4.5 s after the start), well before its end
+            Thread.sleep(Math.max(0, Duration.ofMillis(1500).toMillis() - (System.nanoTime() - started) / 1_000_000));
+            for (int i = 0; i < 3; i++) System.gc();
+            run.join(Duration.ofSeconds(20));
+            assertThat(live).hasSize(400_000);
+
+            LoadResult r = result.get();
+            assertThat(r).isNotNull();
+            LoadResult.Instrument g = r.instrument();
+            assertThat(g.gcPauses()).as(g.why()).isGreaterThanOrEqualTo(1);
+            assertThat(g.ownLateSends()).as(g.why()).isPositive();
+            assertThat(g.spoiled()).isTrue();
+            assertThat(g.why()).contains("GC pause").contains("late with a free connection");
+            assertThat(r.errorCount()).isZero();
         }
     }
 
