@@ -16,13 +16,30 @@ import java.util.Arrays;
  * @param tcpOpened        TCP connections opened
  * @param tcpSent          bytes sent to the downstream peer on TCP connections
  * @param tcpReceived      bytes received from it
+ * @param unanswered       source reporter only: of the requests, those its proxy answered itself
+ *                         because they never reached the destination's proxy (flags
+ *                         {@link #UNANSWERED_FLAGS}); the destination does not count them
+ * @param unansweredErrors of those, the ones answered 5xx
  */
 public record EdgeCounters(long requests, long serverErrors, long flagged, long mtls, long plaintext, long[] durationBuckets,
-                           long tcpOpened, long tcpSent, long tcpReceived) {
+                           long tcpOpened, long tcpSent, long tcpReceived, long unanswered, long unansweredErrors) {
     static final EdgeCounters ZERO = new EdgeCounters(0, 0, 0, 0, 0, new long[0], 0, 0, 0);
+
+    /**
+     * Envoy response flags with which a caller's proxy answers a request that never reached the
+     * destination's proxy: no healthy host, connect failure, the connection ended (a STRICT port
+     * refusing a plaintext caller), circuit-breaker overflow, no route, an injected abort, rate
+     * limited, external authorization denied.
+     */
+    static final java.util.Set<String> UNANSWERED_FLAGS = java.util.Set.of("UH", "UF", "UC", "UO", "NR", "FI", "RL", "UAEX");
 
     public EdgeCounters {
         durationBuckets = durationBuckets.clone();
+    }
+
+    public EdgeCounters(long requests, long serverErrors, long flagged, long mtls, long plaintext, long[] durationBuckets,
+                        long tcpOpened, long tcpSent, long tcpReceived) {
+        this(requests, serverErrors, flagged, mtls, plaintext, durationBuckets, tcpOpened, tcpSent, tcpReceived, 0, 0);
     }
 
     @Override
@@ -34,7 +51,7 @@ public record EdgeCounters(long requests, long serverErrors, long flagged, long 
 
     /** Whether anything happened: an edge idle over a window is left out of the graph. */
     boolean isZero() {
-        if ((requests | serverErrors | flagged | mtls | plaintext | tcpOpened | tcpSent | tcpReceived) != 0) return false;
+        if ((requests | serverErrors | flagged | mtls | plaintext | tcpOpened | tcpSent | tcpReceived | unanswered | unansweredErrors) != 0) return false;
         for (long b : durationBuckets) if (b != 0) return false;
         return true;
     }
@@ -52,12 +69,14 @@ public record EdgeCounters(long requests, long serverErrors, long flagged, long 
         for (int i = 0; i < b.length; i++) b[i] = durationBuckets[i] - base.durationBuckets[i];
         return new EdgeCounters(requests - base.requests, serverErrors - base.serverErrors, flagged - base.flagged,
                 mtls - base.mtls, plaintext - base.plaintext, b,
-                tcpOpened - base.tcpOpened, tcpSent - base.tcpSent, tcpReceived - base.tcpReceived);
+                tcpOpened - base.tcpOpened, tcpSent - base.tcpSent, tcpReceived - base.tcpReceived,
+                unanswered - base.unanswered, unansweredErrors - base.unansweredErrors);
     }
 
     private boolean decreasedFrom(EdgeCounters base) {
         if (requests < base.requests || serverErrors < base.serverErrors || flagged < base.flagged || mtls < base.mtls
-                || plaintext < base.plaintext || tcpOpened < base.tcpOpened || tcpSent < base.tcpSent || tcpReceived < base.tcpReceived) {
+                || plaintext < base.plaintext || tcpOpened < base.tcpOpened || tcpSent < base.tcpSent || tcpReceived < base.tcpReceived
+                || unanswered < base.unanswered || unansweredErrors < base.unansweredErrors) {
             return true;
         }
         for (int i = 0; i < durationBuckets.length; i++) if (durationBuckets[i] < base.durationBuckets[i]) return true;
@@ -75,19 +94,20 @@ public record EdgeCounters(long requests, long serverErrors, long flagged, long 
             for (int i = 0; i < b.length; i++) b[i] = durationBuckets[i] + o.durationBuckets[i];
         }
         return new EdgeCounters(requests + o.requests, serverErrors + o.serverErrors, flagged + o.flagged, mtls + o.mtls,
-                plaintext + o.plaintext, b, tcpOpened + o.tcpOpened, tcpSent + o.tcpSent, tcpReceived + o.tcpReceived);
+                plaintext + o.plaintext, b, tcpOpened + o.tcpOpened, tcpSent + o.tcpSent, tcpReceived + o.tcpReceived,
+                unanswered + o.unanswered, unansweredErrors + o.unansweredErrors);
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof EdgeCounters c && requests == c.requests && serverErrors == c.serverErrors && flagged == c.flagged
                 && mtls == c.mtls && plaintext == c.plaintext && tcpOpened == c.tcpOpened && tcpSent == c.tcpSent
-                && tcpReceived == c.tcpReceived && Arrays.equals(durationBuckets, c.durationBuckets);
+                && tcpReceived == c.tcpReceived && unanswered == c.unanswered && unansweredErrors == c.unansweredErrors && Arrays.equals(durationBuckets, c.durationBuckets);
     }
 
     @Override
     public int hashCode() {
-        return java.util.Objects.hash(requests, serverErrors, flagged, mtls, plaintext, tcpOpened, tcpSent, tcpReceived) * 31
+        return java.util.Objects.hash(requests, serverErrors, flagged, mtls, plaintext, tcpOpened, tcpSent, tcpReceived, unanswered, unansweredErrors) * 31
                 + Arrays.hashCode(durationBuckets);
     }
 
@@ -95,6 +115,6 @@ public record EdgeCounters(long requests, long serverErrors, long flagged, long 
     public String toString() {
         return "EdgeCounters[requests=" + requests + ", 5xx=" + serverErrors + ", flagged=" + flagged + ", mtls=" + mtls
                 + ", plaintext=" + plaintext + ", buckets=" + Arrays.toString(durationBuckets) + ", tcp=" + tcpOpened + "/"
-                + tcpSent + "/" + tcpReceived + "]";
+                + tcpSent + "/" + tcpReceived + (unanswered == 0 ? "" : ", unanswered=" + unanswered + "/" + unansweredErrors) + "]";
     }
 }

@@ -14,7 +14,10 @@ import java.util.TreeMap;
  * of (its outbound side) and a destination of (its inbound side), so a meshed pair is counted
  * twice: as Kiali does, the destination's account wins when there is one — it knows how the
  * caller connected, and counts requests that reached the app — else the source's (a destination
- * without a proxy, or one this control plane could not read).
+ * without a proxy, or one this control plane could not read). Requests the caller's proxy failed
+ * before they reached the destination's (refused connections, circuit breaking, injected aborts:
+ * {@link EdgeCounters#UNANSWERED_FLAGS}) only the source counts: they are added to the
+ * destination's account, as Kiali adds the source's failures to an edge.
  */
 final class GraphAssembler {
     private GraphAssembler() {
@@ -33,7 +36,7 @@ final class GraphAssembler {
         EdgeCounters counters = EdgeCounters.ZERO;
         double[] bounds = new double[0];
         boolean boundsDiffer;
-        double rps, bytesPerSecond, seconds;
+        double rps, unansweredRps, bytesPerSecond, seconds;
 
         void add(Contribution c, EdgeCounters d) {
             if (d.buckets() > 0) {
@@ -42,13 +45,14 @@ final class GraphAssembler {
             }
             counters = boundsDiffer ? counters.plus(withoutHistogram(d)) : counters.plus(d);
             rps += d.requests() / c.seconds();
+            unansweredRps += d.unanswered() / c.seconds();
             bytesPerSecond += (d.tcpSent() + d.tcpReceived()) / c.seconds();
             seconds = Math.max(seconds, c.seconds());
         }
 
         private static EdgeCounters withoutHistogram(EdgeCounters d) {
             return new EdgeCounters(d.requests(), d.serverErrors(), d.flagged(), d.mtls(), d.plaintext(), new long[0],
-                    d.tcpOpened(), d.tcpSent(), d.tcpReceived());
+                    d.tcpOpened(), d.tcpSent(), d.tcpReceived(), d.unanswered(), d.unansweredErrors());
         }
     }
 
@@ -66,16 +70,22 @@ final class GraphAssembler {
         List<ServiceGraph.Edge> edges = new ArrayList<>();
         pairs.forEach((p, byReporter) -> {
             EdgeKey.Reporter r = byReporter.containsKey(EdgeKey.Reporter.DESTINATION) ? EdgeKey.Reporter.DESTINATION : EdgeKey.Reporter.SOURCE;
-            edges.add(edge(p, r, byReporter.get(r)));
+            Sum unanswered = r == EdgeKey.Reporter.DESTINATION ? byReporter.get(EdgeKey.Reporter.SOURCE) : null;
+            edges.add(edge(p, r, byReporter.get(r), unanswered));
         });
         edges.sort(Comparator.comparing((ServiceGraph.Edge e) -> e.source().id()).thenComparing(ServiceGraph.Edge::service)
                 .thenComparing(e -> e.destination().id()).thenComparing(ServiceGraph.Edge::protocol));
         return edges;
     }
 
-    private static ServiceGraph.Edge edge(PairKey p, EdgeKey.Reporter reporter, Sum s) {
+    /** {@code caller}: the source's sum of an edge the destination reported, whose unanswered requests are added; else null. */
+    private static ServiceGraph.Edge edge(PairKey p, EdgeKey.Reporter reporter, Sum s, Sum caller) {
         EdgeCounters c = s.counters;
-        long requests = c.requests();
+        long lost = caller == null ? 0 : caller.counters.unanswered();
+        long lostErrors = caller == null ? 0 : caller.counters.unansweredErrors();
+        long requests = c.requests() + lost;
+        long serverErrors = c.serverErrors() + lostErrors, flagged = c.flagged() + lost;
+        double rps = s.rps + (caller == null ? 0 : caller.unansweredRps);
         double p50 = Double.NaN, p99 = Double.NaN;
         if (!s.boundsDiffer && c.buckets() > 0) {
             long[] b = new long[c.buckets()];
@@ -85,7 +95,7 @@ final class GraphAssembler {
         }
         long known = c.mtls() + c.plaintext();
         return new ServiceGraph.Edge(p.source(), p.destination(), p.service(), p.protocol(), reporter,
-                requests, s.rps, c.serverErrors(), share(c.serverErrors(), requests), c.flagged(), share(c.flagged(), requests),
+                requests, rps, serverErrors, share(serverErrors, requests), flagged, share(flagged, requests),
                 p50, p99, security(reporter, p.destination(), c), known == 0 ? Double.NaN : (double) c.mtls() / known,
                 c.tcpOpened(), c.tcpSent(), c.tcpReceived(), s.bytesPerSecond, s.seconds);
     }

@@ -47,7 +47,7 @@ public record ProxySample(long atNanos, double[] bounds, Map<EdgeKey, EdgeCounte
 
     /** Reduces samples (those of other metrics are ignored). */
     static ProxySample of(List<PrometheusText.Sample> samples, long atNanos) throws InvalidMetricsException {
-        Map<EdgeKey, long[]> counts = new HashMap<>(); // requests, 5xx, flagged, mtls, plaintext, opened, sent, received
+        Map<EdgeKey, long[]> counts = new HashMap<>(); // requests, 5xx, flagged, mtls, plaintext, opened, sent, received, unanswered, of them 5xx
         Map<EdgeKey, TreeMap<Double, Long>> buckets = new HashMap<>();
         Map<Map<String, String>, TreeMap<Double, Long>> series = new HashMap<>(); // one histogram series, to check it
         for (PrometheusText.Sample s : samples) {
@@ -55,10 +55,16 @@ public record ProxySample(long atNanos, double[] bounds, Map<EdgeKey, EdgeCounte
                 case REQUESTS -> {
                     long v = count(s);
                     EdgeKey k = key(s, httpProtocol(s));
-                    long[] c = counts.computeIfAbsent(k, x -> new long[8]);
+                    long[] c = counts.computeIfAbsent(k, x -> new long[10]);
                     c[0] += v;
-                    if (isError(s, k.protocol())) c[1] += v;
-                    if (!s.label("response_flags", "-").equals("-")) c[2] += v;
+                    boolean error = isError(s, k.protocol());
+                    if (error) c[1] += v;
+                    String flags = s.label("response_flags", "-");
+                    if (!flags.equals("-")) c[2] += v;
+                    if (k.reporter() == EdgeKey.Reporter.SOURCE && EdgeCounters.UNANSWERED_FLAGS.contains(flags)) {
+                        c[8] += v;
+                        if (error) c[9] += v;
+                    }
                     security(s, c, v);
                 }
                 case DURATION_BUCKET -> {
@@ -74,12 +80,12 @@ public record ProxySample(long atNanos, double[] bounds, Map<EdgeKey, EdgeCounte
                 }
                 case TCP_OPENED -> {
                     long v = count(s);
-                    long[] c = counts.computeIfAbsent(key(s, EdgeKey.Protocol.TCP), k -> new long[8]);
+                    long[] c = counts.computeIfAbsent(key(s, EdgeKey.Protocol.TCP), k -> new long[10]);
                     c[5] += v;
                     security(s, c, v);
                 }
-                case TCP_SENT -> counts.computeIfAbsent(key(s, EdgeKey.Protocol.TCP), k -> new long[8])[6] += count(s);
-                case TCP_RECEIVED -> counts.computeIfAbsent(key(s, EdgeKey.Protocol.TCP), k -> new long[8])[7] += count(s);
+                case TCP_SENT -> counts.computeIfAbsent(key(s, EdgeKey.Protocol.TCP), k -> new long[10])[6] += count(s);
+                case TCP_RECEIVED -> counts.computeIfAbsent(key(s, EdgeKey.Protocol.TCP), k -> new long[10])[7] += count(s);
                 default -> { }
             }
         }
@@ -88,10 +94,10 @@ public record ProxySample(long atNanos, double[] bounds, Map<EdgeKey, EdgeCounte
         List<EdgeKey> keys = new ArrayList<>(counts.keySet());
         for (EdgeKey k : buckets.keySet()) if (!counts.containsKey(k)) keys.add(k);
         for (EdgeKey k : keys) {
-            long[] c = counts.getOrDefault(k, new long[8]);
+            long[] c = counts.getOrDefault(k, new long[10]);
             TreeMap<Double, Long> b = buckets.get(k);
             long[] cumulative = b == null ? new long[0] : b.values().stream().mapToLong(Long::longValue).toArray();
-            edges.put(k, new EdgeCounters(c[0], c[1], c[2], c[3], c[4], cumulative, c[5], c[6], c[7]));
+            edges.put(k, new EdgeCounters(c[0], c[1], c[2], c[3], c[4], cumulative, c[5], c[6], c[7], c[8], c[9]));
         }
         return new ProxySample(atNanos, bounds, edges);
     }

@@ -69,6 +69,36 @@ class GraphAssemblerTest {
     }
 
     @Test
+    void requestsTheCallersProxyFailedBeforeTheDestinationAddToTheDestinationsCounts() throws Exception {
+        // web's proxy: 40 answered by reviews (30 OK, 10 app 500s), and 25 that never reached reviews'
+        // proxy: 15 refused connections (UC: a plaintext caller on a STRICT port), 5 circuit-breaker
+        // overflows (UO), 5 fault-injected 400 aborts (FI); plus 10 that reached it and timed out (UT)
+        IstioText.Edge src = IstioText.source("shop/web", "shop/reviews-v1", REVIEWS);
+        IstioText.Edge dst = IstioText.destination("shop/web", "shop/reviews-v1", REVIEWS);
+        String webBefore = new IstioText().http(src, 200, "-", "unknown", 0, IstioText.all(0, 5)).text();
+        String webAfter = new IstioText().http(src, 200, "-", "unknown", 30, IstioText.all(30, 5))
+                .http(src, 500, "-", "unknown", 10, IstioText.all(10, 1))
+                .http(src, 503, "UC", "unknown", 15, IstioText.all(15, 5))
+                .http(src, 503, "UO", "unknown", 5, IstioText.all(5, 1))
+                .http(src, 400, "FI", "unknown", 5, IstioText.all(5, 1))
+                .http(src, 504, "UT", "unknown", 10, IstioText.all(10, 1000)).text();
+        String reviewsBefore = new IstioText().http(dst, 200, "-", "mutual_tls", 0, IstioText.all(0, 5)).text();
+        String reviewsAfter = new IstioText().http(dst, 200, "-", "mutual_tls", 30, IstioText.all(30, 5))
+                .http(dst, 500, "-", "mutual_tls", 10, IstioText.all(10, 1))
+                .http(dst, 0, "DC", "mutual_tls", 10, IstioText.all(10, 1000)).text();
+        List<ServiceGraph.Edge> edges = GraphAssembler.edges(List.of(window(webBefore, webAfter, 10), window(reviewsBefore, reviewsAfter, 10)));
+
+        ServiceGraph.Edge e = only(edges, "shop/web", REVIEWS);
+        assertThat(e.reporter()).isEqualTo(EdgeKey.Reporter.DESTINATION);
+        assertThat(e.requests()).as("50 the destination saw and 25 it never did").isEqualTo(75);
+        assertThat(e.rps()).isEqualTo(7.5);
+        assertThat(e.serverErrors()).as("10 app 500s, 15 UC, 5 UO (the FI abort is a 400)").isEqualTo(30);
+        assertThat(e.flagged()).as("DC at the destination, UC, UO and FI at the caller").isEqualTo(35);
+        assertThat(e.security()).isEqualTo(ServiceGraph.Security.MUTUAL_TLS);
+        assertThat(e.mtlsShare()).as("of what the destination saw").isEqualTo(1.0);
+    }
+
+    @Test
     void anUnmeshedCallerIsUnknownAndPlaintextAndAPermissivePortCanBeMixed() throws Exception {
         IstioText.Edge fromLegacy = IstioText.destination("unknown", "shop/reviews-v1", REVIEWS);
         IstioText.Edge fromWeb = IstioText.destination("shop/web", "shop/reviews-v1", REVIEWS);

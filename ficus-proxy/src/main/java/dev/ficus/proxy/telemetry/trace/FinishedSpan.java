@@ -106,7 +106,8 @@ final class FinishedSpan implements ReadableSpan, SpanData {
 
     /**
      * Istio's operation name: {@code <service host>:<port>/*} of the service called (client side)
-     * or served (server side); {@code <authority><path>} when the request reached no cluster.
+     * or served (server side, with the service's port as the caller named it, not the workload's
+     * target port of the inbound cluster); {@code <authority><path>} when the request reached no cluster.
      */
     @Override
     public String getName() {
@@ -119,7 +120,8 @@ final class FinishedSpan implements ReadableSpan, SpanData {
         if (cluster != null) {
             ServiceRef svc = on.kind == SpanKind.CLIENT ? clusterService : servedService();
             String host = svc != null ? svc.host() : authorityHost();
-            String port = portOf(cluster);
+            String port = on.kind == SpanKind.SERVER && svc != null ? servicePortOf(svc) : null;
+            if (port == null) port = portOf(cluster);
             if (host != null) return port != null ? host + ":" + port + "/*" : host + "/*";
         }
         String p = path == null ? "/" : path;
@@ -136,6 +138,16 @@ final class FinishedSpan implements ReadableSpan, SpanData {
             for (ServiceRef s : all) if (s.host().equals(host) || s.name().equals(host)) return s;
         }
         return all.isEmpty() ? null : all.getFirst();
+    }
+
+    /** The port of an authority that names the served service ({@code reviews.shop.svc.cluster.local:9080}), else null. */
+    private String servicePortOf(ServiceRef svc) {
+        String host = authorityHost();
+        if (host == null || !(host.equals(svc.host()) || host.equals(svc.name()))) return null;
+        int colon = authority.lastIndexOf(':');
+        if (colon < 0 || colon == authority.length() - 1 || authority.endsWith("]")) return null;
+        for (int i = colon + 1; i < authority.length(); i++) if (authority.charAt(i) < '0' || authority.charAt(i) > '9') return null;
+        return authority.substring(colon + 1);
     }
 
     private String authorityHost() {

@@ -44,7 +44,8 @@ import org.junit.jupiter.api.Test;
 class TracingTest {
     static final String SERVICE = "reviews.shop.svc.cluster.local";
     static final String OUT_CLUSTER = "outbound|9080||" + SERVICE;
-    static final String IN_CLUSTER = "inbound|9080||";
+    /** The workload listens on 8080 behind the service's port 9080 (a WorkloadEntry's {@code ports: {http: 8080}}). */
+    static final String IN_CLUSTER = "inbound|8080||";
     static final String TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
     static final String PARENT = "00f067aa0ba902b7";
 
