@@ -38,4 +38,46 @@ class ConfigWatcherTest {
             watcher.close();
         }
     }
+    @Test
+    void theFileSystemTellsOfAChangeLongBeforeAPeriodEnds(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("mesh.yaml");
+        Files.writeString(f, "a: 1\n");
+        AtomicInteger changes = new AtomicInteger();
+        ConfigWatcher watcher = new ConfigWatcher(List.of(dir.toString()), 60_000, changes::incrementAndGet);
+        try {
+            assertThat(watcher.eventDriven()).as("inotify on Linux").isTrue();
+            Files.writeString(f, "a: 22\n");
+            await().atMost(Duration.ofSeconds(5)).until(() -> changes.get() == 1);
+
+            // a directory made after the start is watched too, and a file written in it is seen
+            Path sub = Files.createDirectory(dir.resolve("team-a"));
+            await().pollDelay(Duration.ofMillis(100)).atMost(Duration.ofSeconds(2)).until(() -> changes.get() == 1); // no config file yet: no change
+            Files.writeString(sub.resolve("routes.yaml"), "b: 1\n");
+            await().atMost(Duration.ofSeconds(5)).until(() -> changes.get() == 2);
+
+            // a file that is no config changes nothing; a removal does
+            Files.writeString(dir.resolve("notes.txt"), "x");
+            Files.delete(sub.resolve("routes.yaml"));
+            await().atMost(Duration.ofSeconds(5)).until(() -> changes.get() == 3);
+            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> changes.get() == 3);
+        } finally {
+            watcher.close();
+        }
+    }
+
+    @Test
+    void aWatchedFileReplacedByRenameIsSeen(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("mesh.yaml");
+        Files.writeString(f, "a: 1\n");
+        AtomicInteger changes = new AtomicInteger();
+        ConfigWatcher watcher = new ConfigWatcher(List.of(f.toString()), 60_000, changes::incrementAndGet);
+        try {
+            Path tmp = dir.resolve(".mesh.yaml.swp");
+            Files.writeString(tmp, "a: 2\n");
+            Files.move(tmp, f, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            await().atMost(Duration.ofSeconds(5)).until(() -> changes.get() == 1);
+        } finally {
+            watcher.close();
+        }
+    }
 }
