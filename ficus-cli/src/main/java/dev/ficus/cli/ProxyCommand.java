@@ -282,6 +282,9 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
         Map<String, MeshTls> tlsByWorkload = new LinkedHashMap<>();
         for (String w : node.workloads()) tlsByWorkload.put(w, new MeshTls());
         MeshTls meshTls = node.workloads().isEmpty() ? new MeshTls() : tlsByWorkload.get(node.workloads().getFirst());
+        // ready once every mesh certificate is in hand (or the control plane signs none on this port):
+        // a proxy ready before its certificate fails its calls to STRICT peers
+        List<CertificateClient> certs = new java.util.ArrayList<>();
         SyncClient.Applier applier = snapshot -> {
             if (server[0] != null) {
                 server[0].update(snapshot);
@@ -289,7 +292,8 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
             }
             ProxyServer.Builder b = ProxyServer.builder().snapshot(snapshot).adminHost(adminAddress).adminPort(adminPort)
                     .meshTls(meshTls).workloadTls(w -> tlsByWorkload.get(w.substring(w.indexOf('/') + 1)))
-                    .drainTimeout(drainTimeout).onDrained(stopped::countDown);
+                    .drainTimeout(drainTimeout).onDrained(stopped::countDown)
+                    .readyWhen(() -> certs.stream().allMatch(c -> c.settled().isDone()));
             if (concurrency != null) b.concurrency(concurrency);
             telemetry(b, accessLog);
             b.tlsEvents(log::info, log::error);
@@ -307,7 +311,6 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
         ControlChannel.Tls controlTls = controlTls();
         log.info("waiting for the control plane at " + control + (controlTls == null ? " (plaintext)" : " (TLS)") + " as " + node.describe());
         // the mesh certificates: keys made here, CSRs to the control plane's CA, renewed at half life
-        List<CertificateClient> certs = new java.util.ArrayList<>();
         Map<String, MeshTls> targets = new LinkedHashMap<>(tlsByWorkload);
         if (targets.isEmpty()) targets.put("", meshTls);
         String caHost = host;
@@ -355,7 +358,11 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
             accessLog.close();
             if (tracer != null) tracer.close();
         }, "ficus-shutdown"));
-        clientStarted.thenCompose(SyncClient::firstSnapshot).thenAccept(s -> log.info(readyLine(server[0], s, node.describe())));
+        CompletableFuture<Void> certsSettled = CompletableFuture.allOf(certs.stream().map(CertificateClient::settled).toArray(CompletableFuture[]::new));
+        clientStarted.thenCompose(SyncClient::firstSnapshot).thenCompose(s -> {
+            if (!certsSettled.isDone()) log.info("config received; waiting for the mesh certificate before ready");
+            return certsSettled.thenApply(x -> server[0] != null ? server[0].snapshot() : s); // the config in force by then
+        }).thenAccept(s -> log.info(readyLine(server[0], s, node.describe())));
         Child.onParentGone(log, "proxy", () -> {
             ProxyServer s = server[0];
             if (s == null) stopped.countDown();

@@ -55,6 +55,7 @@ public final class ProxyServer implements AutoCloseable {
     private final Http1Limits limits;
     private final Transport transport;
     private final Duration drainTimeout;
+    private final java.util.function.BooleanSupplier readyWhen;
     private final Runnable onDrained;
     private final Duration detectTimeout;
     private final Duration httpDetectTimeout;
@@ -126,6 +127,7 @@ public final class ProxyServer implements AutoCloseable {
         this.limits = b.limits;
         this.transport = b.transport != null ? b.transport : Transport.best();
         this.drainTimeout = b.drainTimeout;
+        this.readyWhen = b.readyWhen;
         this.onDrained = b.onDrained;
         this.detectTimeout = b.detectTimeout;
         this.httpDetectTimeout = b.httpDetectTimeout;
@@ -442,7 +444,9 @@ public final class ProxyServer implements AutoCloseable {
 
         @Override public StatsRegistry stats() { return stats; }
 
-        @Override public boolean ready() { return started && !tracker.draining(); }
+        @Override public boolean ready() { return started && !tracker.draining() && readyWhen.getAsBoolean(); }
+
+        @Override public String notReady() { return started && !tracker.draining() ? "STARTING" : "DRAINING"; }
 
         @Override public String mtlsJson(int minutes) { return ProxyServer.this.mtlsJson(minutes); }
 
@@ -460,6 +464,7 @@ public final class ProxyServer implements AutoCloseable {
         private Http1Limits limits = Http1Limits.DEFAULT;
         private Transport transport;
         private Duration drainTimeout = Duration.ofSeconds(30);
+        private java.util.function.BooleanSupplier readyWhen = () -> true;
         private Runnable onDrained;
         private Duration detectTimeout = ListenerInitializer.DEFAULT_DETECT_TIMEOUT;
         private Duration httpDetectTimeout = dev.ficus.proxy.detect.ProtocolDetectHandler.HTTP_DETECT_TIMEOUT;
@@ -533,6 +538,9 @@ public final class ProxyServer implements AutoCloseable {
         public Builder transport(Transport t) { this.transport = t; return this; }
 
         public Builder drainTimeout(Duration d) { this.drainTimeout = Objects.requireNonNull(d); return this; }
+
+        /** What else {@code GET /ready} waits for besides the start, e.g. the first mesh certificate. */
+        public Builder readyWhen(java.util.function.BooleanSupplier s) { this.readyWhen = Objects.requireNonNull(s); return this; }
 
         /** Runs once draining has finished; the CLI exits the process here. */
         public Builder onDrained(Runnable r) { this.onDrained = r; return this; }

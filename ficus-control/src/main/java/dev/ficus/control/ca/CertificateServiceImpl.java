@@ -39,7 +39,8 @@ import java.util.function.Consumer;
  * <p>Calls run on the gRPC server's executor, never on an event loop; signing is one ECDSA
  * signature. Status codes: UNAUTHENTICATED (no or wrong bootstrap token and no client certificate),
  * PERMISSION_DENIED (unknown workload, CSR for another identity, a certificate of another
- * identity, a CSR on the plaintext port),
+ * identity), UNIMPLEMENTED (a CSR on the plaintext port, which signs nothing: a proxy then stops
+ * waiting for a certificate to be ready),
  * INVALID_ARGUMENT (malformed or tampered CSR, unsupported key), FAILED_PRECONDITION (the CA
  * expired, the workload's service account is not a valid SPIFFE path segment).
  */
@@ -107,7 +108,7 @@ public final class CertificateServiceImpl implements BindableService {
         SpiffeId certified = null; // the identity the caller's client certificate proves, if it authenticated by one
         if (caller == null || !caller.tls()) {
             if (!access.plaintextSigning()) {
-                refuse(out, Status.PERMISSION_DENIED, who, "certificates are signed on the TLS sync port only "
+                refuse(out, Status.UNIMPLEMENTED, who, "certificates are signed on the TLS sync port only "
                         + "(ficus proxy --control HOST:15012 --bootstrap-token-file FILE); this plaintext port signs nothing");
                 return;
             }

@@ -213,10 +213,12 @@ class SyncTlsTest {
 
         await().atMost(Duration.ofSeconds(10)).until(() -> plain.lastError() != null);
 
-        assertThat(plain.lastError()).isEqualTo("PERMISSION_DENIED: certificates are signed on the TLS sync port only "
+        assertThat(plain.lastError()).isEqualTo("UNIMPLEMENTED: certificates are signed on the TLS sync port only "
                 + "(ficus proxy --control HOST:15012 --bootstrap-token-file FILE); this plaintext port signs nothing");
         assertThat(cp.certificatesIssued()).isZero();
         assertThat(cp.certificatesRefused()).isPositive();
+        assertThat(plain.settled()).as("a proxy does not wait for a certificate this port never signs").isDone();
+        assertThat(plain.first()).isNotDone();
     }
 
     @Test

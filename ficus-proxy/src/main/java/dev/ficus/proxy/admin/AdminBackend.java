@@ -10,8 +10,11 @@ public interface AdminBackend {
 
     StatsRegistry stats();
 
-    /** True while the proxy accepts traffic (started, not draining). */
+    /** True while the proxy accepts traffic (started, its mesh certificate in hand when it gets one, not draining). */
     boolean ready();
+
+    /** Why {@link #ready()} is false, as {@code GET /ready} answers it: {@code DRAINING}, or {@code STARTING} while the certificate is awaited. */
+    default String notReady() { return "DRAINING"; }
 
     /** The migration view: callers of each inbound listener over the last {@code minutes}, by security. */
     default String mtlsJson(int minutes) { return "{\"listeners\":[]}"; }

@@ -44,7 +44,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         boolean get = req.method().equals(HttpMethod.GET) || req.method().equals(HttpMethod.HEAD);
         FullHttpResponse r = switch (path) {
             case "/healthz" -> get ? text(200, "OK\n") : notAllowed("GET");
-            case "/ready" -> !get ? notAllowed("GET") : backend.ready() ? text(200, "LIVE\n") : text(503, "DRAINING\n");
+            case "/ready" -> !get ? notAllowed("GET") : backend.ready() ? text(200, "LIVE\n") : text(503, backend.notReady() + "\n");
             case "/config_dump" -> get ? json(SnapshotJson.write(backend.snapshot())) : notAllowed("GET");
             case "/stats/prometheus" -> get ? prometheus(backend.stats().prometheus()) : notAllowed("GET");
             case "/mtls" -> get ? json(backend.mtlsJson(minutes(uri))) : notAllowed("GET");

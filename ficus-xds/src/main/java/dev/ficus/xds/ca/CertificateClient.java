@@ -87,6 +87,7 @@ public final class CertificateClient implements AutoCloseable {
     private final Consumer<String> log;
     private final List<Consumer<Bundle>> listeners = new CopyOnWriteArrayList<>();
     private final CompletableFuture<Bundle> first = new CompletableFuture<>();
+    private final CompletableFuture<Void> settled = new CompletableFuture<>();
 
     // written by one request chain at a time (scheduled tasks never overlap), read from anywhere
     private volatile Bundle current;
@@ -140,6 +141,16 @@ public final class CertificateClient implements AutoCloseable {
     public CompletableFuture<Bundle> first() { return first; }
 
     /**
+     * Completes when waiting for a certificate makes sense no more: the first one arrived, or the
+     * control plane said that it signs none on this port (UNIMPLEMENTED: a plaintext port without
+     * {@code --insecure-plaintext-ca}). What a proxy's readiness waits for; requests go on either way.
+     */
+    public CompletableFuture<Void> settled() { return settled; }
+
+    /** Before the first certificate a retry comes within this, whatever the maximum backoff: a proxy waits for it to be ready. */
+    static final Duration FIRST_MAX_BACKOFF = Duration.ofSeconds(5);
+
+    /**
      * Called with every new bundle, on the client's thread, before the bundle is logged; a listener
      * added after the first bundle arrived is called at once, on the caller's thread, with the current one.
      */
@@ -168,6 +179,7 @@ public final class CertificateClient implements AutoCloseable {
 
     private void request() {
         if (closed) return;
+        if (failures > 0) channel.resetConnectBackoff(); // as SyncClient: our backoff, not the channel's (up to 2 minutes)
         try {
             KeyPair keys = WorkloadIdentity.generateKeyPair();
             SpiffeId id = identity;
@@ -179,7 +191,11 @@ public final class CertificateClient implements AutoCloseable {
             ClientCalls.asyncUnaryCall(call, req, new StreamObserver<>() {
                 private SignResponse response;
                 @Override public void onNext(SignResponse r) { response = r; }
-                @Override public void onError(Throwable t) { execute(() -> failed(describe(Status.fromThrowable(t)))); }
+                @Override public void onError(Throwable t) {
+                    Status st = Status.fromThrowable(t);
+                    if (st.getCode() == Status.Code.UNIMPLEMENTED) settled.complete(null); // no CA on this port: nothing to wait for
+                    execute(() -> failed(describe(st)));
+                }
                 @Override public void onCompleted() { SignResponse r = response; execute(() -> received(keys, r)); }
             });
         } catch (RuntimeException e) {
@@ -216,6 +232,7 @@ public final class CertificateClient implements AutoCloseable {
         log.accept((firstOne ? "certificate issued for " : "certificate renewed for ") + identity.uri()
                 + ", valid until " + b.notAfter() + "; renewing at " + nextAttempt);
         first.complete(b);
+        settled.complete(null);
     }
 
     private Bundle check(KeyPair keys, SignResponse r) {
@@ -247,7 +264,8 @@ public final class CertificateClient implements AutoCloseable {
     private void failed(String error) {
         if (closed) return;
         lastError = error;
-        long cap = Math.min(maxBackoff.toMillis(), initialBackoff.toMillis() << Math.min(failures, 16));
+        long max = current == null ? Math.min(maxBackoff.toMillis(), FIRST_MAX_BACKOFF.toMillis()) : maxBackoff.toMillis();
+        long cap = Math.min(max, initialBackoff.toMillis() << Math.min(failures, 16));
         failures++;
         long delay = ThreadLocalRandom.current().nextLong(Math.max(1, cap / 2), cap + 1); // jitter: a CA restart is not met by a herd
         Bundle b = current;

@@ -114,6 +114,9 @@ public final class SyncClient implements AutoCloseable {
 
     private void connect() {
         if (closed) return;
+        // our own backoff decides when to try again: gRPC's channel keeps one of its own after a failed
+        // connect (growing to 2 minutes), and would fail this call at once without trying
+        if (failures > 0) channel.resetConnectBackoff();
         ClientCall<SyncRequest, SyncResponse> c = calls.newCall(SyncMessages.STREAM, CallOptions.DEFAULT);
         call = c;
         requests = ClientCalls.asyncBidiStreamingCall(c, new StreamObserver<>() {
