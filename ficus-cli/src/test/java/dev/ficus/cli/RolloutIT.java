@@ -229,8 +229,12 @@ class RolloutIT {
         assertThat(back.getAsJsonObject("progress").get("message").getAsString()).contains("request-success-rate");
         long firstTraffic = eventAt(back, "WeightChanged");
         long rolledBack = eventAt(back, "RolledBack");
-        // two failed checks one interval apart after v3 took traffic; a check waits for a fresh scrape (≤ 3 s)
-        assertThat(rolledBack - firstTraffic).as("rolled back within interval × failure limit (+ scrape time); events: " + back.getAsJsonArray("events")).isLessThanOrEqualTo(2_000 + 2 * 3_000);
+        // two failed checks one interval apart after v3 took traffic; a check waits for a fresh scrape (≤ 3 s: the
+        // scrape timeout and a second), and on a loaded machine one more check may be inconclusive (its window still
+        // before the push reached the client): 3 × (1 s + 3 s) at most. Typically ~2 s.
+        assertThat(rolledBack - firstTraffic).as("rolled back within interval × failure limit (+ scrape time); events: " + back.getAsJsonArray("events")
+                + "\ncontrol plane log:\n" + String.join("\n", control.log().stream().filter(l -> l.contains("rollout")).toList()))
+                .isLessThanOrEqualTo(3 * (1_000 + 3_000));
         await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100)).until(() -> served(outbound, 20).keySet().equals(java.util.Set.of("v2")));
         out.setLength(0);
         assertThat(FicusProcess.runInProcess(out, "rollout", "status", "reviews", "--control", http)).isZero();
