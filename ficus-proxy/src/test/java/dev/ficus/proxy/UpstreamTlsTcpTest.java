@@ -82,11 +82,18 @@ class UpstreamTlsTcpTest {
 
     /** The server side: a TCP inbound port in {@code mode} in front of {@code app}. */
     ProxyServer server(TcpEchoServer app, MtlsMode mode) throws Exception {
+        return server(app.host(), app.port(), ListenerProtocol.TCP, mode);
+    }
+
+    /** The server side: an inbound port of {@code protocol} (TCP route and, for HTTP and AUTO, a route table) in {@code mode}. */
+    ProxyServer server(String host, int port, ListenerProtocol protocol, MtlsMode mode) throws Exception {
         ProxySnapshot s = ProxySnapshot.builder("s1")
-                .listener(new ListenerConfig("inbound", new HostPort("127.0.0.1", 0), ListenerKind.INBOUND, ListenerProtocol.TCP, "inbound",
+                .listener(new ListenerConfig("inbound", new HostPort("127.0.0.1", 0), ListenerKind.INBOUND, protocol, "inbound",
                         new TcpRouteTable(List.of(new TcpRoute("in", List.of(), RouteAction.Forward.to("inbound|7000||")))), mode)
                         .withTelemetry(TelemetryPolicy.DEFAULT.withLocal(ECHO_V1).withServices(List.of(new TelemetryPolicy.ServiceRef(ECHO, "echo", "shop")))))
-                .cluster(ClusterConfig.of("inbound|7000||", Endpoint.of(app.host(), app.port())).withTls(UpstreamTls.DISABLE))
+                .routeTable(new RouteTable("inbound", List.of(new VirtualHost("in", List.of("*"),
+                        List.of(new Route("in", RouteMatch.ANY, RouteAction.Forward.to("inbound|7000||")))))))
+                .cluster(ClusterConfig.of("inbound|7000||", Endpoint.of(host, port)).withTls(UpstreamTls.DISABLE))
                 .build();
         return later(ProxyServer.builder().snapshot(s).meshTls(mesh(CA, "echo")).concurrency(1).adminPort(-1).build().start());
     }
@@ -178,6 +185,90 @@ class UpstreamTlsTcpTest {
     }
 
     @Test
+    void aStrictAutoPortSniffsTheDecryptedBytesAsTcp() throws Exception {
+        TcpEchoServer app = later(TcpEchoServer.start("echo"));
+        ProxyServer server = server(app.host(), app.port(), ListenerProtocol.AUTO, MtlsMode.STRICT);
+        ProxyServer client = client(server.listenerPort("inbound"), true, UpstreamTls.AUTO, mesh(CA, "web"));
+
+        assertThat(echo(client.listenerPort("tcp"), "not http")).containsExactly("echo:not http", "echo:bye");
+        assertThat(server.mtlsCounters().get("inbound").accepted.sum()).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(line(server.stats().prometheus(), "istio_tcp_connections_opened_total", "reporter=\"destination\""))
+                .contains("source_principal=\"spiffe://cluster.local/ns/shop/sa/web\"").contains("connection_security_policy=\"mutual_tls\"").endsWith(" 1"));
+    }
+
+    /** A server that answers any request with 101 and then echoes lines as {@code up:line}, on {@code factory}'s sockets. */
+    int upgradingServer(javax.net.ServerSocketFactory factory) throws Exception {
+        java.net.ServerSocket server = later(factory.createServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress()));
+        Thread.ofVirtual().start(() -> {
+            try (Socket s = server.accept()) {
+                BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
+                for (String l; (l = in.readLine()) != null && !l.isEmpty(); ) { /* the request head */ }
+                OutputStream out = s.getOutputStream();
+                out.write("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: lines\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+                for (String l; (l = in.readLine()) != null; ) {
+                    out.write(("up:" + l + "\n").getBytes(StandardCharsets.ISO_8859_1));
+                    out.flush();
+                }
+            } catch (java.io.IOException e) {
+                // the test ended
+            }
+        });
+        return server.getLocalPort();
+    }
+
+    /** An Upgrade on {@code s}: the 101, then one line each way through the new protocol; returns the line that came back. */
+    static String upgradeThenOneLine(Socket s) throws Exception {
+        s.setSoTimeout(10_000);
+        OutputStream out = s.getOutputStream();
+        out.write("GET /lines HTTP/1.1\r\nHost: echo:7000\r\nConnection: Upgrade\r\nUpgrade: lines\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+        BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
+        assertThat(in.readLine()).startsWith("HTTP/1.1 101");
+        for (String l; (l = in.readLine()) != null && !l.isEmpty(); ) { /* the response head */ }
+        out.write("after the upgrade\n".getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+        try {
+            return in.readLine();
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+
+    /**
+     * After a 101 the splice keeps the TLS of both connections: the upstream's originated TLS (a
+     * TLS server sees TLS records, not the plaintext), and the downstream's mesh mTLS (a mesh
+     * client keeps talking TLS).
+     */
+    @Test
+    void anUpgradeKeepsTheTlsOfBothConnectionsAfterThe101() throws Exception {
+        Path caPem = Files.writeString(dir.resolve("ca.pem"), Pem.encode(CA.root()));
+        int tlsPort = upgradingServer(serverTls(CA.dns("echo.example.com")).getServerSocketFactory());
+        UpstreamTls simple = new UpstreamTls(UpstreamTls.Mode.SIMPLE, "echo.example.com", List.of(), caPem.toString(), null, null, false);
+        ProxyServer client = client(tlsPort, false, simple, new MeshTls());
+        try (Socket s = new Socket("127.0.0.1", client.listenerPort("http"))) {
+            assertThat(upgradeThenOneLine(s)).isEqualTo("up:after the upgrade");
+        }
+
+        ProxyServer server = server("127.0.0.1", upgradingServer(javax.net.ServerSocketFactory.getDefault()), ListenerProtocol.HTTP, MtlsMode.STRICT);
+        TestCerts.Leaf web = CA.spiffe("cluster.local", "shop", "web");
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("root", CA.root());
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext meshClient = SSLContext.getInstance("TLSv1.3");
+        meshClient.init(keys(web).getKeyManagers(), tmf.getTrustManagers(), null);
+        try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) meshClient.getSocketFactory().createSocket("127.0.0.1", server.listenerPort("inbound"))) {
+            javax.net.ssl.SSLParameters p = s.getSSLParameters();
+            p.setApplicationProtocols(new String[]{MeshTls.ALPN_MESH});
+            s.setSSLParameters(p);
+            assertThat(upgradeThenOneLine(s)).isEqualTo("up:after the upgrade");
+        }
+        assertThat(server.mtlsCounters().get("inbound").accepted.sum()).isEqualTo(1);
+    }
+
+    @Test
     void plaintextToAStrictTcpPortIsRefused() throws Exception {
         TcpEchoServer app = later(TcpEchoServer.start("echo"));
         ProxyServer server = server(app, MtlsMode.STRICT);
@@ -240,15 +331,23 @@ class UpstreamTlsTcpTest {
 
     /** A line echo server speaking TLS with a certificate for {@code name} from {@code ca}. */
     TcpEchoServer tlsEcho(TestCerts ca, String name) throws Exception {
-        TestCerts.Leaf leaf = ca.dns(name);
+        return later(TcpEchoServer.start("tls-echo", null, serverTls(ca.dns(name)).getServerSocketFactory()));
+    }
+
+    /** A JDK TLS context presenting {@code leaf}. */
+    static SSLContext serverTls(TestCerts.Leaf leaf) throws Exception {
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(keys(leaf).getKeyManagers(), null, null);
+        return ctx;
+    }
+
+    static KeyManagerFactory keys(TestCerts.Leaf leaf) throws Exception {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);
-        ks.setKeyEntry("server", leaf.key(), new char[0], leaf.chain().toArray(Certificate[]::new));
+        ks.setKeyEntry("key", leaf.key(), new char[0], leaf.chain().toArray(Certificate[]::new));
         KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         kmf.init(ks, new char[0]);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(kmf.getKeyManagers(), null, null);
-        return later(TcpEchoServer.start("tls-echo", null, ctx.getServerSocketFactory()));
+        return kmf;
     }
 
     /** One line through {@code port} and its answer, without a half-close (a JDK TLS server wants close_notify). */
