@@ -329,6 +329,20 @@ class UpstreamTlsTcpTest {
         assertThat(app.connectionCount()).isEqualTo(2);
     }
 
+    @Test
+    void aRefusedTcpConnectionIsCountedOpenedAndClosed() throws Exception {
+        ProxySnapshot s = ProxySnapshot.builder("n1")
+                .listener(new ListenerConfig("tcp", new HostPort("127.0.0.1", 0), ListenerKind.OUTBOUND, ListenerProtocol.TCP, "tcp", TcpRouteTable.EMPTY))
+                .build();
+        ProxyServer p = later(ProxyServer.builder().snapshot(s).concurrency(1).adminPort(-1).build().start());
+        assertThat(echo(p.listenerPort("tcp"), "nowhere")).isEmpty();
+        await().atMost(Duration.ofSeconds(5)).until(() -> p.stats().listener("tcp").responses(ResponseFlag.NR) == 1);
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            assertThat(p.stats().listener("tcp").connectionsTotal()).isEqualTo(1);
+            assertThat(p.stats().listener("tcp").connectionsActive()).isZero();
+        });
+    }
+
     /** A line echo server speaking TLS with a certificate for {@code name} from {@code ca}. */
     TcpEchoServer tlsEcho(TestCerts ca, String name) throws Exception {
         return later(TcpEchoServer.start("tls-echo", null, serverTls(ca.dns(name)).getServerSocketFactory()));

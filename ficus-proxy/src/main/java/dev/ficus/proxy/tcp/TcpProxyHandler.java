@@ -76,7 +76,12 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         // a client that sends and half-closes at once must not be closed before the splice exists
         ctx.channel().config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-        if (ctx.channel().isActive()) start(ctx);
+        // added after detection or a handshake: start now. Added by the listener's initializer, an
+        // accepted channel is active before its channelActive event: a refusal here would close it
+        // before the listener's tracking saw it open, so that start waits for the event (which runs first)
+        if (ctx.channel().isActive()) ctx.executor().execute(() -> {
+            if (!ctx.isRemoved()) start(ctx);
+        });
     }
 
     @Override
