@@ -350,7 +350,8 @@ public final class ProxyServer implements AutoCloseable {
         ListenerInitializer.InboundTls in = inboundTls(l);
         RouterConfig rc = in == null ? new RouterConfig(l.name(), holder, stats.listener(l.name()), pools, passthrough)
                 : new RouterConfig(l.name(), holder, stats.listener(l.name()), pools, in.tls());
-        TcpProxyConfig tc = new TcpProxyConfig(l.name(), holder, stats.listener(l.name()), transport.socketChannel()); // protocols
+        // upstream TLS of TCP routes as the pools have it; an inbound listener's identity is its workload's (destination_principal)
+        TcpProxyConfig tc = new TcpProxyConfig(l.name(), holder, stats.listener(l.name()), transport.socketChannel(), in == null ? meshTls : in.tls()); // protocols
         return new ServerBootstrap()
                 .group(workers)
                 .channel(transport.serverChannel())

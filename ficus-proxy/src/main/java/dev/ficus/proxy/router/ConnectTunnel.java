@@ -2,6 +2,8 @@ package dev.ficus.proxy.router;
 
 import dev.ficus.proxy.cluster.ClusterRuntime;
 import dev.ficus.proxy.lb.EndpointRef;
+import dev.ficus.proxy.tls.MeshTls;
+import dev.ficus.proxy.tls.UpstreamTlsHandshake;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -11,11 +13,14 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import javax.net.ssl.SSLException;
 
 /**
  * The pieces of an HTTP/1.1 {@code CONNECT host:port} tunnel (forward-proxy mode, for apps that set
- * {@code HTTPS_PROXY}): the authority-form target, the TCP connection to the chosen endpoint on the
- * downstream connection's event loop, and the {@code 200 Connection Established} answer. The router
+ * {@code HTTPS_PROXY}): the authority-form target, the connection to the chosen endpoint on the
+ * downstream connection's event loop (with the cluster's upstream TLS), and the {@code 200 Connection Established} answer. The router
  * then turns both connections into a {@link dev.ficus.proxy.tcp.Splice}, as after a 101.
  */
 final class ConnectTunnel {
@@ -40,9 +45,17 @@ final class ConnectTunnel {
         return uri;
     }
 
-    /** Opens a plain TCP connection to {@code ep} on {@code down}'s event loop; reading starts with the splice. */
-    static ChannelFuture connect(Channel down, Class<? extends Channel> channelClass, ClusterRuntime cluster, EndpointRef ep) {
-        return dev.ficus.proxy.pool.UpstreamSockets.keepalive(new Bootstrap(), channelClass, cluster.config().limits())
+    /**
+     * Opens a TCP connection to {@code ep} on {@code down}'s event loop, secured as an HTTP
+     * connection to it would be (mesh mTLS, auto mTLS, DestinationRule origination; see
+     * {@link UpstreamTlsHandshake}). The future completes once the connection is usable: connected,
+     * and with TLS after the handshake and the server's identity checked; a failure closes it.
+     * Reading starts with the splice.
+     */
+    static Future<Channel> connect(Channel down, Class<? extends Channel> channelClass, ClusterRuntime cluster, EndpointRef ep, MeshTls tls) {
+        Promise<Channel> usable = down.eventLoop().newPromise();
+        UpstreamTlsHandshake[] secure = new UpstreamTlsHandshake[1];
+        ChannelFuture connect = dev.ficus.proxy.pool.UpstreamSockets.keepalive(new Bootstrap(), channelClass, cluster.config().limits())
                 .group(down.eventLoop())
                 .channel(channelClass)
                 .option(ChannelOption.ALLOCATOR, down.alloc())
@@ -51,9 +64,31 @@ final class ConnectTunnel {
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, cluster.config().connectTimeout().toMillis()))
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
-                    protected void initChannel(Channel ch) {}
+                    protected void initChannel(Channel ch) {
+                        try { // the TLS handler first in the pipeline; the splice keeps it
+                            secure[0] = UpstreamTlsHandshake.forConnection(tls, cluster.config(), ep.endpoint(), ch);
+                        } catch (SSLException e) { // ISTIO_MUTUAL before this proxy has a certificate
+                            usable.tryFailure(e);
+                            ch.close();
+                        }
+                    }
                 })
                 .connect(ep.address());
+        connect.addListener(x -> {
+            Channel up = connect.channel();
+            if (!connect.isSuccess()) {
+                usable.tryFailure(connect.cause());
+            } else if (secure[0] == null) {
+                usable.trySuccess(up);
+            } else {
+                up.read(); // the handshake needs reads; AUTO_READ is off
+                secure[0].whenSecured(() -> usable.trySuccess(up), cause -> {
+                    up.close();
+                    usable.tryFailure(cause);
+                });
+            }
+        });
+        return usable;
     }
 
     /** {@code HTTP/1.1 200 Connection Established}: no body and no framing fields, the tunnel follows. */

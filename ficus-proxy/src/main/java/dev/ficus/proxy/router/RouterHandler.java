@@ -481,21 +481,25 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         ex.upstreamHost(ep.endpoint().address());
         ex.upstreamPeer(ep.endpoint().workload());
         state = State.CONNECTING;
-        ChannelFuture connect = ConnectTunnel.connect(ctx.channel(), pools.channelClass(), c, ep);
+        io.netty.util.concurrent.Future<Channel> connect = ConnectTunnel.connect(ctx.channel(), pools.channelClass(), c, ep, pools.tls());
         connect.addListener(x -> tunnelConnected(connect));
     }
 
-    /** Answers 200 and splices both connections, or 503 UF when the connect failed. */
-    private void tunnelConnected(ChannelFuture connect) {
-        Channel up = connect.channel();
+    /** Answers 200 and splices both connections, or 503 UF when the connect, TLS handshake or server identity failed. */
+    private void tunnelConnected(io.netty.util.concurrent.Future<Channel> connect) {
         if (state != State.CONNECTING || closing) { // the client went away meanwhile; already counted (DC)
-            up.close();
+            if (connect.isSuccess()) connect.getNow().close();
             return;
         }
         if (!connect.isSuccess()) {
             if (endpoint != null) endpoint.reportLocalOriginFailure(); // cluster policy: outlier detection
             localReply(503, ResponseFlag.UF, null, null);
             return;
+        }
+        Channel up = connect.getNow();
+        if (tel != null && tel.sourceReporter()) { // the server's identity, as the mesh handshake proved it
+            PeerAuth peer = PeerAuth.of(up);
+            ex.principals(peer.mutualTls(), spiffe(peer), peer.mutualTls() && pools.tls() != null ? pools.tls().spiffeId() : null);
         }
         EndpointRef ep = endpoint;
         java.time.Duration tcpIdle = cluster.config().limits().tcpIdleTimeout();

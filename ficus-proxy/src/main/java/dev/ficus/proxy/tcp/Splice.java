@@ -56,17 +56,19 @@ public final class Splice {
     }
 
     /**
-     * Turns an HTTP/1.1 exchange that got {@code 101 Switching Protocols} into a splice: every
-     * handler of both pipelines but {@code track} is replaced by the splice. Called by the router
-     * once the 101 was written downstream, on the shared event loop.
+     * Turns an HTTP/1.1 exchange that got {@code 101 Switching Protocols} (or a CONNECT's 200) into
+     * a splice: every handler of both pipelines but {@code track} and {@code tls} is replaced by the
+     * splice. The TLS handlers stay: the tunnel's bytes keep their mesh mTLS or originated TLS on
+     * either side. Called by the router once the answer was written downstream, on the shared
+     * event loop.
      */
     public static void afterUpgrade(Channel downstream, Channel upstream, Duration idleTimeout) {
         Splice s = join(downstream, upstream).idleTimeout(idleTimeout);
         for (String name : downstream.pipeline().names()) {
-            if (!name.equals("track") && !name.equals("splice") && downstream.pipeline().context(name) != null) downstream.pipeline().remove(name);
+            if (!name.equals("track") && !name.equals("tls") && !name.equals("splice") && downstream.pipeline().context(name) != null) downstream.pipeline().remove(name);
         }
         for (String name : upstream.pipeline().names()) {
-            if (!name.equals("splice") && upstream.pipeline().context(name) != null) upstream.pipeline().remove(name);
+            if (!name.equals("tls") && !name.equals("splice") && upstream.pipeline().context(name) != null) upstream.pipeline().remove(name);
         }
         s.start();
     }

@@ -1,0 +1,405 @@
+package dev.ficus.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.ficus.proxy.http.ResponseFlag;
+import dev.ficus.proxy.tls.MeshTls;
+import dev.ficus.testing.TcpEchoServer;
+import dev.ficus.testing.TestCerts;
+import dev.ficus.xds.ca.Pem;
+import dev.ficus.xds.snapshot.ClusterConfig;
+import dev.ficus.xds.snapshot.Endpoint;
+import dev.ficus.xds.snapshot.HealthStatus;
+import dev.ficus.xds.snapshot.HostPort;
+import dev.ficus.xds.snapshot.ListenerConfig;
+import dev.ficus.xds.snapshot.ListenerKind;
+import dev.ficus.xds.snapshot.ListenerProtocol;
+import dev.ficus.xds.snapshot.MtlsMode;
+import dev.ficus.xds.snapshot.ProxySnapshot;
+import dev.ficus.xds.snapshot.Route;
+import dev.ficus.xds.snapshot.RouteAction;
+import dev.ficus.xds.snapshot.RouteMatch;
+import dev.ficus.xds.snapshot.RouteTable;
+import dev.ficus.xds.snapshot.TcpRoute;
+import dev.ficus.xds.snapshot.TcpRouteTable;
+import dev.ficus.xds.snapshot.TelemetryPolicy;
+import dev.ficus.xds.snapshot.UpstreamTls;
+import dev.ficus.xds.snapshot.VirtualHost;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Upstream TLS on TCP routes and CONNECT tunnels, with real proxies, certificates and sockets: a
+ * client-side proxy speaks mesh mTLS (or DestinationRule origination) to the endpoint of a TCP
+ * route or a tunnel, exactly as it does for HTTP; a server-side proxy's STRICT TCP inbound port
+ * terminates it in front of a line echo server.
+ */
+class UpstreamTlsTcpTest {
+    static final TestCerts CA = TestCerts.authority("mesh root");
+    static final String ECHO = "echo.shop.svc.cluster.local";
+    static final String CLUSTER = "outbound|7000||" + ECHO;
+    static final TelemetryPolicy.PeerWorkload WEB = new TelemetryPolicy.PeerWorkload("web-v1", "shop", "web", "v1");
+    static final TelemetryPolicy.PeerWorkload ECHO_V1 = new TelemetryPolicy.PeerWorkload("echo-v1", "shop", "echo", "v1");
+    final List<AutoCloseable> cleanup = new ArrayList<>();
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void stop() throws Exception {
+        for (AutoCloseable c : cleanup.reversed()) c.close();
+    }
+
+    <T extends AutoCloseable> T later(T c) {
+        cleanup.add(c);
+        return c;
+    }
+
+    static MeshTls mesh(TestCerts ca, String sa) throws Exception {
+        MeshTls t = new MeshTls();
+        TestCerts.Leaf leaf = ca.spiffe("cluster.local", "shop", sa);
+        t.update(new MeshTls.Credentials(leaf.key(), leaf.chain(), List.of(ca.root()), "cluster.local"));
+        return t;
+    }
+
+    /** The server side: a TCP inbound port in {@code mode} in front of {@code app}. */
+    ProxyServer server(TcpEchoServer app, MtlsMode mode) throws Exception {
+        return server(app.host(), app.port(), ListenerProtocol.TCP, mode);
+    }
+
+    /** The server side: an inbound port of {@code protocol} (TCP route and, for HTTP and AUTO, a route table) in {@code mode}. */
+    ProxyServer server(String host, int port, ListenerProtocol protocol, MtlsMode mode) throws Exception {
+        ProxySnapshot s = ProxySnapshot.builder("s1")
+                .listener(new ListenerConfig("inbound", new HostPort("127.0.0.1", 0), ListenerKind.INBOUND, protocol, "inbound",
+                        new TcpRouteTable(List.of(new TcpRoute("in", List.of(), RouteAction.Forward.to("inbound|7000||")))), mode)
+                        .withTelemetry(TelemetryPolicy.DEFAULT.withLocal(ECHO_V1).withServices(List.of(new TelemetryPolicy.ServiceRef(ECHO, "echo", "shop")))))
+                .routeTable(new RouteTable("inbound", List.of(new VirtualHost("in", List.of("*"),
+                        List.of(new Route("in", RouteMatch.ANY, RouteAction.Forward.to("inbound|7000||")))))))
+                .cluster(ClusterConfig.of("inbound|7000||", Endpoint.of(host, port)).withTls(UpstreamTls.DISABLE))
+                .build();
+        return later(ProxyServer.builder().snapshot(s).meshTls(mesh(CA, "echo")).concurrency(1).adminPort(-1).build().start());
+    }
+
+    /**
+     * The client side: TCP listener "tcp" (one TCP route) and HTTP listener "http" (CONNECT
+     * {@code echo:7000}), both to one endpoint at {@code port} secured by {@code tls}.
+     */
+    ProxyServer client(int port, boolean labelled, UpstreamTls tls, MeshTls mesh) throws Exception {
+        Endpoint e = new Endpoint(new HostPort("127.0.0.1", port), 1, labelled ? Map.of(UpstreamTls.TLS_MODE_LABEL, "istio") : Map.of(), HealthStatus.HEALTHY);
+        TelemetryPolicy tel = TelemetryPolicy.DEFAULT.withLocal(WEB);
+        ProxySnapshot s = ProxySnapshot.builder("c1")
+                .listener(new ListenerConfig("tcp", new HostPort("127.0.0.1", 0), ListenerKind.OUTBOUND, ListenerProtocol.TCP, "tcp",
+                        new TcpRouteTable(List.of(new TcpRoute("all", List.of(), RouteAction.Forward.to(CLUSTER))))).withTelemetry(tel))
+                .listener(new ListenerConfig("http", new HostPort("127.0.0.1", 0), ListenerKind.OUTBOUND, ListenerProtocol.HTTP, "http").withTelemetry(tel))
+                .routeTable(new RouteTable("http", List.of(new VirtualHost("echo", List.of("echo:7000"),
+                        List.of(new Route("r", RouteMatch.ANY, RouteAction.Forward.to(CLUSTER)))))))
+                .cluster(ClusterConfig.of(CLUSTER, e).withTls(tls))
+                .build();
+        return later(ProxyServer.builder().snapshot(s).meshTls(mesh).concurrency(1).adminPort(-1).build().start());
+    }
+
+    /** Writes {@code lines}, half-closes and reads every line until the far end closes; empty when it closed at once. */
+    static List<String> echo(int port, String... lines) throws Exception {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            for (String line : lines) out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            s.shutdownOutput();
+            return readAll(new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8)));
+        }
+    }
+
+    static List<String> readAll(BufferedReader in) throws Exception {
+        List<String> got = new ArrayList<>();
+        try {
+            for (String l; (l = in.readLine()) != null; ) got.add(l);
+        } catch (java.net.SocketException e) {
+            // reset: the proxy closed with bytes unread
+        }
+        return got;
+    }
+
+    @Test
+    void aTcpRouteSpeaksMeshMtlsToAStrictTcpPortWhichTerminatesIt() throws Exception {
+        TcpEchoServer app = later(TcpEchoServer.start("echo"));
+        ProxyServer server = server(app, MtlsMode.STRICT);
+        ProxyServer client = client(server.listenerPort("inbound"), true, UpstreamTls.AUTO, mesh(CA, "web"));
+
+        assertThat(echo(client.listenerPort("tcp"), "one", "two")).containsExactly("echo:one", "echo:two", "echo:bye");
+        assertThat(server.mtlsCounters().get("inbound").accepted.sum()).isEqualTo(1);
+        assertThat(app.connectionCount()).isEqualTo(1);
+
+        // both reporters: the server saw mTLS from web; the client names the server's proven identity
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            assertThat(line(server.stats().prometheus(), "istio_tcp_connections_opened_total", "reporter=\"destination\""))
+                    .contains("source_principal=\"spiffe://cluster.local/ns/shop/sa/web\"")
+                    .contains("destination_principal=\"spiffe://cluster.local/ns/shop/sa/echo\"")
+                    .contains("destination_service=\"" + ECHO + "\"")
+                    .contains("connection_security_policy=\"mutual_tls\"").endsWith(" 1");
+            assertThat(line(server.stats().prometheus(), "istio_tcp_connections_closed_total", "reporter=\"destination\"")).endsWith(" 1");
+            assertThat(line(client.stats().prometheus(), "istio_tcp_connections_opened_total", "reporter=\"source\""))
+                    .contains("source_workload=\"web-v1\"")
+                    .contains("source_principal=\"spiffe://cluster.local/ns/shop/sa/web\"")
+                    .contains("destination_principal=\"spiffe://cluster.local/ns/shop/sa/echo\"")
+                    .contains("destination_service=\"" + ECHO + "\"").endsWith(" 1");
+            assertThat(line(client.stats().prometheus(), "istio_tcp_received_bytes_total", "reporter=\"source\"")).endsWith(" " + "one\ntwo\n".length());
+            assertThat(line(client.stats().prometheus(), "istio_tcp_sent_bytes_total", "reporter=\"source\"")).endsWith(" " + "echo:one\necho:two\necho:bye\n".length());
+        });
+    }
+
+    @Test
+    void aConnectTunnelSpeaksMeshMtlsAndAnswers200OnlyOnceSecured() throws Exception {
+        TcpEchoServer app = later(TcpEchoServer.start("echo"));
+        ProxyServer server = server(app, MtlsMode.STRICT);
+        ProxyServer client = client(server.listenerPort("inbound"), false, UpstreamTls.ISTIO_MUTUAL, mesh(CA, "web"));
+
+        ConnectTunnelTest.Answer a = ConnectTunnelTest.exchange(client.listenerPort("http"), "CONNECT echo:7000 HTTP/1.1\r\nHost: echo:7000\r\n\r\n", "through", "the tunnel");
+        assertThat(a.statusLine()).isEqualTo("HTTP/1.1 200 Connection Established");
+        assertThat(a.rest()).containsExactly("echo:through", "echo:the tunnel", "echo:bye");
+        assertThat(server.mtlsCounters().get("inbound").accepted.sum()).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            assertThat(line(server.stats().prometheus(), "istio_tcp_connections_opened_total", "reporter=\"destination\""))
+                    .contains("source_principal=\"spiffe://cluster.local/ns/shop/sa/web\"").contains("connection_security_policy=\"mutual_tls\"").endsWith(" 1");
+            assertThat(line(client.stats().prometheus(), "istio_requests_total", "reporter=\"source\""))
+                    .contains("response_code=\"200\"").contains("destination_principal=\"spiffe://cluster.local/ns/shop/sa/echo\"").endsWith(" 1");
+        });
+    }
+
+    @Test
+    void aStrictAutoPortSniffsTheDecryptedBytesAsTcp() throws Exception {
+        TcpEchoServer app = later(TcpEchoServer.start("echo"));
+        ProxyServer server = server(app.host(), app.port(), ListenerProtocol.AUTO, MtlsMode.STRICT);
+        ProxyServer client = client(server.listenerPort("inbound"), true, UpstreamTls.AUTO, mesh(CA, "web"));
+
+        assertThat(echo(client.listenerPort("tcp"), "not http")).containsExactly("echo:not http", "echo:bye");
+        assertThat(server.mtlsCounters().get("inbound").accepted.sum()).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(line(server.stats().prometheus(), "istio_tcp_connections_opened_total", "reporter=\"destination\""))
+                .contains("source_principal=\"spiffe://cluster.local/ns/shop/sa/web\"").contains("connection_security_policy=\"mutual_tls\"").endsWith(" 1"));
+    }
+
+    /** A server that answers any request with 101 and then echoes lines as {@code up:line}, on {@code factory}'s sockets. */
+    int upgradingServer(javax.net.ServerSocketFactory factory) throws Exception {
+        java.net.ServerSocket server = later(factory.createServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress()));
+        Thread.ofVirtual().start(() -> {
+            try (Socket s = server.accept()) {
+                BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
+                for (String l; (l = in.readLine()) != null && !l.isEmpty(); ) { /* the request head */ }
+                OutputStream out = s.getOutputStream();
+                out.write("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: lines\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+                for (String l; (l = in.readLine()) != null; ) {
+                    out.write(("up:" + l + "\n").getBytes(StandardCharsets.ISO_8859_1));
+                    out.flush();
+                }
+            } catch (java.io.IOException e) {
+                // the test ended
+            }
+        });
+        return server.getLocalPort();
+    }
+
+    /** An Upgrade on {@code s}: the 101, then one line each way through the new protocol; returns the line that came back. */
+    static String upgradeThenOneLine(Socket s) throws Exception {
+        s.setSoTimeout(10_000);
+        OutputStream out = s.getOutputStream();
+        out.write("GET /lines HTTP/1.1\r\nHost: echo:7000\r\nConnection: Upgrade\r\nUpgrade: lines\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+        BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
+        assertThat(in.readLine()).startsWith("HTTP/1.1 101");
+        for (String l; (l = in.readLine()) != null && !l.isEmpty(); ) { /* the response head */ }
+        out.write("after the upgrade\n".getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+        try {
+            return in.readLine();
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+
+    /**
+     * After a 101 the splice keeps the TLS of both connections: the upstream's originated TLS (a
+     * TLS server sees TLS records, not the plaintext), and the downstream's mesh mTLS (a mesh
+     * client keeps talking TLS).
+     */
+    @Test
+    void anUpgradeKeepsTheTlsOfBothConnectionsAfterThe101() throws Exception {
+        Path caPem = Files.writeString(dir.resolve("ca.pem"), Pem.encode(CA.root()));
+        int tlsPort = upgradingServer(serverTls(CA.dns("echo.example.com")).getServerSocketFactory());
+        UpstreamTls simple = new UpstreamTls(UpstreamTls.Mode.SIMPLE, "echo.example.com", List.of(), caPem.toString(), null, null, false);
+        ProxyServer client = client(tlsPort, false, simple, new MeshTls());
+        try (Socket s = new Socket("127.0.0.1", client.listenerPort("http"))) {
+            assertThat(upgradeThenOneLine(s)).isEqualTo("up:after the upgrade");
+        }
+
+        ProxyServer server = server("127.0.0.1", upgradingServer(javax.net.ServerSocketFactory.getDefault()), ListenerProtocol.HTTP, MtlsMode.STRICT);
+        TestCerts.Leaf web = CA.spiffe("cluster.local", "shop", "web");
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("root", CA.root());
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext meshClient = SSLContext.getInstance("TLSv1.3");
+        meshClient.init(keys(web).getKeyManagers(), tmf.getTrustManagers(), null);
+        try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) meshClient.getSocketFactory().createSocket("127.0.0.1", server.listenerPort("inbound"))) {
+            javax.net.ssl.SSLParameters p = s.getSSLParameters();
+            p.setApplicationProtocols(new String[]{MeshTls.ALPN_MESH});
+            s.setSSLParameters(p);
+            assertThat(upgradeThenOneLine(s)).isEqualTo("up:after the upgrade");
+        }
+        assertThat(server.mtlsCounters().get("inbound").accepted.sum()).isEqualTo(1);
+    }
+
+    @Test
+    void plaintextToAStrictTcpPortIsRefused() throws Exception {
+        TcpEchoServer app = later(TcpEchoServer.start("echo"));
+        ProxyServer server = server(app, MtlsMode.STRICT);
+        ProxyServer client = client(server.listenerPort("inbound"), true, UpstreamTls.DISABLE, mesh(CA, "web"));
+
+        assertThat(echo(client.listenerPort("tcp"), "one")).isEmpty();
+        ConnectTunnelTest.Answer a = ConnectTunnelTest.exchange(client.listenerPort("http"), "CONNECT echo:7000 HTTP/1.1\r\nHost: echo:7000\r\n\r\n", "one");
+        assertThat(a.statusLine()).isEqualTo("HTTP/1.1 200 Connection Established"); // plaintext connects; the server closes the tunnel
+        assertThat(a.rest()).isEmpty();
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.mtlsCounters().get("inbound").plaintextRefused.sum() == 2);
+        assertThat(app.connectionCount()).isZero();
+    }
+
+    @Test
+    void aServerWithAnotherIdentityIsAnUpstreamConnectFailure() throws Exception {
+        TcpEchoServer app = later(TcpEchoServer.start("echo"));
+        ProxyServer server = server(app, MtlsMode.STRICT);
+        UpstreamTls onlyDb = new UpstreamTls(UpstreamTls.Mode.ISTIO_MUTUAL, null, List.of("spiffe://cluster.local/ns/shop/sa/db"), null, null, null, false);
+        ProxyServer client = client(server.listenerPort("inbound"), false, onlyDb, mesh(CA, "web"));
+
+        assertThat(echo(client.listenerPort("tcp"), "one")).isEmpty();
+        await().atMost(Duration.ofSeconds(5)).until(() -> client.stats().listener("tcp").responses(ResponseFlag.UF) == 1);
+        assertThat(client.stats().cluster(CLUSTER).connectionsTotal()).isZero();
+
+        ConnectTunnelTest.Answer a = ConnectTunnelTest.exchange(client.listenerPort("http"), "CONNECT echo:7000 HTTP/1.1\r\nHost: echo:7000\r\n\r\n");
+        assertThat(a.statusLine()).startsWith("HTTP/1.1 503");
+        assertThat(a.rest()).anyMatch(h -> h.equalsIgnoreCase("x-ficus-error: UF"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> client.stats().listener("http").responses(ResponseFlag.UF) == 1);
+        // the server's proxy finished its side of the handshake and may have connected to the app: no byte was sent there
+        assertThat(client.stats().cluster(CLUSTER).connectionsTotal()).isZero();
+    }
+
+    @Test
+    void anUntrustedServerIsAnUpstreamConnectFailure() throws Exception {
+        TcpEchoServer app = later(TcpEchoServer.start("echo"));
+        ProxyServer server = server(app, MtlsMode.STRICT);
+        TestCerts other = TestCerts.authority("someone else");
+        ProxyServer client = client(server.listenerPort("inbound"), true, UpstreamTls.AUTO, mesh(other, "web"));
+
+        assertThat(echo(client.listenerPort("tcp"), "one")).isEmpty();
+        await().atMost(Duration.ofSeconds(5)).until(() -> client.stats().listener("tcp").responses(ResponseFlag.UF) == 1);
+        assertThat(app.connectionCount()).isZero();
+    }
+
+    @Test
+    void autoMtlsFallsBackToPlaintextWhileTheProxyHasNoCertificate() throws Exception {
+        TcpEchoServer app = later(TcpEchoServer.start("echo"));
+        ProxyServer client = client(app.port(), true, UpstreamTls.AUTO, new MeshTls());
+        assertThat(echo(client.listenerPort("tcp"), "plain")).containsExactly("echo:plain", "echo:bye");
+        ConnectTunnelTest.Answer a = ConnectTunnelTest.exchange(client.listenerPort("http"), "CONNECT echo:7000 HTTP/1.1\r\nHost: echo:7000\r\n\r\n", "plain");
+        assertThat(a.rest()).containsExactly("echo:plain", "echo:bye");
+
+        // ISTIO_MUTUAL without a certificate: no connection at all, UF
+        ProxyServer strict = client(app.port(), false, UpstreamTls.ISTIO_MUTUAL, new MeshTls());
+        assertThat(echo(strict.listenerPort("tcp"), "one")).isEmpty();
+        await().atMost(Duration.ofSeconds(5)).until(() -> strict.stats().listener("tcp").responses(ResponseFlag.UF) == 1);
+        assertThat(ConnectTunnelTest.exchange(strict.listenerPort("http"), "CONNECT echo:7000 HTTP/1.1\r\nHost: echo:7000\r\n\r\n").statusLine()).startsWith("HTTP/1.1 503");
+        assertThat(app.connectionCount()).isEqualTo(2);
+    }
+
+    @Test
+    void aRefusedTcpConnectionIsCountedOpenedAndClosed() throws Exception {
+        ProxySnapshot s = ProxySnapshot.builder("n1")
+                .listener(new ListenerConfig("tcp", new HostPort("127.0.0.1", 0), ListenerKind.OUTBOUND, ListenerProtocol.TCP, "tcp", TcpRouteTable.EMPTY))
+                .build();
+        ProxyServer p = later(ProxyServer.builder().snapshot(s).concurrency(1).adminPort(-1).build().start());
+        assertThat(echo(p.listenerPort("tcp"), "nowhere")).isEmpty();
+        await().atMost(Duration.ofSeconds(5)).until(() -> p.stats().listener("tcp").responses(ResponseFlag.NR) == 1);
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            assertThat(p.stats().listener("tcp").connectionsTotal()).isEqualTo(1);
+            assertThat(p.stats().listener("tcp").connectionsActive()).isZero();
+        });
+    }
+
+    /** A line echo server speaking TLS with a certificate for {@code name} from {@code ca}. */
+    TcpEchoServer tlsEcho(TestCerts ca, String name) throws Exception {
+        return later(TcpEchoServer.start("tls-echo", null, serverTls(ca.dns(name)).getServerSocketFactory()));
+    }
+
+    /** A JDK TLS context presenting {@code leaf}. */
+    static SSLContext serverTls(TestCerts.Leaf leaf) throws Exception {
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(keys(leaf).getKeyManagers(), null, null);
+        return ctx;
+    }
+
+    static KeyManagerFactory keys(TestCerts.Leaf leaf) throws Exception {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        ks.setKeyEntry("key", leaf.key(), new char[0], leaf.chain().toArray(Certificate[]::new));
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, new char[0]);
+        return kmf;
+    }
+
+    /** One line through {@code port} and its answer, without a half-close (a JDK TLS server wants close_notify). */
+    static String oneLine(int port, String line) throws Exception {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            s.getOutputStream().flush();
+            try {
+                return new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8)).readLine();
+            } catch (java.net.SocketException | SocketTimeoutException e) {
+                return null;
+            }
+        }
+    }
+
+    @Test
+    void destinationRuleSimpleOriginatesTlsOnATcpRouteAndChecksTheServerName() throws Exception {
+        TcpEchoServer tls = tlsEcho(CA, "echo.example.com");
+        Path caPem = Files.writeString(dir.resolve("ca.pem"), Pem.encode(CA.root()));
+        UpstreamTls simple = new UpstreamTls(UpstreamTls.Mode.SIMPLE, "echo.example.com", List.of(), caPem.toString(), null, null, false);
+        ProxyServer client = client(tls.port(), false, simple, new MeshTls());
+        assertThat(oneLine(client.listenerPort("tcp"), "secret")).isEqualTo("tls-echo:secret");
+        ConnectTunnelTest.Answer a = ConnectTunnelTest.exchange(client.listenerPort("http"), "CONNECT echo:7000 HTTP/1.1\r\nHost: echo:7000\r\n\r\n");
+        assertThat(a.statusLine()).isEqualTo("HTTP/1.1 200 Connection Established");
+
+        // the certificate does not name the SNI: refused like a failed connect, nothing reaches the app
+        int before = tls.connectionCount();
+        UpstreamTls wrongName = new UpstreamTls(UpstreamTls.Mode.SIMPLE, "other.example.com", List.of(), caPem.toString(), null, null, false);
+        ProxyServer wrong = client(tls.port(), false, wrongName, new MeshTls());
+        assertThat(oneLine(wrong.listenerPort("tcp"), "secret")).isNull();
+        await().atMost(Duration.ofSeconds(5)).until(() -> wrong.stats().listener("tcp").responses(ResponseFlag.UF) == 1);
+        assertThat(tls.connectionCount()).isEqualTo(before + 1); // it connected, and the handshake failed
+    }
+
+    /** The first series of {@code metric} in {@code text} whose labels contain {@code has}, or "" when none does. */
+    static String line(String text, String metric, String has) {
+        for (String l : text.split("\n")) if (l.startsWith(metric + "{") && l.contains(has)) return l;
+        return "";
+    }
+}
