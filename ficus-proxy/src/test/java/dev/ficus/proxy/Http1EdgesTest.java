@@ -1,8 +1,25 @@
 package dev.ficus.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import dev.ficus.proxy.http.ResponseFlag;
+import dev.ficus.proxy.telemetry.accesslog.AccessLogConfig;
+import dev.ficus.proxy.telemetry.accesslog.AccessLogger;
+import dev.ficus.xds.snapshot.AuthzPolicies;
 import dev.ficus.xds.snapshot.ClusterConfig;
+import dev.ficus.xds.snapshot.HostPort;
+import dev.ficus.xds.snapshot.JwtPolicies;
+import dev.ficus.xds.snapshot.ListenerConfig;
+import dev.ficus.xds.snapshot.ListenerKind;
+import dev.ficus.xds.snapshot.ListenerProtocol;
+import dev.ficus.xds.snapshot.MtlsMode;
+import dev.ficus.xds.snapshot.ProxySnapshot;
+import dev.ficus.xds.snapshot.RoutePolicies;
+import dev.ficus.xds.snapshot.RouteTable;
+import dev.ficus.xds.snapshot.TcpRouteTable;
+import dev.ficus.xds.snapshot.TelemetryPolicy;
+import dev.ficus.xds.snapshot.VirtualHost;
 import dev.ficus.xds.snapshot.Endpoint;
 import dev.ficus.xds.snapshot.Route;
 import dev.ficus.xds.snapshot.RouteAction;
@@ -16,8 +33,11 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -33,6 +53,7 @@ class Http1EdgesTest {
     @AfterEach
     void close() throws Exception {
         if (proxy != null) proxy.close();
+        if (log != null) log.close();
         if (backend != null) backend.close();
     }
 
@@ -62,10 +83,34 @@ class Http1EdgesTest {
     }
 
     void startProxy() throws Exception {
-        proxy = ProxyServer.builder().snapshot(Snapshots.withRoutes("1",
-                        List.of(new Route("all", RouteMatch.ANY, RouteAction.Forward.to("app"))),
-                        ClusterConfig.of("app", Endpoint.of("127.0.0.1", backend.getLocalPort()))).build())
-                .concurrency(1).adminPort(-1).build().start();
+        startProxy(RoutePolicies.NONE);
+    }
+
+    /**
+     * A proxy whose listener "main" sends everything to the backend with {@code policies}, counts
+     * Istio's metrics and writes every exchange to {@link #accessLog}.
+     */
+    void startProxy(RoutePolicies policies) throws Exception {
+        ListenerConfig l = new ListenerConfig("main", new HostPort("127.0.0.1", 0), ListenerKind.OUTBOUND, ListenerProtocol.HTTP, "main",
+                TcpRouteTable.EMPTY, AuthzPolicies.NONE, MtlsMode.DISABLE, null, JwtPolicies.NONE,
+                TelemetryPolicy.DEFAULT.withAccessLog(TelemetryPolicy.AccessLog.ALL));
+        Route all = new Route("all", RouteMatch.ANY, RouteAction.Forward.to("app")).withPolicies(policies);
+        ProxySnapshot s = ProxySnapshot.builder("1").listener(l)
+                .routeTable(new RouteTable("main", List.of(new VirtualHost("all", List.of("*"), List.of(all)))))
+                .cluster(ClusterConfig.of("app", Endpoint.of("127.0.0.1", backend.getLocalPort())))
+                .build();
+        log = AccessLogger.to(accessLog, AccessLogConfig.TELEMETRY_ONLY);
+        proxy = ProxyServer.builder().snapshot(s).observer(log).concurrency(1).adminPort(-1).build().start();
+    }
+
+    final java.io.ByteArrayOutputStream accessLog = new java.io.ByteArrayOutputStream() {
+        @Override public synchronized String toString() { return super.toString(StandardCharsets.UTF_8); }
+    };
+    AccessLogger log;
+
+    /** The access log's lines so far. */
+    List<String> accessLogLines() {
+        return accessLog.toString().lines().toList();
     }
 
     /** Reads up to and including the empty line that ends a head. */
@@ -136,5 +181,92 @@ class Http1EdgesTest {
             assertThat(readExactly(in, 7)).isEqualTo("ping-2\n");
         }
         assertThat(proxy.stats().listener("main").responses(1)).isEqualTo(1); // 1xx
+    }
+
+    // ---- a request body that breaks framing after its head was forwarded
+
+    static final String CHUNKED_HEAD = "POST /upload HTTP/1.1\r\nHost: app\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n";
+    static final String BAD_CHUNK = "zz\r\nbroken\r\n";
+
+    /**
+     * The backend reads the forwarded head, then (when {@code answerFirst}) starts a chunked
+     * response, and counts down {@code closed} once the proxy closed its connection.
+     */
+    void startUploadBackend(CountDownLatch headSeen, CountDownLatch closed, boolean answerFirst) throws IOException {
+        startBackend(s -> {
+            InputStream in = s.getInputStream();
+            readHead(in);
+            if (answerFirst) write(s.getOutputStream(), "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n");
+            headSeen.countDown();
+            byte[] buf = new byte[1024];
+            try {
+                while (in.read(buf) >= 0) {
+                    // the body, until the proxy resets the request
+                }
+            } catch (IOException reset) {
+                // as good as a close
+            }
+            closed.countDown();
+        });
+    }
+
+    @Test
+    void aMalformedChunkSizeBeforeTheResponseIs400DpeAndResetsTheUpstreamRequest() throws Exception {
+        CountDownLatch headSeen = new CountDownLatch(1);
+        CountDownLatch upstreamClosed = new CountDownLatch(1);
+        startUploadBackend(headSeen, upstreamClosed, false);
+        startProxy();
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), proxy.listenerPort("main"))) {
+            s.setSoTimeout(10_000);
+            write(s.getOutputStream(), CHUNKED_HEAD);
+            assertThat(headSeen.await(10, TimeUnit.SECONDS)).as("the head was forwarded").isTrue();
+            write(s.getOutputStream(), BAD_CHUNK);
+            InputStream in = s.getInputStream();
+            String head = readHead(in);
+            assertThat(head).startsWith("HTTP/1.1 400 Bad Request\r\n");
+            assertThat(head.toLowerCase(java.util.Locale.ROOT)).contains("x-ficus-error: dpe").contains("connection: close");
+            in.readNBytes(contentLength(head));
+            assertThat(in.read()).as("the connection is closed after the 400").isEqualTo(-1);
+        }
+        assertThat(upstreamClosed.await(10, TimeUnit.SECONDS)).as("the upstream request was reset").isTrue();
+        var main = proxy.stats().listener("main");
+        await().atMost(java.time.Duration.ofSeconds(5)).until(() -> main.responses(ResponseFlag.DPE) == 1);
+        assertThat(main.responses(ResponseFlag.DC)).isZero();
+        assertThat(main.responses(4)).isEqualTo(1);
+        await().atMost(java.time.Duration.ofSeconds(5)).until(() -> accessLogLines().size() == 1);
+        assertThat(accessLogLines().getFirst()).contains("\"response_code\":400").contains("\"response_flags\":\"DPE\"");
+        assertThat(proxy.stats().prometheus()).containsPattern("istio_requests_total\\{[^}]*response_code=\"400\"[^}]*response_flags=\"DPE\"[^}]*\\} 1");
+    }
+
+    @Test
+    void aMalformedChunkSizeAfterTheResponseStartedClosesBothConnections() throws Exception {
+        CountDownLatch headSeen = new CountDownLatch(1);
+        CountDownLatch upstreamClosed = new CountDownLatch(1);
+        startUploadBackend(headSeen, upstreamClosed, true);
+        startProxy();
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), proxy.listenerPort("main"))) {
+            s.setSoTimeout(10_000);
+            write(s.getOutputStream(), CHUNKED_HEAD);
+            InputStream in = s.getInputStream();
+            String head = readHead(in);
+            assertThat(head).startsWith("HTTP/1.1 200 OK\r\n");
+            assertThat(readExactly(in, 8)).isEqualTo("3\r\nabc\r\n");
+            write(s.getOutputStream(), BAD_CHUNK);
+            assertThat(in.read()).as("closed, without a 400 inside the 200's body").isEqualTo(-1);
+        }
+        assertThat(upstreamClosed.await(10, TimeUnit.SECONDS)).as("the upstream request was reset").isTrue();
+        var main = proxy.stats().listener("main");
+        await().atMost(java.time.Duration.ofSeconds(5)).until(() -> main.responses(ResponseFlag.DPE) == 1);
+        assertThat(main.responses(ResponseFlag.DC)).isZero();
+        await().atMost(java.time.Duration.ofSeconds(5)).until(() -> accessLogLines().size() == 1);
+        assertThat(accessLogLines().getFirst()).contains("\"response_code\":200").contains("\"response_flags\":\"DPE\"");
+    }
+
+    static int contentLength(String head) {
+        for (String line : head.split("\r\n")) {
+            int c = line.indexOf(':');
+            if (c > 0 && line.substring(0, c).trim().equalsIgnoreCase("content-length")) return Integer.parseInt(line.substring(c + 1).trim());
+        }
+        return 0;
     }
 }

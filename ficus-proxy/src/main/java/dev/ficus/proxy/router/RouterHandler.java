@@ -227,6 +227,10 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
             ReferenceCountUtil.release(msg);
             return;
         }
+        if (msg instanceof HttpContent c && c.decoderResult().isFailure() && (queue == null || queue.isEmpty())) {
+            requestBroken(c); // the exchange in flight, even while it waits: at once
+            return;
+        }
         if (waiting() || (state != State.IDLE && requestComplete) || (queue != null && !queue.isEmpty())) {
             if (queue == null) queue = new ArrayDeque<>(4);
             queue.add(msg);
@@ -843,6 +847,10 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     }
 
     private void body(HttpContent c) {
+        if (c.decoderResult().isFailure()) { // queued behind a pipelined head: now its exchange's
+            requestBroken(c);
+            return;
+        }
         boolean last = c instanceof LastHttpContent;
         ex.requestBody(c.content().readableBytes());
         if (state == State.FORWARDING) {
@@ -863,6 +871,29 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
                 endExchange();
             }
         }
+    }
+
+    /**
+     * The request body broke HTTP/1.1 framing (the codec's failed content: a malformed chunk size,
+     * ...). As Envoy does, a response not started yet becomes {@code 400} with flag DPE; either way
+     * the upstream request is reset (its connection closed) and so is the client's connection,
+     * whose bytes can no longer be framed.
+     */
+    private void requestBroken(HttpContent c) {
+        c.release();
+        keepAlive = false;
+        if (state == State.IDLE || state == State.LOCAL || state == State.UPGRADED) { // no exchange left to answer; a local reply was counted
+            closeDownstream();
+            return;
+        }
+        if (!responseStarted) {
+            localReply(400, ResponseFlag.DPE, null, null); // aborts the upstream request, closes after the write
+            return;
+        }
+        flag = ResponseFlag.DPE;
+        abortUpstream();
+        record(status);
+        closeDownstream();
     }
 
     /** Copies body bytes for a retry or a mirror while they fit; past {@link #MAX_REPLAY} gives up on both. */
