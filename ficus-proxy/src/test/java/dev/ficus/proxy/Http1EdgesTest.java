@@ -16,6 +16,7 @@ import dev.ficus.xds.snapshot.ListenerProtocol;
 import dev.ficus.xds.snapshot.MtlsMode;
 import dev.ficus.xds.snapshot.ProxySnapshot;
 import dev.ficus.xds.snapshot.RoutePolicies;
+import dev.ficus.xds.snapshot.RouteRetry;
 import dev.ficus.xds.snapshot.RouteTable;
 import dev.ficus.xds.snapshot.TcpRouteTable;
 import dev.ficus.xds.snapshot.TelemetryPolicy;
@@ -260,6 +261,60 @@ class Http1EdgesTest {
         assertThat(main.responses(ResponseFlag.DC)).isZero();
         await().atMost(java.time.Duration.ofSeconds(5)).until(() -> accessLogLines().size() == 1);
         assertThat(accessLogLines().getFirst()).contains("\"response_code\":200").contains("\"response_flags\":\"DPE\"");
+    }
+
+    // ---- response flags
+
+    /**
+     * Every attempt outlives its per-try timeout: the retries are spent on timeouts, and as in
+     * Envoy (which sets the timeout's flag and URX) the client gets 504 with both flags, written
+     * the same way in the header, the access log and Istio's metric.
+     */
+    @Test
+    void perTryTimeoutsThatSpendTheRetriesAre504WithUtAndUrx() throws Exception {
+        AtomicInteger attempts = new AtomicInteger();
+        startBackend(s -> {
+            readHead(s.getInputStream());
+            attempts.incrementAndGet();
+            Thread.sleep(1_000); // a second late, past each 300 ms try
+            write(s.getOutputStream(), "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nlate");
+        });
+        startProxy(RoutePolicies.NONE.withRetry(new RouteRetry(2, java.time.Duration.ofMillis(300), RouteRetry.ON_5XX, new int[0], java.time.Duration.ofMillis(5))));
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), proxy.listenerPort("main"))) {
+            s.setSoTimeout(10_000);
+            write(s.getOutputStream(), "GET /slow HTTP/1.1\r\nHost: app\r\n\r\n");
+            String head = readHead(s.getInputStream());
+            assertThat(head).startsWith("HTTP/1.1 504 Gateway Timeout\r\n");
+            assertThat(head.toLowerCase(java.util.Locale.ROOT)).contains("x-ficus-error: ut,urx\r\n");
+        }
+        assertThat(attempts.get()).as("the first try and two retries").isEqualTo(3);
+        var main = proxy.stats().listener("main");
+        await().atMost(java.time.Duration.ofSeconds(5)).until(() -> main.responses(ResponseFlag.URX) == 1);
+        assertThat(main.responses(ResponseFlag.UT)).isEqualTo(1);
+        await().atMost(java.time.Duration.ofSeconds(5)).until(() -> accessLogLines().size() == 1);
+        assertThat(accessLogLines().getFirst()).contains("\"response_code\":504").contains("\"response_flags\":\"UT,URX\"");
+        assertThat(proxy.stats().prometheus()).containsPattern("istio_requests_total\\{[^}]*response_code=\"504\"[^}]*response_flags=\"UT,URX\"[^}]*\\} 1");
+    }
+
+    /** Without retries a per-try timeout is UT alone. */
+    @Test
+    void aPerTryTimeoutWithoutRetriesIsUtAlone() throws Exception {
+        startBackend(s -> {
+            readHead(s.getInputStream());
+            Thread.sleep(1_000);
+            write(s.getOutputStream(), "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nlate");
+        });
+        startProxy(RoutePolicies.NONE.withRetry(new RouteRetry(0, java.time.Duration.ofMillis(300), RouteRetry.ON_5XX, new int[0], java.time.Duration.ofMillis(5))));
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), proxy.listenerPort("main"))) {
+            s.setSoTimeout(10_000);
+            write(s.getOutputStream(), "GET /slow HTTP/1.1\r\nHost: app\r\n\r\n");
+            String head = readHead(s.getInputStream());
+            assertThat(head).startsWith("HTTP/1.1 504 Gateway Timeout\r\n");
+            assertThat(head.toLowerCase(java.util.Locale.ROOT)).contains("x-ficus-error: ut\r\n");
+        }
+        await().atMost(java.time.Duration.ofSeconds(5)).until(() -> accessLogLines().size() == 1);
+        assertThat(accessLogLines().getFirst()).contains("\"response_flags\":\"UT\"");
+        assertThat(proxy.stats().listener("main").responses(ResponseFlag.URX)).isZero();
     }
 
     static int contentLength(String head) {

@@ -139,12 +139,12 @@ class RouteResilienceTest {
     }
 
     @Test
-    void exhaustedConnectRetriesAnswer503Urx() throws Exception {
+    void exhaustedConnectRetriesAnswer503UfUrx() throws Exception {
         ClusterConfig c = ClusterConfig.of("dead", Endpoint.of("127.0.0.1", ClosedPort.find()));
         ProxyServer p = proxy(Snapshots.withRoutes("1", List.of(route("dead", RoutePolicies.ISTIO_DEFAULT)), c).build());
         HttpResponse<String> r = get(p, "/");
         assertThat(r.statusCode()).isEqualTo(503);
-        assertThat(r.headers().firstValue("x-ficus-error")).hasValue("URX");
+        assertThat(r.headers().firstValue("x-ficus-error")).as("Envoy's flags: the failure's and URX").hasValue("UF,URX");
     }
 
     @Test

@@ -11,6 +11,7 @@ import dev.ficus.proxy.http.ExchangeEvent;
 import dev.ficus.proxy.http.HopByHop;
 import dev.ficus.proxy.http.LocalReply;
 import dev.ficus.proxy.http.ResponseFlag;
+import dev.ficus.proxy.http.ResponseFlags;
 import dev.ficus.proxy.lb.EndpointRef;
 import dev.ficus.proxy.lb.PickContext;
 import dev.ficus.proxy.parallelrun.ParallelRunState;
@@ -152,6 +153,8 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     private boolean upstreamKeepAlive;
     private int status;
     private ResponseFlag flag;
+    /** URX beside {@link #flag} when a failure's retries ran out: Envoy sets both (e.g. {@code UT,URX}); else null. */
+    private ResponseFlag retryFlag;
     private Route route;
     /** The destination the route's weights picked, whose own header edits follow the route's; null for other actions. */
     private WeightedCluster destination;
@@ -321,6 +324,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         informational = false;
         status = 0;
         flag = null;
+        retryFlag = null;
         route = null;
         destination = null;
         cluster = null;
@@ -743,13 +747,16 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         abortUpstream();
         tryDeadline.disarm();
         ResponseFlag f = failure;
+        ResponseFlag spent = null;
         if (retriable) {
             ResponseFlag denied = scheduleRetry(failure);
             if (denied == null) return;
-            f = denied;
+            if (denied == ResponseFlag.URX) spent = denied; // Envoy: the failure's own flag and URX
+            else f = denied;
         }
         if (fallBack()) return;
         if (state != State.FORWARDING) discardQueuedBody();
+        retryFlag = spent;
         localReply(failure == ResponseFlag.UT ? 504 : 503, f, null, null);
         drainQueuedBody();
     }
@@ -1293,6 +1300,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
             r = LocalReply.of(ctx.alloc(), code, f, body, close);
         }
         if (location != null) r.headers().set(HttpHeaderNames.LOCATION, location);
+        if (f != null && retryFlag != null) r.headers().set(LocalReply.X_FICUS_ERROR, ResponseFlags.names(ResponseFlags.with(ResponseFlags.of(f), retryFlag)));
         if (f == ResponseFlag.JWT) r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, JwtAuthenticator.challenge(head.headers().get(HttpHeaderNames.HOST), head.uri()));
         if (corsOrigin != null) corsHeaders(r.headers(), corsPreflight);
         if (route != null && f == null) apply(route.responseHeaders(), r.headers());
@@ -1361,10 +1369,10 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
 
     /** Counts the finished exchange and returns what it held for retries; called once per exchange. */
     private void record(int code) {
-        config.stats().response(code, flag);
-        if (cluster != null) cluster.stats().response(code, flag);
+        config.stats().response(code, flag, retryFlag);
+        if (cluster != null) cluster.stats().response(code, flag, retryFlag);
         if (tel != null) {
-            ex.end(code, flag);
+            ex.end(code, flag, retryFlag);
             tel.onEnd(ex);
         }
         cancelTimer();
