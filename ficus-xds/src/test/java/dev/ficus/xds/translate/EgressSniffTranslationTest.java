@@ -3,7 +3,6 @@ package dev.ficus.xds.translate;
 import dev.ficus.xds.snapshot.ListenerConfig;
 import dev.ficus.xds.snapshot.ListenerProtocol;
 import dev.ficus.xds.snapshot.ProxySnapshot;
-import dev.ficus.xds.snapshot.RouteAction;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -39,7 +38,7 @@ class EgressSniffTranslationTest {
         ListenerConfig sniffed = s.listeners().stream().filter(l -> l.name().equals("egress:9090")).findFirst().orElseThrow();
         assertThat(sniffed.protocol()).isEqualTo(ListenerProtocol.AUTO);
         assertThat(s.routeTables().get(sniffed.routeTable())).as("HTTP goes by the port's HTTP routes").isNotNull();
-        assertThat(sniffed.tcpRoutes().routes()).as("anything else by its TCP routes").extracting(r -> ((RouteAction.Forward) r.action()).clusters().getFirst().cluster())
+        assertThat(sniffed.tcpRoutes().routes()).as("anything else by its TCP routes").extracting(r -> r.action().clusters().getFirst().cluster())
                 .containsExactly("outbound|9080||reviews.shop.svc.cluster.local");
         ListenerConfig http = s.listeners().stream().filter(l -> l.name().equals("egress:9080")).findFirst().orElseThrow();
         assertThat(http.protocol()).isEqualTo(ListenerProtocol.HTTP);
