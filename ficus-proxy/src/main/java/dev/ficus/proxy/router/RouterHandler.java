@@ -153,7 +153,10 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     private boolean upstreamKeepAlive;
     private int status;
     private ResponseFlag flag;
-    /** URX beside {@link #flag} when a failure's retries ran out: Envoy sets both (e.g. {@code UT,URX}); else null. */
+    /**
+     * Beside {@link #flag} when a failure was not retried for want of retries: URX when the route's
+     * attempts ran out, UO when the cluster's retry budget did. Envoy sets both (e.g. {@code UT,URX}); else null.
+     */
     private ResponseFlag retryFlag;
     private Route route;
     /** The destination the route's weights picked, whose own header edits follow the route's; null for other actions. */
@@ -741,7 +744,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     /**
      * After a failed attempt: retries when the route's policy covers {@code failure}, the body can
      * be replayed, attempts remain and the cluster's retry budget allows; otherwise answers with
-     * {@code failure}, or URX when attempts or the budget ran out.
+     * {@code failure}, with URX beside it when attempts ran out (UO when the budget did).
      */
     private void retryOrFail(ResponseFlag failure, boolean retriable) {
         abortUpstream();
@@ -751,7 +754,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         if (retriable) {
             ResponseFlag denied = scheduleRetry(failure);
             if (denied == null) return;
-            if (denied == ResponseFlag.URX) spent = denied; // Envoy: the failure's own flag and URX
+            if (denied == ResponseFlag.URX || denied == ResponseFlag.UO) spent = denied; // Envoy: the failure's own flag and URX (or UO)
             else f = denied;
         }
         if (fallBack()) return;
@@ -763,7 +766,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
 
     /**
      * Schedules the next attempt after a back-off; returns null, or the flag to answer with: URX
-     * when attempts or the budget ran out, {@code failure} when the body cannot be replayed.
+     * when attempts ran out, UO when the budget did, {@code failure} when the body cannot be replayed.
      */
     private ResponseFlag scheduleRetry(ResponseFlag failure) {
         ResponseFlag denied = acquireRetry(failure);
@@ -773,14 +776,19 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         return null;
     }
 
-    /** Counts one more retry against the route's attempts and the cluster's budget; null when allowed. */
+    /**
+     * Counts one more retry against the route's attempts and the cluster's budget; null when
+     * allowed, else Envoy's flag: URX for spent attempts, UO for a retry the budget refused
+     * (Envoy's retry overflow, {@code upstream_rq_retry_overflow}).
+     */
     private ResponseFlag acquireRetry(ResponseFlag failure) {
         if (!keepBody) return failure; // the body outgrew the replay buffer and was streamed: it cannot be sent again
         if (retryHeld) {
             budget.retryFinished(); // the previous retry attempt is over
             retryHeld = false;
         }
-        if (retriesDone >= retry.retries() || !budget.tryAcquireRetry()) return ResponseFlag.URX;
+        if (retriesDone >= retry.retries()) return ResponseFlag.URX;
+        if (!budget.tryAcquireRetry()) return ResponseFlag.UO;
         retryHeld = true;
         retriesDone++;
         return null;
@@ -1096,12 +1104,12 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
                 || m.equals(HttpMethod.DELETE) || m.equals(HttpMethod.TRACE);
     }
 
-    /** The attempt answered with a retriable status: retries, or marks the forwarded answer URX. */
+    /** The attempt answered with a retriable status: retries, or marks the forwarded answer URX (UO: the budget refused). */
     private boolean retryResponse() {
         if (!keepBody) return false; // the body could not be kept: the answer goes to the client as it is
         ResponseFlag denied = acquireRetry(null);
         if (denied != null) {
-            flag = denied; // the upstream's answer goes to the client, marked URX when retries ran out
+            flag = denied; // the upstream's answer goes to the client, marked URX when retries ran out, UO when the budget refused
             return false;
         }
         abortUpstream(); // the rest of this response is not wanted: closing is cheaper than draining
