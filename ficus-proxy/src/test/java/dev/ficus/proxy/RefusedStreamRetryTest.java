@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
  * Upstream HTTP/2 streams the server refused, on real sockets through a real proxy: RST_STREAM
  * with REFUSED_STREAM, and the streams above a GOAWAY's last-stream-id, which the server never
  * processed. Envoy retries both under {@code refused-stream} (part of Istio's default policy) and
- * under {@code reset}; a policy with neither answers 503 with the flag UR, spent attempts URX.
+ * under {@code reset}; a policy with neither answers 503 with the flag UR, spent attempts UR,URX.
  */
 class RefusedStreamRetryTest {
     final List<AutoCloseable> closeLater = new ArrayList<>();
@@ -116,7 +116,7 @@ class RefusedStreamRetryTest {
         b.refuseStreams(10);
         HttpResponse<String> r = get(p, "/a");
         assertThat(r.statusCode()).isEqualTo(503);
-        assertThat(flag(r)).isEqualTo("URX");
+        assertThat(flag(r)).as("Envoy's flags: the reset's and URX").isEqualTo("UR,URX");
         assertThat(b.refused()).as("the first attempt and Istio's two retries").isEqualTo(3);
     }
 

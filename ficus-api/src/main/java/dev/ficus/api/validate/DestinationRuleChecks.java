@@ -38,10 +38,8 @@ final class DestinationRuleChecks implements Check<DestinationRule> {
                     report.error(p + ".name", "subset name '" + s.name() + "' must be a DNS label: lower-case letters, digits and '-', at most 63");
                 }
             }
-            if (s.labels().isEmpty() && (s.trafficPolicy() == null || s.trafficPolicy().tls() == null)) {
-                report.error(p + ".labels", "a subset needs labels to select its endpoints (e.g. version: v1); only a subset "
-                        + "that picks an SNI through trafficPolicy.tls may have none");
-            }
+            // no labels is valid, as in Istio (validateSubset checks only their syntax): the subset is
+            // every endpoint of the host, e.g. to give part of the traffic its own policy
             if (s.trafficPolicy() != null) trafficPolicy(report, p + ".trafficPolicy", s.trafficPolicy());
         }
     }

@@ -20,8 +20,9 @@ import java.util.Iterator;
  * oversized header section → 431, any other framing error (oversized request line, Content-Length
  * with Transfer-Encoding, differing Content-Lengths, bad characters, no Host or two) → 400, and
  * a request head that does not arrive within the deadline → 408. Each closes the connection:
- * after a framing error the byte stream can no longer be trusted. One instance per connection,
- * on its event loop.
+ * after a framing error the byte stream can no longer be trusted. A framing error in the body of a
+ * request whose head already went on (a malformed chunk size) is passed to the router, which
+ * answers it as part of that exchange. One instance per connection, on its event loop.
  */
 public final class RequestGuardHandler extends ChannelDuplexHandler {
     private final long headersTimeoutNanos;
@@ -62,6 +63,13 @@ public final class RequestGuardHandler extends ChannelDuplexHandler {
             if (scan != null) scan.headDecoded();
         } else if (msg instanceof HttpContent c) {
             if (c.decoderResult().isFailure()) {
+                if (inFlight > 0) {
+                    // a forwarded request's body broke framing (a bad chunk size ...): the router
+                    // knows whether its response started, so it answers 400 DPE or closes, and counts it
+                    failed = true;
+                    ctx.fireChannelRead(msg);
+                    return;
+                }
                 ReferenceCountUtil.release(msg);
                 fail(ctx, 400, ResponseFlag.DPE);
                 return;

@@ -159,7 +159,7 @@ public final class EndpointPool {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) throws Exception {
-                        ch.pipeline().addLast("codec", new HttpClientCodec(4096, 64 * 1024, 16 * 1024, false));
+                        ch.pipeline().addLast("codec", new HttpClientCodec(4096, 64 * 1024, 16 * 1024, false)).addLast("switching", new dev.ficus.proxy.http.SwitchingProtocolsHandler());
                         ch.pipeline().addLast("connection", conn);
                         secure[0] = UpstreamTlsHandshake.forConnection(tls, cluster, endpoint.endpoint(), ch); // first in the pipeline
                     }

@@ -11,6 +11,7 @@ import dev.ficus.proxy.http.ExchangeEvent;
 import dev.ficus.proxy.http.HopByHop;
 import dev.ficus.proxy.http.LocalReply;
 import dev.ficus.proxy.http.ResponseFlag;
+import dev.ficus.proxy.http.ResponseFlags;
 import dev.ficus.proxy.lb.EndpointRef;
 import dev.ficus.proxy.lb.PickContext;
 import dev.ficus.proxy.parallelrun.ParallelRunState;
@@ -152,6 +153,11 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     private boolean upstreamKeepAlive;
     private int status;
     private ResponseFlag flag;
+    /**
+     * Beside {@link #flag} when a failure was not retried for want of retries: URX when the route's
+     * attempts ran out, UO when the cluster's retry budget did. Envoy sets both (e.g. {@code UT,URX}); else null.
+     */
+    private ResponseFlag retryFlag;
     private Route route;
     /** The destination the route's weights picked, whose own header edits follow the route's; null for other actions. */
     private WeightedCluster destination;
@@ -225,6 +231,10 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     private void read(Object msg) {
         if (closing) {
             ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof HttpContent c && c.decoderResult().isFailure() && (queue == null || queue.isEmpty())) {
+            requestBroken(c); // the exchange in flight, even while it waits: at once
             return;
         }
         if (waiting() || (state != State.IDLE && requestComplete) || (queue != null && !queue.isEmpty())) {
@@ -317,6 +327,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         informational = false;
         status = 0;
         flag = null;
+        retryFlag = null;
         route = null;
         destination = null;
         cluster = null;
@@ -737,26 +748,29 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     /**
      * After a failed attempt: retries when the route's policy covers {@code failure}, the body can
      * be replayed, attempts remain and the cluster's retry budget allows; otherwise answers with
-     * {@code failure}, or URX when attempts or the budget ran out.
+     * {@code failure}, with URX beside it when attempts ran out (UO when the budget did).
      */
     private void retryOrFail(ResponseFlag failure, boolean retriable) {
         abortUpstream();
         tryDeadline.disarm();
         ResponseFlag f = failure;
+        ResponseFlag spent = null;
         if (retriable) {
             ResponseFlag denied = scheduleRetry(failure);
             if (denied == null) return;
-            f = denied;
+            if (denied == ResponseFlag.URX || denied == ResponseFlag.UO) spent = denied; // Envoy: the failure's own flag and URX (or UO)
+            else f = denied;
         }
         if (fallBack()) return;
         if (state != State.FORWARDING) discardQueuedBody();
+        retryFlag = spent;
         localReply(failure == ResponseFlag.UT ? 504 : 503, f, null, null);
         drainQueuedBody();
     }
 
     /**
      * Schedules the next attempt after a back-off; returns null, or the flag to answer with: URX
-     * when attempts or the budget ran out, {@code failure} when the body cannot be replayed.
+     * when attempts ran out, UO when the budget did, {@code failure} when the body cannot be replayed.
      */
     private ResponseFlag scheduleRetry(ResponseFlag failure) {
         ResponseFlag denied = acquireRetry(failure);
@@ -766,14 +780,19 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         return null;
     }
 
-    /** Counts one more retry against the route's attempts and the cluster's budget; null when allowed. */
+    /**
+     * Counts one more retry against the route's attempts and the cluster's budget; null when
+     * allowed, else Envoy's flag: URX for spent attempts, UO for a retry the budget refused
+     * (Envoy's retry overflow, {@code upstream_rq_retry_overflow}).
+     */
     private ResponseFlag acquireRetry(ResponseFlag failure) {
         if (!keepBody) return failure; // the body outgrew the replay buffer and was streamed: it cannot be sent again
         if (retryHeld) {
             budget.retryFinished(); // the previous retry attempt is over
             retryHeld = false;
         }
-        if (retriesDone >= retry.retries() || !budget.tryAcquireRetry()) return ResponseFlag.URX;
+        if (retriesDone >= retry.retries()) return ResponseFlag.URX;
+        if (!budget.tryAcquireRetry()) return ResponseFlag.UO;
         retryHeld = true;
         retriesDone++;
         return null;
@@ -847,6 +866,10 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     }
 
     private void body(HttpContent c) {
+        if (c.decoderResult().isFailure()) { // queued behind a pipelined head: now its exchange's
+            requestBroken(c);
+            return;
+        }
         boolean last = c instanceof LastHttpContent;
         ex.requestBody(c.content().readableBytes());
         if (state == State.FORWARDING) {
@@ -867,6 +890,29 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
                 endExchange();
             }
         }
+    }
+
+    /**
+     * The request body broke HTTP/1.1 framing (the codec's failed content: a malformed chunk size,
+     * ...). As Envoy does, a response not started yet becomes {@code 400} with flag DPE; either way
+     * the upstream request is reset (its connection closed) and so is the client's connection,
+     * whose bytes can no longer be framed.
+     */
+    private void requestBroken(HttpContent c) {
+        c.release();
+        keepAlive = false;
+        if (state == State.IDLE || state == State.LOCAL || state == State.UPGRADED) { // no exchange left to answer; a local reply was counted
+            closeDownstream();
+            return;
+        }
+        if (!responseStarted) {
+            localReply(400, ResponseFlag.DPE, null, null); // aborts the upstream request, closes after the write
+            return;
+        }
+        flag = ResponseFlag.DPE;
+        abortUpstream();
+        record(status);
+        closeDownstream();
     }
 
     /** Copies body bytes for a retry or a mirror while they fit; past {@link #MAX_REPLAY} gives up on both. */
@@ -1062,12 +1108,12 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
                 || m.equals(HttpMethod.DELETE) || m.equals(HttpMethod.TRACE);
     }
 
-    /** The attempt answered with a retriable status: retries, or marks the forwarded answer URX. */
+    /** The attempt answered with a retriable status: retries, or marks the forwarded answer URX (UO: the budget refused). */
     private boolean retryResponse() {
         if (!keepBody) return false; // the body could not be kept: the answer goes to the client as it is
         ResponseFlag denied = acquireRetry(null);
         if (denied != null) {
-            flag = denied; // the upstream's answer goes to the client, marked URX when retries ran out
+            flag = denied; // the upstream's answer goes to the client, marked URX when retries ran out, UO when the budget refused
             return false;
         }
         abortUpstream(); // the rest of this response is not wanted: closing is cheaper than draining
@@ -1266,6 +1312,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
             r = LocalReply.of(ctx.alloc(), code, f, body, close);
         }
         if (location != null) r.headers().set(HttpHeaderNames.LOCATION, location);
+        if (f != null && retryFlag != null) r.headers().set(LocalReply.X_FICUS_ERROR, ResponseFlags.names(ResponseFlags.with(ResponseFlags.of(f), retryFlag)));
         if (f == ResponseFlag.JWT) r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, JwtAuthenticator.challenge(head.headers().get(HttpHeaderNames.HOST), head.uri()));
         if (corsOrigin != null) corsHeaders(r.headers(), corsPreflight);
         if (route != null && f == null) apply(route.responseHeaders(), r.headers());
@@ -1334,10 +1381,10 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
 
     /** Counts the finished exchange and returns what it held for retries; called once per exchange. */
     private void record(int code) {
-        config.stats().response(code, flag);
-        if (cluster != null) cluster.stats().response(code, flag);
+        config.stats().response(code, flag, retryFlag);
+        if (cluster != null) cluster.stats().response(code, flag, retryFlag);
         if (tel != null) {
-            ex.end(code, flag);
+            ex.end(code, flag, retryFlag);
             tel.onEnd(ex);
         }
         cancelTimer();

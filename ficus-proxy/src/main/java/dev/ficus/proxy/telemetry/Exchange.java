@@ -27,6 +27,8 @@ public final class Exchange {
     // outcome
     private int status, grpcStatus = -1;
     private ResponseFlag flag;
+    /** Every flag of the exchange ({@link dev.ficus.proxy.http.ResponseFlags}): {@link #flag} and, e.g., URX beside it. */
+    private int flags;
     private long requestBytes, responseBytes, endNanos;
     // identities: the other end's workload (peer metadata) and the principals of the connection that carried the exchange
     private PeerWorkload peer = PeerWorkload.UNKNOWN;
@@ -70,6 +72,7 @@ public final class Exchange {
         status = 0;
         grpcStatus = -1;
         flag = null;
+        flags = 0;
         requestBytes = responseBytes = 0;
         endNanos = 0;
         peer = PeerWorkload.UNKNOWN;
@@ -115,9 +118,16 @@ public final class Exchange {
     }
 
     /** Ends the exchange with {@code status} (0: no response) and {@code flag} (may be null). */
-    public void end(int status, ResponseFlag flag) {
+    public void end(int status, ResponseFlag flag) { end(status, flag, null); }
+
+    /**
+     * Ends the exchange with {@code status}, its failure's {@code flag} and {@code also} (e.g. URX
+     * when the retries of that failure ran out); either may be null.
+     */
+    public void end(int status, ResponseFlag flag, ResponseFlag also) {
         this.status = status;
-        this.flag = flag;
+        this.flag = flag != null ? flag : also;
+        this.flags = dev.ficus.proxy.http.ResponseFlags.with(dev.ficus.proxy.http.ResponseFlags.of(flag), also);
         this.endNanos = System.nanoTime();
     }
 
@@ -174,7 +184,11 @@ public final class Exchange {
 
     public int status() { return status; }
 
+    /** The failure's flag (the one {@code x-ficus-error} names first), or null. */
     public ResponseFlag flag() { return flag; }
+
+    /** All flags of the exchange, a {@link dev.ficus.proxy.http.ResponseFlags} set. */
+    public int flags() { return flags; }
 
     public int grpcStatus() { return grpcStatus; }
 

@@ -61,7 +61,7 @@ public final class IstioMetrics {
         private final List<TagExpression> dynamic;
         private final ConcurrentHashMap<DynamicKey, HttpSeries> dynamicSeries;
 
-        private record DynamicKey(int key, List<String> values) {
+        private record DynamicKey(long key, List<String> values) {
         }
 
         Edge(EdgeKey key) {
@@ -110,41 +110,47 @@ public final class IstioMetrics {
         public HttpSeries series(Exchange ex) {
             String[] values = new String[dynamic.size()];
             for (int i = 0; i < values.length; i++) values[i] = TagValues.evaluate(dynamic.get(i), ex);
-            int k = seriesKey(ex.grpc(), ex.status(), ex.flag(), ex.grpcStatus());
+            long k = seriesKey(ex.grpc(), ex.status(), ex.flags(), ex.grpcStatus());
             DynamicKey dk = new DynamicKey(k, List.of(values));
             HttpSeries s = dynamicSeries.get(dk);
             if (s != null) return s;
-            return dynamicSeries.computeIfAbsent(dk, x -> create(k, ex.grpc(), ex.status(), ex.flag(), ex.grpcStatus(), values));
+            return dynamicSeries.computeIfAbsent(dk, x -> create(k, ex.grpc(), ex.status(), ex.flags(), ex.grpcStatus(), values));
         }
 
-        private static int seriesKey(boolean grpc, int code, dev.ficus.proxy.http.ResponseFlag flag, int grpcStatus) {
-            return (grpc ? 1 << 30 : 0) | (Math.min(Math.max(code, 0), 999) << 16) | ((flag == null ? 0 : flag.ordinal() + 1) << 8) | (grpcStatus + 1 & 0xff);
+        /** {@code flags}: a {@link dev.ficus.proxy.http.ResponseFlags} set, in the high half. */
+        private static long seriesKey(boolean grpc, int code, int flags, int grpcStatus) {
+            return ((long) flags << 32) | (grpc ? 1 << 30 : 0) | (Math.min(Math.max(code, 0), 999) << 16) | (grpcStatus + 1 & 0xff);
         }
 
-        /** The series of one outcome; {@code flag} is an Envoy flag name or null, {@code grpcStatus} -1 when none. */
+        /** The series of one outcome; {@code flag} is an Envoy flag or null, {@code grpcStatus} -1 when none. */
         public HttpSeries series(boolean grpc, int code, dev.ficus.proxy.http.ResponseFlag flag, int grpcStatus) {
-            int k = seriesKey(grpc, code, flag, grpcStatus);
-            HttpSeries[] all = series;
-            for (HttpSeries s : all) if (s.key == k) return s;
-            return add(k, grpc, code, flag, grpcStatus);
+            return series(grpc, code, dev.ficus.proxy.http.ResponseFlags.of(flag), grpcStatus);
         }
 
-        private synchronized HttpSeries add(int k, boolean grpc, int code, dev.ficus.proxy.http.ResponseFlag flag, int grpcStatus) {
+        /** The series of one outcome; {@code flags} a {@link dev.ficus.proxy.http.ResponseFlags} set (e.g. UT and URX), {@code grpcStatus} -1 when none. */
+        public HttpSeries series(boolean grpc, int code, int flags, int grpcStatus) {
+            long k = seriesKey(grpc, code, flags, grpcStatus);
             HttpSeries[] all = series;
             for (HttpSeries s : all) if (s.key == k) return s;
-            HttpSeries s = create(k, grpc, code, flag, grpcStatus, null);
+            return add(k, grpc, code, flags, grpcStatus);
+        }
+
+        private synchronized HttpSeries add(long k, boolean grpc, int code, int flags, int grpcStatus) {
+            HttpSeries[] all = series;
+            for (HttpSeries s : all) if (s.key == k) return s;
+            HttpSeries s = create(k, grpc, code, flags, grpcStatus, null);
             HttpSeries[] next = java.util.Arrays.copyOf(all, all.length + 1);
             next[all.length] = s;
             series = next;
             return s;
         }
 
-        private HttpSeries create(int k, boolean grpc, int code, dev.ficus.proxy.http.ResponseFlag flag, int grpcStatus, String[] values) {
+        private HttpSeries create(long k, boolean grpc, int code, int flags, int grpcStatus, String[] values) {
             List<String[]> l = new ArrayList<>(labels);
             l.add(new String[] {"request_protocol", grpc ? "grpc" : "http"});
             l.add(new String[] {"response_code", Integer.toString(code)});
             l.add(new String[] {"grpc_response_status", grpcStatus < 0 ? "" : Integer.toString(grpcStatus)});
-            l.add(new String[] {"response_flags", flag == null ? "-" : flag.name()});
+            l.add(new String[] {"response_flags", dev.ficus.proxy.http.ResponseFlags.names(flags)});
             l.add(new String[] {"connection_security_policy", key.security()});
             return new HttpSeries(k, render(l, REQUESTS, values), render(l, DURATION, values), render(l, REQUEST_BYTES, values), render(l, RESPONSE_BYTES, values));
         }
@@ -195,14 +201,14 @@ public final class IstioMetrics {
 
     /** The counters of one HTTP outcome on one edge. */
     public static final class HttpSeries {
-        final int key;
+        final long key;
         final String requestsLabels, durationLabels, requestBytesLabels, responseBytesLabels; // null: disabled
         final java.util.concurrent.atomic.LongAdder requests = new java.util.concurrent.atomic.LongAdder();
         final Histogram duration = new Histogram();
         final Histogram requestBytes = new Histogram();
         final Histogram responseBytes = new Histogram();
 
-        HttpSeries(int key, String requests, String duration, String requestBytes, String responseBytes) {
+        HttpSeries(long key, String requests, String duration, String requestBytes, String responseBytes) {
             this.key = key;
             this.requestsLabels = requests;
             this.durationLabels = duration;

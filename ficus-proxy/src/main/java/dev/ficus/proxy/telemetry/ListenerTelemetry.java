@@ -135,7 +135,7 @@ public final class ListenerTelemetry {
         if (metrics != null) {
             try {
                 IstioMetrics.Edge e = edge(ex);
-                IstioMetrics.HttpSeries s = e.perRequestTags() ? e.series(ex) : e.series(ex.grpc(), ex.status(), ex.flag(), ex.grpcStatus());
+                IstioMetrics.HttpSeries s = e.perRequestTags() ? e.series(ex) : e.series(ex.grpc(), ex.status(), ex.flags(), ex.grpcStatus());
                 s.record(ex.durationMicros(), ex.requestBytes(), ex.responseBytes());
             } catch (RuntimeException e) {
                 failed(e);

@@ -45,6 +45,12 @@ public final class TrafficStats {
         if (flag != null) byFlag[flag.ordinal()].increment();
     }
 
+    /** Records one finished exchange with two flags (e.g. UT and URX when the retries ran out); either may be null. */
+    public void response(int status, ResponseFlag flag, ResponseFlag also) {
+        response(status, flag);
+        if (also != null && also != flag) byFlag[also.ordinal()].increment();
+    }
+
     /** Counts one decision of the listener's AuthorizationPolicies; {@code audited}: an AUDIT policy matched. */
     public void authz(boolean allowed, boolean audited) {
         (allowed ? authzAllowed : authzDenied).increment();

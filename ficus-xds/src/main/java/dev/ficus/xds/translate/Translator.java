@@ -436,7 +436,10 @@ public final class Translator {
             if (eg.port() == null || eg.port().number() == null) continue;
             String path = "spec.egress[" + i + "]";
             int port = eg.port().number();
-            String protocol = eg.port().protocol() == null ? "HTTP" : eg.port().protocol().toUpperCase(Locale.ROOT);
+            // Istio sniffs an egress port whose protocol is unset (its name is only a label there):
+            // HTTP/1.x or h2c goes by the HTTP routes, anything else by the port's TCP routes
+            boolean sniffed = eg.port().protocol() == null;
+            String protocol = sniffed ? "HTTP" : eg.port().protocol().toUpperCase(Locale.ROOT);
             String table = "egress:" + port;
             if (isOpaque(protocol)) { // protocols: tcp[] and tls[] routes bound to mesh
                 String bindTo = eg.bind() != null ? eg.bind() : options.outboundBind();
@@ -449,7 +452,9 @@ public final class Translator {
             }
             routeTables.put(table, meshRouteTable(table, Set.copyOf(eg.hosts())));
             String bind = eg.bind() != null ? eg.bind() : options.outboundBind();
-            listeners.add(new ListenerConfig(table, new HostPort(bind, port), ListenerKind.OUTBOUND, ListenerProtocol.HTTP, table));
+            listeners.add(sniffed
+                    ? new ListenerConfig(table, new HostPort(bind, port), ListenerKind.OUTBOUND, ListenerProtocol.AUTO, table, tcpRoutes.table(port, null))
+                    : new ListenerConfig(table, new HostPort(bind, port), ListenerKind.OUTBOUND, ListenerProtocol.HTTP, table));
         }
     }
 

@@ -1,6 +1,5 @@
 package dev.ficus.proxy.telemetry.accesslog;
 
-import dev.ficus.proxy.http.ResponseFlag;
 import dev.ficus.proxy.telemetry.Exchange;
 
 /**
@@ -15,7 +14,8 @@ final class AccessLogEntry {
     long durationMicros;
     int status;
     int grpcStatus;
-    ResponseFlag flag;
+    /** A {@link dev.ficus.proxy.http.ResponseFlags} set. */
+    int flags;
     long bytesReceived;
     long bytesSent;
     String method;
@@ -39,7 +39,7 @@ final class AccessLogEntry {
         durationMicros = ex.durationMicros();
         status = ex.status();
         grpcStatus = ex.grpcStatus();
-        flag = ex.flag();
+        flags = ex.flags();
         bytesReceived = ex.requestBytes();
         bytesSent = ex.responseBytes();
         method = ex.method();
@@ -60,7 +60,6 @@ final class AccessLogEntry {
 
     /** Drops the references, so that a slot does not keep a request's strings alive. */
     void clear() {
-        flag = null;
         method = path = protocol = authority = userAgent = requestId = traceId = routeName = cluster = null;
         upstreamHost = null;
         downstreamAddress = peerPrincipal = localPrincipal = null;

@@ -27,7 +27,7 @@ final class AccessLogFormat {
         out.ascii(",\"protocol\":").string(e.protocol);
         out.ascii(",\"request_id\":").string(e.requestId);
         out.ascii(",\"response_code\":").number(e.status);
-        out.ascii(",\"response_flags\":\"").ascii(e.flag == null ? "-" : e.flag.name()).ascii("\"");
+        out.ascii(",\"response_flags\":\"").ascii(dev.ficus.proxy.http.ResponseFlags.names(e.flags)).ascii("\"");
         out.ascii(",\"route_name\":").string(e.routeName);
         out.ascii(",\"start_time\":\"");
         timestamp(e.startEpochMillis, out);

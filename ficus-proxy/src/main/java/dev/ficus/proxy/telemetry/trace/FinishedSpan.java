@@ -1,6 +1,5 @@
 package dev.ficus.proxy.telemetry.trace;
 
-import dev.ficus.proxy.http.ResponseFlag;
 import dev.ficus.proxy.telemetry.Exchange;
 import dev.ficus.xds.snapshot.TelemetryPolicy.ServiceRef;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -38,7 +37,7 @@ final class FinishedSpan implements ReadableSpan, SpanData {
     private final ServiceRef clusterService;
     private final int status, grpcStatus;
     private final boolean grpc;
-    private final ResponseFlag flag;
+    private final int flags; // a ResponseFlags set
     private final long requestBytes, responseBytes;
     private final String[] headerTagValues;
     // built on first use: the event loop asks for the context (the processor checks it is sampled), the exporter thread for the rest
@@ -68,7 +67,7 @@ final class FinishedSpan implements ReadableSpan, SpanData {
         this.status = ex.status();
         this.grpc = ex.grpc();
         this.grpcStatus = ex.grpcStatus();
-        this.flag = ex.flag();
+        this.flags = ex.flags();
         this.requestBytes = ex.requestBytes();
         this.responseBytes = ex.responseBytes();
         this.headerTagValues = on.headerTagValues(h);
@@ -188,7 +187,7 @@ final class FinishedSpan implements ReadableSpan, SpanData {
         b.put("http.status_code", Integer.toString(status));
         b.put("request_size", Long.toString(requestBytes));
         b.put("response_size", Long.toString(responseBytes));
-        b.put("response_flags", flag == null ? "-" : flag.name());
+        b.put("response_flags", dev.ficus.proxy.http.ResponseFlags.names(flags));
         if (cluster != null) {
             b.put("upstream_cluster", cluster);
             b.put("upstream_cluster.name", cluster);

@@ -31,7 +31,7 @@ class AccessLogFormatTest {
         e.durationMicros = 12_345;
         e.status = 503;
         e.grpcStatus = 14;
-        e.flag = ResponseFlag.UF;
+        e.flags = dev.ficus.proxy.http.ResponseFlags.of(ResponseFlag.UF);
         e.bytesReceived = 10;
         e.bytesSent = 91;
         e.method = "POST";
