@@ -93,6 +93,9 @@ public final class MeshReport {
     /** The share of open-loop passes the generator may have spoiled (kept, after repeats) for the pooled p99 to judge a bar. */
     public static final double MAX_SPOILED_SHARE = 0.10;
 
+    /** The share of sends at the rate a busy connection may have delayed for the p99 from the actual send to judge a bar. */
+    public static final double MAX_BUSY_LATE_SHARE = 0.001;
+
     /** A closed-loop pass whose proxies used at least this many cores (pinned: of their one CPU) was bound by them. */
     public static final double CPU_BOUND_CORES = 0.9;
 
@@ -111,6 +114,8 @@ public final class MeshReport {
      * @param maxRps           Σ responses in the closed-loop windows / Σ their seconds
      * @param p99              the 99th percentile of every round's open-loop latencies merged (from the intended send time)
      * @param p50              the same, 50th percentile
+     * @param svcP99           the 99th percentile of every round's open-loop latencies from the actual send merged: without
+     *                         the load generator's own delays (what a send waited for its timer or its CPU)
      * @param cpuPer1000AtRate Σ proxy CPU seconds / Σ requests sent, open-loop passes (warm-ups included on both)
      * @param cpuPer1000AtMax  the same over the closed-loop passes
      * @param coresAtMaxWith   Σ proxy CPU seconds / Σ seconds of the closed-loop passes (warm-ups included), with
@@ -120,7 +125,7 @@ public final class MeshReport {
      * @param jitShareWithout  the same, without
      */
     public record Pooled(PairedBootstrap.Interval maxRps, PairedBootstrap.Interval p99, PairedBootstrap.Interval p50,
-                         PairedBootstrap.Interval cpuPer1000AtRate, PairedBootstrap.Interval cpuPer1000AtMax,
+                         PairedBootstrap.Interval svcP99, PairedBootstrap.Interval cpuPer1000AtRate, PairedBootstrap.Interval cpuPer1000AtMax,
                          double coresAtMaxWith, double coresAtMaxWithout, double jitShareWith, double jitShareWithout) {
         /**
          * A JIT share above this in the measured passes means the proxies' code was still being
@@ -160,7 +165,8 @@ public final class MeshReport {
          */
         public Optional<Verdict> telemetryBar() {
             if (!pair.feature().startsWith("telemetry") || pairs == 0) return Optional.empty();
-            Verdict p99 = p99Trusted() ? Verdict.of(pooled.p99(), TELEMETRY_MAX_COST, true) : Verdict.NOT_RESOLVED;
+            Verdict p99 = p99Trusted() ? Verdict.of(pooled.p99(), TELEMETRY_MAX_COST, true)
+                    : svcP99Trusted() ? Verdict.of(pooled.svcP99(), TELEMETRY_MAX_COST, true) : Verdict.NOT_RESOLVED;
             return Optional.of(Verdict.both(Verdict.of(pooled.capacity(), TELEMETRY_MAX_COST, false), p99));
         }
 
@@ -173,6 +179,18 @@ public final class MeshReport {
         public boolean p99Trusted() {
             int passes = generatorWith.passes() + generatorWithout.passes();
             return passes == 0 || generatorWith.spoiledKept() + generatorWithout.spoiledKept() <= MAX_SPOILED_SHARE * passes;
+        }
+
+        /**
+         * When the generator's own delays spoiled too many passes for {@link #p99Trusted()}, whether
+         * the p99 from the actual send may judge the bar instead: it leaves out what the generator
+         * delayed itself, and it misses only what a send waited for a connection still busy with the
+         * previous response (the target falling behind, {@link LoadResult#lateSends()}), so those must
+         * be too few on both sides to reach the tail: at most {@link #MAX_BUSY_LATE_SHARE} of the
+         * requests sent at the rate, a tenth of the 1% above a p99.
+         */
+        public boolean svcP99Trusted() {
+            return generatorWith.busyLateShare() <= MAX_BUSY_LATE_SHARE && generatorWithout.busyLateShare() <= MAX_BUSY_LATE_SHARE;
         }
     }
 
@@ -244,6 +262,8 @@ public final class MeshReport {
         List<org.HdrHistogram.Histogram> latWithout = both.stream().map(b -> b[1].atRate().latency()).toList();
         var p99 = PairedBootstrap.percentileRatio(latWith, latWithout, 99, resamples, seed);
         var p50 = PairedBootstrap.percentileRatio(latWith, latWithout, 50, resamples, seed);
+        var svcP99 = PairedBootstrap.percentileRatio(both.stream().map(b -> b[0].atRate().serviceTime()).toList(),
+                both.stream().map(b -> b[1].atRate().serviceTime()).toList(), 99, resamples, seed);
         ToDoubleFunction<Integer> cores = i -> {
             double cpu = both.stream().mapToDouble(b -> b[i].cpuMax()).sum(), s = both.stream().mapToDouble(b -> passSeconds(b[i].max())).sum();
             return s > 0 ? cpu / s : Double.NaN;
@@ -254,7 +274,7 @@ public final class MeshReport {
             double cpu = both.stream().mapToDouble(b -> b[i].cpuAtRate() + b[i].cpuMax()).sum();
             return cpu > 0 ? j / cpu : Double.NaN;
         };
-        return new Pooled(maxRps, p99, p50, atRate, atMax, cores.applyAsDouble(0), cores.applyAsDouble(1), jit.applyAsDouble(0), jit.applyAsDouble(1));
+        return new Pooled(maxRps, p99, p50, svcP99, atRate, atMax, cores.applyAsDouble(0), cores.applyAsDouble(1), jit.applyAsDouble(0), jit.applyAsDouble(1));
     }
 
     /** The proxies' CPU over the closed-loop pass (warm-up included), in cores. */
@@ -283,10 +303,11 @@ public final class MeshReport {
      * @param discarded      passes discarded and run again
      * @param maxLatenessMs  the latest such send of any kept pass, ms
      */
-    public record GeneratorNoise(int passes, int spoiledKept, long ownLateSends, long gcPauses, int discarded, double maxLatenessMs) {
+    public record GeneratorNoise(int passes, int spoiledKept, long ownLateSends, long gcPauses, int discarded, double maxLatenessMs,
+                                 long busyLateSends, long sent) {
         static GeneratorNoise of(List<ScenarioRun> side) {
             int spoiled = 0, discarded = 0;
-            long late = 0, gc = 0;
+            long late = 0, gc = 0, busy = 0, sent = 0;
             double max = 0;
             for (ScenarioRun r : side) {
                 LoadResult.Instrument g = r.atRate().instrument();
@@ -295,8 +316,15 @@ public final class MeshReport {
                 gc += g.gcPauses();
                 max = Math.max(max, g.maxOwnLatenessMillis());
                 discarded += r.discardedAtRate().size();
+                busy += r.atRate().lateSends();
+                sent += r.atRate().sent();
             }
-            return new GeneratorNoise(side.size(), spoiled, late, gc, discarded, max);
+            return new GeneratorNoise(side.size(), spoiled, late, gc, discarded, max, busy, sent);
+        }
+
+        /** Sends delayed by a connection still busy (the target's doing), as a share of the requests sent at the rate. */
+        double busyLateShare() {
+            return sent == 0 ? 0 : (double) busyLateSends / sent;
         }
 
         String text() {
@@ -519,12 +547,20 @@ public final class MeshReport {
                 cores, CPU_BOUND_CORES, interval(q.maxRps())));
         b.append(String.format(Locale.ROOT, "  p99: the 99th percentile of all rounds' latencies at %s/s merged, with / without %s: %s%n",
                 num(config.rate()), interval(p99), costText(p99, true)));
+        b.append(String.format(Locale.ROOT, "  p99 from the actual send (without the load generator's own delays), with / without %s: %s%n",
+                interval(q.svcP99()), costText(q.svcP99(), true)));
         b.append(String.format(Locale.ROOT, "  the load generator's own delays at the rate, with: %s; without: %s%n",
                 p.generatorWith().text(), p.generatorWithout().text()));
         int spoiled = p.generatorWith().spoiledKept() + p.generatorWithout().spoiledKept();
         if (!p.p99Trusted()) {
-            b.append(String.format(Locale.ROOT, "  p99 not judged: the load generator spoiled %d of the %d passes kept (more than %.0f%%), "
-                    + "so its own delays decide the pooled tail%n", spoiled, p.generatorWith().passes() + p.generatorWithout().passes(), MAX_SPOILED_SHARE * 100));
+            String busy = String.format(Locale.ROOT, "sends a busy connection delayed: %d of %d with, %d of %d without",
+                    p.generatorWith().busyLateSends(), p.generatorWith().sent(), p.generatorWithout().busyLateSends(), p.generatorWithout().sent());
+            b.append(String.format(Locale.ROOT, "  p99 from the intended send not judged: the load generator spoiled %d of the %d passes kept (more than %.0f%%), "
+                    + "so its own delays decide that tail; %s%n", spoiled, p.generatorWith().passes() + p.generatorWithout().passes(), MAX_SPOILED_SHARE * 100,
+                    p.svcP99Trusted() ? String.format(Locale.ROOT, "judged by the p99 from the actual send instead (%s: at most %.1f%% on each side, "
+                            + "too few to reach the tail)", busy, MAX_BUSY_LATE_SHARE * 100)
+                            : String.format(Locale.ROOT, "nor the p99 from the actual send (%s: more than %.1f%% on a side, so the tail "
+                            + "from the actual send misses the waits of the target's own falling behind)", busy, MAX_BUSY_LATE_SHARE * 100)));
         }
         if (2 * spoiled > p.generatorWith().passes() + p.generatorWithout().passes()) {
             b.append("  warning: the load generator spoiled most passes: its event loop waited for a CPU (other programs on its CPU) "
@@ -674,6 +710,7 @@ public final class MeshReport {
             intervalJson(w, "capacity_at_max_ratio", q.capacity());
             intervalJson(w, "p99_ratio", q.p99());
             intervalJson(w, "p50_ratio", q.p50());
+            intervalJson(w, "svc_p99_ratio", q.svcP99());
             intervalJson(w, "cpu_per_1000_at_rate_ratio", q.cpuPer1000AtRate());
             intervalJson(w, "cpu_per_1000_at_max_ratio", q.cpuPer1000AtMax());
             w.field("cores_at_max_with", q.coresAtMaxWith()).field("cores_at_max_without", q.coresAtMaxWithout())
@@ -682,7 +719,7 @@ public final class MeshReport {
                     .field("throughput_cost", p.throughputCost()).field("p99_increase", p.p99Increase());
             generatorJson(w, "generator_with", p.generatorWith());
             generatorJson(w, "generator_without", p.generatorWithout());
-            w.field("p99_trusted", p.p99Trusted());
+            w.field("p99_trusted", p.p99Trusted()).field("svc_p99_trusted", p.svcP99Trusted());
             w.name("telemetry_bar");
             p.telemetryBar().ifPresentOrElse(v -> w.value(v.name().toLowerCase(Locale.ROOT)), () -> w.value((String) null));
             w.endObject();
@@ -738,7 +775,8 @@ public final class MeshReport {
 
     private static void generatorJson(JsonWriter w, String name, GeneratorNoise g) {
         w.name(name).beginObject().field("passes", g.passes()).field("spoiled_kept", g.spoiledKept()).field("own_late_sends", g.ownLateSends())
-                .field("gc_pauses", g.gcPauses()).field("discarded", g.discarded()).field("max_lateness_ms", g.maxLatenessMs()).endObject();
+                .field("gc_pauses", g.gcPauses()).field("discarded", g.discarded()).field("max_lateness_ms", g.maxLatenessMs())
+                .field("busy_late_sends", g.busyLateSends()).field("sent", g.sent()).endObject();
     }
 
     private static void intervalJson(JsonWriter w, String name, PairedBootstrap.Interval r) {

@@ -84,7 +84,8 @@ class SpoiledPassTest {
 
     @Test
     void aMachineTooBusyForTheGeneratorIsSaidSo() {
-        LoadResult spoiled = withInstrument(HtmlReportTest.result(100, 9_000, 1000), instrument(400, 0));
+        // spoiled passes in which the target also fell behind (a busy connection delayed 0.5% of the sends): nothing judges p99
+        LoadResult spoiled = withBusyLateSends(withInstrument(HtmlReportTest.result(100, 9_000, 1000), instrument(400, 0)), 6);
         LoadResult clean = withInstrument(HtmlReportTest.result(100, 1_000, 1000), CLEAN);
         LoadResult max = HtmlReportTest.result(100, 200, 4000);
         List<ScenarioRun> runs = List.of(
@@ -103,8 +104,10 @@ class SpoiledPassTest {
         assertThat(MeshReport.Verdict.of(p.pooled().p99(), MeshReport.TELEMETRY_MAX_COST, true)).isEqualTo(MeshReport.Verdict.HELD);
         assertThat(p.p99Trusted()).isFalse();
         assertThat(p.telemetryBar()).contains(MeshReport.Verdict.NOT_RESOLVED);
-        assertThat(text).contains("p99 not judged: the load generator spoiled 3 of the 4 passes kept (more than 10%)");
-        assertThat(busy.json()).contains("\"p99_trusted\":false").contains("\"telemetry_bar\":\"not_resolved\"");
+        assertThat(p.svcP99Trusted()).isFalse();
+        assertThat(text).contains("p99 from the intended send not judged: the load generator spoiled 3 of the 4 passes kept (more than 10%)")
+                .contains("nor the p99 from the actual send (sends a busy connection delayed: 6 of 2200 with, 12 of 2200 without: more than 0.1% on a side");
+        assertThat(busy.json()).contains("\"p99_trusted\":false").contains("\"svc_p99_trusted\":false").contains("\"telemetry_bar\":\"not_resolved\"");
 
         // the same figures from passes the generator did not spoil: held
         List<ScenarioRun> quiet = runs.stream().map(r -> new ScenarioRun(r.scenario(), r.round(), clean, max, 0.1, 0.2, Map.of("proxy", 1L), "-")).toList();
@@ -112,6 +115,41 @@ class SpoiledPassTest {
                 Instant.EPOCH, Instant.EPOCH, "/tmp/x", "proxies on CPU 1"), quiet, Map.of()).pairs().getFirst();
         assertThat(q.p99Trusted()).isTrue();
         assertThat(q.telemetryBar()).contains(MeshReport.Verdict.HELD);
+    }
+
+    @Test
+    void whenTheGeneratorSpoiledThePassesButTheTargetKeptUpTheP99FromTheActualSendJudges() {
+        // every pass spoiled by the generator's own delays (its intended-time tail is the machine's), the same service
+        // times on both sides and no send delayed by a busy connection: the p99 from the actual send judges, and holds
+        LoadResult spoiledLong = withInstrument(HtmlReportTest.result(100, 9_000, 1000), instrument(400, 0));
+        LoadResult spoiledShort = withInstrument(HtmlReportTest.result(100, 2_000, 1000), instrument(300, 0));
+        LoadResult max = HtmlReportTest.result(100, 200, 4000);
+        java.util.function.Function<LoadResult, LoadResult> sameService = r -> new LoadResult(r.config(), r.transport(), r.startTime(), r.endTime(),
+                r.measured(), r.latency(), HtmlReportTest.result(100, 1_000, 1000).serviceTime(), r.sent(), r.responsesInWindow(), r.statusCodes(),
+                r.errors(), r.lateSends(), r.responseSizes(), r.headerSizes(), r.connectionsOpened(), r.instrument());
+        List<ScenarioRun> runs = List.of(
+                new ScenarioRun(Scenario.FICUS_1HOP, 1, sameService.apply(spoiledLong), max, 0.1, 0.2, Map.of("proxy", 1L), "-"),
+                new ScenarioRun(Scenario.FICUS_1HOP_NO_TELEMETRY, 1, sameService.apply(spoiledShort), max, 0.1, 0.2, Map.of("proxy", 1L), "-"),
+                new ScenarioRun(Scenario.FICUS_1HOP_NO_TELEMETRY, 2, sameService.apply(spoiledShort), max, 0.1, 0.2, Map.of("proxy", 1L), "-"),
+                new ScenarioRun(Scenario.FICUS_1HOP, 2, sameService.apply(spoiledLong), max, 0.1, 0.2, Map.of("proxy", 1L), "-"));
+        MeshBenchConfig config = MeshBenchConfig.builder(Path.of("ficus")).scenarios(List.of(Scenario.FICUS_1HOP, Scenario.FICUS_1HOP_NO_TELEMETRY))
+                .rounds(2).build();
+        MeshReport report = new MeshReport(config, new MeshReport.Machine(2, "0.8", "0.9", 100, false, true, "nginx", "epoll",
+                Instant.EPOCH, Instant.EPOCH, "/tmp/x", "proxies on CPU 1"), runs, Map.of());
+        MeshReport.PairSummary p = report.pairs().getFirst();
+        assertThat(p.p99Trusted()).isFalse();
+        assertThat(p.svcP99Trusted()).isTrue();
+        // the intended-time p99 differs (the generator's delays were longer on one side): it would say NOT held
+        assertThat(MeshReport.Verdict.of(p.pooled().p99(), MeshReport.TELEMETRY_MAX_COST, true)).isEqualTo(MeshReport.Verdict.NOT_HELD);
+        assertThat(p.pooled().svcP99().estimate()).isEqualTo(1.0);
+        assertThat(p.telemetryBar()).contains(MeshReport.Verdict.HELD);
+        assertThat(report.text()).contains("judged by the p99 from the actual send instead (sends a busy connection delayed: 0 of 2200 with, 0 of 2200 without");
+        assertThat(report.json()).contains("\"svc_p99_trusted\":true").contains("\"svc_p99_ratio\":{\"estimate\":1,\"low\":1,\"high\":1");
+    }
+
+    private static LoadResult withBusyLateSends(LoadResult r, long busy) {
+        return new LoadResult(r.config(), r.transport(), r.startTime(), r.endTime(), r.measured(), r.latency(), r.serviceTime(), r.sent(),
+                r.responsesInWindow(), r.statusCodes(), r.errors(), busy, r.responseSizes(), r.headerSizes(), r.connectionsOpened(), r.instrument());
     }
 
     private static LoadResult withInstrument(LoadResult r, LoadResult.Instrument g) {
