@@ -443,7 +443,8 @@ public final class Translator {
             String table = "egress:" + port;
             if (isOpaque(protocol)) { // protocols: tcp[] and tls[] routes bound to mesh
                 String bindTo = eg.bind() != null ? eg.bind() : options.outboundBind();
-                listeners.add(new ListenerConfig(table, new HostPort(bindTo, port), ListenerKind.OUTBOUND, ListenerProtocol.TCP, table, tcpRoutes.table(port, null)));
+                listeners.add(new ListenerConfig(table, new HostPort(bindTo, port), ListenerKind.OUTBOUND, ListenerProtocol.TCP, table,
+                        withServiceDefault(tcpRoutes.table(port, null), Set.copyOf(eg.hosts()), port, sc, path)));
                 continue;
             }
             if (!isHttp(protocol)) {
@@ -453,7 +454,8 @@ public final class Translator {
             routeTables.put(table, meshRouteTable(table, Set.copyOf(eg.hosts())));
             String bind = eg.bind() != null ? eg.bind() : options.outboundBind();
             listeners.add(sniffed
-                    ? new ListenerConfig(table, new HostPort(bind, port), ListenerKind.OUTBOUND, ListenerProtocol.AUTO, table, tcpRoutes.table(port, null))
+                    ? new ListenerConfig(table, new HostPort(bind, port), ListenerKind.OUTBOUND, ListenerProtocol.AUTO, table,
+                            withServiceDefault(tcpRoutes.table(port, null), Set.copyOf(eg.hosts()), port, sc, path))
                     : new ListenerConfig(table, new HostPort(bind, port), ListenerKind.OUTBOUND, ListenerProtocol.HTTP, table));
         }
     }
@@ -466,6 +468,32 @@ public final class Translator {
         var otp = sidecar.map(sc -> sc.spec().outboundTrafficPolicy()).orElse(null);
         if (otp == null || otp.mode() == null) return OutboundPolicy.ALLOW_ANY;
         return otp.mode() == dev.ficus.api.networking.OutboundTrafficPolicy.Mode.REGISTRY_ONLY ? OutboundPolicy.REGISTRY_ONLY : OutboundPolicy.ALLOW_ANY;
+    }
+
+    /**
+     * The TCP routes of an egress port, ending, as Istio's listener for a service port does, with
+     * the service itself when no VirtualService routes all of the port: the one service among the
+     * egress hosts that has the port. Several such services cannot be told apart on one port (Istio
+     * tells them by their cluster IPs, which ficus's loopback binds do not have): noted, and their
+     * connections get NR unless a VirtualService's {@code tcp} route says where they go.
+     */
+    private dev.ficus.xds.snapshot.TcpRouteTable withServiceDefault(dev.ficus.xds.snapshot.TcpRouteTable t, Set<String> egressHosts, int port,
+                                                                    Resource<Sidecar> sc, String path) {
+        for (TcpRoute r : t.routes()) if (r.sniHosts().isEmpty()) return t; // a VirtualService routes every connection already
+        List<ServiceRegistry.Service> found = new ArrayList<>();
+        for (ServiceRegistry.Service svc : registry.services()) {
+            if (svc.host().contains("*") || !egressAllows(egressHosts, svc.namespace(), svc.host())) continue;
+            if (svc.port(port).isPresent()) found.add(svc);
+        }
+        if (found.size() > 1) {
+            note(sc, path + ".port", "services " + found.stream().map(ServiceRegistry.Service::host).sorted().toList() + " all have port " + port
+                    + ": a connection to it cannot tell them apart; give a VirtualService tcp route for it (until then: NR)");
+        }
+        if (found.size() != 1) return t;
+        String host = found.getFirst().host();
+        List<TcpRoute> routes = new ArrayList<>(t.routes());
+        routes.add(new TcpRoute("default." + host, List.of(), RouteAction.Forward.to(cluster(host, port, null, sc, path + ".hosts"))));
+        return new dev.ficus.xds.snapshot.TcpRouteTable(routes);
     }
 
     /** The catch-all virtual host of the outbound route tables when the Sidecar names an egress proxy, else null. */

@@ -3,6 +3,7 @@ package dev.ficus.xds.translate;
 import dev.ficus.xds.snapshot.ListenerConfig;
 import dev.ficus.xds.snapshot.ListenerProtocol;
 import dev.ficus.xds.snapshot.ProxySnapshot;
+import dev.ficus.api.config.Diagnostic;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -42,5 +43,58 @@ class EgressSniffTranslationTest {
                 .containsExactly("outbound|9080||reviews.shop.svc.cluster.local");
         ListenerConfig http = s.listeners().stream().filter(l -> l.name().equals("egress:9080")).findFirst().orElseThrow();
         assertThat(http.protocol()).isEqualTo(ListenerProtocol.HTTP);
+    }
+    private static final String DB = """
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: db, namespace: shop}
+            spec:
+              hosts: [db.shop.svc.cluster.local]
+              location: MESH_INTERNAL
+              resolution: STATIC
+              ports: [{number: 5432, name: tcp-postgres, protocol: TCP}]
+              endpoints: [{address: 127.0.0.21}]
+            """;
+
+    @Test
+    void aTcpEgressPortWithoutAVirtualServiceGoesToTheServiceOfThatPort() {
+        String yaml = TranslatorTest.SHOP + DB + """
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: Sidecar
+                metadata: {name: frontend, namespace: shop}
+                spec:
+                  workloadSelector: {labels: {app: frontend}}
+                  egress:
+                  - {port: {number: 5432, protocol: TCP, name: tcp}, bind: 127.0.0.1, hosts: ["./*"]}
+                  - {port: {number: 15432, name: sniffed}, bind: 127.0.0.1, hosts: ["./*"]}
+                """;
+        Translation t = TranslatorTest.translate(yaml, TranslatorTest.FRONTEND);
+        ListenerConfig tcp = t.snapshot().listeners().stream().filter(l -> l.name().equals("egress:5432")).findFirst().orElseThrow();
+        assertThat(tcp.tcpRoutes().routes()).as("Istio's listener for the service port: to the service")
+                .extracting(r -> r.action().clusters().getFirst().cluster()).containsExactly("outbound|5432||db.shop.svc.cluster.local");
+        ListenerConfig none = t.snapshot().listeners().stream().filter(l -> l.name().equals("egress:15432")).findFirst().orElseThrow();
+        assertThat(none.tcpRoutes().routes()).as("no service has the port: nothing to route to").isEmpty();
+        assertThat(t.notes()).isEmpty();
+    }
+
+    @Test
+    void twoServicesOnTheEgressPortAreNotGuessedBetween() {
+        String yaml = TranslatorTest.SHOP + DB + DB.replace("name: db,", "name: db2,").replace("db.shop", "db2.shop").replace("127.0.0.21", "127.0.0.22") + """
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: Sidecar
+                metadata: {name: frontend, namespace: shop}
+                spec:
+                  workloadSelector: {labels: {app: frontend}}
+                  egress:
+                  - {port: {number: 5432, protocol: TCP, name: tcp}, bind: 127.0.0.1, hosts: ["./*"]}
+                """;
+        Translation t = TranslatorTest.translate(yaml, TranslatorTest.FRONTEND);
+        ListenerConfig tcp = t.snapshot().listeners().stream().filter(l -> l.name().equals("egress:5432")).findFirst().orElseThrow();
+        assertThat(tcp.tcpRoutes().routes()).isEmpty();
+        assertThat(t.notes()).extracting(Diagnostic::format).singleElement().asString()
+                .contains("spec.egress[0].port").contains("[db.shop.svc.cluster.local, db2.shop.svc.cluster.local] all have port 5432");
     }
 }
