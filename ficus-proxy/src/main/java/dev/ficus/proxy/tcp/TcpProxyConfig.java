@@ -17,11 +17,6 @@ import io.netty.channel.Channel;
  */
 public record TcpProxyConfig(String listener, SnapshotHolder snapshots, TrafficStats stats, Class<? extends Channel> channelClass, MeshTls tls) {
 
-    /** A TCP proxy without TLS material of its own. */
-    public TcpProxyConfig(String listener, SnapshotHolder snapshots, TrafficStats stats, Class<? extends Channel> channelClass) {
-        this(listener, snapshots, stats, channelClass, null);
-    }
-
     /** The listener's TCP routes in {@code snap}; empty when the listener left the snapshot. */
     public TcpRouteTable routes(RuntimeSnapshot snap) {
         for (ListenerConfig l : snap.snapshot().listeners()) {
