@@ -41,7 +41,9 @@ import java.util.concurrent.Callable;
                 "a verdict rests on, the ratios of all rounds pooled (p99 of the merged latency histograms, the proxies'",
                 "requests per CPU-second at max) with 95%% intervals from a bootstrap over the pairs of rounds.",
                 "To resolve a few percent on a small machine: --pin --same-processes and many short rounds, e.g.",
-                "  --scenarios ficus-1hop,ficus-1hop-no-telemetry --pin --same-processes --rounds 56 --prime 60s --duration 4s"},
+                "  --scenarios ficus-1hop,ficus-1hop-no-telemetry --pin --same-processes --rounds 56 --prime 60s --duration 4s",
+                "and, for the p99, --concurrent-pairs (both sides at the rate at the same time, so the machine's drift",
+                "between two passes no longer enters their ratio)."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every request of every run succeeded", "1:a scenario failed to start or requests failed", "2:usage error"})
 final class BenchMeshCommand implements Callable<Integer> {
@@ -89,6 +91,12 @@ final class BenchMeshCommand implements Callable<Integer> {
             description = {"Start and prime each scenario's processes once and measure them again in every round (rounds become short",
                     "slices of one run: JVM start and JIT no longer differ between rounds; pairs see the same background load)."})
     boolean sameProcesses;
+
+    @Option(names = "--concurrent-pairs",
+            description = {"With --same-processes: the open-loop passes of a pair's two sides (with/without a feature) run at the same",
+                    "time, each at --rate, their sends half an interval apart, so a stall of the machine meets both sides and",
+                    "their p99 ratio is not the machine's drift between two passes. Closed-loop passes still run one at a time."})
+    boolean concurrentPairs;
 
     @Option(names = "--repeat-spoiled", paramLabel = "N", defaultValue = "0",
             description = {"Run an open-loop pass again, up to N times, when the load generator spoiled it itself (a send it delayed by",
@@ -186,6 +194,7 @@ final class BenchMeshCommand implements Callable<Integer> {
         b.policyRules(integer("--policy-rules", policyRules));
         b.pin(pin);
         b.sameProcesses(sameProcesses);
+        b.concurrentPairs(concurrentPairs);
         b.repeatSpoiled(integer("--repeat-spoiled", repeatSpoiled));
         if (scenarios != null) {
             List<Scenario> list = new ArrayList<>();

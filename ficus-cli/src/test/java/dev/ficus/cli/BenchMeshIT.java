@@ -79,6 +79,40 @@ class BenchMeshIT {
     }
 
     /**
+     * {@code --concurrent-pairs}: the two sides of the telemetry pair have their passes at the rate
+     * at the same time (their measured windows overlap), then their closed-loop passes one after
+     * the other; both sides are reported as a pair as usual.
+     */
+    @Test
+    void concurrentPairsMeasureBothSidesAtTheSameTime(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("mesh.json");
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        CommandLine cmd = new CommandLine(new BenchMeshCommand()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err));
+        int exit = cmd.execute("--ficus", FicusCommandIT.ROOT.resolve("ficus").toString(), "--same-processes", "--concurrent-pairs",
+                "--scenarios", "ficus-1hop,ficus-1hop-no-telemetry", "--rate", "200", "--duration", "2s",
+                "--warmup", "1s", "--max-duration", "1s", "--prime", "1s", "--connections", "4", "--rounds", "1",
+                "--json", json.toString());
+        assertThat(exit).as("exit code; stderr:\n%s\nstdout:\n%s", err, out).isZero();
+        assertThat(out.toString()).contains("concurrent pairs: the two sides of a pair had their passes at the rate at the same time")
+                .contains("ficus-1hop / ficus-1hop-no-telemetry");
+        assertThat(err.toString()).contains("(at the rate beside ficus-1hop-no-telemetry)");
+
+        String report = Files.readString(json);
+        assertThat(report).contains("\"concurrent_pairs\":true");
+        List<java.time.Instant[]> windows = Pattern.compile("\"at_rate\":\\{\"requested_rate\":[0-9.]+,\"start_time\":\"([^\"]+)\",\"end_time\":\"([^\"]+)\"")
+                .matcher(report).results().map(m -> new java.time.Instant[] {java.time.Instant.parse(m.group(1)), java.time.Instant.parse(m.group(2))}).toList();
+        assertThat(windows).as("the two passes at the rate in " + report).hasSize(2);
+        // each window is 2 s; run one after the other they would not overlap at all
+        java.time.Instant overlapStart = windows.get(0)[0].isAfter(windows.get(1)[0]) ? windows.get(0)[0] : windows.get(1)[0];
+        java.time.Instant overlapEnd = windows.get(0)[1].isBefore(windows.get(1)[1]) ? windows.get(0)[1] : windows.get(1)[1];
+        assertThat(java.time.Duration.between(overlapStart, overlapEnd)).as("overlap of the two measured windows")
+                .isGreaterThan(java.time.Duration.ofMillis(1900));
+        for (String scenario : List.of("ficus-1hop", "ficus-1hop-no-telemetry")) {
+            assertThat(object(report, scenario)).as(scenario + ": no failed request").contains("\"failures\":0,");
+        }
+    }
+
+    /**
      * The telemetry-cost measurement, tiny: pinned, processes started once, two rounds of one ficus proxy with and without
      * telemetry and of two mTLS hops tracing every request to the benchmark's OTLP sink. The pair
      * runs back to back in alternating order; the report gives its per-round ratios, the pooled

@@ -56,6 +56,17 @@ public final class LoadGenerator {
     }
 
     public LoadResult run(Progress.Listener listener) throws InterruptedException {
+        return run(listener, 0);
+    }
+
+    /**
+     * Runs with the schedule starting at {@code startNanos} ({@link System#nanoTime()}), 0 for as
+     * soon as the connections are open. Two loads given starts half a send interval apart
+     * interleave their sends, so two targets measured side by side see the same moments of the
+     * machine (bench mesh {@code --concurrent-pairs}). A start already past when the connections
+     * are open begins at once: the sends due before catch up in the warm-up.
+     */
+    public LoadResult run(Progress.Listener listener, long startNanos) throws InterruptedException {
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends SocketChannel> channelType = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
@@ -63,7 +74,7 @@ public final class LoadGenerator {
                 new DefaultThreadFactory("ficus-bench", true), io);
         Wire wire = wire(config);
         try (GcPauses gc = new GcPauses()) {
-            return run(group, channelType, epoll ? "epoll" : "nio", wire, listener, gc);
+            return run(group, channelType, epoll ? "epoll" : "nio", wire, listener, gc, startNanos);
         } finally {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
             wire.release(); // the loops are stopped: no write holds a duplicate any more
@@ -79,7 +90,7 @@ public final class LoadGenerator {
     }
 
     private LoadResult run(EventLoopGroup group, Class<? extends SocketChannel> channelType, String transport,
-                           Wire wire, Progress.Listener listener, GcPauses gc) throws InterruptedException {
+                           Wire wire, Progress.Listener listener, GcPauses gc, long startAt) throws InterruptedException {
         InetSocketAddress address = new InetSocketAddress(config.target().getHost(),
                 config.target().getPort() == -1 ? 80 : config.target().getPort());
         int connectMillis = (int) Math.min(config.timeout().toMillis(), 5_000);
@@ -106,7 +117,7 @@ public final class LoadGenerator {
         }
         attempted.await(CONNECT_WAIT_NANOS, TimeUnit.NANOSECONDS);
 
-        long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(5);
+        long start = startAt != 0 ? startAt : System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(5);
         long measureStart = start + config.warmup().toNanos();
         long end = measureStart + config.duration().toNanos();
         long hardStop = end + Math.min(config.timeout().toNanos() + TimeUnit.SECONDS.toNanos(1), MAX_DRAIN_NANOS);

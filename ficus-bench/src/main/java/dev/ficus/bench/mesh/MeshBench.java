@@ -202,89 +202,184 @@ public final class MeshBench {
                 prime(r);
             }
             for (int round = 1; round <= config.rounds(); round++) {
-                for (Scenario s : roundOrder(scenarios, round)) runs.add(measure(live.get(s), round));
+                List<Scenario> order = roundOrder(scenarios, round);
+                for (int i = 0; i < order.size(); i++) {
+                    Scenario s = order.get(i);
+                    if (config.concurrentPairs() && i + 1 < order.size() && paired(s, order.get(i + 1))) {
+                        runs.addAll(measure(List.of(live.get(s), live.get(order.get(i + 1))), round));
+                        i++;
+                    } else {
+                        runs.add(measure(live.get(s), round));
+                    }
+                }
             }
         } finally {
             for (RunningScenario r : List.copyOf(live.values()).reversed()) r.close();
         }
     }
 
+    private static boolean paired(Scenario a, Scenario b) {
+        return Scenario.PAIRS.stream().anyMatch(p -> p.with() == a && p.without() == b || p.with() == b && p.without() == a);
+    }
+
     private void prime(RunningScenario running) throws InterruptedException {
         if (config.prime().isZero()) return;
-        load(URI.create("http://127.0.0.1:" + running.port() + "/"), running.host(), LoadConfig.MAX_RATE, config.prime(), Duration.ZERO);
+        load(URI.create("http://127.0.0.1:" + running.port() + "/"), running.host(), LoadConfig.MAX_RATE, config.prime(), Duration.ZERO, 0);
     }
 
     private ScenarioRun measure(RunningScenario running, int round) throws IOException, InterruptedException {
-        Scenario s = running.scenario();
-        Map<String, Long> maxRss = new ConcurrentHashMap<>();
+        return measure(List.of(running), round).getFirst();
+    }
+
+    /** What is read from one scenario's processes around its passes. */
+    private static final class Side {
+        final RunningScenario running;
+        final Map<String, Long> maxRss = new ConcurrentHashMap<>();
+        final Map<String, List<Long>> trees = new LinkedHashMap<>();
+        final List<LoadResult> discarded = new ArrayList<>();
+        Usage u0, u1;
+        long spans0, req0, bytes0, bad0, spans1;
+
+        Side(RunningScenario running) {
+            this.running = running;
+            // the proxies' process trees, found once: the sampler runs on the load generator's CPU during the passes
+            for (ManagedProcess p : running.proxies()) trees.put(p.name(), p.pids());
+        }
+
+        void sampleRss() { trees.forEach((name, pids) -> maxRss.merge(name, ManagedProcess.rssKib(pids), Math::max)); }
+
+        long spans() { return running.sink() == null ? 0 : running.sink().spans(); }
+    }
+
+    /**
+     * Measures one scenario, or ({@code --concurrent-pairs}) the two sides of a pair together:
+     * their open-loop passes at the same time (see {@link #loadAtRate}), then each side's
+     * closed-loop pass alone. Each side's CPU is its own proxies'; the load generator's and the
+     * backend's during a shared pass are the pair's together.
+     */
+    private List<ScenarioRun> measure(List<RunningScenario> group, int round) throws IOException, InterruptedException {
+        List<Side> sides = group.stream().map(Side::new).toList();
         ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "mesh-rss-sampler");
             t.setDaemon(true);
             return t;
         });
-        // the proxies' process trees, found once: the sampler runs on the load generator's CPU during the passes
-        Map<String, List<Long>> trees = new LinkedHashMap<>();
-        for (ManagedProcess p : running.proxies()) trees.put(p.name(), p.pids());
-        sampler.scheduleAtFixedRate(() -> {
-            trees.forEach((name, pids) -> maxRss.merge(name, ManagedProcess.rssKib(pids), Math::max));
-        }, 0, RSS_SAMPLE_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
+        sampler.scheduleAtFixedRate(() -> sides.forEach(Side::sampleRss), 0, RSS_SAMPLE_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
         try {
-            URI target = URI.create("http://127.0.0.1:" + running.port() + "/");
-            OtlpSink sink = running.sink();
-            Usage u0, u1;
-            long cpu0, spans0, t0, req0, bytes0, bad0;
-            LoadResult atRate;
-            List<LoadResult> discarded = new ArrayList<>();
+            long t0;
+            List<LoadResult> atRate;
             while (true) {
                 collectGarbage();
-                u0 = usage(running);
-                cpu0 = u0.proxyTicks();
-                spans0 = sink == null ? 0 : sink.spans();
-                t0 = System.nanoTime();
-                req0 = sink == null ? 0 : sink.requests();
-                bytes0 = sink == null ? 0 : sink.bytes();
-                bad0 = sink == null ? 0 : sink.malformed();
-                atRate = load(target, running.host(), config.rate(), config.duration(), config.warmup());
-                u1 = usage(running);
-                if (!repeat(atRate.instrument(), discarded.size(), config.repeatSpoiled())) break;
-                discarded.add(atRate);
-                log.accept(String.format(java.util.Locale.ROOT, "round %d: %s: the load generator spoiled the pass at the rate (%s): "
-                        + "discarded, running it again (repeat %d of at most %d)", round, s.label(), atRate.instrument().why(),
-                        discarded.size(), config.repeatSpoiled()));
-            }
-            long cpu1 = u1.proxyTicks(), spans1 = sink == null ? 0 : sink.spans(), t1 = System.nanoTime();
-            collectGarbage();
-            LoadResult max = load(target, running.host(), LoadConfig.MAX_RATE, config.maxDuration(), config.warmup());
-            Usage u2 = usage(running);
-            long cpu2 = u2.proxyTicks(), spans2 = sink == null ? 0 : sink.spans(), t2 = System.nanoTime();
-            ScenarioRun.Tracing tracing = null;
-            if (sink != null) {
-                long[] fate = new long[3];
-                String[] results = {"exported", "dropped", "failed"};
-                for (int admin : running.adminPorts()) {
-                    for (int i = 0; i < 3; i++) {
-                        fate[i] += Math.max(0, RunningScenario.counter(admin, "ficus_tracing_spans_total{result=\"" + results[i] + "\"}"));
-                    }
+                for (Side d : sides) {
+                    d.u0 = usage(d.running);
+                    d.spans0 = d.spans();
+                    OtlpSink sink = d.running.sink();
+                    d.req0 = sink == null ? 0 : sink.requests();
+                    d.bytes0 = sink == null ? 0 : sink.bytes();
+                    d.bad0 = sink == null ? 0 : sink.malformed();
                 }
-                tracing = new ScenarioRun.Tracing(spans1 - spans0, spans2 - spans1, (t1 - t0) / 1e9, (t2 - t1) / 1e9,
-                        sink.requests() - req0, sink.bytes() - bytes0, sink.malformed() - bad0, fate[0], fate[1], fate[2]);
+                t0 = System.nanoTime();
+                atRate = loadAtRate(group, round);
+                for (Side d : sides) d.u1 = usage(d.running);
+                LoadResult.Instrument spoiled = atRate.stream().map(LoadResult::instrument).filter(LoadResult.Instrument::spoiled)
+                        .findFirst().orElse(atRate.getFirst().instrument());
+                if (!repeat(spoiled, sides.getFirst().discarded.size(), config.repeatSpoiled())) break;
+                for (int i = 0; i < sides.size(); i++) sides.get(i).discarded.add(atRate.get(i));
+                log.accept(String.format(java.util.Locale.ROOT, "round %d: %s: the load generator spoiled the pass at the rate (%s): "
+                        + "discarded, running it again (repeat %d of at most %d)", round, labels(group), spoiled.why(),
+                        sides.getFirst().discarded.size(), config.repeatSpoiled()));
             }
+            long t1 = System.nanoTime();
+            for (Side d : sides) d.spans1 = d.spans();
             double tick = ProcStats.clockTicks().perSecond();
-            for (ManagedProcess p : Stream.concat(running.proxies().stream(), running.others().stream()).toList()) {
-                if (!p.alive()) throw new IOException(s.label() + ": " + p.name() + " exited during the run; its log:\n" + p.tail());
+            List<ScenarioRun> runs = new ArrayList<>();
+            for (int i = 0; i < sides.size(); i++) {
+                Side d = sides.get(i);
+                RunningScenario running = d.running;
+                Scenario s = running.scenario();
+                OtlpSink sink = running.sink();
+                collectGarbage();
+                // read again right before this side's closed-loop pass: a pair's second side waited through the first's
+                Usage beforeMax = usage(running);
+                long spansBeforeMax = d.spans(), tBeforeMax = System.nanoTime();
+                URI target = URI.create("http://127.0.0.1:" + running.port() + "/");
+                LoadResult max = load(target, running.host(), LoadConfig.MAX_RATE, config.maxDuration(), config.warmup(), 0);
+                Usage u2 = usage(running);
+                long spans2 = d.spans(), t2 = System.nanoTime();
+                ScenarioRun.Tracing tracing = null;
+                if (sink != null) {
+                    long[] fate = new long[3];
+                    String[] results = {"exported", "dropped", "failed"};
+                    for (int admin : running.adminPorts()) {
+                        for (int f = 0; f < 3; f++) {
+                            fate[f] += Math.max(0, RunningScenario.counter(admin, "ficus_tracing_spans_total{result=\"" + results[f] + "\"}"));
+                        }
+                    }
+                    tracing = new ScenarioRun.Tracing(d.spans1 - d.spans0, spans2 - spansBeforeMax, (t1 - t0) / 1e9, (t2 - tBeforeMax) / 1e9,
+                            sink.requests() - d.req0, sink.bytes() - d.bytes0, sink.malformed() - d.bad0, fate[0], fate[1], fate[2]);
+                }
+                for (ManagedProcess p : Stream.concat(running.proxies().stream(), running.others().stream()).toList()) {
+                    if (!p.alive()) throw new IOException(s.label() + ": " + p.name() + " exited during the run; its log:\n" + p.tail());
+                }
+                LoadResult rate = atRate.get(i);
+                ScenarioRun run = new ScenarioRun(s, round, rate, max, (d.u1.proxyTicks() - d.u0.proxyTicks()) / tick,
+                        (u2.proxyTicks() - beforeMax.proxyTicks()) / tick, Map.copyOf(new java.util.TreeMap<>(d.maxRss)), running.security(),
+                        tracing, d.u0.beside(d.u1, tick), beforeMax.beside(u2, tick), d.discarded);
+                log.accept(String.format(java.util.Locale.ROOT, "round %d: %s: %.0f/s p50 %d us p99 %d us, max %.0f/s, %d failed%s%s",
+                        round, s.label(), rate.achievedRate(), rate.latency().getValueAtPercentile(50),
+                        rate.latency().getValueAtPercentile(99), max.achievedRate(),
+                        ScenarioRun.failures(rate) + ScenarioRun.failures(max),
+                        group.size() > 1 ? " (at the rate beside " + labels(group.stream().filter(g -> g != running).toList()) + ")" : "",
+                        rate.instrument().spoiled() ? "; the load generator spoiled the pass at the rate: " + rate.instrument().why() : ""));
+                runs.add(run);
             }
-            ScenarioRun run = new ScenarioRun(s, round, atRate, max, (cpu1 - cpu0) / tick, (cpu2 - cpu1) / tick,
-                    Map.copyOf(new java.util.TreeMap<>(maxRss)), running.security(), tracing, u0.beside(u1, tick), u1.beside(u2, tick), discarded);
-            log.accept(String.format(java.util.Locale.ROOT, "round %d: %s: %.0f/s p50 %d us p99 %d us, max %.0f/s, %d failed%s",
-                    round, s.label(), atRate.achievedRate(), atRate.latency().getValueAtPercentile(50),
-                    atRate.latency().getValueAtPercentile(99), max.achievedRate(),
-                    ScenarioRun.failures(atRate) + ScenarioRun.failures(max),
-                    atRate.instrument().spoiled() ? "; the load generator spoiled the pass at the rate: " + atRate.instrument().why() : ""));
-            return run;
+            return runs;
         } finally {
             sampler.shutdownNow();
             sampler.awaitTermination(5, TimeUnit.SECONDS);
         }
+    }
+
+    private static String labels(List<RunningScenario> group) {
+        return String.join(" + ", group.stream().map(r -> r.scenario().label()).toList());
+    }
+
+    /** Time given to a side-by-side pass's connections to open before its schedule starts. */
+    private static final Duration SIDE_BY_SIDE_LEAD = Duration.ofSeconds(1);
+
+    /**
+     * The open-loop pass of one scenario, or of a pair's two sides at the same time: one load
+     * each, each at the rate, with schedules half a send interval apart (which side leads
+     * alternates by round), so that their sends interleave and a stall of the machine meets both.
+     */
+    private List<LoadResult> loadAtRate(List<RunningScenario> group, int round) throws InterruptedException {
+        if (group.size() == 1) {
+            RunningScenario r = group.getFirst();
+            return List.of(load(URI.create("http://127.0.0.1:" + r.port() + "/"), r.host(), config.rate(), config.duration(), config.warmup(), 0));
+        }
+        long half = (long) (0.5e9 / config.rate());
+        long start = System.nanoTime() + SIDE_BY_SIDE_LEAD.toNanos();
+        LoadResult[] out = new LoadResult[group.size()];
+        RuntimeException[] failed = new RuntimeException[group.size()];
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < group.size(); i++) {
+            int side = i;
+            RunningScenario r = group.get(i);
+            long at = start + ((i + round) % 2 == 0 ? 0 : half);
+            threads.add(Thread.ofPlatform().name("mesh-side-" + i).start(() -> {
+                try {
+                    out[side] = load(URI.create("http://127.0.0.1:" + r.port() + "/"), r.host(), config.rate(), config.duration(), config.warmup(), at);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (RuntimeException e) {
+                    failed[side] = e;
+                }
+            }));
+        }
+        for (Thread t : threads) t.join();
+        for (RuntimeException e : failed) if (e != null) throw e;
+        for (LoadResult r : out) if (r == null) throw new InterruptedException("a side-by-side pass was interrupted");
+        return List.of(out);
     }
 
     /**
@@ -331,10 +426,10 @@ public final class MeshBench {
                 running.proxies().stream().mapToLong(ManagedProcess::jitTicks).sum());
     }
 
-    private LoadResult load(URI target, String host, double rate, Duration duration, Duration warmup) throws InterruptedException {
+    private LoadResult load(URI target, String host, double rate, Duration duration, Duration warmup, long startNanos) throws InterruptedException {
         LoadConfig.Builder b = LoadConfig.builder(target).rate(rate).duration(duration).warmup(warmup)
                 .connections(config.connections()).threads(config.threads()).timeout(Duration.ofSeconds(10));
         if (!host.equals("127.0.0.1")) b.header("Host", host);
-        return new LoadGenerator(b.build()).run(Progress.Listener.NONE);
+        return new LoadGenerator(b.build()).run(Progress.Listener.NONE, startNanos);
     }
 }

@@ -28,10 +28,15 @@ import java.util.Objects;
  * @param repeatSpoiled how many times an open-loop pass is run again, at most, when the load generator
  *                     spoiled it (a send it delayed itself by 1 ms or more, or a pause of its JVM, inside
  *                     the measured window); 0: never, the report only counts such passes
+ * @param concurrentPairs with {@code sameProcesses}: the open-loop passes of the two sides of a pair
+ *                     run at the same time, each at {@code rate}, their sends half an interval apart,
+ *                     so that both sides meet the same moments of a noisy machine; closed-loop passes
+ *                     still run one after the other
  */
 public record MeshBenchConfig(double rate, int connections, int threads, Duration duration, Duration warmup,
                               Duration maxDuration, Duration prime, int rounds, List<Scenario> scenarios, int policyRules, Path ficus,
-                              Duration startTimeout, boolean pin, boolean sameProcesses, int repeatSpoiled) {
+                              Duration startTimeout, boolean pin, boolean sameProcesses, int repeatSpoiled,
+                              boolean concurrentPairs) {
     public MeshBenchConfig {
         Objects.requireNonNull(ficus, "ficus");
         scenarios = List.copyOf(scenarios);
@@ -48,6 +53,7 @@ public record MeshBenchConfig(double rate, int connections, int threads, Duratio
         }
         if (policyRules < 1 || policyRules > 10_000) throw new IllegalArgumentException("--policy-rules must be from 1 to 10000");
         if (repeatSpoiled < 0 || repeatSpoiled > 10) throw new IllegalArgumentException("--repeat-spoiled must be from 0 to 10");
+        if (concurrentPairs && !sameProcesses) throw new IllegalArgumentException("--concurrent-pairs needs --same-processes");
     }
 
     public static Builder builder(Path ficus) {
@@ -71,6 +77,7 @@ public record MeshBenchConfig(double rate, int connections, int threads, Duratio
         private boolean pin;
         private boolean sameProcesses;
         private int repeatSpoiled;
+        private boolean concurrentPairs;
 
         private Builder(Path ficus) {
             this.ficus = ficus;
@@ -90,10 +97,11 @@ public record MeshBenchConfig(double rate, int connections, int threads, Duratio
         public Builder pin(boolean p) { this.pin = p; return this; }
         public Builder sameProcesses(boolean b) { this.sameProcesses = b; return this; }
         public Builder repeatSpoiled(int n) { this.repeatSpoiled = n; return this; }
+        public Builder concurrentPairs(boolean b) { this.concurrentPairs = b; return this; }
 
         public MeshBenchConfig build() {
             return new MeshBenchConfig(rate, connections, threads, duration, warmup, maxDuration, prime, rounds, scenarios,
-                    policyRules, ficus, startTimeout, pin, sameProcesses, repeatSpoiled);
+                    policyRules, ficus, startTimeout, pin, sameProcesses, repeatSpoiled, concurrentPairs);
         }
     }
 }

@@ -442,6 +442,10 @@ public final class MeshReport {
                 config.prime().toSeconds(), num(config.rate()), config.duration().toSeconds(), config.warmup().toSeconds(), config.maxDuration().toSeconds(),
                 config.connections(), config.threads(), config.rounds()));
         if (config.sameProcesses()) b.append("same processes: each scenario's processes started and primed once, measured in every round\n");
+        if (config.concurrentPairs()) {
+            b.append("concurrent pairs: the two sides of a pair had their passes at the rate at the same time, sends half an interval apart;"
+                    + " the load generator's and backend's CPU during those passes are the pair's together\n");
+        }
         if (config.repeatSpoiled() > 0) {
             b.append(String.format(Locale.ROOT, "repeat spoiled: an open-loop pass the load generator spoiled itself is run again, up to %d times%n",
                     config.repeatSpoiled()));
@@ -505,7 +509,8 @@ public final class MeshReport {
 
     private void pairsText(StringBuilder b) {
         if (pairs.isEmpty()) return;
-        b.append('\n').append("paired rounds, each round's ratio with / without the feature (the two ran back to back): median [quartiles] ±notch\n"
+        b.append('\n').append("paired rounds, each round's ratio with / without the feature (the two ran "
+                + (config.concurrentPairs() ? "at the same time at the rate, back to back at max" : "back to back") + "): median [quartiles] ±notch\n"
                 + "over the pairs (notch: 1.57 x IQR / sqrt(pairs)); for reading only: one round's p99 rests on ~1% of its requests\n"
                 + "and its max rps on whatever bound the pass, so these spread widely. cores@max: the proxies' CPU during the closed-loop pass\n");
         List<String[]> rows = new ArrayList<>();
@@ -658,7 +663,7 @@ public final class MeshReport {
                 .field("rate", config.rate()).field("connections", config.connections()).field("threads", config.threads())
                 .field("duration_s", config.duration().toMillis() / 1000.0).field("warmup_s", config.warmup().toMillis() / 1000.0)
                 .field("max_duration_s", config.maxDuration().toMillis() / 1000.0).field("prime_s", config.prime().toMillis() / 1000.0).field("rounds", config.rounds())
-                .field("policy_rules", config.policyRules()).field("pin", config.pin()).field("same_processes", config.sameProcesses()).field("repeat_spoiled", config.repeatSpoiled()).field("ficus", config.ficus().toString());
+                .field("policy_rules", config.policyRules()).field("pin", config.pin()).field("same_processes", config.sameProcesses()).field("concurrent_pairs", config.concurrentPairs()).field("repeat_spoiled", config.repeatSpoiled()).field("ficus", config.ficus().toString());
         w.name("scenarios").beginArray();
         config.scenarios().forEach(s -> w.value(s.label()));
         w.endArray().endObject();
@@ -786,6 +791,7 @@ public final class MeshReport {
     private static void pass(JsonWriter w, String name, LoadResult r, double cpuSeconds, ScenarioRun.Beside beside) {
         w.name(name).beginObject()
                 .field("requested_rate", r.config().closedLoop() ? Double.NaN : r.config().rate())
+                .field("start_time", r.startTime().toString()).field("end_time", r.endTime().toString())
                 .field("achieved_rate", r.achievedRate()).field("sent", r.sent()).field("responses_in_window", r.responsesInWindow())
                 .field("p50_us", us(r, 50)).field("p90_us", us(r, 90)).field("p99_us", us(r, 99)).field("p999_us", us(r, 99.9))
                 // from the actual send, not the intended one: tells a slow path from a schedule that fell behind
