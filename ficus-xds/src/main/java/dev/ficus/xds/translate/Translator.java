@@ -404,11 +404,11 @@ public final class Translator {
             String protocol = in.port().protocol() != null ? in.port().protocol().toUpperCase(Locale.ROOT) : null;
             boolean sniffed = protocol == null && in.tls() == null;
             if (protocol == null) protocol = "HTTP";
-            noteIngressPortName(sc, path + ".port", in.port().name(), sniffed ? null : protocol);
             if (!isHttp(protocol) && !isOpaque(protocol)) {
                 note(sc, path + ".port.protocol", "only HTTP and TCP inbound listeners are served by the proxy yet; this " + protocol + " listener is skipped");
                 continue;
             }
+            noteIngressPortName(sc, path + ".port", in.port().name(), sniffed ? null : protocol, in.port().protocol() != null);
             if (in.tls() != null && isOpaque(protocol)) note(sc, path + ".tls", "TLS on TCP inbound listeners is not terminated by the proxy yet; the listener passes the bytes as they are");
             Optional<HostPort> app = defaultEndpoint(sc, path, in.defaultEndpoint(), port);
             if (app.isEmpty()) continue;
@@ -467,9 +467,10 @@ public final class Translator {
      * Warns when a Sidecar ingress port's name reads as a protocol ({@code http-web}, {@code tcp-db},
      * the {@code <protocol>[-<suffix>]} convention of Service ports) that is not what the listener
      * serves: Istio, and so ficus, takes an ingress port's protocol from {@code protocol} alone.
-     * {@code used} is the protocol served, null when the port is sniffed.
+     * {@code used} is the protocol served, null when the port is sniffed; {@code set}: whether
+     * {@code port.protocol} says it (else it is HTTP behind the port's TLS).
      */
-    private void noteIngressPortName(Resource<Sidecar> sc, String path, String name, String used) {
+    private void noteIngressPortName(Resource<Sidecar> sc, String path, String name, String used, boolean set) {
         String named = protocolOfName(name);
         if (named == null) return;
         if (used == null) {
@@ -477,7 +478,8 @@ public final class Translator {
                     + " (as in Istio): without it, each connection is sniffed (HTTP/1.x or h2c as HTTP, anything else as opaque TCP); set protocol: "
                     + named + " to serve " + named);
         } else if (isHttp(named) != isHttp(used)) {
-            note(sc, path + ".name", "the name '" + name + "' reads as " + named + ", but the port is served as " + used + ", its port.protocol");
+            note(sc, path + ".name", "the name '" + name + "' reads as " + named + ", but the port is served as " + used
+                    + (set ? ", its port.protocol" : " behind its TLS (port.protocol is unset)"));
         }
     }
 
