@@ -399,13 +399,16 @@ public final class Translator {
             String path = "spec.ingress[" + i + "]";
             if (in.port() == null || in.port().number() == null) continue;
             int port = in.port().number();
-            String protocol = in.port().protocol() != null ? in.port().protocol().toUpperCase(Locale.ROOT) : protocolOfName(in.port().name());
-            boolean sniffed = protocol == null && in.tls() == null; // Istio sniffs a port whose protocol is unset: HTTP, else opaque TCP
+            // Istio reads only port.protocol here (the name is a label, unlike a Service port's):
+            // unset, each connection is sniffed, HTTP/1.x or h2c, else opaque TCP
+            String protocol = in.port().protocol() != null ? in.port().protocol().toUpperCase(Locale.ROOT) : null;
+            boolean sniffed = protocol == null && in.tls() == null;
             if (protocol == null) protocol = "HTTP";
             if (!isHttp(protocol) && !isOpaque(protocol)) {
                 note(sc, path + ".port.protocol", "only HTTP and TCP inbound listeners are served by the proxy yet; this " + protocol + " listener is skipped");
                 continue;
             }
+            noteIngressPortName(sc, path + ".port", in.port().name(), sniffed ? null : protocol, in.port().protocol() != null);
             if (in.tls() != null && isOpaque(protocol)) note(sc, path + ".tls", "TLS on TCP inbound listeners is not terminated by the proxy yet; the listener passes the bytes as they are");
             Optional<HostPort> app = defaultEndpoint(sc, path, in.defaultEndpoint(), port);
             if (app.isEmpty()) continue;
@@ -457,6 +460,26 @@ public final class Translator {
                     ? new ListenerConfig(table, new HostPort(bind, port), ListenerKind.OUTBOUND, ListenerProtocol.AUTO, table,
                             withServiceDefault(tcpRoutes.table(port, null), Set.copyOf(eg.hosts()), port, sc, path))
                     : new ListenerConfig(table, new HostPort(bind, port), ListenerKind.OUTBOUND, ListenerProtocol.HTTP, table));
+        }
+    }
+
+    /**
+     * Warns when a Sidecar ingress port's name reads as a protocol ({@code http-web}, {@code tcp-db},
+     * the {@code <protocol>[-<suffix>]} convention of Service ports) that is not what the listener
+     * serves: Istio, and so ficus, takes an ingress port's protocol from {@code protocol} alone.
+     * {@code used} is the protocol served, null when the port is sniffed; {@code set}: whether
+     * {@code port.protocol} says it (else it is HTTP behind the port's TLS).
+     */
+    private void noteIngressPortName(Resource<Sidecar> sc, String path, String name, String used, boolean set) {
+        String named = protocolOfName(name);
+        if (named == null) return;
+        if (used == null) {
+            note(sc, path + ".name", "the name '" + name + "' reads as " + named + ", but a Sidecar ingress port takes its protocol from port.protocol only"
+                    + " (as in Istio): without it, each connection is sniffed (HTTP/1.x or h2c as HTTP, anything else as opaque TCP); set protocol: "
+                    + named + " to serve " + named);
+        } else if (isHttp(named) != isHttp(used)) {
+            note(sc, path + ".name", "the name '" + name + "' reads as " + named + ", but the port is served as " + used
+                    + (set ? ", its port.protocol" : " behind its TLS (port.protocol is unset)"));
         }
     }
 
@@ -1028,8 +1051,9 @@ public final class Translator {
     }
 
     /**
-     * The protocol a port's name gives, Istio's {@code <protocol>[-<suffix>]} convention (upper
-     * case), or null when the name names none: then Istio sniffs the protocol.
+     * The protocol a port's name reads as, Istio's {@code <protocol>[-<suffix>]} convention for
+     * Service ports (upper case), or null when the name names none. A Sidecar ingress port does not
+     * take its protocol from it: only {@link #noteIngressPortName} looks.
      */
     private static String protocolOfName(String name) {
         if (name == null) return null;

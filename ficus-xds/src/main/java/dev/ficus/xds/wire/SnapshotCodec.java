@@ -27,7 +27,8 @@ import java.util.Objects;
  * <p>The shape:
  * <ul>
  *   <li>a record: an object of its components in declaration order; null components are left out
- *       (and decode to null, so the record's constructor applies its default or refuses);
+ *       and decode to their default (below), so a null collection comes back empty: a record must
+ *       not give null a meaning apart from empty there;
  *   <li>a record of a sealed interface ({@code StringMatch}, {@code RouteAction},
  *       {@code HashPolicy}): {@code "type"} with the record's simple name comes first;
  *   <li>an enum: its name; a {@link java.time.Duration}: ISO-8601 ({@code "PT15S"}, {@code "PT0.025S"});
@@ -38,10 +39,14 @@ import java.util.Objects;
  *       are left out: the constructor computes them again.
  * </ul>
  *
- * <p>Decoding ignores fields it does not know, so a newer control plane may add components; a
- * missing or malformed one fails with a {@link DecodeException} naming its JSON path. Every value
- * is built by its canonical constructor, so what a proxy decodes has passed the same checks as
- * what the control plane built.
+ * <p>Versions may differ both ways, as with xDS's proto3: decoding ignores fields it does not know
+ * (a control plane newer than the proxy), and a field that is absent or {@code null} (a control
+ * plane older than the proxy) decodes to its default: zero or false for a primitive, empty for a
+ * list, set, map or array, {@link java.util.Optional#empty()}, and null for any other reference,
+ * which the record's constructor then defaults or refuses. So a component added to a record must
+ * mean "as before" at that default. A malformed value, or one a constructor refuses, fails with a
+ * {@link DecodeException} naming its JSON path. Every value is built by its canonical constructor,
+ * so what a proxy decodes has passed the same checks as what the control plane built.
  */
 public final class SnapshotCodec {
     private static final TypeAdapter<JsonElement> TREE = new Gson().getAdapter(JsonElement.class);

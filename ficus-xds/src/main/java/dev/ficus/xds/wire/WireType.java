@@ -47,7 +47,11 @@ abstract class WireType {
     /** Whether a field holding {@code value} is left out of its object. */
     boolean absent(Object value) { return value == null; }
 
-    /** What a field that is not in the JSON object decodes to. */
+    /**
+     * What a field that is not in the JSON object (or is {@code null} there) decodes to: proto3's
+     * default, so that a proxy reads a snapshot from a control plane that does not know a newer
+     * component. Null for a reference, which the record's constructor then defaults or refuses.
+     */
     Object missing() { return null; }
 
     // ---- the type → wire form mapping ----
@@ -102,14 +106,14 @@ abstract class WireType {
 
     // ---- scalars ----
 
-    /** A number or boolean; for a primitive, a missing field is an error rather than null. */
+    /** A number or boolean; a missing primitive is zero or false, a missing boxed one null. */
     private abstract static class Scalar extends WireType {
-        final boolean required;
+        private final Object missing;
 
-        Scalar(boolean required) { this.required = required; }
+        Scalar(boolean primitive, Object zero) { this.missing = primitive ? zero : null; }
+
+        @Override Object missing() { return missing; }
     }
-
-    static boolean isRequired(WireType t) { return t instanceof Scalar s && s.required; }
 
     private static final WireType STRING = new WireType() {
         @Override void write(JsonWriter w, Object v) throws IOException { w.value((String) v); }
@@ -117,7 +121,7 @@ abstract class WireType {
     };
 
     private static final class IntType extends Scalar {
-        IntType(boolean required) { super(required); }
+        IntType(boolean primitive) { super(primitive, 0); }
         @Override void write(JsonWriter w, Object v) throws IOException { w.value((long) (Integer) v); }
         @Override Object read(JsonElement e) {
             String n = number(e, "an int");
@@ -126,7 +130,7 @@ abstract class WireType {
     }
 
     private static final class LongType extends Scalar {
-        LongType(boolean required) { super(required); }
+        LongType(boolean primitive) { super(primitive, 0L); }
         @Override void write(JsonWriter w, Object v) throws IOException { w.value((long) (Long) v); }
         @Override Object read(JsonElement e) {
             String n = number(e, "a long");
@@ -135,7 +139,7 @@ abstract class WireType {
     }
 
     private static final class BooleanType extends Scalar {
-        BooleanType(boolean required) { super(required); }
+        BooleanType(boolean primitive) { super(primitive, false); }
         @Override void write(JsonWriter w, Object v) throws IOException { w.value((boolean) (Boolean) v); }
         @Override Object read(JsonElement e) {
             if (e instanceof JsonPrimitive p && p.isBoolean()) return p.getAsBoolean();
@@ -144,7 +148,7 @@ abstract class WireType {
     }
 
     private static final class DoubleType extends Scalar {
-        DoubleType(boolean required) { super(required); }
+        DoubleType(boolean primitive) { super(primitive, 0.0); }
         @Override void write(JsonWriter w, Object v) throws IOException { w.value((double) (Double) v); }
         @Override Object read(JsonElement e) {
             String n = number(e, "a number");
@@ -213,6 +217,8 @@ abstract class WireType {
 
         ListType(WireType element) { this.element = element; }
 
+        @Override Object missing() { return List.of(); }
+
         @Override void write(JsonWriter w, Object v) throws IOException {
             w.beginArray();
             for (Object x : (List<?>) v) writeNullable(w, element, x);
@@ -238,6 +244,8 @@ abstract class WireType {
         private final WireType element;
 
         SetType(WireType element) { this.element = element; }
+
+        @Override Object missing() { return Set.of(); }
 
         @Override void write(JsonWriter w, Object v) throws IOException {
             Set<?> set = (Set<?>) v;
@@ -275,6 +283,8 @@ abstract class WireType {
         private final WireType value;
 
         MapType(WireType value) { this.value = value; }
+
+        @Override Object missing() { return Map.of(); }
 
         @Override void write(JsonWriter w, Object v) throws IOException {
             Map<?, ?> m = (Map<?, ?>) v;
@@ -327,6 +337,8 @@ abstract class WireType {
             this.componentType = componentType;
             this.element = element;
         }
+
+        @Override Object missing() { return Array.newInstance(componentType, 0); }
 
         @Override void write(JsonWriter w, Object v) throws IOException {
             w.beginArray();
@@ -544,6 +556,7 @@ abstract class WireType {
                 }
             }
             Object[] args = new Object[names.length];
+            boolean[] absent = null; // which components took their default: named when the constructor refuses
             for (int i = 0; i < names.length; i++) {
                 if (derived[i]) {
                     args[i] = derivedValues[i];
@@ -551,8 +564,9 @@ abstract class WireType {
                 }
                 JsonElement v = o.get(names[i]);
                 if (v == null || v.isJsonNull()) {
-                    if (isRequired(types[i])) throw new DecodeFailure("missing required field").at("." + names[i]);
                     args[i] = types[i].missing();
+                    if (absent == null) absent = new boolean[names.length];
+                    absent[i] = true;
                     continue;
                 }
                 try {
@@ -571,10 +585,34 @@ abstract class WireType {
                     }
                 }
                 String why = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-                throw new DecodeFailure("invalid " + type.getSimpleName() + ": " + why);
+                throw new DecodeFailure("invalid " + type.getSimpleName() + ": " + why + defaulted(absent, args));
             } catch (ReflectiveOperationException x) {
                 throw new IllegalStateException(x);
             }
+        }
+
+        /**
+         * The components of a refused value that were absent and took a zero or empty default, e.g.
+         * {@code " (absent, so defaulted: weight=0)"}: the refusal may be about one of them (a control
+         * plane older than this proxy does not send a newer component), which the constructor's
+         * message cannot tell. Absent references are not listed: they are null as the record knows.
+         */
+        private String defaulted(boolean[] absent, Object[] args) {
+            if (absent == null) return "";
+            StringBuilder b = null;
+            for (int i = 0; i < names.length; i++) {
+                if (!absent[i] || args[i] == null || args[i] instanceof Optional<?>) continue;
+                b = b == null ? new StringBuilder(" (absent, so defaulted: ") : b.append(", ");
+                b.append(names[i]).append('=').append(describeDefault(args[i]));
+            }
+            return b == null ? "" : b.append(')').toString();
+        }
+
+        private static String describeDefault(Object v) {
+            if (v.getClass().isArray()) return "[]";
+            if (v instanceof Collection<?>) return "[]";
+            if (v instanceof Map<?, ?>) return "{}";
+            return String.valueOf(v);
         }
 
         private static Object zero(Class<?> c) {

@@ -283,8 +283,9 @@ class TranslatorTest {
 
     @Test
     void aSidecarIngressPortWithoutAProtocolIsSniffedAsIstioDoes() {
-        // no protocol and a name that names none: HTTP or else opaque TCP, told apart per
-        // connection; it was always HTTP, and a TCP app behind it got 400 DPE for its bytes
+        // Istio reads only port.protocol of an ingress port: without it, HTTP or else opaque TCP,
+        // told apart per connection, whatever the name says; a name that reads as another
+        // protocol than the one served is noted where it is written
         String yaml = SHOP + """
                 ---
                 apiVersion: networking.istio.io/v1
@@ -296,15 +297,33 @@ class TranslatorTest {
                   - {port: {number: 15006, name: cache}, defaultEndpoint: 127.0.0.1:11211}
                   - {port: {number: 15007, name: http-web}, defaultEndpoint: 127.0.0.1:8080}
                   - {port: {number: 15008, name: tcp-db}, defaultEndpoint: 127.0.0.1:5432}
+                  - {port: {number: 15009, name: http-legacy, protocol: TCP}, defaultEndpoint: 127.0.0.1:8081}
+                  - {port: {number: 15010, name: grpc-api, protocol: HTTP}, defaultEndpoint: 127.0.0.1:8082}
+                  - {port: {number: 15011, name: tcp, protocol: TCP}, defaultEndpoint: 127.0.0.1:8083}
                 """;
-        ProxySnapshot s = translate(yaml, FRONTEND).snapshot();
+        Translation t = translate(yaml, FRONTEND);
+        ProxySnapshot s = t.snapshot();
         ListenerConfig auto = s.listeners().getFirst();
         assertThat(auto.name()).isEqualTo("inbound:15006");
         assertThat(auto.protocol()).isEqualTo(dev.ficus.xds.snapshot.ListenerProtocol.AUTO);
         assertThat(s.routeTables().get(auto.routeTable()).select("anything")).isNotNull();
         assertThat(auto.tcpRoutes().routes()).extracting(r -> r.action()).containsExactly(RouteAction.Forward.to("inbound|15006||"));
-        assertThat(s.listeners()).extracting(ListenerConfig::protocol).startsWith(dev.ficus.xds.snapshot.ListenerProtocol.AUTO,
-                dev.ficus.xds.snapshot.ListenerProtocol.HTTP, dev.ficus.xds.snapshot.ListenerProtocol.TCP);
+        assertThat(s.listeners()).extracting(ListenerConfig::name, ListenerConfig::protocol).startsWith(
+                org.assertj.core.groups.Tuple.tuple("inbound:15006", dev.ficus.xds.snapshot.ListenerProtocol.AUTO),
+                org.assertj.core.groups.Tuple.tuple("inbound:15007", dev.ficus.xds.snapshot.ListenerProtocol.AUTO),
+                org.assertj.core.groups.Tuple.tuple("inbound:15008", dev.ficus.xds.snapshot.ListenerProtocol.AUTO),
+                org.assertj.core.groups.Tuple.tuple("inbound:15009", dev.ficus.xds.snapshot.ListenerProtocol.TCP),
+                org.assertj.core.groups.Tuple.tuple("inbound:15010", dev.ficus.xds.snapshot.ListenerProtocol.HTTP),
+                org.assertj.core.groups.Tuple.tuple("inbound:15011", dev.ficus.xds.snapshot.ListenerProtocol.TCP));
+        assertThat(s.listeners().get(2).tcpRoutes().routes()).extracting(r -> r.action()).containsExactly(RouteAction.Forward.to("inbound|15008||"));
+        assertThat(t.notes()).extracting(Diagnostic::format).filteredOn(n -> n.contains("Sidecar/frontend")).containsExactly(
+                "shop.yaml:54:28: warning: Sidecar/frontend spec.ingress[1].port.name: the name 'http-web' reads as HTTP, but a Sidecar ingress port takes its protocol"
+                        + " from port.protocol only (as in Istio): without it, each connection is sniffed (HTTP/1.x or h2c as HTTP, anything else as opaque TCP);"
+                        + " set protocol: HTTP to serve HTTP",
+                "shop.yaml:55:28: warning: Sidecar/frontend spec.ingress[2].port.name: the name 'tcp-db' reads as TCP, but a Sidecar ingress port takes its protocol"
+                        + " from port.protocol only (as in Istio): without it, each connection is sniffed (HTTP/1.x or h2c as HTTP, anything else as opaque TCP);"
+                        + " set protocol: TCP to serve TCP",
+                "shop.yaml:56:28: warning: Sidecar/frontend spec.ingress[3].port.name: the name 'http-legacy' reads as HTTP, but the port is served as TCP, its port.protocol");
     }
 
     @Test

@@ -107,6 +107,7 @@ final class FinishedSpan implements ReadableSpan, SpanData {
      * Istio's operation name: {@code <service host>:<port>/*} of the service called (client side)
      * or served (server side, with the service's port as the caller named it, not the workload's
      * target port of the inbound cluster); {@code <authority><path>} when the request reached no cluster.
+     * A Host without a port still gets one: the port the request reached (see {@link #port}).
      */
     @Override
     public String getName() {
@@ -119,13 +120,43 @@ final class FinishedSpan implements ReadableSpan, SpanData {
         if (cluster != null) {
             ServiceRef svc = on.kind == SpanKind.CLIENT ? clusterService : servedService();
             String host = svc != null ? svc.host() : authorityHost();
-            String port = on.kind == SpanKind.SERVER && svc != null ? servicePortOf(svc) : null;
-            if (port == null) port = portOf(cluster);
+            String port = port(svc);
             if (host != null) return port != null ? host + ":" + port + "/*" : host + "/*";
         }
         String p = path == null ? "/" : path;
         int q = p.indexOf('?');
         return (authority == null ? "" : authority) + (q < 0 ? p : p.substring(0, q));
+    }
+
+    /**
+     * The port of the operation name, whether or not the Host has one. Client side: the
+     * destination service's port (of its cluster, {@code outbound|9080||reviews...}), else, for a
+     * cluster that names none (the passthrough cluster), the Host's port, else the port of the
+     * endpoint the request went to. Server side: the served service's port when the Host names it
+     * with one, else the port the request reached: the inbound listener's, as Istio names the
+     * operation of a Sidecar ingress port (the inbound cluster's {@code inbound|9080||} when the
+     * listener binds an ephemeral port). Null when nothing tells.
+     */
+    private String port(ServiceRef svc) {
+        if (on.kind == SpanKind.SERVER) {
+            String p = svc != null ? servicePortOf(svc) : null;
+            if (p == null && on.port > 0) p = Integer.toString(on.port);
+            return p != null ? p : portOf(cluster);
+        }
+        String p = portOf(cluster);
+        if (p == null) p = trailingPort(authority);
+        if (p == null) p = trailingPort(upstreamHost);
+        return p;
+    }
+
+    /** The port of {@code host:port} or {@code [v6]:port}, else null (no port, or a bare IPv6 literal). */
+    static String trailingPort(String hostPort) {
+        if (hostPort == null) return null;
+        int colon = hostPort.lastIndexOf(':');
+        if (colon <= 0 || colon == hostPort.length() - 1) return null;
+        if (hostPort.indexOf(':') != colon && hostPort.charAt(colon - 1) != ']') return null; // ::1 is a host, not a port
+        for (int i = colon + 1; i < hostPort.length(); i++) if (hostPort.charAt(i) < '0' || hostPort.charAt(i) > '9') return null;
+        return hostPort.substring(colon + 1);
     }
 
     /** The inbound service the authority names, else the workload's first. */

@@ -40,6 +40,8 @@ final class ListenerTracer implements ExchangeObserver {
     /** Attributes every span of this listener carries: node, workload, literal and environment tags. */
     final Attributes constant;
     final List<ServiceRef> services;
+    /** The port the listener binds, as configured (0: an ephemeral port, not known here): the port an inbound request reached. */
+    final int port;
     /** HEADER custom tags: attribute name, header, default (null: no attribute when the header is absent). */
     final String[] headerTagNames, headerTagDefaults;
     final AsciiString[] headerTags;
@@ -51,6 +53,7 @@ final class ListenerTracer implements ExchangeObserver {
         TelemetryPolicy p = l.telemetry();
         this.kind = l.kind() == ListenerKind.INBOUND ? SpanKind.SERVER : SpanKind.CLIENT;
         this.services = p.services();
+        this.port = l.bind().port();
         this.sampleBelow = (long) Math.floor(p.tracing().samplingPercent() / 100.0 * (1L << 53));
         PeerWorkload local = p.local();
         this.resource = Resource.getDefault().merge(Resource.create(Attributes.of(SERVICE_NAME, local.canonicalService(), SERVICE_NAMESPACE, local.namespace())));

@@ -72,6 +72,11 @@ class TracingTest {
 
     /** The chain, both sides sampling new traces at {@code percent}; the client side also has custom tags. */
     void chain(double percent) throws Exception {
+        chain(percent, OUT_CLUSTER);
+    }
+
+    /** The chain, with the client side's cluster named {@code outCluster}. */
+    void chain(double percent, String outCluster) throws Exception {
         collector = later(OtlpCollector.start());
         backend = later(FakeUpstream.start("reviews"));
         serverTracer = later(Tracer.otlp(collector.tracesUrl(), Map.of(), config("sidecar~reviews-v1.shop")));
@@ -88,7 +93,7 @@ class TracingTest {
                         "tenant", new CustomTag(CustomTag.Kind.HEADER, "x-tenant", "none"),
                         "cluster", new CustomTag(CustomTag.Kind.ENVIRONMENT, "CLUSTER_NAME", "local"),
                         "region", new CustomTag(CustomTag.Kind.ENVIRONMENT, "REGION", "eu"))));
-        clientSide = later(ProxyServer.builder().snapshot(snapshot("outbound", ListenerKind.OUTBOUND, OUT_CLUSTER, serverSide.listenerPort("inbound"), productpage))
+        clientSide = later(ProxyServer.builder().snapshot(snapshot("outbound", ListenerKind.OUTBOUND, outCluster, serverSide.listenerPort("inbound"), productpage))
                 .observer(clientTracer).concurrency(1).adminPort(0).build().start());
     }
 
@@ -178,6 +183,19 @@ class TracingTest {
         assertThat(server.resource()).containsEntry("service.name", "reviews");
         assertThat(clientTracer.exportedSpans()).isEqualTo(1);
         assertThat(clientTracer.droppedSpans()).isZero();
+    }
+
+    @Test
+    void aHostWithoutAPortStillNamesBothSpansWithThePortTheRequestReached() throws Exception {
+        chain(100, "reviews"); // a cluster whose name carries no port, as the passthrough cluster's does not
+        String response = RawHttp.exchange(clientSide.listenerPort("outbound"),
+                "GET /reviews/1 HTTP/1.1\r\nHost: " + SERVICE + "\r\nConnection: close\r\n\r\n", Duration.ofSeconds(10));
+        assertThat(RawHttp.status(response)).isEqualTo(200);
+        List<ReceivedSpan> spans = spans(2);
+        // client side: the cluster stands for the service (its destination_service) and the port is
+        // the endpoint's the request went to; server side: the inbound cluster's (its listener is ephemeral here)
+        assertThat(kind(spans, "SPAN_KIND_CLIENT").name()).isEqualTo("reviews:" + serverSide.listenerPort("inbound") + "/*");
+        assertThat(kind(spans, "SPAN_KIND_SERVER").name()).isEqualTo(SERVICE + ":8080/*");
     }
 
     @Test
