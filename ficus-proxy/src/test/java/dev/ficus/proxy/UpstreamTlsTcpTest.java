@@ -397,6 +397,113 @@ class UpstreamTlsTcpTest {
         assertThat(tls.connectionCount()).isEqualTo(before + 1); // it connected, and the handshake failed
     }
 
+    /**
+     * A line echo server ({@code mtls:line}) speaking TLS with {@code leaf} that requires a client
+     * certificate signed by {@code clientCa}; {@code protocol} pins the TLS version (null: the JDK's).
+     * Each accepted client's DNS name lands in {@code presented}, each refused handshake counts in {@code refused}.
+     */
+    int mutualTlsServer(TestCerts.Leaf leaf, TestCerts clientCa, String protocol, List<String> presented, java.util.concurrent.atomic.AtomicInteger refused) throws Exception {
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("clients", clientCa.root());
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(keys(leaf).getKeyManagers(), tmf.getTrustManagers(), null);
+        javax.net.ssl.SSLServerSocket server = (javax.net.ssl.SSLServerSocket) ctx.getServerSocketFactory().createServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        server.setNeedClientAuth(true);
+        if (protocol != null) server.setEnabledProtocols(new String[]{protocol});
+        later(server);
+        Thread.ofVirtual().start(() -> {
+            while (!server.isClosed()) {
+                try {
+                    javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) server.accept();
+                    Thread.ofVirtual().start(() -> {
+                        try (s) {
+                            s.startHandshake();
+                            var client = (java.security.cert.X509Certificate) s.getSession().getPeerCertificates()[0];
+                            for (List<?> san : client.getSubjectAlternativeNames()) presented.add(String.valueOf(san.get(1)));
+                            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+                            OutputStream out = s.getOutputStream();
+                            for (String l; (l = in.readLine()) != null; ) {
+                                out.write(("mtls:" + l + "\n").getBytes(StandardCharsets.UTF_8));
+                                out.flush();
+                            }
+                        } catch (javax.net.ssl.SSLHandshakeException | javax.net.ssl.SSLPeerUnverifiedException e) {
+                            refused.incrementAndGet();
+                        } catch (Exception e) {
+                            // the proxy went away
+                        }
+                    });
+                } catch (java.io.IOException e) {
+                    return;
+                }
+            }
+        });
+        return server.getLocalPort();
+    }
+
+    /**
+     * DestinationRule {@code MUTUAL} on a TCP route (and a CONNECT tunnel): the proxy presents its
+     * {@code clientCertificate} to a TLS server that requires one, and checks the server against
+     * {@code caCertificates}. A server that refuses the client (no certificate, or one of a CA it
+     * does not trust: TLS 1.2, where the server decides inside the handshake) or a server the proxy
+     * does not trust is an upstream connect failure, UF, and no byte reaches the app.
+     */
+    @Test
+    void destinationRuleMutualPresentsTheClientCertificateOnATcpRoute() throws Exception {
+        TestCerts clientCa = TestCerts.authority("clients");
+        TestCerts.Leaf web = clientCa.dns("web.example.com");
+        Path caPem = Files.writeString(dir.resolve("ca.pem"), Pem.encode(CA.root()));
+        Path certPem = Files.writeString(dir.resolve("web.pem"), Pem.encode(web.chain()));
+        Path keyPem = Files.writeString(dir.resolve("web.key"), Pem.encode(web.key()));
+        List<String> presented = new java.util.concurrent.CopyOnWriteArrayList<>();
+        var refused = new java.util.concurrent.atomic.AtomicInteger();
+        int tls13 = mutualTlsServer(CA.dns("db.example.com"), clientCa, null, presented, refused);
+        UpstreamTls mutual = new UpstreamTls(UpstreamTls.Mode.MUTUAL, "db.example.com", List.of(), caPem.toString(), certPem.toString(), keyPem.toString(), false);
+
+        ProxyServer client = client(tls13, false, mutual, new MeshTls());
+        assertThat(oneLine(client.listenerPort("tcp"), "secret")).isEqualTo("mtls:secret");
+        assertThat(presented).containsExactly("web.example.com");
+        ConnectTunnelTest.Answer a = ConnectTunnelTest.exchange(client.listenerPort("http"), "CONNECT echo:7000 HTTP/1.1\r\nHost: echo:7000\r\n\r\n");
+        assertThat(a.statusLine()).isEqualTo("HTTP/1.1 200 Connection Established");
+        await().atMost(Duration.ofSeconds(5)).until(() -> presented.size() == 2);
+        assertThat(refused.get()).isZero();
+        assertThat(client.stats().listener("tcp").responses(ResponseFlag.UF)).isZero();
+
+        // the proxy does not trust the server's CA: refused by the proxy itself, whatever the version
+        Path otherCa = Files.writeString(dir.resolve("other-ca.pem"), Pem.encode(TestCerts.authority("someone else").root()));
+        UpstreamTls untrusted = new UpstreamTls(UpstreamTls.Mode.MUTUAL, "db.example.com", List.of(), otherCa.toString(), certPem.toString(), keyPem.toString(), false);
+        ProxyServer wrongCa = client(tls13, false, untrusted, new MeshTls());
+        assertThat(oneLine(wrongCa.listenerPort("tcp"), "secret")).isNull();
+        await().atMost(Duration.ofSeconds(5)).until(() -> wrongCa.stats().listener("tcp").responses(ResponseFlag.UF) == 1);
+        ConnectTunnelTest.Answer refusedTunnel = ConnectTunnelTest.exchange(wrongCa.listenerPort("http"), "CONNECT echo:7000 HTTP/1.1\r\nHost: echo:7000\r\n\r\n");
+        assertThat(refusedTunnel.statusLine()).startsWith("HTTP/1.1 503");
+        assertThat(refusedTunnel.rest()).anyMatch(h -> h.equalsIgnoreCase("x-ficus-error: UF"));
+
+        // the server refuses the client: a certificate of a CA it does not trust, or none (SIMPLE)
+        int tls12 = mutualTlsServer(CA.dns("db.example.com"), clientCa, "TLSv1.2", presented, refused);
+        TestCerts.Leaf stranger = TestCerts.authority("strangers").dns("web.example.com");
+        Path strangerCert = Files.writeString(dir.resolve("stranger.pem"), Pem.encode(stranger.chain()));
+        Path strangerKey = Files.writeString(dir.resolve("stranger.key"), Pem.encode(stranger.key()));
+        UpstreamTls wrongClient = new UpstreamTls(UpstreamTls.Mode.MUTUAL, "db.example.com", List.of(), caPem.toString(), strangerCert.toString(), strangerKey.toString(), false);
+        UpstreamTls noClient = new UpstreamTls(UpstreamTls.Mode.SIMPLE, "db.example.com", List.of(), caPem.toString(), null, null, false);
+        int refusedBefore = refused.get();
+        for (UpstreamTls t : List.of(wrongClient, noClient)) {
+            ProxyServer p = client(tls12, false, t, new MeshTls());
+            assertThat(oneLine(p.listenerPort("tcp"), "secret")).as(t.mode().name()).isNull();
+            await().atMost(Duration.ofSeconds(5)).until(() -> p.stats().listener("tcp").responses(ResponseFlag.UF) == 1);
+            assertThat(p.stats().cluster(CLUSTER).connectionsTotal()).isZero();
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> refused.get() == refusedBefore + 2);
+        assertThat(presented).as("no other client got through").hasSize(2);
+
+        // and the same refusal works with the proxy's good certificate over TLS 1.2
+        ProxyServer ok12 = client(tls12, false, mutual, new MeshTls());
+        assertThat(oneLine(ok12.listenerPort("tcp"), "twelve")).isEqualTo("mtls:twelve");
+        assertThat(presented).hasSize(3).last().isEqualTo("web.example.com");
+    }
+
     /** The first series of {@code metric} in {@code text} whose labels contain {@code has}, or "" when none does. */
     static String line(String text, String metric, String has) {
         for (String l : text.split("\n")) if (l.startsWith(metric + "{") && l.contains(has)) return l;
