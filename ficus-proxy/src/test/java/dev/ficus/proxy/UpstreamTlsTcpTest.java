@@ -504,6 +504,171 @@ class UpstreamTlsTcpTest {
         assertThat(presented).hasSize(3).last().isEqualTo("web.example.com");
     }
 
+    // ---- half-close over TLS
+
+    /**
+     * One end of a TLS connection (Netty with the JDK's TLS 1.3, which keeps writing after the
+     * peer's close_notify): records what it reads and, in order, {@code close_notify} when the
+     * peer's TLS said its end and {@code fin} when the TCP input ended. A server ({@code answer}
+     * set) echoes each read prefixed with it, and on its input's end writes {@code bye} and closes.
+     */
+    @io.netty.channel.ChannelHandler.Sharable // a server's connections one after the other
+    static final class TlsRecorder extends io.netty.channel.ChannelInboundHandlerAdapter {
+        final StringBuffer read = new StringBuffer();
+        final java.util.concurrent.BlockingQueue<String> events = new java.util.concurrent.LinkedBlockingQueue<>();
+        final String answer;
+
+        TlsRecorder(String answer) { this.answer = answer; }
+
+        @Override
+        public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+            io.netty.buffer.ByteBuf b = (io.netty.buffer.ByteBuf) msg;
+            String text = b.toString(StandardCharsets.UTF_8);
+            b.release();
+            read.append(text);
+            if (answer != null) ctx.writeAndFlush(io.netty.buffer.Unpooled.copiedBuffer(answer + text, StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public void userEventTriggered(io.netty.channel.ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof io.netty.handler.ssl.SslCloseCompletionEvent e) events.add(e.isSuccess() ? "close_notify" : "close_notify failed: " + e.cause());
+            if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
+                events.add("fin");
+                if (answer != null) ctx.writeAndFlush(io.netty.buffer.Unpooled.copiedBuffer("bye\n", StandardCharsets.UTF_8)).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(io.netty.channel.ChannelHandlerContext ctx, Throwable cause) {
+            events.add("error: " + cause);
+            ctx.close();
+        }
+
+        /** The events so far, waiting up to 10 s for {@code n} of them. */
+        List<String> awaitEvents(int n) throws InterruptedException {
+            List<String> got = new ArrayList<>();
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            while (got.size() < n) {
+                String e = events.poll(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+                if (e == null) break;
+                got.add(e);
+            }
+            return got;
+        }
+    }
+
+    io.netty.channel.EventLoopGroup nettyGroup() {
+        io.netty.channel.EventLoopGroup g = new io.netty.channel.MultiThreadIoEventLoopGroup(1, io.netty.channel.nio.NioIoHandler.newFactory());
+        later(() -> g.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly());
+        return g;
+    }
+
+    /** A TLS 1.3 server (the JDK's TLS in Netty) presenting {@code leaf}, on 127.0.0.1:0, that hands its connection to {@code recorder}. */
+    int tlsRecorderServer(TestCerts.Leaf leaf, TlsRecorder recorder) throws Exception {
+        io.netty.handler.ssl.SslContext ctx = io.netty.handler.ssl.SslContextBuilder.forServer(leaf.key(), leaf.chain().toArray(java.security.cert.X509Certificate[]::new))
+                .sslProvider(io.netty.handler.ssl.SslProvider.JDK).protocols("TLSv1.3").build();
+        io.netty.channel.Channel server = new io.netty.bootstrap.ServerBootstrap().group(nettyGroup())
+                .channel(io.netty.channel.socket.nio.NioServerSocketChannel.class)
+                .childOption(io.netty.channel.ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .childHandler(new io.netty.channel.ChannelInitializer<io.netty.channel.socket.SocketChannel>() {
+                    @Override
+                    protected void initChannel(io.netty.channel.socket.SocketChannel ch) {
+                        ch.pipeline().addLast(ctx.newHandler(ch.alloc()), recorder);
+                    }
+                })
+                .bind("127.0.0.1", 0).sync().channel();
+        later(() -> server.close().syncUninterruptibly());
+        return ((java.net.InetSocketAddress) server.localAddress()).getPort();
+    }
+
+    /**
+     * A client that half-closes a TCP route (or CONNECT tunnel) to a TLS server (SIMPLE
+     * origination): the proxy sends {@code close_notify} before its FIN, so the server sees a clean
+     * end of its input rather than a truncation, and its answer after that still reaches the client
+     * (TLS 1.3's half-close).
+     */
+    @Test
+    void aClientsHalfCloseReachesATlsServerAsCloseNotifyThenFinAndTheAnswerStillFlows() throws Exception {
+        TlsRecorder server = new TlsRecorder("tls:");
+        int port = tlsRecorderServer(CA.dns("echo.example.com"), server);
+        Path caPem = Files.writeString(dir.resolve("ca.pem"), Pem.encode(CA.root()));
+        UpstreamTls simple = new UpstreamTls(UpstreamTls.Mode.SIMPLE, "echo.example.com", List.of(), caPem.toString(), null, null, false);
+        ProxyServer client = client(port, false, simple, new MeshTls());
+        assertThat(echo(client.listenerPort("tcp"), "one")).containsExactly("tls:one", "bye");
+        assertThat(server.awaitEvents(2)).containsExactly("close_notify", "fin");
+        assertThat(server.read.toString()).isEqualTo("one\n");
+
+        ConnectTunnelTest.Answer a = ConnectTunnelTest.exchange(client.listenerPort("http"), "CONNECT echo:7000 HTTP/1.1\r\nHost: echo:7000\r\n\r\n", "through");
+        assertThat(a.rest()).as("the same through a CONNECT tunnel").containsExactly("tls:through", "bye");
+        assertThat(server.awaitEvents(2)).containsExactly("close_notify", "fin");
+    }
+
+    /**
+     * The other way round, on the downstream's TLS: a client of an HTTPS gateway upgrades to a byte
+     * stream whose server greets and half-closes; the proxy sends the client {@code close_notify}
+     * before its FIN, and the client's line sent after that still reaches the server.
+     */
+    @Test
+    void anUpgradedServersHalfCloseReachesAnHttpsClientAsCloseNotifyThenFinAndTheClientCanStillSend() throws Exception {
+        java.net.ServerSocket app = later(new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress()));
+        var heard = new java.util.concurrent.LinkedBlockingQueue<String>();
+        Thread.ofVirtual().start(() -> {
+            try (Socket s = app.accept()) {
+                BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
+                for (String l; (l = in.readLine()) != null && !l.isEmpty(); ) { /* the request head */ }
+                OutputStream out = s.getOutputStream();
+                out.write("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: lines\r\n\r\ngreeting\n".getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+                s.shutdownOutput();
+                for (String l; (l = in.readLine()) != null; ) heard.add(l);
+                heard.add("<end>");
+            } catch (java.io.IOException e) {
+                heard.add("<" + e + ">");
+            }
+        });
+        TestCerts.Leaf leaf = CA.dns("a.example.com");
+        Path cert = Files.writeString(dir.resolve("a.pem"), Pem.encode(leaf.chain()));
+        Path key = Files.writeString(dir.resolve("a.key"), Pem.encode(leaf.key()));
+        dev.ficus.xds.snapshot.ServerTls https = new dev.ficus.xds.snapshot.ServerTls(List.of("a.example.com"), "https", dev.ficus.xds.snapshot.ServerTls.Mode.SIMPLE,
+                cert.toString(), key.toString(), null, List.of(), List.of(), List.of(), null, null, List.of(), "gw.yaml:7:5: Gateway/edge spec.servers[0].tls");
+        ProxySnapshot snap = ProxySnapshot.builder("g1")
+                .listener(new ListenerConfig("gateway:443", new HostPort("127.0.0.1", 0), ListenerKind.GATEWAY, ListenerProtocol.HTTP, "https").withTls(List.of(https)))
+                .routeTable(new RouteTable("https", List.of(new VirtualHost("a", List.of("*"), List.of(new Route("a", RouteMatch.ANY, RouteAction.Forward.to("app")))))))
+                .cluster(ClusterConfig.of("app", Endpoint.of("127.0.0.1", app.getLocalPort())).withTls(UpstreamTls.DISABLE))
+                .build();
+        ProxyServer gateway = later(ProxyServer.builder().snapshot(snap).concurrency(1).adminPort(-1).build().start());
+
+        io.netty.handler.ssl.SslContext ctx = io.netty.handler.ssl.SslContextBuilder.forClient().trustManager(CA.root())
+                .sslProvider(io.netty.handler.ssl.SslProvider.JDK).protocols("TLSv1.3")
+                .applicationProtocolConfig(new io.netty.handler.ssl.ApplicationProtocolConfig(io.netty.handler.ssl.ApplicationProtocolConfig.Protocol.ALPN,
+                        io.netty.handler.ssl.ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                        io.netty.handler.ssl.ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, "http/1.1"))
+                .build();
+        TlsRecorder client = new TlsRecorder(null);
+        int port = gateway.listenerPort("gateway:443");
+        io.netty.channel.Channel ch = new io.netty.bootstrap.Bootstrap().group(nettyGroup())
+                .channel(io.netty.channel.socket.nio.NioSocketChannel.class)
+                .option(io.netty.channel.ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .handler(new io.netty.channel.ChannelInitializer<io.netty.channel.socket.SocketChannel>() {
+                    @Override
+                    protected void initChannel(io.netty.channel.socket.SocketChannel c) {
+                        c.pipeline().addLast(ctx.newHandler(c.alloc(), "a.example.com", port), client);
+                    }
+                })
+                .connect("127.0.0.1", port).sync().channel();
+        later(() -> ch.close().syncUninterruptibly());
+        ch.pipeline().get(io.netty.handler.ssl.SslHandler.class).handshakeFuture().sync();
+        ch.writeAndFlush(io.netty.buffer.Unpooled.copiedBuffer("GET /lines HTTP/1.1\r\nHost: a.example.com\r\nConnection: Upgrade\r\nUpgrade: lines\r\n\r\n", StandardCharsets.ISO_8859_1)).sync();
+
+        assertThat(client.awaitEvents(2)).containsExactly("close_notify", "fin");
+        assertThat(client.read.toString()).startsWith("HTTP/1.1 101").endsWith("\r\n\r\ngreeting\n");
+        ch.writeAndFlush(io.netty.buffer.Unpooled.copiedBuffer("still here\n", StandardCharsets.UTF_8)).sync();
+        assertThat(heard.poll(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("still here");
+        ch.pipeline().get(io.netty.handler.ssl.SslHandler.class).closeOutbound().sync();
+        ((io.netty.channel.socket.SocketChannel) ch).shutdownOutput().sync();
+        assertThat(heard.poll(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("<end>");
+    }
+
     /** The first series of {@code metric} in {@code text} whose labels contain {@code has}, or "" when none does. */
     static String line(String text, String metric, String has) {
         for (String l : text.split("\n")) if (l.startsWith(metric + "{") && l.contains(has)) return l;
