@@ -31,8 +31,9 @@ import static org.awaitility.Awaitility.await;
  * web reaches echo's TCP port through a CONNECT tunnel on its outbound (HTTP_PROXY) port and
  * through a Sidecar egress TCP listener; both speak mesh mTLS (auto mTLS: echo's WorkloadEntry has
  * the {@code tlsMode: istio} label), echo's inbound terminates it and the server side's
- * {@code istio_tcp_*} series say {@code mutual_tls} with web's identity. A DestinationRule that
- * turns TLS off makes the STRICT port refuse web.
+ * {@code istio_tcp_*} series say {@code mutual_tls} with web's identity. A VirtualService with only
+ * a tcp route for the port routes the CONNECT too. A DestinationRule that turns TLS off makes the
+ * STRICT port refuse web.
  */
 class TcpMeshTlsIT {
     private final List<AutoCloseable> cleanup = new ArrayList<>();
@@ -105,6 +106,17 @@ class TcpMeshTlsIT {
               trafficPolicy: {tls: {mode: DISABLE}}
             """;
 
+    static final String TCP_ONLY = """
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: echo, namespace: shop}
+            spec:
+              hosts: [echo]
+              tcp:
+              - match: [{port: %d}]
+                route: [{destination: {host: echo, port: {number: %d}}}]
+            """;
+
     @Test
     void aTcpRouteAndAConnectTunnelReachAStrictTcpServiceOverMeshMtls(@TempDir Path dir) throws Exception {
         TcpEchoServer echo = TcpEchoServer.start("echo");
@@ -139,6 +151,17 @@ class TcpMeshTlsIT {
                     .contains("destination_principal=\"spiffe://cluster.local/ns/shop/sa/echo\"")
                     .contains("destination_service=\"echo.shop.svc.cluster.local\"");
         });
+
+        // (c) a VirtualService with only a tcp route for the port: a CONNECT to echo's host:port takes
+        // that route, as a connection to the port does (the VirtualService used to hide echo from the
+        // HTTP route table, and the CONNECT went to passthrough: 503 DF)
+        Files.writeString(dir.resolve("echo-vs.yaml"), TCP_ONLY.formatted(service, service));
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).alias("the VirtualService applied; ficus up said\n" + up)
+                .until(() -> get(admin, "/config_dump").contains("echo.spec.tcp[0]"));
+        for (String authority : List.of("echo.shop.svc.cluster.local:" + service, "echo.shop:" + service)) {
+            assertThat(lines(outbound, authority, "routed by port")).as(authority)
+                    .containsExactly("HTTP/1.1 200 Connection Established", "echo:routed by port", "echo:bye");
+        }
 
         // DestinationRule tls DISABLE: web now speaks plaintext, which the STRICT port refuses
         Files.writeString(dir.resolve("tls-off.yaml"), TLS_OFF);

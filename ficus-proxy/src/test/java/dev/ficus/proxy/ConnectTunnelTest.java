@@ -94,6 +94,70 @@ class ConnectTunnelTest {
         assertThat(p.stats().cluster("echo").connectionsTotal()).isEqualTo(1);
     }
 
+    /**
+     * From YAML: service db (ports 5432 and 6000) has a VirtualService with only a {@code tcp} route,
+     * which sends port 5432 to db-new. A CONNECT to db's 5432 takes that route, as a TCP connection
+     * to the port would; a CONNECT to 6000, which no tcp route covers, reaches db's own endpoint;
+     * neither is taken for a host outside the registry (passthrough, DF).
+     */
+    @Test
+    void connectToAServiceWithOnlyTcpRoutesIsRoutedByThePortsTcpRoute() throws Exception {
+        TcpEchoServer db = later(TcpEchoServer.start("db"));
+        TcpEchoServer admin = later(TcpEchoServer.start("admin"));
+        TcpEchoServer dbNew = later(TcpEchoServer.start("db-new"));
+        String yaml = """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: db, namespace: shop}
+                spec:
+                  hosts: [db.shop.svc.cluster.local]
+                  location: MESH_INTERNAL
+                  resolution: STATIC
+                  ports: [{number: 5432, name: tcp-pg, protocol: TCP}, {number: 6000, name: tcp-admin, protocol: TCP}]
+                  endpoints: [{address: 127.0.0.1, ports: {tcp-pg: %d, tcp-admin: %d}}]
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: db-new, namespace: shop}
+                spec:
+                  hosts: [db-new.shop.svc.cluster.local]
+                  location: MESH_INTERNAL
+                  resolution: STATIC
+                  ports: [{number: 5432, name: tcp-pg, protocol: TCP}]
+                  endpoints: [{address: 127.0.0.1, ports: {tcp-pg: %d}}]
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: db, namespace: shop}
+                spec:
+                  hosts: [db]
+                  tcp:
+                  - match: [{port: 5432}]
+                    route: [{destination: {host: db-new, port: {number: 5432}}}]
+                """.formatted(db.port(), admin.port(), dbNew.port());
+        var r = dev.ficus.api.validate.Validator.loadAndValidateString("shop.yaml", yaml);
+        assertThat(r.diagnostics().stream().filter(dev.ficus.api.config.Diagnostic::isError).map(dev.ficus.api.config.Diagnostic::format)).isEmpty();
+        var t = dev.ficus.xds.translate.Translator.translate(dev.ficus.api.validate.Validator.effective(r.config()),
+                new dev.ficus.xds.translate.ProxyIdentity("web", "shop", java.util.Map.of("app", "web"), null),
+                dev.ficus.xds.translate.TranslateOptions.DEFAULTS.withOutboundPort(0));
+        assertThat(t.notes()).isEmpty();
+        ProxyServer p = proxy(t.snapshot());
+        int port = p.listenerPort("outbound");
+
+        for (String authority : List.of("db:5432", "db.shop:5432", "db.shop.svc.cluster.local:5432")) {
+            Answer a = exchange(port, "CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n\r\n", "select 1");
+            assertThat(a.statusLine()).as(authority).isEqualTo("HTTP/1.1 200 Connection Established");
+            assertThat(a.rest()).as(authority).containsExactly("db-new:select 1", "db-new:bye");
+        }
+        Answer toAdmin = exchange(port, "CONNECT db.shop:6000 HTTP/1.1\r\nHost: db.shop:6000\r\n\r\n", "status");
+        assertThat(toAdmin.statusLine()).isEqualTo("HTTP/1.1 200 Connection Established");
+        assertThat(toAdmin.rest()).as("no tcp route for 6000: db's own endpoint").containsExactly("admin:status", "admin:bye");
+        assertThat(db.connectionCount()).isZero();
+        assertThat(dbNew.connectionCount()).isEqualTo(3);
+        assertThat(p.stats().cluster("outbound|5432||db-new.shop.svc.cluster.local").connectionsTotal()).isEqualTo(3);
+        assertThat(p.stats().cluster(dev.ficus.proxy.cluster.Passthrough.CLUSTER).requests()).isZero();
+    }
+
     @Test
     void connectWithoutMatchingAuthorityIs404NR() throws Exception {
         TcpEchoServer echo = later(TcpEchoServer.start("echo"));

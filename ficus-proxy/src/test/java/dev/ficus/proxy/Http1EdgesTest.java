@@ -184,6 +184,66 @@ class Http1EdgesTest {
         assertThat(proxy.stats().listener("main").responses(1)).isEqualTo(1); // 1xx
     }
 
+    /**
+     * A 101 to a request that asked for no upgrade is refused as Envoy refuses it: the client gets
+     * 502 with flag UPE (never the 101, nor the bytes after it), the upstream connection is closed
+     * (its bytes are no HTTP any more) and the client's connection keeps serving.
+     */
+    @ParameterizedTest(name = "{0} greeting={1}")
+    @CsvSource({
+            "'Connection: Upgrade\r\nUpgrade: websocket', ''",
+            "'Connection: Upgrade\r\nUpgrade: websocket', 'new-protocol-bytes'",
+            "'', ''",
+            "'Content-Length: 5', 'hello'",
+    })
+    void anUnsolicited101Is502UpeAndClosesTheUpstreamConnection(String fields, String greeting) throws Exception {
+        CountDownLatch upstreamClosed = new CountDownLatch(1);
+        AtomicInteger switched = new AtomicInteger();
+        startBackend(s -> {
+            InputStream in = s.getInputStream();
+            String request = readHead(in);
+            if (request.startsWith("GET /switch ")) {
+                switched.incrementAndGet();
+                write(s.getOutputStream(), "HTTP/1.1 101 Switching Protocols\r\n" + (fields.isEmpty() ? "" : fields + "\r\n") + "\r\n" + greeting);
+                try {
+                    while (in.read() >= 0) {
+                        // whatever the proxy sends, until it closes
+                    }
+                } catch (IOException reset) {
+                    // as good as a close
+                }
+                upstreamClosed.countDown();
+            } else {
+                write(s.getOutputStream(), "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+                readHead(in); // holds the connection until the proxy closes it
+            }
+        });
+        startProxy();
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), proxy.listenerPort("main"))) {
+            s.setSoTimeout(10_000);
+            InputStream in = s.getInputStream();
+            write(s.getOutputStream(), "GET /switch HTTP/1.1\r\nHost: app\r\n\r\n");
+            String head = readHead(in);
+            assertThat(head).startsWith("HTTP/1.1 502 Bad Gateway\r\n");
+            assertThat(head.toLowerCase(java.util.Locale.ROOT)).contains("x-ficus-error: upe\r\n").doesNotContain("upgrade");
+            String body = readExactly(in, contentLength(head));
+            if (!greeting.isEmpty()) assertThat(body).doesNotContain(greeting);
+            assertThat(upstreamClosed.await(10, TimeUnit.SECONDS)).as("the upstream connection was closed").isTrue();
+
+            write(s.getOutputStream(), "GET /next HTTP/1.1\r\nHost: app\r\n\r\n"); // the client's connection goes on
+            String next = readHead(in);
+            assertThat(next).startsWith("HTTP/1.1 200 OK\r\n");
+            assertThat(readExactly(in, 2)).isEqualTo("ok");
+        }
+        assertThat(switched.get()).as("not retried: Istio's default retryOn has no reset").isEqualTo(1);
+        var main = proxy.stats().listener("main");
+        await().atMost(java.time.Duration.ofSeconds(5)).until(() -> main.responses(ResponseFlag.UPE) == 1);
+        assertThat(main.responses(1)).as("no 1xx reached the client").isZero();
+        assertThat(main.responses(5)).isEqualTo(1);
+        await().atMost(java.time.Duration.ofSeconds(5)).until(() -> accessLogLines().size() == 2);
+        assertThat(accessLogLines().getFirst()).contains("\"response_code\":502").contains("\"response_flags\":\"UPE\"");
+    }
+
     // ---- a request body that breaks framing after its head was forwarded
 
     static final String CHUNKED_HEAD = "POST /upload HTTP/1.1\r\nHost: app\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n";

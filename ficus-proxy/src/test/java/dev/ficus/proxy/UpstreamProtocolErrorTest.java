@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * An upstream that answers something that is not HTTP (a TCP echo behind an HTTP port, a wrong
- * port): the client gets Envoy's 503 with flag UPE, never the codec's placeholder status 999.
+ * port): the client gets Envoy's 502 with flag UPE, never the codec's placeholder status 999.
  */
 class UpstreamProtocolErrorTest {
     ServerSocket garbage;
@@ -63,7 +63,7 @@ class UpstreamProtocolErrorTest {
     }
 
     @Test
-    void aResponseThatIsNotHttpIs503UPE() throws Exception {
+    void aResponseThatIsNotHttpIs502UPE() throws Exception {
         startGarbage();
         proxy = ProxyServer.builder().snapshot(Snapshots.withRoutes("1",
                         List.of(new Route("all", RouteMatch.ANY, RouteAction.Forward.to("echo"))),
@@ -73,7 +73,7 @@ class UpstreamProtocolErrorTest {
             s.setSoTimeout(10_000);
             s.getOutputStream().write("GET / HTTP/1.1\r\nHost: echo\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
-            assertThat(in.readLine()).isEqualTo("HTTP/1.1 503 Service Unavailable");
+            assertThat(in.readLine()).isEqualTo("HTTP/1.1 502 Bad Gateway");
             StringBuilder head = new StringBuilder();
             for (String l; (l = in.readLine()) != null && !l.isEmpty(); ) head.append(l.toLowerCase(java.util.Locale.ROOT)).append('\n');
             assertThat(head.toString()).contains("x-ficus-error: upe");

@@ -397,6 +397,278 @@ class UpstreamTlsTcpTest {
         assertThat(tls.connectionCount()).isEqualTo(before + 1); // it connected, and the handshake failed
     }
 
+    /**
+     * A line echo server ({@code mtls:line}) speaking TLS with {@code leaf} that requires a client
+     * certificate signed by {@code clientCa}; {@code protocol} pins the TLS version (null: the JDK's).
+     * Each accepted client's DNS name lands in {@code presented}, each refused handshake counts in {@code refused}.
+     */
+    int mutualTlsServer(TestCerts.Leaf leaf, TestCerts clientCa, String protocol, List<String> presented, java.util.concurrent.atomic.AtomicInteger refused) throws Exception {
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("clients", clientCa.root());
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(keys(leaf).getKeyManagers(), tmf.getTrustManagers(), null);
+        javax.net.ssl.SSLServerSocket server = (javax.net.ssl.SSLServerSocket) ctx.getServerSocketFactory().createServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        server.setNeedClientAuth(true);
+        if (protocol != null) server.setEnabledProtocols(new String[]{protocol});
+        later(server);
+        Thread.ofVirtual().start(() -> {
+            while (!server.isClosed()) {
+                try {
+                    javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) server.accept();
+                    Thread.ofVirtual().start(() -> {
+                        try (s) {
+                            s.startHandshake();
+                            var client = (java.security.cert.X509Certificate) s.getSession().getPeerCertificates()[0];
+                            for (List<?> san : client.getSubjectAlternativeNames()) presented.add(String.valueOf(san.get(1)));
+                            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+                            OutputStream out = s.getOutputStream();
+                            for (String l; (l = in.readLine()) != null; ) {
+                                out.write(("mtls:" + l + "\n").getBytes(StandardCharsets.UTF_8));
+                                out.flush();
+                            }
+                        } catch (javax.net.ssl.SSLHandshakeException | javax.net.ssl.SSLPeerUnverifiedException e) {
+                            refused.incrementAndGet();
+                        } catch (Exception e) {
+                            // the proxy went away
+                        }
+                    });
+                } catch (java.io.IOException e) {
+                    return;
+                }
+            }
+        });
+        return server.getLocalPort();
+    }
+
+    /**
+     * DestinationRule {@code MUTUAL} on a TCP route (and a CONNECT tunnel): the proxy presents its
+     * {@code clientCertificate} to a TLS server that requires one, and checks the server against
+     * {@code caCertificates}. A server that refuses the client (no certificate, or one of a CA it
+     * does not trust: TLS 1.2, where the server decides inside the handshake) or a server the proxy
+     * does not trust is an upstream connect failure, UF, and no byte reaches the app.
+     */
+    @Test
+    void destinationRuleMutualPresentsTheClientCertificateOnATcpRoute() throws Exception {
+        TestCerts clientCa = TestCerts.authority("clients");
+        TestCerts.Leaf web = clientCa.dns("web.example.com");
+        Path caPem = Files.writeString(dir.resolve("ca.pem"), Pem.encode(CA.root()));
+        Path certPem = Files.writeString(dir.resolve("web.pem"), Pem.encode(web.chain()));
+        Path keyPem = Files.writeString(dir.resolve("web.key"), Pem.encode(web.key()));
+        List<String> presented = new java.util.concurrent.CopyOnWriteArrayList<>();
+        var refused = new java.util.concurrent.atomic.AtomicInteger();
+        int tls13 = mutualTlsServer(CA.dns("db.example.com"), clientCa, null, presented, refused);
+        UpstreamTls mutual = new UpstreamTls(UpstreamTls.Mode.MUTUAL, "db.example.com", List.of(), caPem.toString(), certPem.toString(), keyPem.toString(), false);
+
+        ProxyServer client = client(tls13, false, mutual, new MeshTls());
+        assertThat(oneLine(client.listenerPort("tcp"), "secret")).isEqualTo("mtls:secret");
+        assertThat(presented).containsExactly("web.example.com");
+        ConnectTunnelTest.Answer a = ConnectTunnelTest.exchange(client.listenerPort("http"), "CONNECT echo:7000 HTTP/1.1\r\nHost: echo:7000\r\n\r\n");
+        assertThat(a.statusLine()).isEqualTo("HTTP/1.1 200 Connection Established");
+        await().atMost(Duration.ofSeconds(5)).until(() -> presented.size() == 2);
+        assertThat(refused.get()).isZero();
+        assertThat(client.stats().listener("tcp").responses(ResponseFlag.UF)).isZero();
+
+        // the proxy does not trust the server's CA: refused by the proxy itself, whatever the version
+        Path otherCa = Files.writeString(dir.resolve("other-ca.pem"), Pem.encode(TestCerts.authority("someone else").root()));
+        UpstreamTls untrusted = new UpstreamTls(UpstreamTls.Mode.MUTUAL, "db.example.com", List.of(), otherCa.toString(), certPem.toString(), keyPem.toString(), false);
+        ProxyServer wrongCa = client(tls13, false, untrusted, new MeshTls());
+        assertThat(oneLine(wrongCa.listenerPort("tcp"), "secret")).isNull();
+        await().atMost(Duration.ofSeconds(5)).until(() -> wrongCa.stats().listener("tcp").responses(ResponseFlag.UF) == 1);
+        ConnectTunnelTest.Answer refusedTunnel = ConnectTunnelTest.exchange(wrongCa.listenerPort("http"), "CONNECT echo:7000 HTTP/1.1\r\nHost: echo:7000\r\n\r\n");
+        assertThat(refusedTunnel.statusLine()).startsWith("HTTP/1.1 503");
+        assertThat(refusedTunnel.rest()).anyMatch(h -> h.equalsIgnoreCase("x-ficus-error: UF"));
+
+        // the server refuses the client: a certificate of a CA it does not trust, or none (SIMPLE)
+        int tls12 = mutualTlsServer(CA.dns("db.example.com"), clientCa, "TLSv1.2", presented, refused);
+        TestCerts.Leaf stranger = TestCerts.authority("strangers").dns("web.example.com");
+        Path strangerCert = Files.writeString(dir.resolve("stranger.pem"), Pem.encode(stranger.chain()));
+        Path strangerKey = Files.writeString(dir.resolve("stranger.key"), Pem.encode(stranger.key()));
+        UpstreamTls wrongClient = new UpstreamTls(UpstreamTls.Mode.MUTUAL, "db.example.com", List.of(), caPem.toString(), strangerCert.toString(), strangerKey.toString(), false);
+        UpstreamTls noClient = new UpstreamTls(UpstreamTls.Mode.SIMPLE, "db.example.com", List.of(), caPem.toString(), null, null, false);
+        int refusedBefore = refused.get();
+        for (UpstreamTls t : List.of(wrongClient, noClient)) {
+            ProxyServer p = client(tls12, false, t, new MeshTls());
+            assertThat(oneLine(p.listenerPort("tcp"), "secret")).as(t.mode().name()).isNull();
+            await().atMost(Duration.ofSeconds(5)).until(() -> p.stats().listener("tcp").responses(ResponseFlag.UF) == 1);
+            assertThat(p.stats().cluster(CLUSTER).connectionsTotal()).isZero();
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> refused.get() == refusedBefore + 2);
+        assertThat(presented).as("no other client got through").hasSize(2);
+
+        // and the same refusal works with the proxy's good certificate over TLS 1.2
+        ProxyServer ok12 = client(tls12, false, mutual, new MeshTls());
+        assertThat(oneLine(ok12.listenerPort("tcp"), "twelve")).isEqualTo("mtls:twelve");
+        assertThat(presented).hasSize(3).last().isEqualTo("web.example.com");
+    }
+
+    // ---- half-close over TLS
+
+    /**
+     * One end of a TLS connection (Netty with the JDK's TLS 1.3, which keeps writing after the
+     * peer's close_notify): records what it reads and, in order, {@code close_notify} when the
+     * peer's TLS said its end and {@code fin} when the TCP input ended. A server ({@code answer}
+     * set) echoes each read prefixed with it, and on its input's end writes {@code bye} and closes.
+     */
+    @io.netty.channel.ChannelHandler.Sharable // a server's connections one after the other
+    static final class TlsRecorder extends io.netty.channel.ChannelInboundHandlerAdapter {
+        final StringBuffer read = new StringBuffer();
+        final java.util.concurrent.BlockingQueue<String> events = new java.util.concurrent.LinkedBlockingQueue<>();
+        final String answer;
+
+        TlsRecorder(String answer) { this.answer = answer; }
+
+        @Override
+        public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+            io.netty.buffer.ByteBuf b = (io.netty.buffer.ByteBuf) msg;
+            String text = b.toString(StandardCharsets.UTF_8);
+            b.release();
+            read.append(text);
+            if (answer != null) ctx.writeAndFlush(io.netty.buffer.Unpooled.copiedBuffer(answer + text, StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public void userEventTriggered(io.netty.channel.ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof io.netty.handler.ssl.SslCloseCompletionEvent e) events.add(e.isSuccess() ? "close_notify" : "close_notify failed: " + e.cause());
+            if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
+                events.add("fin");
+                if (answer != null) ctx.writeAndFlush(io.netty.buffer.Unpooled.copiedBuffer("bye\n", StandardCharsets.UTF_8)).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(io.netty.channel.ChannelHandlerContext ctx, Throwable cause) {
+            events.add("error: " + cause);
+            ctx.close();
+        }
+
+        /** The events so far, waiting up to 10 s for {@code n} of them. */
+        List<String> awaitEvents(int n) throws InterruptedException {
+            List<String> got = new ArrayList<>();
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            while (got.size() < n) {
+                String e = events.poll(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+                if (e == null) break;
+                got.add(e);
+            }
+            return got;
+        }
+    }
+
+    io.netty.channel.EventLoopGroup nettyGroup() {
+        io.netty.channel.EventLoopGroup g = new io.netty.channel.MultiThreadIoEventLoopGroup(1, io.netty.channel.nio.NioIoHandler.newFactory());
+        later(() -> g.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly());
+        return g;
+    }
+
+    /** A TLS 1.3 server (the JDK's TLS in Netty) presenting {@code leaf}, on 127.0.0.1:0, that hands its connection to {@code recorder}. */
+    int tlsRecorderServer(TestCerts.Leaf leaf, TlsRecorder recorder) throws Exception {
+        io.netty.handler.ssl.SslContext ctx = io.netty.handler.ssl.SslContextBuilder.forServer(leaf.key(), leaf.chain().toArray(java.security.cert.X509Certificate[]::new))
+                .sslProvider(io.netty.handler.ssl.SslProvider.JDK).protocols("TLSv1.3").build();
+        io.netty.channel.Channel server = new io.netty.bootstrap.ServerBootstrap().group(nettyGroup())
+                .channel(io.netty.channel.socket.nio.NioServerSocketChannel.class)
+                .childOption(io.netty.channel.ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .childHandler(new io.netty.channel.ChannelInitializer<io.netty.channel.socket.SocketChannel>() {
+                    @Override
+                    protected void initChannel(io.netty.channel.socket.SocketChannel ch) {
+                        ch.pipeline().addLast(ctx.newHandler(ch.alloc()), recorder);
+                    }
+                })
+                .bind("127.0.0.1", 0).sync().channel();
+        later(() -> server.close().syncUninterruptibly());
+        return ((java.net.InetSocketAddress) server.localAddress()).getPort();
+    }
+
+    /**
+     * A client that half-closes a TCP route (or CONNECT tunnel) to a TLS server (SIMPLE
+     * origination): the proxy sends {@code close_notify} before its FIN, so the server sees a clean
+     * end of its input rather than a truncation, and its answer after that still reaches the client
+     * (TLS 1.3's half-close).
+     */
+    @Test
+    void aClientsHalfCloseReachesATlsServerAsCloseNotifyThenFinAndTheAnswerStillFlows() throws Exception {
+        TlsRecorder server = new TlsRecorder("tls:");
+        int port = tlsRecorderServer(CA.dns("echo.example.com"), server);
+        Path caPem = Files.writeString(dir.resolve("ca.pem"), Pem.encode(CA.root()));
+        UpstreamTls simple = new UpstreamTls(UpstreamTls.Mode.SIMPLE, "echo.example.com", List.of(), caPem.toString(), null, null, false);
+        ProxyServer client = client(port, false, simple, new MeshTls());
+        assertThat(echo(client.listenerPort("tcp"), "one")).containsExactly("tls:one", "bye");
+        assertThat(server.awaitEvents(2)).containsExactly("close_notify", "fin");
+        assertThat(server.read.toString()).isEqualTo("one\n");
+
+        ConnectTunnelTest.Answer a = ConnectTunnelTest.exchange(client.listenerPort("http"), "CONNECT echo:7000 HTTP/1.1\r\nHost: echo:7000\r\n\r\n", "through");
+        assertThat(a.rest()).as("the same through a CONNECT tunnel").containsExactly("tls:through", "bye");
+        assertThat(server.awaitEvents(2)).containsExactly("close_notify", "fin");
+    }
+
+    /**
+     * The other way round, on the downstream's TLS: a client of an HTTPS gateway upgrades to a byte
+     * stream whose server greets and half-closes; the proxy sends the client {@code close_notify}
+     * before its FIN, and the client's line sent after that still reaches the server.
+     */
+    @Test
+    void anUpgradedServersHalfCloseReachesAnHttpsClientAsCloseNotifyThenFinAndTheClientCanStillSend() throws Exception {
+        java.net.ServerSocket app = later(new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress()));
+        var heard = new java.util.concurrent.LinkedBlockingQueue<String>();
+        Thread.ofVirtual().start(() -> {
+            try (Socket s = app.accept()) {
+                BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
+                for (String l; (l = in.readLine()) != null && !l.isEmpty(); ) { /* the request head */ }
+                OutputStream out = s.getOutputStream();
+                out.write("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: lines\r\n\r\ngreeting\n".getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+                s.shutdownOutput();
+                for (String l; (l = in.readLine()) != null; ) heard.add(l);
+                heard.add("<end>");
+            } catch (java.io.IOException e) {
+                heard.add("<" + e + ">");
+            }
+        });
+        TestCerts.Leaf leaf = CA.dns("a.example.com");
+        Path cert = Files.writeString(dir.resolve("a.pem"), Pem.encode(leaf.chain()));
+        Path key = Files.writeString(dir.resolve("a.key"), Pem.encode(leaf.key()));
+        dev.ficus.xds.snapshot.ServerTls https = new dev.ficus.xds.snapshot.ServerTls(List.of("a.example.com"), "https", dev.ficus.xds.snapshot.ServerTls.Mode.SIMPLE,
+                cert.toString(), key.toString(), null, List.of(), List.of(), List.of(), null, null, List.of(), "gw.yaml:7:5: Gateway/edge spec.servers[0].tls");
+        ProxySnapshot snap = ProxySnapshot.builder("g1")
+                .listener(new ListenerConfig("gateway:443", new HostPort("127.0.0.1", 0), ListenerKind.GATEWAY, ListenerProtocol.HTTP, "https").withTls(List.of(https)))
+                .routeTable(new RouteTable("https", List.of(new VirtualHost("a", List.of("*"), List.of(new Route("a", RouteMatch.ANY, RouteAction.Forward.to("app")))))))
+                .cluster(ClusterConfig.of("app", Endpoint.of("127.0.0.1", app.getLocalPort())).withTls(UpstreamTls.DISABLE))
+                .build();
+        ProxyServer gateway = later(ProxyServer.builder().snapshot(snap).concurrency(1).adminPort(-1).build().start());
+
+        io.netty.handler.ssl.SslContext ctx = io.netty.handler.ssl.SslContextBuilder.forClient().trustManager(CA.root())
+                .sslProvider(io.netty.handler.ssl.SslProvider.JDK).protocols("TLSv1.3")
+                .applicationProtocolConfig(new io.netty.handler.ssl.ApplicationProtocolConfig(io.netty.handler.ssl.ApplicationProtocolConfig.Protocol.ALPN,
+                        io.netty.handler.ssl.ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                        io.netty.handler.ssl.ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, "http/1.1"))
+                .build();
+        TlsRecorder client = new TlsRecorder(null);
+        int port = gateway.listenerPort("gateway:443");
+        io.netty.channel.Channel ch = new io.netty.bootstrap.Bootstrap().group(nettyGroup())
+                .channel(io.netty.channel.socket.nio.NioSocketChannel.class)
+                .option(io.netty.channel.ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .handler(new io.netty.channel.ChannelInitializer<io.netty.channel.socket.SocketChannel>() {
+                    @Override
+                    protected void initChannel(io.netty.channel.socket.SocketChannel c) {
+                        c.pipeline().addLast(ctx.newHandler(c.alloc(), "a.example.com", port), client);
+                    }
+                })
+                .connect("127.0.0.1", port).sync().channel();
+        later(() -> ch.close().syncUninterruptibly());
+        ch.pipeline().get(io.netty.handler.ssl.SslHandler.class).handshakeFuture().sync();
+        ch.writeAndFlush(io.netty.buffer.Unpooled.copiedBuffer("GET /lines HTTP/1.1\r\nHost: a.example.com\r\nConnection: Upgrade\r\nUpgrade: lines\r\n\r\n", StandardCharsets.ISO_8859_1)).sync();
+
+        assertThat(client.awaitEvents(2)).containsExactly("close_notify", "fin");
+        assertThat(client.read.toString()).startsWith("HTTP/1.1 101").endsWith("\r\n\r\ngreeting\n");
+        ch.writeAndFlush(io.netty.buffer.Unpooled.copiedBuffer("still here\n", StandardCharsets.UTF_8)).sync();
+        assertThat(heard.poll(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("still here");
+        ch.pipeline().get(io.netty.handler.ssl.SslHandler.class).closeOutbound().sync();
+        ((io.netty.channel.socket.SocketChannel) ch).shutdownOutput().sync();
+        assertThat(heard.poll(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("<end>");
+    }
+
     /** The first series of {@code metric} in {@code text} whose labels contain {@code has}, or "" when none does. */
     static String line(String text, String metric, String has) {
         for (String l : text.split("\n")) if (l.startsWith(metric + "{") && l.contains(has)) return l;

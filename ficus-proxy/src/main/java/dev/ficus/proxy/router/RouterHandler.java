@@ -764,7 +764,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         if (fallBack()) return;
         if (state != State.FORWARDING) discardQueuedBody();
         retryFlag = spent;
-        localReply(failure == ResponseFlag.UT ? 504 : 503, f, null, null);
+        localReply(failure == ResponseFlag.UT ? 504 : failure == ResponseFlag.UPE ? 502 : 503, f, null, null);
         drainQueuedBody();
     }
 
@@ -984,8 +984,13 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
             upstreamProtocolError();
             return;
         }
-        if (msg instanceof HttpResponse resp && upgrade != null && resp.status().code() == 101) {
-            acceptUpgrade(resp);
+        if (msg instanceof HttpResponse resp && resp.status().code() == 101) {
+            if (upgrade != null) {
+                acceptUpgrade(resp);
+            } else { // a switch the request never asked for (or whose Upgrade was not forwarded): Envoy's 502 UPE, never a final answer
+                ReferenceCountUtil.release(msg);
+                upstreamProtocolError();
+            }
             return;
         }
         if (msg instanceof HttpResponse resp) {
@@ -1211,9 +1216,10 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     }
 
     /**
-     * The upstream's response could not be decoded: the connection is closed (its bytes can no
-     * longer be trusted) and, before a response started, the exchange is retried as for a reset or
-     * answered 503 UPE as Envoy does; after, the client's connection is closed.
+     * The upstream's response could not be decoded, or was a 101 to a request that asked for no
+     * upgrade: the connection is closed (its bytes can no longer be trusted) and, before a response
+     * started, the exchange is retried as for a reset or answered 502 UPE as Envoy does (since 1.20,
+     * {@code return_502_for_upstream_protocol_errors}); after, the client's connection is closed.
      */
     private void upstreamProtocolError() {
         if (state != State.FORWARDING) return;

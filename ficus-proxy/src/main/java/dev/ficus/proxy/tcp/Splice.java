@@ -9,16 +9,18 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import dev.ficus.proxy.http.Deadline;
+import dev.ficus.proxy.tls.MeshTls;
 import java.time.Duration;
 
 /**
  * Joins two channels of one event loop byte for byte: what a TCP route does, and what an HTTP/1.1
  * exchange becomes after {@code 101 Switching Protocols}. Backpressure as in Netty's proxy example:
  * both channels run with AUTO_READ off and a side is read again only once its last read was
- * written to the other side. A side whose input ends shuts the other's output (half-close), and
- * both close when both inputs ended or either channel closes.
+ * written to the other side. A side whose input ends shuts the other's output (half-close; on a
+ * TLS side after a {@code close_notify}), and both close when both inputs ended or either channel closes.
  *
  * <p>An idle timeout (DestinationRule's {@code tcp.idleTimeout}, one hour unless set) closes both
  * channels when no byte moved either way for that long; a read only stores the new deadline, and
@@ -121,10 +123,32 @@ public final class Splice {
         }
         Channel peer = isA ? b : a;
         if (peer instanceof DuplexChannel d && peer.isActive()) {
-            peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> shutdownOutputWhenFlushed(d));
+            SslHandler tls = peer.pipeline().get(SslHandler.class);
+            if (tls == null || MeshTls.ALPN_MESH.equals(tls.applicationProtocol())) {
+                // plaintext, or mesh mTLS to another ficus proxy: there the FIN alone is the half-close, as Netty's
+                // OpenSSL engine ends both directions on a close_notify it receives (the answer could not come back)
+                peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> shutdownOutputWhenFlushed(d));
+            } else { // any other TLS peer is told with close_notify after the last record, then gets the FIN: a bare FIN reads as truncation
+                peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> closeNotifyThenShutdown(tls, d));
+            }
         } else {
             closeBoth();
         }
+    }
+
+    /**
+     * Sends TLS {@code close_notify} once nothing is queued before it, then shuts the output down;
+     * the TLS session keeps reading, so the other direction flows on until its own end (TLS 1.3
+     * half-close; a TLS 1.2 peer answers with its own close_notify and closes).
+     */
+    private static void closeNotifyThenShutdown(SslHandler tls, DuplexChannel d) {
+        if (!d.isActive()) return;
+        ChannelOutboundBuffer pending = d.unsafe().outboundBuffer();
+        if (pending != null && !pending.isEmpty()) {
+            d.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> closeNotifyThenShutdown(tls, d));
+            return;
+        }
+        tls.closeOutbound().addListener(f -> shutdownOutputWhenFlushed(d));
     }
 
     /**

@@ -9,17 +9,23 @@ import dev.ficus.api.networking.TCPRoute;
 import dev.ficus.api.networking.TLSMatchAttributes;
 import dev.ficus.api.networking.TLSRoute;
 import dev.ficus.api.networking.VirtualService;
+import dev.ficus.xds.snapshot.HeaderMutations;
+import dev.ficus.xds.snapshot.Route;
 import dev.ficus.xds.snapshot.RouteAction;
+import dev.ficus.xds.snapshot.RouteMatch;
+import dev.ficus.xds.snapshot.RoutePolicies;
 import dev.ficus.xds.snapshot.TcpRoute;
 import dev.ficus.xds.snapshot.TcpRouteTable;
 import dev.ficus.xds.snapshot.WeightedCluster;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Translates VirtualServices' {@code tls[]} (SNI passthrough) and {@code tcp[]} routes into the
  * {@link TcpRouteTable} of one TCP listener port, as Istio builds an Envoy filter chain per port:
- * TLS routes first (by {@code sniHosts}), then TCP routes (by {@code match.port}). Called by
+ * TLS routes first (by {@code sniHosts}), then TCP routes (by {@code match.port}); and a
+ * service's {@code tcp[]} routes into the CONNECT routes of its HTTP virtual hosts. Called by
  * {@link Translator}, which owns cluster creation and notes.
  */
 final class TcpRouteTranslator {
@@ -51,23 +57,46 @@ final class TcpRouteTranslator {
                     tls.add(new TcpRoute(vs.name() + "." + path, m.sniHosts(), action));
                 }
             }
-            for (int i = 0; i < vs.spec().tcp().size(); i++) {
-                TCPRoute r = vs.spec().tcp().get(i);
-                String path = "spec.tcp[" + i + "]";
-                RouteAction.Forward action = action(vs, path, r.route(), port);
-                if (action == null) continue;
-                boolean applies = r.match().isEmpty();
-                for (L4MatchAttributes m : r.match()) {
-                    boolean portOk = m.port() == null || m.port() == port;
-                    boolean gatewayOk = m.gateways().isEmpty() || bound(m.gateways(), vs.namespace(), gateway);
-                    if (portOk && gatewayOk) applies = true;
-                }
-                if (applies) tcp.add(new TcpRoute(vs.name() + "." + path, List.of(), action));
-            }
+            tcpRoutes(vs, port, gateway, tcp);
         }
         tls.addAll(tcp);
         return new TcpRouteTable(tls);
     }
+
+    /** Adds the {@code tcp[]} routes of {@code vs} that apply to {@code port} (bound to {@code gateway}, or to {@code mesh} when null) to {@code out}, in order. */
+    private void tcpRoutes(Resource<VirtualService> vs, int port, Resource<Gateway> gateway, List<TcpRoute> out) {
+        for (int i = 0; i < vs.spec().tcp().size(); i++) {
+            TCPRoute r = vs.spec().tcp().get(i);
+            String path = "spec.tcp[" + i + "]";
+            RouteAction.Forward action = action(vs, path, r.route(), port);
+            if (action == null) continue;
+            boolean applies = r.match().isEmpty();
+            for (L4MatchAttributes m : r.match()) {
+                boolean portOk = m.port() == null || m.port() == port;
+                boolean gatewayOk = m.gateways().isEmpty() || bound(m.gateways(), vs.namespace(), gateway);
+                if (portOk && gatewayOk) applies = true;
+            }
+            if (applies) out.add(new TcpRoute(vs.name() + "." + path, List.of(), action));
+        }
+    }
+
+    /**
+     * The routes of an HTTP virtual host ({@code vs}'s host on {@code port}) for a {@code CONNECT
+     * host:port} tunnel: {@code vs}'s mesh {@code tcp[]} routes that apply to the port, each
+     * matching the CONNECT method only, so that a tunnel to a service port is routed as a TCP
+     * connection to that port would be. Plain HTTP requests never match them.
+     */
+    List<Route> connectRoutes(Resource<VirtualService> vs, int port) {
+        if (vs.spec().tcp().isEmpty() || !bound(vs.spec().effectiveGateways(), vs.namespace(), null)) return List.of();
+        List<TcpRoute> tcp = new ArrayList<>();
+        tcpRoutes(vs, port, null, tcp);
+        List<Route> out = new ArrayList<>(tcp.size());
+        for (TcpRoute t : tcp) out.add(new Route(t.name(), CONNECT, t.action(), Duration.ZERO, HeaderMutations.NONE, HeaderMutations.NONE, RoutePolicies.NONE));
+        return out;
+    }
+
+    /** The match of a CONNECT route: the method alone (a CONNECT's path is "/" to the router). */
+    private static final RouteMatch CONNECT = new RouteMatch(null, List.of(), "CONNECT");
 
     private RouteAction.Forward action(Resource<VirtualService> vs, String path, List<RouteDestination> route, int port) {
         List<WeightedCluster> targets = new ArrayList<>();

@@ -622,12 +622,17 @@ public final class Translator {
                 .or(() -> ports.stream().filter(ServiceRegistry.Port::isHttp).findFirst())
                 .orElse(ports.getFirst()).number();
         for (ServiceRegistry.Port p : ports) {
-            List<Route> routes = vs.isPresent()
-                    ? httpRoutes(vs.get(), p.number(), null)
-                    : List.of(new Route("default", RouteMatch.ANY,
-                    RouteAction.Forward.to(cluster(svc.host(), p.number(), null, null, null)), Duration.ZERO, HeaderMutations.NONE, HeaderMutations.NONE,
-                    RoutePolicies.ISTIO_DEFAULT));
-            out.add(new VirtualHost(svc.host() + ":" + p.number(), domains(svc, p.number(), p.number() == defaultPort), routes));
+            // CONNECT host:port first: the VirtualService's tcp routes of the port, as for a TCP connection to it
+            List<Route> routes = vs.isPresent() ? new ArrayList<>(tcpRoutes.connectRoutes(vs.get(), p.number())) : new ArrayList<>(1);
+            List<Route> http = vs.isPresent() ? httpRoutes(vs.get(), p.number(), null) : List.of();
+            if (!http.isEmpty()) {
+                routes.addAll(http);
+            } else { // as in Istio, a VirtualService without an HTTP route for the port (only tcp routes, say) leaves the service its default route
+                routes.add(new Route("default", RouteMatch.ANY,
+                        RouteAction.Forward.to(cluster(svc.host(), p.number(), null, null, null)), Duration.ZERO, HeaderMutations.NONE, HeaderMutations.NONE,
+                        RoutePolicies.ISTIO_DEFAULT));
+            }
+            out.add(new VirtualHost(svc.host() + ":" + p.number(), domains(svc, p.number(), p.number() == defaultPort), List.copyOf(routes)));
         }
     }
 

@@ -117,6 +117,63 @@ class TranslatorTest {
         assertThat(jason.timeout()).as("Istio routes have no timeout unless set").isZero();
     }
 
+    static final String TCP_ONLY = """
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: db, namespace: shop}
+            spec:
+              hosts: [db.shop.svc.cluster.local]
+              location: MESH_INTERNAL
+              resolution: STATIC
+              ports: [{number: 5432, name: tcp-pg, protocol: TCP}, {number: 6000, name: tcp-admin, protocol: TCP}]
+              endpoints: [{address: 127.0.0.21}]
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: db-new, namespace: shop}
+            spec:
+              hosts: [db-new.shop.svc.cluster.local]
+              location: MESH_INTERNAL
+              resolution: STATIC
+              ports: [{number: 5432, name: tcp-pg, protocol: TCP}]
+              endpoints: [{address: 127.0.0.22}]
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: db, namespace: shop}
+            spec:
+              hosts: [db]
+              tcp:
+              - match: [{port: 5432}]
+                route: [{destination: {host: db-new, port: {number: 5432}}}]
+            """;
+
+    /**
+     * A VirtualService with only {@code tcp} routes does not hide its service from the HTTP route
+     * table: a CONNECT to host:port takes the tcp routes of that port (the CONNECT method only), and
+     * anything else — a CONNECT to a port no tcp route covers, a plain request — takes the service's
+     * default route, as Istio leaves a service whose VirtualService has no HTTP route for the port.
+     */
+    @Test
+    void aTcpOnlyVirtualServiceRoutesConnectByPortAndLeavesTheServiceItsDefaultRoute() {
+        Translation t = translate(TCP_ONLY, FRONTEND);
+        assertThat(t.notes()).isEmpty();
+        var table = t.snapshot().routeTables().get("outbound");
+        VirtualHost pg = table.select("db.shop:5432");
+        assertThat(pg).isNotNull();
+        Route connect = pg.select(new Req("CONNECT", "/", Map.of()));
+        assertThat(connect.name()).isEqualTo("db.spec.tcp[0]");
+        assertThat(((RouteAction.Forward) connect.action()).clusters()).containsExactly(new WeightedCluster("outbound|5432||db-new.shop.svc.cluster.local", 100));
+        Route get = pg.select(new Req("GET", "/", Map.of()));
+        assertThat(get.name()).isEqualTo("default");
+        assertThat(get.action()).isEqualTo(RouteAction.Forward.to("outbound|5432||db.shop.svc.cluster.local"));
+
+        VirtualHost admin = table.select("db.shop.svc.cluster.local:6000");
+        Route adminConnect = admin.select(new Req("CONNECT", "/", Map.of()));
+        assertThat(adminConnect.name()).as("no tcp route for 6000: the service's own endpoints").isEqualTo("default");
+        assertThat(adminConnect.action()).isEqualTo(RouteAction.Forward.to("outbound|6000||db.shop.svc.cluster.local"));
+    }
+
     @Test
     void subsetClustersHoldTheirEndpointsAndMergedPolicy() {
         ProxySnapshot s = translate(SHOP, FRONTEND).snapshot();
