@@ -42,9 +42,13 @@ HAP
 haproxy -D -f "$work/hap.cfg"
 mkdir -p "$work/b"
 sed 's/18090/18092/' "$root/examples/bench/proxy.yaml" > "$work/b/proxy.yaml"
-FICUS_JAVA_OPTS="$opts_a" "$root/ficus" proxy --config "$root/examples/bench" --labels app=bench --concurrency 1 \
+# Each proxy in a session of its own (setsid), as HAProxy is once it daemonizes: with the kernel's
+# autogroup scheduling, a proxy left in this script's session shares one CPU share with wrk
+# (docs/performance.md, "Each proxy in its own session"). A script's background job is not a
+# process-group leader, so setsid runs the command in place and $! stays its PID.
+FICUS_JAVA_OPTS="$opts_a" setsid "$root/ficus" proxy --config "$root/examples/bench" --labels app=bench --concurrency 1 \
   --outbound-port -1 --admin-port 18091 > "$work/a.log" 2>&1 & pids+=($!)
-FICUS_JAVA_OPTS="$opts_b" "$root/ficus" proxy --config "$work/b" --labels app=bench --concurrency 1 \
+FICUS_JAVA_OPTS="$opts_b" setsid "$root/ficus" proxy --config "$work/b" --labels app=bench --concurrency 1 \
   --outbound-port -1 --admin-port 18093 > "$work/b.log" 2>&1 & pids+=($!)
 for i in $(seq 1 300); do grep -q 'ready:' "$work/a.log" && grep -q 'ready:' "$work/b.log" && break; sleep 0.2; done
 grep -q 'ready:' "$work/a.log" && grep -q 'ready:' "$work/b.log" || { cat "$work/a.log" "$work/b.log" >&2; exit 1; }

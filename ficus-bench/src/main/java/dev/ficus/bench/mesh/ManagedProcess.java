@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -30,9 +31,22 @@ final class ManagedProcess implements AutoCloseable {
         this.log = log;
     }
 
+    /**
+     * Each process starts in a session of its own ({@code setsid}, util-linux), as a service
+     * started by systemd or a container runtime would be: with the kernel's autogroup scheduling
+     * (the default on desktop and many server kernels), processes of one session share one CPU
+     * share, so a proxy left in the benchmark's session would compete with the load generator for
+     * it, while HAProxy or nginx started as daemons would not (docs/performance.md measured the
+     * difference: 2.8x HAProxy's added p50 at 1000/s in the benchmark's session, 1.5x in its own).
+     * A child of this JVM is not a process-group leader, so setsid runs the command in place: the
+     * PID stays the one this class stops.
+     */
+    private static final Optional<Path> SETSID = MeshBench.findTool("setsid");
+
     static ManagedProcess start(String name, List<String> command, Path dir) throws IOException {
         Path log = dir.resolve(name + ".log");
-        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+        List<String> own = SETSID.map(s -> Stream.concat(Stream.of(s.toString()), command.stream()).toList()).orElse(command);
+        Process p = new ProcessBuilder(own).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).start();
         p.getOutputStream().close();
         ManagedProcess m = new ManagedProcess(name, p, log);
