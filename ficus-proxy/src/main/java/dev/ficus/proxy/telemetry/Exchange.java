@@ -20,6 +20,8 @@ public final class Exchange {
     private String method, path, authority, protocol;
     private long startNanos, startEpochMillis;
     private boolean grpc;
+    /** gRPC whose bodies are length-prefixed messages to count (not gRPC-Web). */
+    private boolean grpcFramed;
     // routing
     private String routeName, cluster;
     private Object upstreamHost; // rendered when read: only the access log reads it
@@ -71,6 +73,8 @@ public final class Exchange {
         this.startEpochMillis = System.currentTimeMillis();
         CharSequence type = req.headers().get(HttpHeaderNames.CONTENT_TYPE);
         this.grpc = type != null && type.length() >= 16 && io.netty.util.AsciiString.regionMatches(type, true, 0, "application/grpc", 0, 16);
+        // gRPC proper (application/grpc, application/grpc+proto...), not gRPC-Web: its text form is base64 and its body ends with a trailers frame
+        this.grpcFramed = grpc && (type.length() == 16 || type.charAt(16) == '+' || type.charAt(16) == ';');
         routeName = cluster = null;
         upstreamHost = null;
         upstreamPeer = null;
@@ -83,7 +87,7 @@ public final class Exchange {
         endNanos = 0;
         requestMessages = responseMessages = 0;
         messageSeries = null;
-        if (grpc) {
+        if (grpcFramed) {
             if (requestFrames == null) {
                 requestFrames = new GrpcMessageCounter();
                 responseFrames = new GrpcMessageCounter();
@@ -125,7 +129,7 @@ public final class Exchange {
     /** A chunk of the request body from the client: its size, and for gRPC the messages that begin in it. */
     public void requestBody(ByteBuf chunk) {
         requestBytes += chunk.readableBytes();
-        if (grpc) {
+        if (grpcFramed) {
             int n = requestFrames.count(chunk);
             if (n > 0) {
                 requestMessages += n;
@@ -137,7 +141,7 @@ public final class Exchange {
     /** A chunk of the response body to the client: its size, and for gRPC the messages that begin in it. */
     public void responseBody(ByteBuf chunk) {
         responseBytes += chunk.readableBytes();
-        if (grpc) {
+        if (grpcFramed) {
             int n = responseFrames.count(chunk);
             if (n > 0) {
                 responseMessages += n;
@@ -184,6 +188,9 @@ public final class Exchange {
     }
 
     boolean messageSeriesKnown() { return messageSeries != null; }
+
+    /** Whether this exchange's messages are counted: gRPC, not gRPC-Web (whose messages Istio does not count either). */
+    boolean countsMessages() { return grpcFramed; }
 
     /** Set by an inbound listener's telemetry when the request arrives (may be null: no authority, no service). */
     void inboundService(ServiceRef service) {

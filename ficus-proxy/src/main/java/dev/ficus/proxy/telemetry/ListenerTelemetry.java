@@ -91,7 +91,7 @@ public final class ListenerTelemetry {
         }
         if (metrics != null && !sourceReporter) {
             ex.inboundService(inboundService(ex));
-            if (ex.grpc()) countMessages(ex); // a server side knows its edge from the request
+            if (ex.countsMessages()) countMessages(ex); // a server side knows its edge from the request
         }
         for (ExchangeObserver o : observers) {
             try {
@@ -128,7 +128,7 @@ public final class ListenerTelemetry {
                 // no proxy answered for the server: name it from the endpoint's WorkloadEntry, as Istio's metadata discovery does
                 ex.peer(ex.upstreamPeer());
             }
-            if (metrics != null && ex.grpc()) countMessages(ex); // a client side knows its edge once the server named itself
+            if (metrics != null && ex.countsMessages()) countMessages(ex); // a client side knows its edge once the server named itself
         } else {
             h.set(PeerMetadata.HEADER, localHeader);
         }
@@ -139,7 +139,7 @@ public final class ListenerTelemetry {
         if (metrics != null) {
             try {
                 IstioMetrics.Edge e = edge(ex);
-                if (ex.grpc() && !ex.messageSeriesKnown()) ex.messageSeries(e.messages(ex));
+                if (ex.countsMessages() && !ex.messageSeriesKnown()) ex.messageSeries(e.messages(ex));
                 IstioMetrics.HttpSeries s = e.perRequestTags() ? e.series(ex) : e.series(ex.grpc(), ex.status(), ex.flags(), ex.grpcStatus());
                 s.record(ex.durationMicros(), ex.requestBytes(), ex.responseBytes());
             } catch (RuntimeException e) {
