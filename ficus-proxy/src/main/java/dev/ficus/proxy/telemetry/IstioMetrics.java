@@ -258,7 +258,10 @@ public final class IstioMetrics {
         public long requests() { return requests.sum(); }
     }
 
-    /** The gRPC message counters of one edge (and per-request tag values); updated as messages pass. */
+    /**
+     * The gRPC message counters of one edge (and per-request tag values): added to on the event
+     * loops of the exchanges as their messages pass, summed by the admin thread when scraped.
+     */
     public static final class MessageSeries {
         final String requestLabels, responseLabels; // null: disabled
         final java.util.concurrent.atomic.LongAdder request = new java.util.concurrent.atomic.LongAdder();
