@@ -871,7 +871,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
             return;
         }
         boolean last = c instanceof LastHttpContent;
-        ex.requestBody(c.content().readableBytes());
+        ex.requestBody(c.content());
         if (state == State.FORWARDING) {
             if (keepBody) keep(c.content());
             upstream.channel().write(c, upstream.channel().voidPromise());
@@ -1022,7 +1022,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         }
         if (msg instanceof HttpContent || msg instanceof HttpResponse) {
             if (msg instanceof HttpContent c && !informational) {
-                ex.responseBody(c.content().readableBytes());
+                ex.responseBody(c.content());
                 if (c instanceof LastHttpContent last && ex.grpc()) grpcTrailer(last.trailingHeaders());
                 if (parallel != null) stableContent(c); // copied before the write hands the buffer on
             }

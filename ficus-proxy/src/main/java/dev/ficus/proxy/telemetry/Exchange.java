@@ -3,6 +3,7 @@ package dev.ficus.proxy.telemetry;
 import dev.ficus.proxy.http.ResponseFlag;
 import dev.ficus.xds.snapshot.TelemetryPolicy.PeerWorkload;
 import dev.ficus.xds.snapshot.TelemetryPolicy.ServiceRef;
+import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 
@@ -19,6 +20,8 @@ public final class Exchange {
     private String method, path, authority, protocol;
     private long startNanos, startEpochMillis;
     private boolean grpc;
+    /** gRPC whose bodies are length-prefixed messages to count (not gRPC-Web). */
+    private boolean grpcFramed;
     // routing
     private String routeName, cluster;
     private Object upstreamHost; // rendered when read: only the access log reads it
@@ -30,6 +33,11 @@ public final class Exchange {
     /** Every flag of the exchange ({@link dev.ficus.proxy.http.ResponseFlags}): {@link #flag} and, e.g., URX beside it. */
     private int flags;
     private long requestBytes, responseBytes, endNanos;
+    // gRPC exchanges: messages in each direction, counted as the body passes (the counters are made on the connection's first gRPC exchange)
+    private GrpcMessageCounter requestFrames, responseFrames;
+    private long requestMessages, responseMessages;
+    /** The message counters of this exchange's edge once telemetry resolved it (null: not yet, or metrics off). */
+    private IstioMetrics.MessageSeries messageSeries;
     // identities: the other end's workload (peer metadata) and the principals of the connection that carried the exchange
     private PeerWorkload peer = PeerWorkload.UNKNOWN;
     private String peerPrincipal, localPrincipal;
@@ -65,6 +73,8 @@ public final class Exchange {
         this.startEpochMillis = System.currentTimeMillis();
         CharSequence type = req.headers().get(HttpHeaderNames.CONTENT_TYPE);
         this.grpc = type != null && type.length() >= 16 && io.netty.util.AsciiString.regionMatches(type, true, 0, "application/grpc", 0, 16);
+        // gRPC proper (application/grpc, application/grpc+proto...), not gRPC-Web: its text form is base64 and its body ends with a trailers frame
+        this.grpcFramed = grpc && (type.length() == 16 || type.charAt(16) == '+' || type.charAt(16) == ';');
         routeName = cluster = null;
         upstreamHost = null;
         upstreamPeer = null;
@@ -75,6 +85,16 @@ public final class Exchange {
         flags = 0;
         requestBytes = responseBytes = 0;
         endNanos = 0;
+        requestMessages = responseMessages = 0;
+        messageSeries = null;
+        if (grpcFramed) {
+            if (requestFrames == null) {
+                requestFrames = new GrpcMessageCounter();
+                responseFrames = new GrpcMessageCounter();
+            }
+            requestFrames.reset();
+            responseFrames.reset();
+        }
         peer = PeerWorkload.UNKNOWN;
         peerPrincipal = null;
         localPrincipal = null;
@@ -106,6 +126,30 @@ public final class Exchange {
 
     public void responseBody(int bytes) { responseBytes += bytes; }
 
+    /** A chunk of the request body from the client: its size, and for gRPC the messages that begin in it. */
+    public void requestBody(ByteBuf chunk) {
+        requestBytes += chunk.readableBytes();
+        if (grpcFramed) {
+            int n = requestFrames.count(chunk);
+            if (n > 0) {
+                requestMessages += n;
+                if (messageSeries != null) messageSeries.request(n);
+            }
+        }
+    }
+
+    /** A chunk of the response body to the client: its size, and for gRPC the messages that begin in it. */
+    public void responseBody(ByteBuf chunk) {
+        responseBytes += chunk.readableBytes();
+        if (grpcFramed) {
+            int n = responseFrames.count(chunk);
+            if (n > 0) {
+                responseMessages += n;
+                if (messageSeries != null) messageSeries.response(n);
+            }
+        }
+    }
+
     public void grpcStatus(int s) { this.grpcStatus = s; }
 
     /** The other end's workload and the principals the connection proved (null: not mTLS). */
@@ -132,6 +176,21 @@ public final class Exchange {
     }
 
     public void traceId(String id) { this.traceId = id; }
+
+    /**
+     * From now on, counts this gRPC exchange's messages into {@code series} as they pass, and
+     * counts there the ones seen so far; set once per exchange, when its edge is known.
+     */
+    void messageSeries(IstioMetrics.MessageSeries series) {
+        this.messageSeries = series;
+        series.request(requestMessages);
+        series.response(responseMessages);
+    }
+
+    boolean messageSeriesKnown() { return messageSeries != null; }
+
+    /** Whether this exchange's messages are counted: gRPC, not gRPC-Web (whose messages Istio does not count either). */
+    boolean countsMessages() { return grpcFramed; }
 
     /** Set by an inbound listener's telemetry when the request arrives (may be null: no authority, no service). */
     void inboundService(ServiceRef service) {
@@ -195,6 +254,12 @@ public final class Exchange {
     public long requestBytes() { return requestBytes; }
 
     public long responseBytes() { return responseBytes; }
+
+    /** gRPC messages the client sent (begun) so far; 0 for other exchanges. */
+    public long requestMessages() { return requestMessages; }
+
+    /** gRPC messages sent to the client (begun) so far; 0 for other exchanges. */
+    public long responseMessages() { return responseMessages; }
 
     public PeerWorkload peer() { return peer; }
 

@@ -13,7 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Istio's standard metrics of one proxy: istio_requests_total, istio_request_duration_milliseconds,
- * istio_request_bytes, istio_response_bytes and the istio_tcp_* counters, with Istio's labels.
+ * istio_request_bytes, istio_response_bytes, the gRPC message counters and the istio_tcp_*
+ * counters, with Istio's labels.
  *
  * <p>Cost: the labels that describe who talks to whom are resolved into an {@link Edge} when a new
  * pair of peers (or route, or cluster) is first seen, and a request handler keeps the edge it used
@@ -26,6 +27,8 @@ public final class IstioMetrics {
     static final String DURATION = "istio_request_duration_milliseconds";
     static final String REQUEST_BYTES = "istio_request_bytes";
     static final String RESPONSE_BYTES = "istio_response_bytes";
+    static final String REQUEST_MESSAGES = "istio_request_messages_total";
+    static final String RESPONSE_MESSAGES = "istio_response_messages_total";
     static final String TCP_OPENED = "istio_tcp_connections_opened_total";
     static final String TCP_CLOSED = "istio_tcp_connections_closed_total";
     static final String TCP_SENT = "istio_tcp_sent_bytes_total";
@@ -57,9 +60,12 @@ public final class IstioMetrics {
         private final List<String[]> labels; // name, value pairs in Istio's order, without the per-outcome ones
         private volatile HttpSeries[] series = new HttpSeries[0];
         private volatile TcpSeries tcp;
+        private volatile MessageSeries messages;
         /** Tag override values evaluated per request (request.host ...), in a fixed order; empty for most edges. */
         private final List<TagExpression> dynamic;
         private final ConcurrentHashMap<DynamicKey, HttpSeries> dynamicSeries;
+        /** With per-request tags: the message counters by the tags' values. */
+        private final ConcurrentHashMap<List<String>, MessageSeries> dynamicMessages;
 
         private record DynamicKey(long key, List<String> values) {
         }
@@ -99,6 +105,7 @@ public final class IstioMetrics {
             }
             this.dynamic = List.copyOf(dyn);
             this.dynamicSeries = dyn.isEmpty() ? null : new ConcurrentHashMap<>();
+            this.dynamicMessages = dyn.isEmpty() ? null : new ConcurrentHashMap<>();
         }
 
         public EdgeKey key() { return key; }
@@ -153,6 +160,30 @@ public final class IstioMetrics {
             l.add(new String[] {"response_flags", dev.ficus.proxy.http.ResponseFlags.names(flags)});
             l.add(new String[] {"connection_security_policy", key.security()});
             return new HttpSeries(k, render(l, REQUESTS, values), render(l, DURATION, values), render(l, REQUEST_BYTES, values), render(l, RESPONSE_BYTES, values));
+        }
+
+        /**
+         * The gRPC message counters of {@code ex}'s edge. As in Istio, they carry the edge's labels
+         * only (no request_protocol, response_code, grpc_response_status, response_flags or
+         * connection_security_policy): they are counted while a stream lasts, before its outcome
+         * is known. Per-request tag values are read from {@code ex} (allocating a key per call).
+         */
+        public MessageSeries messages(Exchange ex) {
+            if (dynamicMessages == null) {
+                MessageSeries m = messages;
+                return m != null ? m : makeMessages();
+            }
+            String[] values = new String[dynamic.size()];
+            for (int i = 0; i < values.length; i++) values[i] = TagValues.evaluate(dynamic.get(i), ex);
+            List<String> k = List.of(values);
+            MessageSeries m = dynamicMessages.get(k);
+            return m != null ? m : dynamicMessages.computeIfAbsent(k, x -> new MessageSeries(render(labels, REQUEST_MESSAGES, values), render(labels, RESPONSE_MESSAGES, values)));
+        }
+
+        private synchronized MessageSeries makeMessages() {
+            if (messages != null) return messages;
+            messages = new MessageSeries(render(labels, REQUEST_MESSAGES, null), render(labels, RESPONSE_MESSAGES, null));
+            return messages;
         }
 
         /** The TCP counters of this edge. */
@@ -227,6 +258,31 @@ public final class IstioMetrics {
         public long requests() { return requests.sum(); }
     }
 
+    /**
+     * The gRPC message counters of one edge (and per-request tag values): added to on the event
+     * loops of the exchanges as their messages pass, summed by the admin thread when scraped.
+     */
+    public static final class MessageSeries {
+        final String requestLabels, responseLabels; // null: disabled
+        final java.util.concurrent.atomic.LongAdder request = new java.util.concurrent.atomic.LongAdder();
+        final java.util.concurrent.atomic.LongAdder response = new java.util.concurrent.atomic.LongAdder();
+
+        MessageSeries(String request, String response) {
+            this.requestLabels = request;
+            this.responseLabels = response;
+        }
+
+        /** {@code n} messages from the client. */
+        public void request(long n) {
+            if (requestLabels != null && n > 0) request.add(n);
+        }
+
+        /** {@code n} messages to the client. */
+        public void response(long n) {
+            if (responseLabels != null && n > 0) response.add(n);
+        }
+    }
+
     /** The TCP counters of one edge. */
     public static final class TcpSeries {
         final String openedLabels, closedLabels, sentLabels, receivedLabels;
@@ -271,6 +327,16 @@ public final class IstioMetrics {
         for (HttpSeries s : http) if (s.requestBytesLabels != null) s.requestBytes.write(b, REQUEST_BYTES, s.requestBytesLabels);
         header(b, RESPONSE_BYTES, "histogram", "Response body sizes in bytes.");
         for (HttpSeries s : http) if (s.responseBytesLabels != null) s.responseBytes.write(b, RESPONSE_BYTES, s.responseBytesLabels);
+        List<MessageSeries> messages = new ArrayList<>();
+        for (Edge e : all) {
+            if (e.messages != null) messages.add(e.messages);
+            if (e.dynamicMessages != null) messages.addAll(e.dynamicMessages.values());
+        }
+        messages.sort(Comparator.comparing(m -> m.requestLabels == null ? m.responseLabels == null ? "" : m.responseLabels : m.requestLabels));
+        header(b, REQUEST_MESSAGES, "counter", "gRPC messages sent by clients.");
+        for (MessageSeries m : messages) if (m.requestLabels != null) b.append(REQUEST_MESSAGES).append('{').append(m.requestLabels).append("} ").append(m.request.sum()).append('\n');
+        header(b, RESPONSE_MESSAGES, "counter", "gRPC messages sent by servers.");
+        for (MessageSeries m : messages) if (m.responseLabels != null) b.append(RESPONSE_MESSAGES).append('{').append(m.responseLabels).append("} ").append(m.response.sum()).append('\n');
         List<TcpSeries> tcp = new ArrayList<>();
         for (Edge e : all) if (e.tcp != null) tcp.add(e.tcp);
         header(b, TCP_OPENED, "counter", "TCP connections opened.");

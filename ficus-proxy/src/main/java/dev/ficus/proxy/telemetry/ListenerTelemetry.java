@@ -89,7 +89,10 @@ public final class ListenerTelemetry {
             if (!sourceReporter) ex.peer(PeerMetadata.decode(v));
             h.remove(PeerMetadata.HEADER); // never forwarded: an outbound listener replaces what the app sent
         }
-        if (metrics != null && !sourceReporter) ex.inboundService(inboundService(ex));
+        if (metrics != null && !sourceReporter) {
+            ex.inboundService(inboundService(ex));
+            if (ex.countsMessages()) countMessages(ex); // a server side knows its edge from the request
+        }
         for (ExchangeObserver o : observers) {
             try {
                 o.onRequest(ex);
@@ -125,6 +128,7 @@ public final class ListenerTelemetry {
                 // no proxy answered for the server: name it from the endpoint's WorkloadEntry, as Istio's metadata discovery does
                 ex.peer(ex.upstreamPeer());
             }
+            if (metrics != null && ex.countsMessages()) countMessages(ex); // a client side knows its edge once the server named itself
         } else {
             h.set(PeerMetadata.HEADER, localHeader);
         }
@@ -135,6 +139,7 @@ public final class ListenerTelemetry {
         if (metrics != null) {
             try {
                 IstioMetrics.Edge e = edge(ex);
+                if (ex.countsMessages() && !ex.messageSeriesKnown()) ex.messageSeries(e.messages(ex));
                 IstioMetrics.HttpSeries s = e.perRequestTags() ? e.series(ex) : e.series(ex.grpc(), ex.status(), ex.flags(), ex.grpcStatus());
                 s.record(ex.durationMicros(), ex.requestBytes(), ex.responseBytes());
             } catch (RuntimeException e) {
@@ -147,6 +152,20 @@ public final class ListenerTelemetry {
             } catch (RuntimeException e) {
                 failed(e);
             }
+        }
+    }
+
+    /**
+     * Counts the exchange's gRPC messages on its edge from now on, as they pass, and the ones seen
+     * so far: a long stream's messages show before it ends, as Istio reports them periodically
+     * once the peer is known. Once per gRPC exchange; one that never gets here counts at its end.
+     */
+    private void countMessages(Exchange ex) {
+        if (ex.messageSeriesKnown()) return;
+        try {
+            ex.messageSeries(edge(ex).messages(ex));
+        } catch (RuntimeException e) {
+            failed(e);
         }
     }
 
