@@ -1,0 +1,336 @@
+package dev.ficus.proxy.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.DateFormatter;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
+import java.nio.charset.StandardCharsets;
+import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Date;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The fields of a parsed head ({@link Http1Head}) seen as Netty {@link HttpHeaders}, without
+ * decoding them into objects: reads scan the field positions and compare bytes, edits mark original
+ * fields removed and keep added ones aside, and {@link #encode(ByteBuf)} copies every untouched
+ * original line as it arrived and writes only what changed. Behaves as {@link DefaultHttpHeaders}
+ * does for every operation the router uses (a differential property test holds it to that): names
+ * match case-insensitively, iteration keeps the original order with added fields last, and names and
+ * values added are validated as Netty validates them.
+ *
+ * <p>The second piece of ficus's own HTTP/1 codec (after {@link Http1HeadParser}); not wired in yet.
+ * The head's buffer must stay readable and unchanged while this object is used; one instance per
+ * request, on the connection's event loop.
+ */
+public final class Http1HeadHeaders extends HttpHeaders {
+    private final ByteBuf buf;
+    /** Four ints per original field (name start, name end, value start, value end), and its line's end. */
+    private final int[] fields;
+    private final int[] lineEnds;
+    private final int count;
+    private final boolean[] removed;
+    private final String[] values;
+    private int removedCount;
+    /** Added fields: name, value, name, value ... */
+    private final ArrayList<String> added = new ArrayList<>(4);
+
+    /** The fields of {@code head}, parsed from {@code buf}; copies the positions (the head object is reused). */
+    public Http1HeadHeaders(ByteBuf buf, Http1Head head) {
+        this.buf = buf;
+        this.count = head.fieldCount;
+        this.fields = Arrays.copyOf(head.fields, 4 * count);
+        this.lineEnds = new int[count];
+        for (int i = 0; i < count; i++) {
+            int p = fields[4 * i + 3];
+            while (buf.getByte(p) != '\n') p++;
+            lineEnds[i] = p + 1;
+        }
+        this.removed = new boolean[count];
+        this.values = new String[count];
+    }
+
+    // reads
+
+    private boolean nameIs(int field, CharSequence name) {
+        int start = fields[4 * field], len = fields[4 * field + 1] - start;
+        if (len != name.length()) return false;
+        for (int i = 0; i < len; i++) {
+            int a = buf.getByte(start + i), b = name.charAt(i);
+            if (a != b && toLower(a) != toLower(b)) return false;
+        }
+        return true;
+    }
+
+    private static int toLower(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
+
+    private String value(int field) {
+        String v = values[field];
+        if (v == null) {
+            int start = fields[4 * field + 2];
+            v = values[field] = buf.toString(start, fields[4 * field + 3] - start, StandardCharsets.ISO_8859_1);
+        }
+        return v;
+    }
+
+    private String name(int field) {
+        int start = fields[4 * field];
+        return buf.toString(start, fields[4 * field + 1] - start, StandardCharsets.ISO_8859_1);
+    }
+
+    @Override
+    public String get(String name) { return get((CharSequence) name); }
+
+    @Override
+    public String get(CharSequence name) {
+        for (int i = 0; i < count; i++) if (!removed[i] && nameIs(i, name)) return value(i);
+        for (int i = 0; i < added.size(); i += 2) if (AsciiString.contentEqualsIgnoreCase(added.get(i), name)) return added.get(i + 1);
+        return null;
+    }
+
+    @Override
+    public Integer getInt(CharSequence name) {
+        String v = get(name);
+        if (v == null) return null;
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public int getInt(CharSequence name, int defaultValue) {
+        Integer v = getInt(name);
+        return v == null ? defaultValue : v;
+    }
+
+    @Override
+    public Short getShort(CharSequence name) {
+        String v = get(name);
+        if (v == null) return null;
+        try {
+            return Short.parseShort(v);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public short getShort(CharSequence name, short defaultValue) {
+        Short v = getShort(name);
+        return v == null ? defaultValue : v;
+    }
+
+    @Override
+    public Long getTimeMillis(CharSequence name) {
+        String v = get(name);
+        if (v == null) return null;
+        Date d = DateFormatter.parseHttpDate(v);
+        return d == null ? null : d.getTime();
+    }
+
+    @Override
+    public long getTimeMillis(CharSequence name, long defaultValue) {
+        Long v = getTimeMillis(name);
+        return v == null ? defaultValue : v;
+    }
+
+    @Override
+    public List<String> getAll(String name) { return getAll((CharSequence) name); }
+
+    @Override
+    public List<String> getAll(CharSequence name) {
+        List<String> all = new ArrayList<>(2);
+        for (int i = 0; i < count; i++) if (!removed[i] && nameIs(i, name)) all.add(value(i));
+        for (int i = 0; i < added.size(); i += 2) if (AsciiString.contentEqualsIgnoreCase(added.get(i), name)) all.add(added.get(i + 1));
+        return all;
+    }
+
+    @Override
+    public List<Map.Entry<String, String>> entries() {
+        List<Map.Entry<String, String>> all = new ArrayList<>(size());
+        for (int i = 0; i < count; i++) if (!removed[i]) all.add(new AbstractMap.SimpleImmutableEntry<>(name(i), value(i)));
+        for (int i = 0; i < added.size(); i += 2) all.add(new AbstractMap.SimpleImmutableEntry<>(added.get(i), added.get(i + 1)));
+        return all;
+    }
+
+    @Override
+    public boolean contains(String name) { return contains((CharSequence) name); }
+
+    @Override
+    public boolean contains(CharSequence name) {
+        for (int i = 0; i < count; i++) if (!removed[i] && nameIs(i, name)) return true;
+        for (int i = 0; i < added.size(); i += 2) if (AsciiString.contentEqualsIgnoreCase(added.get(i), name)) return true;
+        return false;
+    }
+
+    /** Deprecated in Netty for {@link #iteratorCharSequence()}; kept because HttpHeaders is Iterable. */
+    @Override
+    @Deprecated
+    public Iterator<Map.Entry<String, String>> iterator() { return entries().iterator(); }
+
+    @Override
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public Iterator<Map.Entry<CharSequence, CharSequence>> iteratorCharSequence() { return (Iterator) entries().iterator(); }
+
+    @Override
+    public boolean isEmpty() { return size() == 0; }
+
+    @Override
+    public int size() { return count - removedCount + added.size() / 2; }
+
+    @Override
+    public Set<String> names() {
+        Set<String> names = new LinkedHashSet<>();
+        for (Map.Entry<String, String> e : entries()) names.add(e.getKey());
+        return names;
+    }
+
+    // edits
+
+    @Override
+    public HttpHeaders add(String name, Object value) { return add((CharSequence) name, value); }
+
+    @Override
+    public HttpHeaders add(CharSequence name, Object value) {
+        String n = validName(name);
+        added.add(n);
+        added.add(validValue(value));
+        return this;
+    }
+
+    @Override
+    public HttpHeaders add(String name, Iterable<?> values) {
+        for (Object v : values) add(name, v);
+        return this;
+    }
+
+    @Override
+    public HttpHeaders addInt(CharSequence name, int value) { return add(name, Integer.toString(value)); }
+
+    @Override
+    public HttpHeaders addShort(CharSequence name, short value) { return add(name, Short.toString(value)); }
+
+    @Override
+    public HttpHeaders set(String name, Object value) { return set((CharSequence) name, value); }
+
+    @Override
+    public HttpHeaders set(CharSequence name, Object value) {
+        String n = validName(name), v = validValue(value);
+        remove(n);
+        added.add(n);
+        added.add(v);
+        return this;
+    }
+
+    @Override
+    public HttpHeaders set(String name, Iterable<?> values) {
+        String n = validName(name);
+        List<String> vs = new ArrayList<>();
+        for (Object v : values) {
+            if (v == null) break; // as DefaultHttpHeaders: a null ends the values
+            vs.add(validValue(v));
+        }
+        remove(n);
+        for (String v : vs) {
+            added.add(n);
+            added.add(v);
+        }
+        return this;
+    }
+
+    @Override
+    public HttpHeaders setInt(CharSequence name, int value) { return set(name, Integer.toString(value)); }
+
+    @Override
+    public HttpHeaders setShort(CharSequence name, short value) { return set(name, Short.toString(value)); }
+
+    @Override
+    public HttpHeaders remove(String name) { return remove((CharSequence) name); }
+
+    @Override
+    public HttpHeaders remove(CharSequence name) {
+        for (int i = 0; i < count; i++) {
+            if (!removed[i] && nameIs(i, name)) {
+                removed[i] = true;
+                removedCount++;
+            }
+        }
+        for (int i = added.size() - 2; i >= 0; i -= 2) {
+            if (AsciiString.contentEqualsIgnoreCase(added.get(i), name)) {
+                added.remove(i + 1);
+                added.remove(i);
+            }
+        }
+        return this;
+    }
+
+    @Override
+    public HttpHeaders clear() {
+        Arrays.fill(removed, true);
+        removedCount = count;
+        added.clear();
+        return this;
+    }
+
+    /**
+     * Writes the field lines: each untouched original line as it arrived (runs of them in one copy),
+     * then the added fields as {@code name: value}. The empty line that ends a head is the caller's.
+     */
+    public void encode(ByteBuf out) {
+        int i = 0;
+        while (i < count) {
+            if (removed[i]) {
+                i++;
+                continue;
+            }
+            int start = fields[4 * i], j = i;
+            while (j + 1 < count && !removed[j + 1]) j++;
+            out.writeBytes(buf, start, lineEnds[j] - start);
+            i = j + 1;
+        }
+        for (int k = 0; k < added.size(); k += 2) {
+            out.writeCharSequence(added.get(k), StandardCharsets.ISO_8859_1);
+            out.writeByte(':').writeByte(' ');
+            out.writeCharSequence(added.get(k + 1), StandardCharsets.ISO_8859_1);
+            out.writeByte('\r').writeByte('\n');
+        }
+    }
+
+    // validation, as Netty's default headers factory validates
+
+    private static String validName(CharSequence name) {
+        if (name == null || name.length() == 0) throw new IllegalArgumentException("empty header name");
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c > 0xff || !TOKEN[c]) throw new IllegalArgumentException("invalid header name: " + name);
+        }
+        return name.toString();
+    }
+
+    private static String validValue(Object value) {
+        if (value == null) throw new NullPointerException("value");
+        String v = value instanceof Date d ? DateFormatter.format(d) : value.toString();
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if (c > 0xff || (c < 0x20 && c != '\t') || c == 0x7f) throw new IllegalArgumentException("invalid header value: " + v);
+        }
+        return v;
+    }
+
+    private static final boolean[] TOKEN = new boolean[256];
+
+    static {
+        for (char c = '0'; c <= '9'; c++) TOKEN[c] = true;
+        for (char c = 'a'; c <= 'z'; c++) TOKEN[c] = true;
+        for (char c = 'A'; c <= 'Z'; c++) TOKEN[c] = true;
+        for (char c : "!#$%&'*+-.^_`|~".toCharArray()) TOKEN[c] = true;
+    }
+}
