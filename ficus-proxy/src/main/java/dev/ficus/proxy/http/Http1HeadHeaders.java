@@ -310,7 +310,7 @@ public final class Http1HeadHeaders extends HttpHeaders {
         if (name == null || name.length() == 0) throw new IllegalArgumentException("empty header name");
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
-            if (c > 0xff || !TOKEN[c]) throw new IllegalArgumentException("invalid header name: " + name);
+            if (!Http1HeadParser.tchar(c)) throw new IllegalArgumentException("invalid header name: " + name);
         }
         return name.toString();
     }
@@ -323,14 +323,5 @@ public final class Http1HeadHeaders extends HttpHeaders {
             if (c > 0xff || (c < 0x20 && c != '\t') || c == 0x7f) throw new IllegalArgumentException("invalid header value: " + v);
         }
         return v;
-    }
-
-    private static final boolean[] TOKEN = new boolean[256];
-
-    static {
-        for (char c = '0'; c <= '9'; c++) TOKEN[c] = true;
-        for (char c = 'a'; c <= 'z'; c++) TOKEN[c] = true;
-        for (char c = 'A'; c <= 'Z'; c++) TOKEN[c] = true;
-        for (char c : "!#$%&'*+-.^_`|~".toCharArray()) TOKEN[c] = true;
     }
 }

@@ -28,7 +28,7 @@ public final class Http1HeadParser {
     public static final int HEADERS_TOO_LARGE = -431;
 
     private static final byte CR = '\r', LF = '\n', SP = ' ', HTAB = '\t', COLON = ':';
-    /** RFC 9110 tchar. */
+    /** RFC 9110 tchar (also what {@link Http1HeadHeaders} accepts in a name). */
     private static final boolean[] TCHAR = new boolean[256];
 
     static {
@@ -37,6 +37,9 @@ public final class Http1HeadParser {
         for (char c = 'A'; c <= 'Z'; c++) TCHAR[c] = true;
         for (char c : "!#$%&'*+-.^_`|~".toCharArray()) TCHAR[c] = true;
     }
+
+    /** Whether {@code c} may appear in a token (a method, a field name). */
+    static boolean tchar(int c) { return c >= 0 && c < 256 && TCHAR[c]; }
 
     private final int maxRequestLine;
     private final int maxHeaderSection;
