@@ -8,6 +8,7 @@ import dev.ficus.proxy.ProxyServer;
 import dev.ficus.proxy.http.ResponseFlag;
 import dev.ficus.testing.ClosedPort;
 import dev.ficus.testing.FakeUpstream;
+import dev.ficus.testing.GrpcStrings;
 import dev.ficus.testing.TcpEchoServer;
 import dev.ficus.xds.snapshot.ClusterConfig;
 import dev.ficus.xds.snapshot.Endpoint;
@@ -49,7 +50,6 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import java.io.BufferedReader;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -311,24 +311,9 @@ class ProtocolsTest {
 
     // ---- gRPC
 
-    static final MethodDescriptor.Marshaller<String> STRING = new MethodDescriptor.Marshaller<>() {
-        @Override public InputStream stream(String v) { return new ByteArrayInputStream(v.getBytes(StandardCharsets.UTF_8)); }
-        @Override public String parse(InputStream in) {
-            try {
-                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-    };
-    static final MethodDescriptor<String, String> SAY = method("Say", MethodDescriptor.MethodType.UNARY);
-    static final MethodDescriptor<String, String> COUNT = method("Count", MethodDescriptor.MethodType.SERVER_STREAMING);
-    static final MethodDescriptor<String, String> FAIL = method("Fail", MethodDescriptor.MethodType.UNARY);
-
-    static MethodDescriptor<String, String> method(String name, MethodDescriptor.MethodType type) {
-        return MethodDescriptor.<String, String>newBuilder().setType(type).setFullMethodName("ficus.test.Echo/" + name)
-                .setRequestMarshaller(STRING).setResponseMarshaller(STRING).build();
-    }
+    static final MethodDescriptor<String, String> SAY = GrpcStrings.method("Say", MethodDescriptor.MethodType.UNARY);
+    static final MethodDescriptor<String, String> COUNT = GrpcStrings.method("Count", MethodDescriptor.MethodType.SERVER_STREAMING);
+    static final MethodDescriptor<String, String> FAIL = GrpcStrings.method("Fail", MethodDescriptor.MethodType.UNARY);
 
     Server grpcServer() throws IOException {
         ServerServiceDefinition svc = ServerServiceDefinition.builder("ficus.test.Echo")

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.ficus.proxy.ProxyServer;
 import dev.ficus.testing.FakeUpstream;
+import dev.ficus.testing.GrpcStrings;
 import dev.ficus.testing.RawHttp;
 import dev.ficus.xds.snapshot.AuthzPolicies;
 import dev.ficus.xds.snapshot.ClusterConfig;
@@ -33,11 +34,8 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -58,20 +56,10 @@ import org.junit.jupiter.api.Test;
  * streams last, with Telemetry overrides applied, and no series for plain HTTP.
  */
 class GrpcMessagesTest {
-    static final MethodDescriptor.Marshaller<String> STRING = new MethodDescriptor.Marshaller<>() {
-        @Override public InputStream stream(String v) { return new ByteArrayInputStream(v.getBytes(StandardCharsets.UTF_8)); }
-        @Override public String parse(InputStream in) {
-            try {
-                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-    };
-    static final MethodDescriptor<String, String> JOIN = method("Join", MethodDescriptor.MethodType.CLIENT_STREAMING);
-    static final MethodDescriptor<String, String> COUNT = method("Count", MethodDescriptor.MethodType.SERVER_STREAMING);
-    static final MethodDescriptor<String, String> HOLD = method("Hold", MethodDescriptor.MethodType.SERVER_STREAMING);
-    static final MethodDescriptor<String, String> SAY = method("Say", MethodDescriptor.MethodType.UNARY);
+    static final MethodDescriptor<String, String> JOIN = GrpcStrings.method("Join", MethodDescriptor.MethodType.CLIENT_STREAMING);
+    static final MethodDescriptor<String, String> COUNT = GrpcStrings.method("Count", MethodDescriptor.MethodType.SERVER_STREAMING);
+    static final MethodDescriptor<String, String> HOLD = GrpcStrings.method("Hold", MethodDescriptor.MethodType.SERVER_STREAMING);
+    static final MethodDescriptor<String, String> SAY = GrpcStrings.method("Say", MethodDescriptor.MethodType.UNARY);
     static final CallOptions OPTS = CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS);
 
     final List<AutoCloseable> cleanup = new ArrayList<>();
@@ -84,11 +72,6 @@ class GrpcMessagesTest {
     void stop() throws Exception {
         release.countDown();
         for (AutoCloseable c : cleanup.reversed()) c.close();
-    }
-
-    static MethodDescriptor<String, String> method(String name, MethodDescriptor.MethodType type) {
-        return MethodDescriptor.<String, String>newBuilder().setType(type).setFullMethodName("ficus.test.Echo/" + name)
-                .setRequestMarshaller(STRING).setResponseMarshaller(STRING).build();
     }
 
     Server grpcServer() throws IOException {
