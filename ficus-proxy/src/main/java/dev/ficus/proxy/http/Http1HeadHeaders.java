@@ -25,13 +25,16 @@ import java.util.Set;
  * match case-insensitively, iteration keeps the original order with added fields last, and names and
  * values added are validated as Netty validates them.
  *
- * <p>The second piece of ficus's own HTTP/1 codec (after {@link Http1HeadParser}); not wired in yet.
- * The head's buffer must stay readable and unchanged while this object is used; one instance per
- * request, on the connection's event loop.
+ * <p>Part of ficus's own HTTP/1 codec: {@link Http1RequestDecoder} builds one per request from
+ * what {@link Http1HeadParser} found, and the upstream encoder ({@link Http1ClientCodec}) writes it
+ * with {@link #encode(ByteBuf)}. The head's bytes are copied once, so the request may outlive the
+ * connection's buffer (retries, mirrors, queued pipelined requests). One instance per request, on
+ * the connection's event loop.
  */
 public final class Http1HeadHeaders extends HttpHeaders {
-    private final ByteBuf buf;
-    /** Four ints per original field (name start, name end, value start, value end), and its line's end. */
+    /** The head's bytes, copied out of the connection's buffer: the request may outlive that buffer's reuse. */
+    private final byte[] bytes;
+    /** Four ints per original field (name start, name end, value start, value end), and its line's end; indexes into {@link #bytes}. */
     private final int[] fields;
     private final int[] lineEnds;
     private final int count;
@@ -41,15 +44,30 @@ public final class Http1HeadHeaders extends HttpHeaders {
     /** Added fields: name, value, name, value ... */
     private final ArrayList<String> added = new ArrayList<>(4);
 
-    /** The fields of {@code head}, parsed from {@code buf}; copies the positions (the head object is reused). */
-    public Http1HeadHeaders(ByteBuf buf, Http1Head head) {
-        this.buf = buf;
+    /**
+     * The fields of {@code head}, parsed from {@code buf}, whose head occupies {@code buf[start, end)}:
+     * copies those bytes and the positions (the buffer is reused or released, the head object is reused).
+     */
+    public Http1HeadHeaders(ByteBuf buf, int start, int end, Http1Head head) {
+        this(copy(buf, start, end), start, head);
+    }
+
+    private static byte[] copy(ByteBuf buf, int start, int end) {
+        byte[] b = new byte[end - start];
+        buf.getBytes(start, b);
+        return b;
+    }
+
+    /** The fields of {@code head}, whose positions are those of {@code bytes[0]} at {@code base}; keeps {@code bytes}. */
+    Http1HeadHeaders(byte[] bytes, int base, Http1Head head) {
+        this.bytes = bytes;
         this.count = head.fieldCount;
-        this.fields = Arrays.copyOf(head.fields, 4 * count);
+        this.fields = new int[4 * count];
+        for (int i = 0; i < fields.length; i++) fields[i] = head.fields[i] - base;
         this.lineEnds = new int[count];
         for (int i = 0; i < count; i++) {
             int p = fields[4 * i + 3];
-            while (buf.getByte(p) != '\n') p++;
+            while (bytes[p] != '\n') p++;
             lineEnds[i] = p + 1;
         }
         this.removed = new boolean[count];
@@ -62,7 +80,7 @@ public final class Http1HeadHeaders extends HttpHeaders {
         int start = fields[4 * field], len = fields[4 * field + 1] - start;
         if (len != name.length()) return false;
         for (int i = 0; i < len; i++) {
-            int a = buf.getByte(start + i), b = name.charAt(i);
+            int a = bytes[start + i], b = name.charAt(i);
             if (a != b && toLower(a) != toLower(b)) return false;
         }
         return true;
@@ -74,14 +92,14 @@ public final class Http1HeadHeaders extends HttpHeaders {
         String v = values[field];
         if (v == null) {
             int start = fields[4 * field + 2];
-            v = values[field] = buf.toString(start, fields[4 * field + 3] - start, StandardCharsets.ISO_8859_1);
+            v = values[field] = new String(bytes, start, fields[4 * field + 3] - start, StandardCharsets.ISO_8859_1);
         }
         return v;
     }
 
     private String name(int field) {
         int start = fields[4 * field];
-        return buf.toString(start, fields[4 * field + 1] - start, StandardCharsets.ISO_8859_1);
+        return new String(bytes, start, fields[4 * field + 1] - start, StandardCharsets.ISO_8859_1);
     }
 
     @Override
@@ -293,7 +311,7 @@ public final class Http1HeadHeaders extends HttpHeaders {
             }
             int start = fields[4 * i], j = i;
             while (j + 1 < count && !removed[j + 1]) j++;
-            out.writeBytes(buf, start, lineEnds[j] - start);
+            out.writeBytes(bytes, start, lineEnds[j] - start);
             i = j + 1;
         }
         for (int k = 0; k < added.size(); k += 2) {

@@ -9,16 +9,15 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
 import java.util.Iterator;
 
 /**
- * Sits right after the HTTP/1.1 codec and turns what the codec refused into a local reply:
+ * Sits right after the HTTP/1.1 codec ({@link Http1ServerCodec}) and turns what it refused into a local reply:
  * oversized header section → 431, any other framing error (oversized request line, Content-Length
- * with Transfer-Encoding, differing Content-Lengths, bad characters, no Host or two) → 400, and
+ * with Transfer-Encoding, differing Content-Lengths, bad characters, obsolete line folding, no Host or two) → 400, and
  * a request head that does not arrive within the deadline → 408. Each closes the connection:
  * after a framing error the byte stream can no longer be trusted. A framing error in the body of a
  * request whose head already went on (a malformed chunk size) is passed to the router, which
@@ -27,16 +26,13 @@ import java.util.Iterator;
 public final class RequestGuardHandler extends ChannelDuplexHandler {
     private final long headersTimeoutNanos;
     private final TrafficStats stats;
-    private final HeadScanHandler scan;
     private Deadline deadline;
     private int inFlight;
     private boolean failed;
 
-    /** @param scan the connection's head scanner, told where heads start and end; may be null */
-    public RequestGuardHandler(Http1Limits limits, TrafficStats stats, HeadScanHandler scan) {
+    public RequestGuardHandler(Http1Limits limits, TrafficStats stats) {
         this.headersTimeoutNanos = limits.requestHeadersTimeout().toNanos();
         this.stats = stats;
-        this.scan = scan;
     }
 
     @Override
@@ -60,7 +56,6 @@ public final class RequestGuardHandler extends ChannelDuplexHandler {
                 return;
             }
             inFlight++;
-            if (scan != null) scan.headDecoded();
         } else if (msg instanceof HttpContent c) {
             if (c.decoderResult().isFailure()) {
                 if (inFlight > 0) {
@@ -74,7 +69,6 @@ public final class RequestGuardHandler extends ChannelDuplexHandler {
                 fail(ctx, 400, ResponseFlag.DPE);
                 return;
             }
-            if (scan != null && c instanceof LastHttpContent) scan.expectHead();
         }
         ctx.fireChannelRead(msg);
     }

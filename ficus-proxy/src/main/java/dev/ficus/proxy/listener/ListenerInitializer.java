@@ -2,10 +2,9 @@ package dev.ficus.proxy.listener;
 
 import dev.ficus.proxy.detect.DetectedProtocol;
 import dev.ficus.proxy.detect.ProtocolDetectHandler;
-import dev.ficus.proxy.http.HeadScanHandler;
+import dev.ficus.proxy.http.Http1ServerCodec;
 import dev.ficus.proxy.http.Http1Limits;
 import dev.ficus.proxy.http.RequestGuardHandler;
-import dev.ficus.proxy.http.ResponseFlag;
 import dev.ficus.proxy.http2.Http2ServerSteps;
 import dev.ficus.proxy.router.RouterConfig;
 import dev.ficus.proxy.router.RouterHandler;
@@ -16,7 +15,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.HttpServerCodec;
 import dev.ficus.proxy.tls.InboundPeers;
 import dev.ficus.proxy.tls.MeshTls;
 import dev.ficus.proxy.tls.PeerAuth;
@@ -175,9 +173,8 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
     private void addHttp1(ChannelPipeline p) { addHttp1(p, router); }
 
     private void addHttp1(ChannelPipeline p, RouterConfig rc) {
-        HeadScanHandler scan = addHeadScan(p);
         addHttp1Codec(p);
-        addRequestGuard(p, scan);
+        addRequestGuard(p);
         addRouter(p, rc);
     }
 
@@ -212,19 +209,9 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
 
     private void addTcpProxy(ChannelPipeline p) { p.addLast("tcp-proxy", TcpProxyHandler.tcp(tcp)); }
 
-    private HeadScanHandler addHeadScan(ChannelPipeline p) {
-        var stats = router.stats();
-        HeadScanHandler scan = new HeadScanHandler(() -> {
-            stats.request();
-            stats.response(400, ResponseFlag.DPE);
-        });
-        p.addLast("head-scan", scan);
-        return scan;
-    }
+    private void addHttp1Codec(ChannelPipeline p) { p.addLast("codec", new Http1ServerCodec(limits)); }
 
-    private void addHttp1Codec(ChannelPipeline p) { p.addLast("codec", new HttpServerCodec(limits.decoderConfig())); }
-
-    private void addRequestGuard(ChannelPipeline p, HeadScanHandler scan) { p.addLast("guard", new RequestGuardHandler(limits, router.stats(), scan)); }
+    private void addRequestGuard(ChannelPipeline p) { p.addLast("guard", new RequestGuardHandler(limits, router.stats())); }
 
     private void addRouter(ChannelPipeline p, RouterConfig rc) { p.addLast("router", new RouterHandler(rc)); }
 }

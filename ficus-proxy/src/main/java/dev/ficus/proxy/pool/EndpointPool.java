@@ -13,7 +13,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -159,7 +158,7 @@ public final class EndpointPool {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) throws Exception {
-                        ch.pipeline().addLast("codec", new HttpClientCodec(4096, 64 * 1024, 16 * 1024, false)).addLast("switching", new dev.ficus.proxy.http.SwitchingProtocolsHandler());
+                        ch.pipeline().addLast("codec", new dev.ficus.proxy.http.Http1ClientCodec(4096, 64 * 1024, 16 * 1024)).addLast("switching", new dev.ficus.proxy.http.SwitchingProtocolsHandler());
                         ch.pipeline().addLast("connection", conn);
                         secure[0] = UpstreamTlsHandshake.forConnection(tls, cluster, endpoint.endpoint(), ch); // first in the pipeline
                     }

@@ -40,7 +40,7 @@ class Http1HeadHeadersTest {
             Http1Head head = new Http1Head();
             int end = new Http1HeadParser(Http1Limits.DEFAULT).parse(buf, head);
             assertThat(end).as(head.error()).isPositive();
-            headers = new Http1HeadHeaders(buf, head);
+            headers = new Http1HeadHeaders(buf, buf.readerIndex(), end, head);
         }
 
         @Override

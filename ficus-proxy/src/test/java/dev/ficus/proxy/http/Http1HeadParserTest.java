@@ -51,7 +51,7 @@ class Http1HeadParserTest {
     static String oracle(String text) {
         TrafficStats stats = new TrafficStats("test");
         HeadScanHandler scan = new HeadScanHandler(() -> { });
-        EmbeddedChannel ch = new EmbeddedChannel(scan, new HttpServerCodec(Http1Limits.DEFAULT.decoderConfig()), new RequestGuardHandler(Http1Limits.DEFAULT, stats, scan));
+        EmbeddedChannel ch = new EmbeddedChannel(scan, new HttpServerCodec(Http1Limits.DEFAULT.decoderConfig()), new RequestGuardHandler(Http1Limits.DEFAULT, stats));
         try {
             ch.writeInbound(Unpooled.copiedBuffer(text, StandardCharsets.ISO_8859_1));
             String verdict = "incomplete";

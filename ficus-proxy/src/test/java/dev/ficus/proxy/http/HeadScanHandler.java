@@ -9,7 +9,10 @@ import io.netty.util.ByteProcessor;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Refuses obsolete line folding (a header line starting with SP or HTAB, RFC 9112 section 5.2)
+ * The reference for {@link Http1HeadParserTest}: how ficus refused obsolete line folding before its
+ * own codec ({@link Http1ServerCodec}), in front of Netty's decoder.
+ *
+ * <p>Refuses obsolete line folding (a header line starting with SP or HTAB, RFC 9112 section 5.2)
  * with 400 before the codec sees it: the codec would silently join the lines, and proxies that
  * disagree about folded headers are a request-smuggling vector. Scans only request heads: after
  * a head's empty line, or once the codec decoded the head ({@link #headDecoded()}), it stops until
@@ -18,7 +21,7 @@ import java.nio.charset.StandardCharsets;
  * fold with a space, as the RFC also allows, and nothing folded is ever forwarded.
  * One instance per connection, on its event loop, placed before the codec.
  */
-public final class HeadScanHandler extends ChannelInboundHandlerAdapter implements ByteProcessor {
+final class HeadScanHandler extends ChannelInboundHandlerAdapter implements ByteProcessor {
     private static final byte[] REPLY = ("HTTP/1.1 400 Bad Request\r\ncontent-length: 22\r\ncontent-type: text/plain\r\n"
             + "x-ficus-error: DPE\r\nconnection: close\r\n\r\nobsolete line folding\n").getBytes(StandardCharsets.ISO_8859_1);
 
@@ -35,7 +38,7 @@ public final class HeadScanHandler extends ChannelInboundHandlerAdapter implemen
     @FunctionalInterface
     public interface TelemetryHook { void refused(); }
 
-    public HeadScanHandler(TelemetryHook onRefused) { this.onRefused = onRefused; }
+    HeadScanHandler(TelemetryHook onRefused) { this.onRefused = onRefused; }
 
     /** The codec decoded a whole head: what follows in the stream is its body, not a head. */
     public void headDecoded() { inHead = false; }
