@@ -7,10 +7,12 @@
 # Each pass: `wrk -t1 -c10 -d6s` with 10 ms think time; the table gives p50/p90/p99/p99.9/max in µs.
 #   examples/bench/latency-ab.sh ROUNDS "JVM OPTIONS OF A" "JVM OPTIONS OF B"
 #   e.g. examples/bench/latency-ab.sh 12 "" "-Xmn200m -Xmx400m -Xms400m"
+# B_ROOT=DIR runs proxy B from another checkout of ficus (two builds side by side, same options):
+#   git worktree add --detach /tmp/ficus-old HEAD~1 && B_ROOT=/tmp/ficus-old examples/bench/latency-ab.sh 12
 # Needs haproxy and wrk; everything on loopback; stops what it started, by PID.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-rounds=${1:?rounds}; opts_a=${2-}; opts_b=${3-}
+rounds=${1:?rounds}; opts_a=${2-}; opts_b=${3-}; root_b=${B_ROOT:-$root}
 work=$(mktemp -d)
 pids=()
 cleanup() {
@@ -48,7 +50,7 @@ sed 's/18090/18092/' "$root/examples/bench/proxy.yaml" > "$work/b/proxy.yaml"
 # process-group leader, so setsid runs the command in place and $! stays its PID.
 FICUS_JAVA_OPTS="$opts_a" setsid "$root/ficus" proxy --config "$root/examples/bench" --labels app=bench --concurrency 1 \
   --outbound-port -1 --admin-port 18091 > "$work/a.log" 2>&1 & pids+=($!)
-FICUS_JAVA_OPTS="$opts_b" setsid "$root/ficus" proxy --config "$work/b" --labels app=bench --concurrency 1 \
+FICUS_JAVA_OPTS="$opts_b" setsid "$root_b/ficus" proxy --config "$work/b" --labels app=bench --concurrency 1 \
   --outbound-port -1 --admin-port 18093 > "$work/b.log" 2>&1 & pids+=($!)
 for i in $(seq 1 300); do grep -q 'ready:' "$work/a.log" && grep -q 'ready:' "$work/b.log" && break; sleep 0.2; done
 grep -q 'ready:' "$work/a.log" && grep -q 'ready:' "$work/b.log" || { cat "$work/a.log" "$work/b.log" >&2; exit 1; }

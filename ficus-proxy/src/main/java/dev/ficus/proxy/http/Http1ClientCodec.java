@@ -3,33 +3,40 @@ package dev.ficus.proxy.http;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.CombinedChannelDuplexHandler;
-import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestEncoder;
-import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpResponseDecoder;
-import io.netty.handler.codec.http.HttpStatusClass;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
 
 /**
- * ficus's upstream HTTP/1.1 codec: Netty's response decoder and request encoder, paired as Netty's
- * client codec pairs them (each response is read knowing its request's method: a HEAD's response
- * has no body, a 200 to CONNECT starts a tunnel), except that a request head decoded by ficus
+ * ficus's upstream HTTP/1.1 codec: {@link Http1ResponseDecoder} for responses and Netty's request
+ * encoder, paired as Netty's client codec pairs them (each response is read knowing its request's
+ * method: a HEAD's response has no body, a 200 to CONNECT starts a tunnel). A head decoded by ficus
  * ({@link Http1HeadHeaders}) is written by copying its untouched field lines as they arrived
- * instead of re-encoding every field. One instance per upstream connection, on its event loop.
+ * instead of encoding every field again. One instance per upstream connection, on its event loop.
  */
-public final class Http1ClientCodec extends CombinedChannelDuplexHandler<HttpResponseDecoder, HttpRequestEncoder> {
+public final class Http1ClientCodec extends CombinedChannelDuplexHandler<Http1ResponseDecoder, HttpRequestEncoder> {
     private final ArrayDeque<HttpMethod> methods = new ArrayDeque<>(4);
-    /** A CONNECT was answered 200: what follows is the tunnel's bytes. */
+    /** A CONNECT was answered 200: what follows either way is the tunnel's bytes. */
     private boolean tunnel;
 
-    public Http1ClientCodec(int maxInitialLineLength, int maxHeaderSize, int maxChunkSize) {
-        init(new Decoder(new HttpDecoderConfig().setMaxInitialLineLength(maxInitialLineLength)
-                .setMaxHeaderSize(maxHeaderSize).setMaxChunkSize(maxChunkSize)), new Encoder());
+    /** @param maxStatusLine longest status line; @param maxHeaderSize largest header section; @param maxChunkSize largest body piece handed on at once */
+    public Http1ClientCodec(int maxStatusLine, int maxHeaderSize, int maxChunkSize) {
+        init(new Http1ResponseDecoder(new Http1Limits(maxStatusLine, maxHeaderSize, maxChunkSize, Duration.ZERO), this::answered), new Encoder());
+    }
+
+    private Http1ResponseDecoder.Answer answered(int status) {
+        HttpMethod m = methods.poll();
+        if (HttpMethod.HEAD.equals(m)) return Http1ResponseDecoder.Answer.NO_BODY;
+        if (HttpMethod.CONNECT.equals(m) && status == 200) {
+            tunnel = true;
+            methods.clear();
+            return Http1ResponseDecoder.Answer.TUNNEL;
+        }
+        return Http1ResponseDecoder.Answer.BODY;
     }
 
     private final class Encoder extends HttpRequestEncoder {
@@ -47,35 +54,6 @@ public final class Http1ClientCodec extends CombinedChannelDuplexHandler<HttpRes
         protected void encodeHeaders(HttpHeaders headers, ByteBuf buf) {
             if (headers instanceof Http1HeadHeaders h) h.encode(buf);
             else super.encodeHeaders(headers, buf);
-        }
-    }
-
-    private final class Decoder extends HttpResponseDecoder {
-        Decoder(HttpDecoderConfig config) { super(config); }
-
-        @Override
-        protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
-            if (tunnel) {
-                int readable = actualReadableBytes();
-                if (readable > 0) out.add(buffer.readBytes(readable));
-                return;
-            }
-            super.decode(ctx, buffer, out);
-        }
-
-        @Override
-        protected boolean isContentAlwaysEmpty(HttpMessage msg) {
-            HttpResponse r = (HttpResponse) msg;
-            // an informational response answers no request yet
-            if (r.status().codeClass() == HttpStatusClass.INFORMATIONAL) return super.isContentAlwaysEmpty(msg);
-            HttpMethod m = methods.poll();
-            if (HttpMethod.HEAD.equals(m)) return true;
-            if (HttpMethod.CONNECT.equals(m) && r.status().code() == 200) {
-                tunnel = true;
-                methods.clear();
-                return true;
-            }
-            return super.isContentAlwaysEmpty(msg);
         }
     }
 }

@@ -5,7 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * An HTTP/1.x request head as {@link Http1HeadParser} found it: positions in the buffer that holds
+ * An HTTP/1.x request or response head as {@link Http1HeadParser} found it: positions in the buffer that holds
  * the head, nothing copied. The start line's parts and every field's name and value (optional
  * whitespace trimmed) are absolute indexes into that buffer, valid while it is neither released nor
  * moved; the framing fields (Content-Length, Transfer-Encoding, Host) are summarised as they pass.
@@ -17,6 +17,8 @@ import java.util.Arrays;
  */
 public final class Http1Head {
     int methodStart, methodEnd, targetStart, targetEnd;
+    /** A response's status code and reason phrase. */
+    int status, reasonStart, reasonEnd;
     /** 0 for HTTP/1.0, 1 for HTTP/1.1. */
     int minorVersion;
     /** Four ints per field: name start, name end, value start, value end. */
@@ -26,6 +28,8 @@ public final class Http1Head {
     long contentLength;
     boolean chunked;
     boolean transferEncoding;
+    /** A Transfer-Encoding named chunked before another coding (or twice): never valid framing. */
+    boolean chunkedNotLast;
     int hostCount;
     /** Why the last parse refused the head (a constant string), or null. */
     String error;
@@ -35,6 +39,7 @@ public final class Http1Head {
         contentLength = -1;
         chunked = false;
         transferEncoding = false;
+        chunkedNotLast = false;
         hostCount = 0;
         error = null;
     }
@@ -50,6 +55,11 @@ public final class Http1Head {
     }
 
     public int minorVersion() { return minorVersion; }
+
+    public int status() { return status; }
+
+    /** The reason phrase as a string (allocates: for tests and slow paths). */
+    public String reason(ByteBuf buf) { return text(buf, reasonStart, reasonEnd); }
 
     public int fieldCount() { return fieldCount; }
 

@@ -97,7 +97,66 @@ public final class Http1HeadParser {
         head.minorVersion = minor - '0';
         p += 10;
 
-        // fields
+        return fields(buf, head, p, end, false);
+    }
+
+    /**
+     * Parses the response head that starts at {@code buf}'s reader index: {@code HTTP/1.0} or
+     * {@code HTTP/1.1}, one space, a three-digit status, optionally a space and a reason phrase,
+     * CRLF; then fields as in a request. Framing: Content-Length once, digits only; Transfer-Encoding
+     * only on HTTP/1.1 and never with Content-Length; {@code chunked}, where named, must be its last
+     * coding (without it the body runs to the connection's end, RFC 9112 section 6.3).
+     *
+     * @return as {@link #parse}
+     */
+    public int parseResponse(ByteBuf buf, Http1Head head) {
+        head.reset();
+        int end = buf.writerIndex();
+        int p = buf.readerIndex();
+        while (p + 1 < end && buf.getByte(p) == CR && buf.getByte(p + 1) == LF) p += 2;
+        if (p >= end) return INCOMPLETE;
+        int lineStart = p;
+        // HTTP/1.x SP 3DIGIT
+        if (end - p < 12) return prefixOf(buf, p, end) && (end - p <= 8 || statusPrefix(buf, p + 8, end)) ? INCOMPLETE : fail(head, "bad status line");
+        if (!prefixOf(buf, p, p + 8)) return fail(head, "bad version");
+        int minor = buf.getByte(p + 7);
+        if (minor != '0' && minor != '1') return fail(head, "unsupported version");
+        if (!statusPrefix(buf, p + 8, p + 12)) return fail(head, "bad status code");
+        head.minorVersion = minor - '0';
+        head.status = (buf.getByte(p + 9) - '0') * 100 + (buf.getByte(p + 10) - '0') * 10 + (buf.getByte(p + 11) - '0');
+        p += 12;
+        int lineLimit = Math.min(end, lineStart + maxRequestLine + 2);
+        int reasonStart = p, reasonEnd = p;
+        if (p < lineLimit && buf.getByte(p) == SP) {
+            reasonStart = reasonEnd = ++p;
+            while (p < lineLimit) {
+                int b = buf.getByte(p) & 0xff;
+                if (b == CR) break;
+                if (b != HTAB && (b < 0x20 || b == 0x7f)) return fail(head, "bad character in reason phrase");
+                p++;
+                reasonEnd = p;
+            }
+        }
+        if (p == lineLimit) return p == end && p - lineStart <= maxRequestLine ? INCOMPLETE : fail(head, "status line too long");
+        if (buf.getByte(p) != CR) return fail(head, "bad status line");
+        if (p + 1 >= end) return INCOMPLETE;
+        if (buf.getByte(p + 1) != LF) return fail(head, "bad status line ending");
+        head.reasonStart = reasonStart;
+        head.reasonEnd = reasonEnd;
+        return fields(buf, head, p + 2, end, true);
+    }
+
+    /** Whether buf[from, to) is a prefix of " " followed by three digits, the first of them 1 to 9. */
+    private static boolean statusPrefix(ByteBuf buf, int from, int to) {
+        for (int i = from; i < to && i - from < 4; i++) {
+            int b = buf.getByte(i);
+            if (i == from ? b != SP : i == from + 1 ? b < '1' || b > '9' : b < '0' || b > '9') return false;
+        }
+        return true;
+    }
+
+    /** The field lines from {@code p} up to and including the empty line that ends the head. */
+    private int fields(ByteBuf buf, Http1Head head, int p, int end, boolean response) {
         int sectionStart = p;
         while (true) {
             if (p - sectionStart > maxHeaderSection) return tooLarge(head);
@@ -106,7 +165,7 @@ public final class Http1HeadParser {
             if (first == CR) {
                 if (p + 1 >= end) return INCOMPLETE;
                 if (buf.getByte(p + 1) != LF) return fail(head, "bad line ending");
-                return finish(head, p + 2);
+                return response ? finishResponse(head, p + 2) : finish(head, p + 2);
             }
             if (first == SP || first == HTAB) return fail(head, "obsolete line folding");
             int nameStart = p;
@@ -149,21 +208,38 @@ public final class Http1HeadParser {
             }
             head.contentLength = n;
         } else if (len == 17 && equalsLower(buf, nameStart, "transfer-encoding")) {
+            // the last coding of the last Transfer-Encoding field decides the framing; chunked only once, and last
             head.transferEncoding = true;
-            // the last coding of the last Transfer-Encoding field decides the framing
-            int t = valueEnd;
-            while (t > valueStart && buf.getByte(t - 1) != ',') t--;
-            while (t < valueEnd && isWhitespace(buf.getByte(t))) t++;
-            head.chunked = valueEnd - t == 7 && equalsLower(buf, t, "chunked");
+            for (int t = valueStart; t < valueEnd; ) {
+                while (t < valueEnd && isWhitespace(buf.getByte(t))) t++;
+                int c = t;
+                while (c < valueEnd && buf.getByte(c) != ',') c++;
+                int e = c;
+                while (e > t && isWhitespace(buf.getByte(e - 1))) e--;
+                if (e > t) { // empty list elements do not count (RFC 9110 section 5.6.1)
+                    if (head.chunked) head.chunkedNotLast = true; // a coding after chunked, or chunked again
+                    head.chunked = e - t == 7 && equalsLower(buf, t, "chunked");
+                }
+                t = c + 1;
+            }
         }
         return true;
+    }
+
+    private static int finishResponse(Http1Head head, int headEnd) {
+        if (head.transferEncoding) {
+            if (head.minorVersion == 0) return fail(head, "Transfer-Encoding on HTTP/1.0");
+            if (head.contentLength >= 0) return fail(head, "Content-Length with Transfer-Encoding");
+            if (head.chunkedNotLast) return fail(head, "chunked is not the last transfer coding");
+        }
+        return headEnd;
     }
 
     private static int finish(Http1Head head, int headEnd) {
         if (head.transferEncoding) {
             if (head.minorVersion == 0) return fail(head, "Transfer-Encoding on HTTP/1.0");
             if (head.contentLength >= 0) return fail(head, "Content-Length with Transfer-Encoding");
-            if (!head.chunked) return fail(head, "Transfer-Encoding not ending with chunked");
+            if (!head.chunked || head.chunkedNotLast) return fail(head, "Transfer-Encoding not ending with chunked");
         }
         if (head.minorVersion == 1 && head.hostCount != 1) return fail(head, head.hostCount == 0 ? "no Host" : "more than one Host");
         if (head.hostCount > 1) return fail(head, "more than one Host");

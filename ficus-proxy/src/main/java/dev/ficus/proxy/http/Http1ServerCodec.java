@@ -1,7 +1,9 @@
 package dev.ficus.proxy.http;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.CombinedChannelDuplexHandler;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseEncoder;
@@ -9,7 +11,8 @@ import io.netty.handler.codec.http.HttpStatusClass;
 
 /**
  * ficus's downstream HTTP/1.x codec: {@link Http1RequestDecoder} for requests, Netty's response
- * encoder for responses. Like Netty's server codec it remembers each request's method in order, so
+ * encoder for responses (a head ficus decoded upstream, {@link Http1HeadHeaders}, is written by
+ * copying its untouched field lines). Like Netty's server codec it remembers each request's method in order, so
  * that the response to a HEAD carries no body whatever its fields say, and a 2xx to CONNECT no
  * Transfer-Encoding; more than {@value #MAX_PIPELINED} requests waiting for their responses close
  * the connection. One instance per connection, on its event loop.
@@ -43,6 +46,12 @@ public final class Http1ServerCodec extends CombinedChannelDuplexHandler<Http1Re
 
     private final class ResponseEncoder extends HttpResponseEncoder {
         private byte method;
+
+        @Override
+        protected void encodeHeaders(HttpHeaders headers, ByteBuf buf) {
+            if (headers instanceof Http1HeadHeaders h) h.encode(buf); // an upstream's head: its untouched lines as they arrived
+            else super.encodeHeaders(headers, buf);
+        }
 
         @Override
         protected boolean isContentAlwaysEmpty(HttpResponse msg) {
