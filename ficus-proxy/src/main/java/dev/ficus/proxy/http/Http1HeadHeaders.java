@@ -41,6 +41,8 @@ public final class Http1HeadHeaders extends HttpHeaders {
     private final boolean[] removed;
     private final String[] values;
     private int removedCount;
+    /** Bit (length mod 64) set for each original field's name length: most lookups of a name the head lacks end here. */
+    private final long nameLengths;
     /** Added fields: name, value, name, value ... */
     private final ArrayList<String> added = new ArrayList<>(4);
 
@@ -65,14 +67,20 @@ public final class Http1HeadHeaders extends HttpHeaders {
         this.fields = new int[4 * count];
         for (int i = 0; i < fields.length; i++) fields[i] = head.fields[i] - base;
         this.lineEnds = new int[count];
+        long lengths = 0;
         for (int i = 0; i < count; i++) {
+            lengths |= 1L << (fields[4 * i + 1] - fields[4 * i]);
             int p = fields[4 * i + 3];
             while (bytes[p] != '\n') p++;
             lineEnds[i] = p + 1;
         }
+        this.nameLengths = lengths;
         this.removed = new boolean[count];
         this.values = new String[count];
     }
+
+    /** False when no original field can have {@code name} (its length matches none). */
+    private boolean mayHave(CharSequence name) { return (nameLengths & (1L << name.length())) != 0; }
 
     // reads
 
@@ -107,7 +115,7 @@ public final class Http1HeadHeaders extends HttpHeaders {
 
     @Override
     public String get(CharSequence name) {
-        for (int i = 0; i < count; i++) if (!removed[i] && nameIs(i, name)) return value(i);
+        if (mayHave(name)) for (int i = 0; i < count; i++) if (!removed[i] && nameIs(i, name)) return value(i);
         for (int i = 0; i < added.size(); i += 2) if (AsciiString.contentEqualsIgnoreCase(added.get(i), name)) return added.get(i + 1);
         return null;
     }
@@ -166,7 +174,7 @@ public final class Http1HeadHeaders extends HttpHeaders {
     @Override
     public List<String> getAll(CharSequence name) {
         List<String> all = new ArrayList<>(2);
-        for (int i = 0; i < count; i++) if (!removed[i] && nameIs(i, name)) all.add(value(i));
+        if (mayHave(name)) for (int i = 0; i < count; i++) if (!removed[i] && nameIs(i, name)) all.add(value(i));
         for (int i = 0; i < added.size(); i += 2) if (AsciiString.contentEqualsIgnoreCase(added.get(i), name)) all.add(added.get(i + 1));
         return all;
     }
@@ -184,9 +192,49 @@ public final class Http1HeadHeaders extends HttpHeaders {
 
     @Override
     public boolean contains(CharSequence name) {
-        for (int i = 0; i < count; i++) if (!removed[i] && nameIs(i, name)) return true;
+        if (mayHave(name)) for (int i = 0; i < count; i++) if (!removed[i] && nameIs(i, name)) return true;
         for (int i = 0; i < added.size(); i += 2) if (AsciiString.contentEqualsIgnoreCase(added.get(i), name)) return true;
         return false;
+    }
+
+    /** As {@link HttpHeaders#containsValue}: whether an element of a comma-separated value of {@code name}, trimmed, is {@code value}; allocates nothing. */
+    @Override
+    public boolean containsValue(CharSequence name, CharSequence value, boolean ignoreCase) {
+        if (mayHave(name)) {
+            for (int i = 0; i < count; i++) {
+                if (!removed[i] && nameIs(i, name) && hasElement(fields[4 * i + 2], fields[4 * i + 3], value, ignoreCase)) return true;
+            }
+        }
+        for (int i = 0; i < added.size(); i += 2) {
+            if (AsciiString.contentEqualsIgnoreCase(added.get(i), name) && super.containsValue(added.get(i), value, ignoreCase)) return true;
+        }
+        return false;
+    }
+
+    /** Netty's comma-separated, trimmed comparison over {@code bytes[from, to)}. */
+    private boolean hasElement(int from, int to, CharSequence expected, boolean ignoreCase) {
+        int begin = from;
+        for (int comma = indexOfComma(begin, to); comma >= 0; comma = indexOfComma(begin, to)) {
+            if (trimmedEquals(begin, comma, expected, ignoreCase)) return true;
+            begin = comma + 1;
+        }
+        return (begin == from || begin < to) && trimmedEquals(begin, to, expected, ignoreCase);
+    }
+
+    private int indexOfComma(int from, int to) {
+        for (int i = from; i < to; i++) if (bytes[i] == ',') return i;
+        return -1;
+    }
+
+    private boolean trimmedEquals(int from, int to, CharSequence expected, boolean ignoreCase) {
+        while (from < to && (bytes[from] & 0xff) <= ' ') from++;
+        while (to > from && (bytes[to - 1] & 0xff) <= ' ') to--;
+        if (to - from != expected.length()) return false;
+        for (int i = 0; i < to - from; i++) {
+            int a = bytes[from + i] & 0xff, b = expected.charAt(i);
+            if (a != b && (!ignoreCase || toLower(a) != toLower(b))) return false;
+        }
+        return true;
     }
 
     /** Deprecated in Netty for {@link #iteratorCharSequence()}; kept because HttpHeaders is Iterable. */
@@ -218,9 +266,9 @@ public final class Http1HeadHeaders extends HttpHeaders {
 
     @Override
     public HttpHeaders add(CharSequence name, Object value) {
-        String n = validName(name);
+        String n = validName(name), v = validValue(value); // both before the list changes: a refused value adds nothing
         added.add(n);
-        added.add(validValue(value));
+        added.add(v);
         return this;
     }
 
@@ -250,16 +298,15 @@ public final class Http1HeadHeaders extends HttpHeaders {
 
     @Override
     public HttpHeaders set(String name, Iterable<?> values) {
+        // as DefaultHttpHeaders: the old values go first, then each new one is checked as it is added
+        // (a refused value leaves those before it), and a null ends the values
         String n = validName(name);
-        List<String> vs = new ArrayList<>();
-        for (Object v : values) {
-            if (v == null) break; // as DefaultHttpHeaders: a null ends the values
-            vs.add(validValue(v));
-        }
         remove(n);
-        for (String v : vs) {
+        for (Object v : values) {
+            if (v == null) break;
+            String valid = validValue(v);
             added.add(n);
-            added.add(v);
+            added.add(valid);
         }
         return this;
     }
@@ -275,7 +322,7 @@ public final class Http1HeadHeaders extends HttpHeaders {
 
     @Override
     public HttpHeaders remove(CharSequence name) {
-        for (int i = 0; i < count; i++) {
+        for (int i = 0; mayHave(name) && i < count; i++) {
             if (!removed[i] && nameIs(i, name)) {
                 removed[i] = true;
                 removedCount++;
@@ -338,7 +385,8 @@ public final class Http1HeadHeaders extends HttpHeaders {
         String v = value instanceof Date d ? DateFormatter.format(d) : value.toString();
         for (int i = 0; i < v.length(); i++) {
             char c = v.charAt(i);
-            if (c > 0xff || (c < 0x20 && c != '\t') || c == 0x7f) throw new IllegalArgumentException("invalid header value: " + v);
+            // as Netty: a field-vchar first (no leading whitespace), then no control character but HTAB
+            if (c > 0xff || (c < 0x20 && (c != '\t' || i == 0)) || c == 0x7f || (i == 0 && c == ' ')) throw new IllegalArgumentException("invalid header value: " + v);
         }
         return v;
     }
