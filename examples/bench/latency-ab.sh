@@ -7,6 +7,7 @@
 # Each pass: `wrk -t1 -c10 -d6s` with 10 ms think time; the table gives p50/p90/p99/p99.9/max in µs.
 #   examples/bench/latency-ab.sh ROUNDS "JVM OPTIONS OF A" "JVM OPTIONS OF B"
 #   e.g. examples/bench/latency-ab.sh 12 "" "-Xmn200m -Xmx400m -Xms400m"
+# MODE=throughput measures requests/s instead (closed loop, `wrk -t1 -c32 -d6s`; the table's first column).
 # B_ROOT=DIR runs proxy B from another checkout of ficus (two builds side by side, same options):
 #   git worktree add --detach /tmp/ficus-old HEAD~1 && B_ROOT=/tmp/ficus-old examples/bench/latency-ab.sh 12
 # Needs haproxy and wrk; everything on loopback; stops what it started, by PID.
@@ -64,6 +65,19 @@ end
 LUA
 # priming: both proxies' JIT compiles their request path
 for p in 18090 18092 18090 18092; do wrk -t1 -c32 -d5s "http://127.0.0.1:$p/" > /dev/null; done
+if [ "${MODE:-latency}" = throughput ]; then
+  printf "%-6s %-8s %8s\n" round target rps
+  for r in $(seq "$rounds"); do
+    for t in haproxy:18082 A:18090 B:18092; do
+      printf "%-6s %-8s %8s\n" "$r" "${t%%:*}" "$(wrk -t1 -c32 -d6s "http://127.0.0.1:${t##*:}/" | awk '/Requests\/sec/{print int($2)}')"
+    done
+  done | tee "$work/passes"
+  echo "medians over the rounds:"
+  for t in haproxy A B; do
+    printf "%-8s %8s\n" "$t" "$(awk -v t="$t" '$2==t{print $3}' "$work/passes" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')"
+  done
+  exit 0
+fi
 printf "%-6s %-8s %8s %8s %8s %8s %8s\n" round target p50_us p90_us p99_us p999_us max_us
 for r in $(seq "$rounds"); do
   for t in haproxy:18082 A:18090 B:18092; do
