@@ -59,9 +59,7 @@ public final class Http1HeadParser {
     public int parse(ByteBuf buf, Http1Head head) {
         head.reset();
         int end = buf.writerIndex();
-        int p = buf.readerIndex();
-        // empty lines before the request line
-        while (p + 1 < end && buf.getByte(p) == CR && buf.getByte(p + 1) == LF) p += 2;
+        int p = afterEmptyLines(buf, end);
         if (p >= end) return INCOMPLETE;
 
         // request line: method SP target SP version CRLF
@@ -112,8 +110,7 @@ public final class Http1HeadParser {
     public int parseResponse(ByteBuf buf, Http1Head head) {
         head.reset();
         int end = buf.writerIndex();
-        int p = buf.readerIndex();
-        while (p + 1 < end && buf.getByte(p) == CR && buf.getByte(p + 1) == LF) p += 2;
+        int p = afterEmptyLines(buf, end);
         if (p >= end) return INCOMPLETE;
         int lineStart = p;
         // HTTP/1.x SP 3DIGIT
@@ -144,6 +141,13 @@ public final class Http1HeadParser {
         head.reasonStart = reasonStart;
         head.reasonEnd = reasonEnd;
         return fields(buf, head, p + 2, end, true);
+    }
+
+    /** Where the start line begins: past the empty lines a message may follow (RFC 9112 section 2.2). */
+    private static int afterEmptyLines(ByteBuf buf, int end) {
+        int p = buf.readerIndex();
+        while (p + 1 < end && buf.getByte(p) == CR && buf.getByte(p + 1) == LF) p += 2;
+        return p;
     }
 
     /** Whether buf[from, to) is a prefix of " " followed by three digits, the first of them 1 to 9. */
