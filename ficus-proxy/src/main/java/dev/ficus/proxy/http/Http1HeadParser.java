@@ -5,8 +5,8 @@ import io.netty.buffer.ByteBuf;
 /**
  * Parses an HTTP/1.x request head in place, in one pass, into an {@link Http1Head}, with the
  * framing rules ficus applies to downstream requests (RFC 9112; the same outcomes as Netty's
- * decoder with {@link Http1Limits#decoderConfig()} followed by {@link HeadScanHandler} and
- * {@link RequestGuardHandler}, which a differential property test holds it to):
+ * decoder in its strict settings followed by the obsolete-folding check and {@link RequestGuardHandler}
+ * that ficus ran before its own codec, which a differential property test holds it to):
  * <ul>
  *   <li>empty lines before the request line are skipped (RFC 9112 section 2.2);</li>
  *   <li>lines end with CRLF; a CR elsewhere, a NUL or another control character in a line is an error;</li>

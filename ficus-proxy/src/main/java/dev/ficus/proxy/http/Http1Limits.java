@@ -1,6 +1,5 @@
 package dev.ficus.proxy.http;
 
-import io.netty.handler.codec.http.HttpDecoderConfig;
 import java.time.Duration;
 
 /**
@@ -15,20 +14,4 @@ public record Http1Limits(int maxInitialLineLength, int maxHeaderSize, int maxCh
     public static final Http1Limits DEFAULT = new Http1Limits(8 * 1024, 60 * 1024, 16 * 1024, Duration.ofSeconds(60));
 
     public Http1Limits withRequestHeadersTimeout(Duration d) { return new Http1Limits(maxInitialLineLength, maxHeaderSize, maxChunkSize, d); }
-
-    /**
-     * The decoder settings: RFC 9112 transfer-encoding rules (Content-Length with Transfer-Encoding,
-     * or Transfer-Encoding on HTTP/1.0, is an error instead of being silently repaired), differing
-     * duplicate Content-Length refused, strict line endings, validated header names and values.
-     */
-    public HttpDecoderConfig decoderConfig() {
-        return new HttpDecoderConfig()
-                .setMaxInitialLineLength(maxInitialLineLength)
-                .setMaxHeaderSize(maxHeaderSize)
-                .setMaxChunkSize(maxChunkSize)
-                .setValidateHeaders(true)
-                .setAllowDuplicateContentLengths(false)
-                .setUseRfc9112TransferEncoding(true)
-                .setStrictLineParsing(true);
-    }
 }

@@ -76,7 +76,7 @@ class Http1ServerCodecTest {
 
     static EmbeddedChannel ficus() { return new EmbeddedChannel(new Http1ServerCodec(Http1Limits.DEFAULT)); }
 
-    static EmbeddedChannel netty() { return new EmbeddedChannel(new HttpRequestDecoder(Http1Limits.DEFAULT.decoderConfig())); }
+    static EmbeddedChannel netty() { return new EmbeddedChannel(new HttpRequestDecoder(Http1HeadParserTest.nettyConfig(Http1Limits.DEFAULT))); }
 
     static List<byte[]> cut(String stream, List<Integer> cuts) {
         byte[] all = stream.getBytes(StandardCharsets.ISO_8859_1);
