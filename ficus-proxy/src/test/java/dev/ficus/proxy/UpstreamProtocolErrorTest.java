@@ -19,10 +19,12 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * An upstream that answers something that is not HTTP (a TCP echo behind an HTTP port, a wrong
- * port): the client gets Envoy's 502 with flag UPE, never the codec's placeholder status 999.
+ * port), or HTTP whose framing cannot be trusted: the client gets Envoy's 502 with flag UPE, never the codec's placeholder status 999.
  */
 class UpstreamProtocolErrorTest {
     ServerSocket garbage;
@@ -36,7 +38,10 @@ class UpstreamProtocolErrorTest {
     }
 
     /** Reads a request line and answers it with a line that is no HTTP status line. */
-    void startGarbage() throws Exception {
+    void startGarbage() throws Exception { startGarbage(null); }
+
+    /** Reads a request line and answers it with {@code answer}, or with its echo (no HTTP status line) when null. */
+    void startGarbage(String answer) throws Exception {
         garbage = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread.ofVirtual().start(() -> {
             while (!garbage.isClosed()) {
@@ -48,7 +53,7 @@ class UpstreamProtocolErrorTest {
                             BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
                             String line = in.readLine();
                             OutputStream out = s.getOutputStream();
-                            out.write(("echo " + line + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                            out.write((answer != null ? answer : "echo " + line + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
                             out.flush();
                             Thread.sleep(2_000);
                         } catch (Exception e) {
@@ -65,6 +70,27 @@ class UpstreamProtocolErrorTest {
     @Test
     void aResponseThatIsNotHttpIs502UPE() throws Exception {
         startGarbage();
+        expect502Upe();
+    }
+
+    /**
+     * Responses whose framing cannot be trusted: obsolete line folding (RFC 9112 section 5.2 lets a
+     * proxy answer 502 instead of unfolding), Content-Length with Transfer-Encoding, two
+     * Content-Lengths, chunked not last, a control character in a value.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Folded: a\r\n b\r\n\r\nhi",
+            "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nhi!",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n2\r\nhi\r\n0\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Bad: a\u0001b\r\n\r\nhi"})
+    void aResponseThatBreaksFramingIs502UPE(String answer) throws Exception {
+        startGarbage(answer);
+        expect502Upe();
+    }
+
+    private void expect502Upe() throws Exception {
         proxy = ProxyServer.builder().snapshot(Snapshots.withRoutes("1",
                         List.of(new Route("all", RouteMatch.ANY, RouteAction.Forward.to("echo"))),
                         ClusterConfig.of("echo", Endpoint.of("127.0.0.1", garbage.getLocalPort()))).build())
