@@ -45,9 +45,11 @@ class Http2RequestEndTest {
         assertThat(a.seen()).hasSize(300);
     }
 
-    static String h2load(int port, String path, int requests) throws Exception {
-        Process h = new ProcessBuilder("h2load", "-n", Integer.toString(requests), "-c", "2", "-m", "10", "-H", ":authority: shop",
-                "http://127.0.0.1:" + port + path).redirectErrorStream(true).start();
+    static String h2load(int port, String path, int requests, String... more) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("h2load", "-n", Integer.toString(requests), "-c", "2", "-m", "10", "-H", ":authority: shop"));
+        cmd.addAll(List.of(more));
+        cmd.add("http://127.0.0.1:" + port + path);
+        Process h = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         assertThat(h.waitFor(60, TimeUnit.SECONDS)).isTrue();
         return new String(h.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     }

@@ -41,6 +41,13 @@ public final class Http1HeadParser {
     /** Whether {@code c} may appear in a token (a method, a field name). */
     static boolean tchar(int c) { return c >= 0 && c < 256 && TCHAR[c]; }
 
+    /** Whether {@code s} is an RFC 9110 token (a method, a field name): one or more tchars. */
+    public static boolean isToken(CharSequence s) {
+        if (s.isEmpty()) return false;
+        for (int i = 0; i < s.length(); i++) if (!tchar(s.charAt(i))) return false;
+        return true;
+    }
+
     private final int maxRequestLine;
     private final int maxHeaderSection;
 

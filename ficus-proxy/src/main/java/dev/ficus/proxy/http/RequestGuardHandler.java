@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
@@ -73,10 +74,26 @@ public final class RequestGuardHandler extends ChannelDuplexHandler {
         ctx.fireChannelRead(msg);
     }
 
+    /**
+     * RFC 9112 section 3.2: a request target is an absolute path (origin form), an absolute URI
+     * ({@code http://host/path}, to a forward proxy), {@code *} for OPTIONS, or an authority for
+     * CONNECT (checked when the tunnel is routed). Anything else ({@code GET a}) names no resource.
+     */
+    static boolean targetForm(HttpMethod method, String uri) {
+        if (uri.isEmpty()) return false;
+        char c = uri.charAt(0);
+        if (c == '/') return true;
+        if (method == HttpMethod.CONNECT) return true;
+        if (uri.length() == 1 && c == '*') return method == HttpMethod.OPTIONS;
+        int scheme = uri.indexOf("://");
+        return scheme > 0 && ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+    }
+
     /** The status to refuse a request head with, or 0 to let it pass. */
     static int refusal(HttpRequest req) {
         DecoderResult r = req.decoderResult();
         if (r.isFailure()) return r.cause() instanceof TooLongHttpHeaderException ? 431 : 400;
+        if (!targetForm(req.method(), req.uri())) return 400;
         Iterator<? extends CharSequence> hosts = req.headers().valueCharSequenceIterator(HttpHeaderNames.HOST);
         if (!hosts.hasNext()) return req.protocolVersion() == HttpVersion.HTTP_1_1 ? 400 : 0;
         hosts.next();

@@ -1,23 +1,37 @@
 package dev.ficus.proxy.http2;
 
 import dev.ficus.proxy.http.ExchangeEvent;
+import dev.ficus.proxy.http.Http1HeadParser;
 import dev.ficus.proxy.http.RequestScheme;
 import dev.ficus.proxy.router.RouterConfig;
 import dev.ficus.proxy.router.RouterHandler;
+import dev.ficus.proxy.http.LocalReply;
+import dev.ficus.proxy.http.ResponseFlag;
+import dev.ficus.proxy.telemetry.TrafficStats;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamFrame;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.codec.http2.HttpConversionUtil;
+import io.netty.util.ReferenceCountUtil;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -54,8 +68,8 @@ public final class Http2ServerSteps {
             protected void initChannel(Channel stream) {
                 stream.config().setAutoRead(false);
                 ChannelPipeline sp = stream.pipeline();
-                sp.addLast("h2-to-http", new Http2StreamFrameToHttpObjectCodec(true));
-                sp.addLast("h2-clean", new ExtensionHeaderCleaner());
+                sp.addLast("h2-to-http", new StreamCodec());
+                sp.addLast("h2-clean", new ExtensionHeaderCleaner(router.stats()));
                 sp.addLast("router", new RouterHandler(router));
             }
         }));
@@ -114,19 +128,94 @@ public final class Http2ServerSteps {
     }
 
     /**
+     * Netty's stream-to-HTTP/1 conversion, after two steps on a request head:
+     * <ul>
+     *   <li>a head HTTP/1.1 cannot carry is refused before Netty converts it (its conversion would
+     *       leak the body buffer it allocated): a {@code :method} that is not a token, a {@code :path}
+     *       that is not an absolute path ({@code *} for OPTIONS; RFC 9113 section 8.3.1);</li>
+     *   <li>a {@code host} field is dropped when the head has an {@code :authority}: RFC 9113 section
+     *       8.3.1 forbids using Host for the target then, and has an intermediary send {@code :authority}
+     *       on as the HTTP/1.1 Host. Envoy drops it the same way (Netty alone refuses a Host that
+     *       differs). nghttp and h2load send both when given {@code -H 'host: ...'}.</li>
+     * </ul>
+     */
+    static final class StreamCodec extends Http2StreamFrameToHttpObjectCodec {
+        StreamCodec() {
+            super(true);
+        }
+
+        @Override
+        protected void decode(ChannelHandlerContext ctx, Http2StreamFrame frame, List<Object> out) throws Exception {
+            if (frame instanceof Http2HeadersFrame h) {
+                Http2Headers headers = h.headers();
+                CharSequence method = headers.method();
+                if (method != null) { // a request head; trailers carry no pseudo-fields
+                    if (!Http1HeadParser.isToken(method) || !originForm(method, headers.path())) {
+                        throw Http2Exception.streamError(h.stream() == null ? 0 : h.stream().id(), Http2Error.PROTOCOL_ERROR,
+                                "request head HTTP/1.1 cannot carry");
+                    }
+                    if (headers.authority() != null) headers.remove(HttpHeaderNames.HOST);
+                }
+            }
+            super.decode(ctx, frame, out);
+        }
+
+        /** A CONNECT has no {@code :path} (the router answers tunnels over HTTP/2 itself); others an absolute path. */
+        private static boolean originForm(CharSequence method, CharSequence path) {
+            if (HttpMethod.CONNECT.asciiName().contentEquals(method)) return true;
+            if (path == null || path.isEmpty()) return false;
+            return path.charAt(0) == '/' || (path.length() == 1 && path.charAt(0) == '*' && HttpMethod.OPTIONS.asciiName().contentEquals(method));
+        }
+    }
+
+    /**
      * Drops the {@code x-http2-*} fields Netty's conversion adds: they are not the client's and must
      * not reach the upstream. The request's {@code :scheme} is kept on the stream channel
      * ({@link RequestScheme#KEY}) for route matching and redirects.
+     *
+     * <p>A request head the conversion refuses (see {@link StreamCodec}) is answered here with
+     * {@code 400} and {@code x-ficus-error: DPE}, counted as the HTTP/1.1 guard counts its refusals;
+     * what the client sends after it on the stream is dropped.
      */
     private static final class ExtensionHeaderCleaner extends ChannelInboundHandlerAdapter {
+        private final TrafficStats stats;
+        private boolean refused;
+        private boolean sawRequest;
+
+        ExtensionHeaderCleaner(TrafficStats stats) {
+            this.stats = stats;
+        }
+
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (refused) {
+                ReferenceCountUtil.release(msg);
+                ctx.read();
+                return;
+            }
             if (msg instanceof HttpRequest m) {
+                sawRequest = true;
                 String scheme = scheme(m.headers());
                 if (scheme != null) ctx.channel().attr(RequestScheme.KEY).set(scheme); // the router matches :scheme
                 strip(m);
             }
             ctx.fireChannelRead(msg);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // a head the conversion refused never reached the router: nothing was answered on this stream yet
+            boolean badHead = cause instanceof DecoderException
+                    && (cause.getCause() instanceof Http2Exception || cause.getCause() instanceof IllegalArgumentException);
+            if (refused || sawRequest || !badHead) {
+                ctx.fireExceptionCaught(cause);
+                return;
+            }
+            refused = true;
+            stats.request();
+            stats.response(400, ResponseFlag.DPE);
+            ctx.writeAndFlush(LocalReply.of(ctx.alloc(), 400, ResponseFlag.DPE, null, false)).addListener(ChannelFutureListener.CLOSE);
+            ctx.read(); // drain what is left of the request until the stream closes
         }
 
         /** The request's {@code :scheme}; the usual two without copying the value. */

@@ -93,6 +93,17 @@ class RequestGuardHandlerTest {
     }
 
     @Test
+    void targetsThatNameNoResourceAreRefused() {
+        for (String line : new String[] {"GET a", "GET * ", "POST *", "GET ?q=1", "GET ://x/", "GET 1http://x/", "GET www.example.com:80"}) {
+            String r = send(channel(Http1Limits.DEFAULT), line.strip() + " HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertThat(r).as(line).startsWith("HTTP/1.1 400").contains("x-ficus-error: DPE");
+        }
+        for (String line : new String[] {"GET /", "GET /a?b", "OPTIONS *", "GET http://reviews:9080/x", "GET HTTPS://reviews", "CONNECT reviews:443"}) {
+            assertThat(send(channel(Http1Limits.DEFAULT), line + " HTTP/1.1\r\nHost: a\r\n\r\n")).as(line).isNull();
+        }
+    }
+
+    @Test
     void twoHostHeadersAreRefused() {
         // RFC 9112 3.2: which host is meant is ambiguous (h2load -H 'Host: x' sends its own Host first)
         String r = send(channel(Http1Limits.DEFAULT), "GET / HTTP/1.1\r\nHost: 127.0.0.1:15001\r\nhost: reviews\r\n\r\n");

@@ -1,0 +1,106 @@
+package dev.ficus.proxy;
+
+import dev.ficus.testing.FakeUpstream;
+import dev.ficus.xds.snapshot.ProxySnapshot;
+import dev.ficus.xds.snapshot.Route;
+import dev.ficus.xds.snapshot.RouteAction;
+import dev.ficus.xds.snapshot.RouteMatch;
+import dev.ficus.xds.snapshot.RouteTable;
+import dev.ficus.xds.snapshot.VirtualHost;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * What ficus makes of an HTTP/2 request head before routing it.
+ *
+ * <p>An HTTP/2 request that carries a {@code host} field beside {@code :authority} (nghttp and h2load
+ * send both when told {@code -H 'host: ...'}) is routed by {@code :authority}, and its Host field is
+ * dropped: RFC 9113 section 8.3.1 forbids using Host for the target when {@code :authority} is present
+ * and has an intermediary forward {@code :authority} as the HTTP/1.1 Host. Envoy does the same.
+ *
+ * <p>A head that cannot be carried on as HTTP/1.1 (a method that is not a token, a {@code :path} that
+ * is not an absolute path) is answered at once with {@code 400} and {@code x-ficus-error: DPE}, and
+ * counted, as the HTTP/1.1 guard does; the connection keeps serving.
+ */
+class Http2RequestHeadTest {
+    final List<AutoCloseable> closeLater = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (AutoCloseable c : closeLater.reversed()) c.close();
+    }
+
+    @Test
+    void authorityRoutesAndIsTheOnlyHostForwarded() throws Exception {
+        FakeUpstream shop = FakeUpstream.start("shop");
+        closeLater.add(shop);
+        ProxySnapshot s = ProxySnapshot.builder("1")
+                .listener(Snapshots.listener())
+                .routeTable(new RouteTable("main", List.of(
+                        new VirtualHost("shop", List.of("shop"), List.of(new Route("to-shop", RouteMatch.ANY, RouteAction.Forward.to("shop")))),
+                        new VirtualHost("elsewhere", List.of("elsewhere"), List.of(
+                                new Route("e", RouteMatch.ANY, new RouteAction.DirectResponse(200, "elsewhere")))))))
+                .cluster(Snapshots.cluster(shop))
+                .build();
+        ProxyServer p = ProxyServer.builder().snapshot(s).concurrency(1).adminPort(0).build().start();
+        closeLater.add(p);
+        int port = p.listenerPort("main");
+
+        long t0 = System.nanoTime();
+        assertThat(nghttp(port, "shop", "elsewhere")).isEqualTo("shop");
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).as("answered at once").isLessThan(5_000);
+        assertThat(shop.seen()).singleElement().satisfies(seen -> assertThat(seen.header("host")).isEqualTo("shop"));
+        assertThat(nghttp(port, "elsewhere", "shop")).isEqualTo("elsewhere");
+        assertThat(nghttp(port, "shop", "shop")).isEqualTo("shop");
+        assertThat(shop.seen()).hasSize(2).allSatisfy(seen -> assertThat(seen.header("host")).isEqualTo("shop"));
+
+        String load = Http2RequestEndTest.h2load(port, "/items", 200, "-H", "host: elsewhere");
+        assertThat(load).contains("200 succeeded").contains("200 2xx");
+        assertThat(shop.requestCount()).isEqualTo(202);
+    }
+
+    @Test
+    void headsHttp11CannotCarryAre400DpeAtOnce() throws Exception {
+        ProxySnapshot s = Snapshots.withRoutes("1", List.of(new Route("hello", RouteMatch.ANY, new RouteAction.DirectResponse(200, "hello")))).build();
+        ProxyServer p = ProxyServer.builder().snapshot(s).concurrency(1).adminPort(0).build().start();
+        closeLater.add(p);
+        int port = p.listenerPort("main");
+
+        for (String[] head : List.of(new String[] {":method: G(ET"}, new String[] {":path: a"}, new String[] {":path: *"},
+                new String[] {":method: POST", ":path: no-slash"})) {
+            List<String> args = new ArrayList<>();
+            for (String h : head) args.addAll(List.of("-H", h));
+            long t0 = System.nanoTime();
+            String out = run(port, "/", args);
+            assertThat(out).as(String.join(" ", head)).contains(":status: 400").contains("x-ficus-error: DPE").doesNotContain("RST_STREAM");
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).as("answered at once").isLessThan(5_000);
+        }
+        assertThat(run(port, "/", List.of("-H", ":method: OPTIONS", "-H", ":path: *"))).contains(":status: 200");
+        assertThat(run(port, "/ok", List.of())).contains(":status: 200");
+        assertThat(p.stats().prometheus()).contains("ficus_listener_response_flags_total{listener=\"main\",flag=\"DPE\"} 4");
+    }
+
+    static String nghttp(int port, String authority, String host) throws Exception {
+        Process n = new ProcessBuilder("nghttp", "-H", ":authority: " + authority, "-H", "host: " + host, "http://127.0.0.1:" + port + "/")
+                .redirectErrorStream(true).start();
+        assertThat(n.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        return new String(n.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    }
+
+    /** {@code nghttp -v} with the given options: the frames it sent and received. */
+    static String run(int port, String path, List<String> options) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("nghttp", "-v", "-t", "10"));
+        cmd.addAll(options);
+        cmd.add("http://127.0.0.1:" + port + path);
+        Process n = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        assertThat(n.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        return new String(n.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+}
