@@ -30,11 +30,30 @@ public final class LocalReply {
         String text = body != null ? body : flag != null ? flag.description() + "\n" : "";
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         ByteBuf content = alloc.buffer(bytes.length).writeBytes(bytes);
-        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status), content);
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status(status), content);
         r.headers().set(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
         if (bytes.length > 0) r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN);
         if (flag != null) r.headers().set(X_FICUS_ERROR, flag.name());
         if (close) r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         return r;
+    }
+
+    private static final HttpResponseStatus[] NAMED_HERE = {
+        new HttpResponseStatus(208, "Already Reported"),
+        new HttpResponseStatus(226, "IM Used"),
+        new HttpResponseStatus(418, "I'm a teapot"),
+        new HttpResponseStatus(425, "Too Early"),
+        new HttpResponseStatus(451, "Unavailable For Legal Reasons"),
+        new HttpResponseStatus(508, "Loop Detected"),
+    };
+
+    /**
+     * The status with its reason phrase: Netty's, or for registered codes Netty has no name for
+     * (a directResponse or fault abort of 418 or 451 is a common sight) the IANA registry's, so that
+     * the status line reads as HAProxy's and nginx's do rather than "Client Error (418)".
+     */
+    public static HttpResponseStatus status(int code) {
+        for (HttpResponseStatus s : NAMED_HERE) if (s.code() == code) return s;
+        return HttpResponseStatus.valueOf(code);
     }
 }
