@@ -18,19 +18,20 @@ public final class HopByHop {
 
     private HopByHop() {}
 
-    /** Strips the hop-by-hop fields in place; allocates only when {@code Connection} names extra fields. */
+    /**
+     * Strips the hop-by-hop fields in place. Allocates nothing for the usual {@code Connection:
+     * keep-alive} or {@code close} of a head ficus decoded; a field {@code Connection} names is
+     * removed by a name cut out of the value.
+     */
     public static void strip(HttpHeaders h) {
         if (h.isEmpty()) return;
-        List<String> connection = h.contains(HttpHeaderNames.CONNECTION) ? h.getAll(HttpHeaderNames.CONNECTION) : List.of();
-        for (int i = 0, n = connection.size(); i < n; i++) {
-            String v = connection.get(i);
-            int start = 0;
-            while (start < v.length()) {
-                int comma = v.indexOf(',', start);
-                int end = comma < 0 ? v.length() : comma;
-                String token = v.substring(start, end).trim();
-                if (!token.isEmpty() && !token.equalsIgnoreCase("close") && !token.equalsIgnoreCase("keep-alive")) h.remove(token);
-                start = end + 1;
+        String first = h.get(HttpHeaderNames.CONNECTION);
+        if (first != null) {
+            if (h instanceof Http1HeadHeaders hh && hh.occurrences(HttpHeaderNames.CONNECTION) == 1) {
+                removeNamed(h, first);
+            } else {
+                List<String> all = h.getAll(HttpHeaderNames.CONNECTION);
+                for (int i = 0, n = all.size(); i < n; i++) removeNamed(h, all.get(i));
             }
         }
         h.remove(HttpHeaderNames.CONNECTION);
@@ -39,5 +40,21 @@ public final class HopByHop {
         h.remove(HttpHeaderNames.TE);
         h.remove(HttpHeaderNames.TRANSFER_ENCODING);
         h.remove(HttpHeaderNames.UPGRADE);
+    }
+
+    /** Removes each field named by the comma-separated tokens of {@code v} other than close and keep-alive. */
+    private static void removeNamed(HttpHeaders h, String v) {
+        int start = 0, len = v.length();
+        while (start < len) {
+            int comma = v.indexOf(',', start);
+            int end = comma < 0 ? len : comma;
+            int a = start, b = end;
+            while (a < b && (v.charAt(a) == ' ' || v.charAt(a) == '\t')) a++;
+            while (b > a && (v.charAt(b - 1) == ' ' || v.charAt(b - 1) == '\t')) b--;
+            int n = b - a;
+            boolean usual = (n == 5 && v.regionMatches(true, a, "close", 0, 5)) || (n == 10 && v.regionMatches(true, a, "keep-alive", 0, 10));
+            if (n > 0 && !usual) h.remove(v.substring(a, b));
+            start = end + 1;
+        }
     }
 }

@@ -8,7 +8,6 @@ import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
 import java.util.AbstractMap;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Date;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
@@ -34,12 +33,14 @@ import java.util.Set;
 public final class Http1HeadHeaders extends HttpHeaders {
     /** The head's bytes, copied out of the connection's buffer: the request may outlive that buffer's reuse. */
     private final byte[] bytes;
-    /** Four ints per original field (name start, name end, value start, value end), and its line's end; indexes into {@link #bytes}. */
+    /**
+     * Five ints per original field: name start, name end, value start, value end, line end; indexes
+     * into {@link #bytes}. A removed field's name end is {@link #REMOVED}.
+     */
     private final int[] fields;
-    private final int[] lineEnds;
     private final int count;
-    private final boolean[] removed;
-    private final String[] values;
+    /** The original fields' values as strings, made on first read; null until then. */
+    private String[] values;
     private int removedCount;
     /** Bit (length mod 64) set for each original field's name length: most lookups of a name the head lacks end here. */
     private final long nameLengths;
@@ -60,32 +61,37 @@ public final class Http1HeadHeaders extends HttpHeaders {
         return b;
     }
 
+    private static final int W = 5;
+    private static final int REMOVED = -1;
+
     /** The fields of {@code head}, whose positions are those of {@code bytes[0]} at {@code base}; keeps {@code bytes}. */
     Http1HeadHeaders(byte[] bytes, int base, Http1Head head) {
         this.bytes = bytes;
         this.count = head.fieldCount;
-        this.fields = new int[4 * count];
-        for (int i = 0; i < fields.length; i++) fields[i] = head.fields[i] - base;
-        this.lineEnds = new int[count];
+        int[] f = new int[W * count];
         long lengths = 0;
         for (int i = 0; i < count; i++) {
-            lengths |= 1L << (fields[4 * i + 1] - fields[4 * i]);
-            int p = fields[4 * i + 3];
+            int o = W * i;
+            for (int k = 0; k < 4; k++) f[o + k] = head.fields[4 * i + k] - base;
+            lengths |= 1L << (f[o + 1] - f[o]);
+            int p = f[o + 3];
             while (bytes[p] != '\n') p++;
-            lineEnds[i] = p + 1;
+            f[o + 4] = p + 1;
         }
+        this.fields = f;
         this.nameLengths = lengths;
-        this.removed = new boolean[count];
-        this.values = new String[count];
     }
+
+    private boolean removed(int field) { return fields[W * field + 1] == REMOVED; }
 
     /** False when no original field can have {@code name} (its length matches none). */
     private boolean mayHave(CharSequence name) { return (nameLengths & (1L << name.length())) != 0; }
 
     // reads
 
+    /** False for a removed field: its name end is {@link #REMOVED}, below its start. */
     private boolean nameIs(int field, CharSequence name) {
-        int start = fields[4 * field], len = fields[4 * field + 1] - start;
+        int start = fields[W * field], len = fields[W * field + 1] - start;
         if (len != name.length()) return false;
         for (int i = 0; i < len; i++) {
             int a = bytes[start + i], b = name.charAt(i);
@@ -97,17 +103,19 @@ public final class Http1HeadHeaders extends HttpHeaders {
     private static int toLower(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
 
     private String value(int field) {
-        String v = values[field];
+        String[] vs = values;
+        if (vs == null) vs = values = new String[count];
+        String v = vs[field];
         if (v == null) {
-            int start = fields[4 * field + 2];
-            v = values[field] = new String(bytes, start, fields[4 * field + 3] - start, StandardCharsets.ISO_8859_1);
+            int start = fields[W * field + 2];
+            v = vs[field] = new String(bytes, start, fields[W * field + 3] - start, StandardCharsets.ISO_8859_1);
         }
         return v;
     }
 
     private String name(int field) {
-        int start = fields[4 * field];
-        return new String(bytes, start, fields[4 * field + 1] - start, StandardCharsets.ISO_8859_1);
+        int start = fields[W * field];
+        return new String(bytes, start, fields[W * field + 1] - start, StandardCharsets.ISO_8859_1);
     }
 
     @Override
@@ -115,7 +123,7 @@ public final class Http1HeadHeaders extends HttpHeaders {
 
     @Override
     public String get(CharSequence name) {
-        if (mayHave(name)) for (int i = 0; i < count; i++) if (!removed[i] && nameIs(i, name)) return value(i);
+        if (mayHave(name)) for (int i = 0; i < count; i++) if (nameIs(i, name)) return value(i);
         for (int i = 0; i < added.size(); i += 2) if (AsciiString.contentEqualsIgnoreCase(added.get(i), name)) return added.get(i + 1);
         return null;
     }
@@ -174,7 +182,7 @@ public final class Http1HeadHeaders extends HttpHeaders {
     @Override
     public List<String> getAll(CharSequence name) {
         List<String> all = new ArrayList<>(2);
-        if (mayHave(name)) for (int i = 0; i < count; i++) if (!removed[i] && nameIs(i, name)) all.add(value(i));
+        if (mayHave(name)) for (int i = 0; i < count; i++) if (nameIs(i, name)) all.add(value(i));
         for (int i = 0; i < added.size(); i += 2) if (AsciiString.contentEqualsIgnoreCase(added.get(i), name)) all.add(added.get(i + 1));
         return all;
     }
@@ -182,9 +190,17 @@ public final class Http1HeadHeaders extends HttpHeaders {
     @Override
     public List<Map.Entry<String, String>> entries() {
         List<Map.Entry<String, String>> all = new ArrayList<>(size());
-        for (int i = 0; i < count; i++) if (!removed[i]) all.add(new AbstractMap.SimpleImmutableEntry<>(name(i), value(i)));
+        for (int i = 0; i < count; i++) if (!removed(i)) all.add(new AbstractMap.SimpleImmutableEntry<>(name(i), value(i)));
         for (int i = 0; i < added.size(); i += 2) all.add(new AbstractMap.SimpleImmutableEntry<>(added.get(i), added.get(i + 1)));
         return all;
+    }
+
+    /** How many fields named {@code name} the head has now; allocates nothing. */
+    public int occurrences(CharSequence name) {
+        int n = 0;
+        if (mayHave(name)) for (int i = 0; i < count; i++) if (nameIs(i, name)) n++;
+        for (int i = 0; i < added.size(); i += 2) if (AsciiString.contentEqualsIgnoreCase(added.get(i), name)) n++;
+        return n;
     }
 
     @Override
@@ -192,7 +208,7 @@ public final class Http1HeadHeaders extends HttpHeaders {
 
     @Override
     public boolean contains(CharSequence name) {
-        if (mayHave(name)) for (int i = 0; i < count; i++) if (!removed[i] && nameIs(i, name)) return true;
+        if (mayHave(name)) for (int i = 0; i < count; i++) if (nameIs(i, name)) return true;
         for (int i = 0; i < added.size(); i += 2) if (AsciiString.contentEqualsIgnoreCase(added.get(i), name)) return true;
         return false;
     }
@@ -202,7 +218,7 @@ public final class Http1HeadHeaders extends HttpHeaders {
     public boolean containsValue(CharSequence name, CharSequence value, boolean ignoreCase) {
         if (mayHave(name)) {
             for (int i = 0; i < count; i++) {
-                if (!removed[i] && nameIs(i, name) && hasElement(fields[4 * i + 2], fields[4 * i + 3], value, ignoreCase)) return true;
+                if (nameIs(i, name) && hasElement(fields[W * i + 2], fields[W * i + 3], value, ignoreCase)) return true;
             }
         }
         for (int i = 0; i < added.size(); i += 2) {
@@ -323,8 +339,8 @@ public final class Http1HeadHeaders extends HttpHeaders {
     @Override
     public HttpHeaders remove(CharSequence name) {
         for (int i = 0; mayHave(name) && i < count; i++) {
-            if (!removed[i] && nameIs(i, name)) {
-                removed[i] = true;
+            if (nameIs(i, name)) {
+                fields[W * i + 1] = REMOVED;
                 removedCount++;
             }
         }
@@ -339,7 +355,7 @@ public final class Http1HeadHeaders extends HttpHeaders {
 
     @Override
     public HttpHeaders clear() {
-        Arrays.fill(removed, true);
+        for (int i = 0; i < count; i++) fields[W * i + 1] = REMOVED;
         removedCount = count;
         added.clear();
         return this;
@@ -352,13 +368,13 @@ public final class Http1HeadHeaders extends HttpHeaders {
     public void encode(ByteBuf out) {
         int i = 0;
         while (i < count) {
-            if (removed[i]) {
+            if (removed(i)) {
                 i++;
                 continue;
             }
-            int start = fields[4 * i], j = i;
-            while (j + 1 < count && !removed[j + 1]) j++;
-            out.writeBytes(bytes, start, lineEnds[j] - start);
+            int start = fields[W * i], j = i;
+            while (j + 1 < count && !removed(j + 1)) j++;
+            out.writeBytes(bytes, start, fields[W * j + 4] - start);
             i = j + 1;
         }
         for (int k = 0; k < added.size(); k += 2) {

@@ -8,6 +8,7 @@ import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -156,7 +157,7 @@ abstract class Http1MessageDecoder extends ByteToMessageDecoder {
             out.add(new DefaultHttpContent(piece));
             state = State.CHUNK_END;
         } else {
-            out.add(new DefaultLastHttpContent(piece));
+            out.add(new DefaultLastHttpContent(piece, EmptyHttpHeaders.INSTANCE)); // a fixed-length body has no trailers
             state = State.HEAD;
         }
     }

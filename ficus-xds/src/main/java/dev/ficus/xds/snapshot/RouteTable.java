@@ -21,6 +21,14 @@ public final class RouteTable {
     // control plane, which makes such tables by the thousand, never selects): two threads may both
     // build it, and either result is the same; its fields are final, so it is safely published.
     private Index index;
+    /**
+     * The last authority selected and its host (null: none matched): clients send the same Host
+     * request after request, and looking an authority with a port up again would cut a string each
+     * time. Written by any event loop; a record of final fields, so a reader sees a whole one.
+     */
+    private Hit last;
+
+    private record Hit(String authority, VirtualHost host) {}
 
     /** Domains to hosts. */
     private record Index(Map<String, VirtualHost> exact,
@@ -103,10 +111,21 @@ public final class RouteTable {
         return i;
     }
 
-    /** The virtual host for an authority ({@code Host} header), or null; never allocates for lower-case input. */
+    /**
+     * The virtual host for an authority ({@code Host} header), or null; allocates nothing when the
+     * authority is the one selected last.
+     */
     public VirtualHost select(String authority) {
         Index i = index();
         if (authority == null) return i.any();
+        Hit h = last;
+        if (h != null && h.authority.equals(authority)) return h.host;
+        VirtualHost vh = lookupAuthority(i, authority);
+        last = new Hit(authority, vh);
+        return vh;
+    }
+
+    private static VirtualHost lookupAuthority(Index i, String authority) {
         String a = lowerCase(authority);
         VirtualHost vh = lookup(i, a);
         if (vh != null) return vh;

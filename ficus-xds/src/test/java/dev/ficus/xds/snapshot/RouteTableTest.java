@@ -37,6 +37,19 @@ class RouteTableTest {
     }
 
     @Test
+    void theLastSelectionIsRememberedWithoutChangingAnAnswer() {
+        RouteTable t = new RouteTable("t", List.of(vh("exact", "reviews"), vh("suffix", "*.svc")));
+        for (int round = 0; round < 3; round++) {
+            assertThat(t.select("reviews:9080").name()).isEqualTo("exact");
+            assertThat(t.select("reviews:9080").name()).isEqualTo("exact");
+            assertThat(t.select("a.svc").name()).isEqualTo("suffix");
+            assertThat(t.select("other")).isNull();
+            assertThat(t.select("other")).isNull();
+            assertThat(t.select("REVIEWS").name()).isEqualTo("exact");
+        }
+    }
+
+    @Test
     void noCatchAllMeansNoHost() {
         RouteTable t = new RouteTable("t", List.of(vh("a", "a.com")));
         assertThat(t.select("b.com")).isNull();
