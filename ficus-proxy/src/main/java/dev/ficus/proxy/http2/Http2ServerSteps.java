@@ -2,15 +2,15 @@ package dev.ficus.proxy.http2;
 
 import dev.ficus.proxy.http.ExchangeEvent;
 import dev.ficus.proxy.http.Http1HeadParser;
+import dev.ficus.proxy.http.LocalReply;
 import dev.ficus.proxy.http.RequestScheme;
+import dev.ficus.proxy.http.ResponseFlag;
 import dev.ficus.proxy.router.RouterConfig;
 import dev.ficus.proxy.router.RouterHandler;
-import dev.ficus.proxy.http.LocalReply;
-import dev.ficus.proxy.http.ResponseFlag;
 import dev.ficus.proxy.telemetry.TrafficStats;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
