@@ -158,6 +158,81 @@ class ConnectTunnelTest {
         assertThat(p.stats().cluster(dev.ficus.proxy.cluster.Passthrough.CLUSTER).requests()).isZero();
     }
 
+    /**
+     * Istio's egress pattern through {@code HTTPS_PROXY}: a VirtualService's {@code tls} route sends
+     * api.example.com:443 (by server name) to an egress service. A CONNECT to api.example.com:443,
+     * in any case, takes it: the tunnel's host is the server name the client sends inside it. A
+     * CONNECT to a host the route does not name, or to another port, reaches that service's own endpoint.
+     */
+    @Test
+    void connectIsRoutedByTheTlsRouteThatNamesItsHost() throws Exception {
+        TcpEchoServer api = later(TcpEchoServer.start("api"));
+        TcpEchoServer apiAlt = later(TcpEchoServer.start("api-8443"));
+        TcpEchoServer other = later(TcpEchoServer.start("other"));
+        TcpEchoServer egress = later(TcpEchoServer.start("egress"));
+        String yaml = """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: external, namespace: shop}
+                spec:
+                  hosts: [api.example.com]
+                  location: MESH_EXTERNAL
+                  resolution: STATIC
+                  ports: [{number: 443, name: tls, protocol: TLS}, {number: 8443, name: tls-alt, protocol: TLS}]
+                  endpoints: [{address: 127.0.0.1, ports: {tls: %d, tls-alt: %d}}]
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: other, namespace: shop}
+                spec:
+                  hosts: [other.example.com]
+                  location: MESH_EXTERNAL
+                  resolution: STATIC
+                  ports: [{number: 443, name: tls, protocol: TLS}]
+                  endpoints: [{address: 127.0.0.1, ports: {tls: %d}}]
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: egress, namespace: shop}
+                spec:
+                  hosts: [egress.shop.svc.cluster.local]
+                  location: MESH_INTERNAL
+                  resolution: STATIC
+                  ports: [{number: 443, name: tls, protocol: TLS}]
+                  endpoints: [{address: 127.0.0.1, ports: {tls: %d}}]
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: via-egress, namespace: shop}
+                spec:
+                  hosts: [api.example.com]
+                  tls:
+                  - match: [{port: 443, sniHosts: [api.example.com]}]
+                    route: [{destination: {host: egress, port: {number: 443}}}]
+                """.formatted(api.port(), apiAlt.port(), other.port(), egress.port());
+        var r = dev.ficus.api.validate.Validator.loadAndValidateString("egress.yaml", yaml);
+        assertThat(r.diagnostics().stream().filter(dev.ficus.api.config.Diagnostic::isError).map(dev.ficus.api.config.Diagnostic::format)).isEmpty();
+        var t = dev.ficus.xds.translate.Translator.translate(dev.ficus.api.validate.Validator.effective(r.config()),
+                new dev.ficus.xds.translate.ProxyIdentity("web", "shop", java.util.Map.of("app", "web"), null),
+                dev.ficus.xds.translate.TranslateOptions.DEFAULTS.withOutboundPort(0));
+        assertThat(t.notes()).isEmpty();
+        ProxyServer p = proxy(t.snapshot());
+        int port = p.listenerPort("outbound");
+
+        for (String authority : List.of("api.example.com:443", "API.Example.com:443")) {
+            Answer a = exchange(port, "CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n\r\n", "hello");
+            assertThat(a.statusLine()).as(authority).isEqualTo("HTTP/1.1 200 Connection Established");
+            assertThat(a.rest()).as(authority).containsExactly("egress:hello", "egress:bye");
+        }
+        Answer alt = exchange(port, "CONNECT api.example.com:8443 HTTP/1.1\r\nHost: api.example.com:8443\r\n\r\n", "hello");
+        assertThat(alt.rest()).as("the tls route matches port 443 only").containsExactly("api-8443:hello", "api-8443:bye");
+        Answer o = exchange(port, "CONNECT other.example.com:443 HTTP/1.1\r\nHost: other.example.com:443\r\n\r\n", "hello");
+        assertThat(o.rest()).as("no route names other.example.com").containsExactly("other:hello", "other:bye");
+        assertThat(api.connectionCount()).isZero();
+        assertThat(egress.connectionCount()).isEqualTo(2);
+        assertThat(p.stats().cluster("outbound|443||egress.shop.svc.cluster.local").connectionsTotal()).isEqualTo(2);
+    }
+
     @Test
     void connectWithoutMatchingAuthorityIs404NR() throws Exception {
         TcpEchoServer echo = later(TcpEchoServer.start("echo"));

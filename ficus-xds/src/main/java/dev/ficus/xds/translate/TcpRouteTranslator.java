@@ -9,11 +9,13 @@ import dev.ficus.api.networking.TCPRoute;
 import dev.ficus.api.networking.TLSMatchAttributes;
 import dev.ficus.api.networking.TLSRoute;
 import dev.ficus.api.networking.VirtualService;
+import dev.ficus.xds.snapshot.HeaderMatch;
 import dev.ficus.xds.snapshot.HeaderMutations;
 import dev.ficus.xds.snapshot.Route;
 import dev.ficus.xds.snapshot.RouteAction;
 import dev.ficus.xds.snapshot.RouteMatch;
 import dev.ficus.xds.snapshot.RoutePolicies;
+import dev.ficus.xds.snapshot.StringMatch;
 import dev.ficus.xds.snapshot.TcpRoute;
 import dev.ficus.xds.snapshot.TcpRouteTable;
 import dev.ficus.xds.snapshot.WeightedCluster;
@@ -25,7 +27,7 @@ import java.util.List;
  * Translates VirtualServices' {@code tls[]} (SNI passthrough) and {@code tcp[]} routes into the
  * {@link TcpRouteTable} of one TCP listener port, as Istio builds an Envoy filter chain per port:
  * TLS routes first (by {@code sniHosts}), then TCP routes (by {@code match.port}); and a
- * service's {@code tcp[]} routes into the CONNECT routes of its HTTP virtual hosts. Called by
+ * service's {@code tls[]} and {@code tcp[]} routes into the CONNECT routes of its HTTP virtual hosts. Called by
  * {@link Translator}, which owns cluster creation and notes.
  */
 final class TcpRouteTranslator {
@@ -82,21 +84,61 @@ final class TcpRouteTranslator {
 
     /**
      * The routes of an HTTP virtual host ({@code vs}'s host on {@code port}) for a {@code CONNECT
-     * host:port} tunnel: {@code vs}'s mesh {@code tcp[]} routes that apply to the port, each
-     * matching the CONNECT method only, so that a tunnel to a service port is routed as a TCP
-     * connection to that port would be. Plain HTTP requests never match them.
+     * host:port} tunnel, routed as a connection to that port would be: first {@code vs}'s mesh
+     * {@code tls[]} routes that apply to the port, matched by the tunnel's host (the server name an
+     * {@code HTTPS_PROXY} client sends inside it), then its {@code tcp[]} routes. Each matches the
+     * CONNECT method only: plain HTTP requests never take them.
      */
     List<Route> connectRoutes(Resource<VirtualService> vs, int port) {
-        if (vs.spec().tcp().isEmpty() || !bound(vs.spec().effectiveGateways(), vs.namespace(), null)) return List.of();
+        if ((vs.spec().tcp().isEmpty() && vs.spec().tls().isEmpty()) || !bound(vs.spec().effectiveGateways(), vs.namespace(), null)) return List.of();
+        List<Route> out = new ArrayList<>();
+        for (int i = 0; i < vs.spec().tls().size(); i++) {
+            TLSRoute r = vs.spec().tls().get(i);
+            String path = "spec.tls[" + i + "]";
+            List<TLSMatchAttributes> applying = new ArrayList<>();
+            for (TLSMatchAttributes m : r.match()) {
+                if ((m.port() == null || m.port() == port) && (m.gateways().isEmpty() || bound(m.gateways(), vs.namespace(), null))) applying.add(m);
+            }
+            if (applying.isEmpty()) continue;
+            RouteAction.Forward action = action(vs, path, r.route(), port);
+            if (action == null) continue;
+            for (TLSMatchAttributes m : applying) {
+                out.add(new Route(vs.name() + "." + path, connectTo(m.sniHosts()), action, Duration.ZERO, HeaderMutations.NONE, HeaderMutations.NONE, RoutePolicies.NONE));
+            }
+        }
         List<TcpRoute> tcp = new ArrayList<>();
         tcpRoutes(vs, port, null, tcp);
-        List<Route> out = new ArrayList<>(tcp.size());
         for (TcpRoute t : tcp) out.add(new Route(t.name(), CONNECT, t.action(), Duration.ZERO, HeaderMutations.NONE, HeaderMutations.NONE, RoutePolicies.NONE));
         return out;
     }
 
     /** The match of a CONNECT route: the method alone (a CONNECT's path is "/" to the router). */
     private static final RouteMatch CONNECT = new RouteMatch(null, List.of(), "CONNECT");
+
+    /**
+     * A CONNECT whose authority's host is one of {@code sniHosts} (names, {@code *.suffix} for any
+     * name below suffix, {@code *} for any), in any case, with or without its port: the router sets
+     * a CONNECT's {@code Host} to its authority.
+     */
+    static RouteMatch connectTo(List<String> sniHosts) {
+        if (sniHosts.isEmpty() || sniHosts.contains("*")) return CONNECT;
+        StringBuilder re = new StringBuilder("(?i)(?:");
+        for (int i = 0; i < sniHosts.size(); i++) {
+            String h = sniHosts.get(i);
+            if (i > 0) re.append('|');
+            if (h.startsWith("*.")) {
+                re.append("[^:]+");
+                h = h.substring(1);
+            }
+            for (int c = 0; c < h.length(); c++) {
+                char ch = h.charAt(c);
+                if ("\\.+*?()|[]{}^$".indexOf(ch) >= 0) re.append('\\');
+                re.append(ch);
+            }
+        }
+        re.append(")(?::[0-9]+)?");
+        return CONNECT.withHeaders(new HeaderMatch("host", new StringMatch.Regex(re.toString())));
+    }
 
     private RouteAction.Forward action(Resource<VirtualService> vs, String path, List<RouteDestination> route, int port) {
         List<WeightedCluster> targets = new ArrayList<>();
