@@ -2,6 +2,7 @@ package dev.ficus.proxy.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.CombinedChannelDuplexHandler;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
@@ -16,7 +17,8 @@ import java.util.List;
  * encoder, paired as Netty's client codec pairs them (each response is read knowing its request's
  * method: a HEAD's response has no body, a 200 to CONNECT starts a tunnel). A head decoded by ficus
  * ({@link Http1HeadHeaders}) is written by copying its untouched field lines as they arrived
- * instead of encoding every field again. One instance per upstream connection, on its event loop.
+ * instead of encoding every field again; a head and a small body go out as one buffer
+ * ({@link OneBufferWrites}). One instance per upstream connection, on its event loop.
  */
 public final class Http1ClientCodec extends CombinedChannelDuplexHandler<Http1ResponseDecoder, HttpRequestEncoder> {
     private final ArrayDeque<HttpMethod> methods = new ArrayDeque<>(4);
@@ -40,6 +42,35 @@ public final class Http1ClientCodec extends CombinedChannelDuplexHandler<Http1Re
     }
 
     private final class Encoder extends HttpRequestEncoder {
+        private final OneBufferWrites writes = new OneBufferWrites();
+
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+            if (promise.isVoid() && !tunnel && acceptOutboundMessage(msg)) {
+                writes.write(ctx, msg, this::encode);
+                return;
+            }
+            writes.writeHeld(ctx);
+            super.write(ctx, msg, promise);
+        }
+
+        @Override
+        public void flush(ChannelHandlerContext ctx) {
+            writes.writeHeld(ctx);
+            ctx.flush();
+        }
+
+        @Override
+        public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+            writes.writeHeld(ctx);
+            ctx.close(promise);
+        }
+
+        @Override
+        public void handlerRemoved(ChannelHandlerContext ctx) {
+            writes.writeHeld(ctx);
+        }
+
         @Override
         protected void encode(ChannelHandlerContext ctx, Object msg, List<Object> out) throws Exception {
             if (tunnel) {

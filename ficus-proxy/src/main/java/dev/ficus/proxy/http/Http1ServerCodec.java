@@ -1,6 +1,8 @@
 package dev.ficus.proxy.http;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.CombinedChannelDuplexHandler;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -12,7 +14,8 @@ import io.netty.handler.codec.http.HttpStatusClass;
 /**
  * ficus's downstream HTTP/1.x codec: {@link Http1RequestDecoder} for requests, Netty's response
  * encoder for responses (a head ficus decoded upstream, {@link Http1HeadHeaders}, is written by
- * copying its untouched field lines). Like Netty's server codec it remembers each request's method in order, so
+ * copying its untouched field lines; a head and a small body go out as one buffer, see
+ * {@link OneBufferWrites}). Like Netty's server codec it remembers each request's method in order, so
  * that the response to a HEAD carries no body whatever its fields say, and a 2xx to CONNECT no
  * Transfer-Encoding; more than {@value #MAX_PIPELINED} requests waiting for their responses close
  * the connection. One instance per connection, on its event loop.
@@ -45,7 +48,35 @@ public final class Http1ServerCodec extends CombinedChannelDuplexHandler<Http1Re
     }
 
     private final class ResponseEncoder extends HttpResponseEncoder {
+        private final OneBufferWrites writes = new OneBufferWrites();
         private byte method;
+
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+            if (promise.isVoid() && acceptOutboundMessage(msg)) {
+                writes.write(ctx, msg, this::encode);
+                return;
+            }
+            writes.writeHeld(ctx);
+            super.write(ctx, msg, promise);
+        }
+
+        @Override
+        public void flush(ChannelHandlerContext ctx) {
+            writes.writeHeld(ctx);
+            ctx.flush();
+        }
+
+        @Override
+        public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+            writes.writeHeld(ctx);
+            ctx.close(promise);
+        }
+
+        @Override
+        public void handlerRemoved(ChannelHandlerContext ctx) {
+            writes.writeHeld(ctx);
+        }
 
         @Override
         protected void encodeHeaders(HttpHeaders headers, ByteBuf buf) {

@@ -1,0 +1,93 @@
+package dev.ficus.proxy.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.EncoderException;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Writes what one of ficus's HTTP/1.1 encoders (Netty's request or response encoder underneath)
+ * makes of a message in as few buffers as it can: the encoded head is held until the message's
+ * end, and the body pieces and chunk framing that follow are copied into it while they are small
+ * ({@value #COPY_LIMIT} bytes or less), so that a head and a small body go out as one buffer, one
+ * write and one entry of the channel's outbound buffer, instead of a head, a body and an empty
+ * last piece. Larger pieces are written as they are, after what is held. Netty's encoder still
+ * decides every byte; only how its output is handed on changes.
+ *
+ * <p>Only writes with the void promise are held (the router forwards that way); a write with a
+ * promise of its own goes out as Netty writes it, after what is held. What is held is written at
+ * the message's end, at a flush, a close, and when the encoder is removed. One instance per
+ * encoder, on its channel's event loop.
+ */
+final class OneBufferWrites {
+    /** Body pieces up to this size are copied behind the head rather than written apart. */
+    static final int COPY_LIMIT = 8 * 1024;
+
+    /** Netty's {@code encode}: what a message becomes, added to {@code out}. */
+    @FunctionalInterface
+    interface Encoder {
+        void encode(ChannelHandlerContext ctx, Object msg, List<Object> out) throws Exception;
+    }
+
+    private final List<Object> out = new ArrayList<>(4);
+    /** An encoded head and what was copied behind it, not yet written; this writer's own buffer. */
+    private ByteBuf held;
+
+    /**
+     * Encodes {@code msg} (which the encoder accepts) and writes or holds the result; the caller
+     * checked that the promise is the void one.
+     */
+    void write(ChannelHandlerContext ctx, Object msg, Encoder encoder) {
+        boolean head = msg instanceof HttpMessage;
+        try {
+            encoder.encode(ctx, msg, out);
+        } catch (EncoderException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new EncoderException(t);
+        } finally {
+            for (int i = 0; i < out.size(); i++) take(ctx, out.get(i), head && i == 0);
+            out.clear();
+        }
+        if (msg instanceof LastHttpContent) writeHeld(ctx);
+    }
+
+    /** One piece of the encoder's output: becomes the held head, joins it, or is written after it. */
+    private void take(ChannelHandlerContext ctx, Object o, boolean encodedHead) {
+        if (!(o instanceof ByteBuf b)) {
+            writeHeld(ctx);
+            ctx.write(o, ctx.voidPromise());
+            return;
+        }
+        int n = b.readableBytes();
+        if (n == 0) { // an empty last piece, or the end of a message that had no body: nothing for the wire
+            b.release();
+            return;
+        }
+        if (held == null && encodedHead) { // the head's buffer was allocated by the encoder for it alone
+            held = b;
+            return;
+        }
+        if (held != null && n <= COPY_LIMIT) {
+            try {
+                held.ensureWritable(n).writeBytes(b, b.readerIndex(), n);
+            } finally {
+                b.release();
+            }
+            return;
+        }
+        writeHeld(ctx);
+        ctx.write(b, ctx.voidPromise());
+    }
+
+    /** Writes what is held, if anything; before a flush, a close, or a write that is not held. */
+    void writeHeld(ChannelHandlerContext ctx) {
+        ByteBuf h = held;
+        if (h == null) return;
+        held = null;
+        ctx.write(h, ctx.voidPromise());
+    }
+}
