@@ -42,12 +42,12 @@ public final class Http1ClientCodec extends CombinedChannelDuplexHandler<Http1Re
     }
 
     private final class Encoder extends HttpRequestEncoder {
-        private final OneBufferWrites writes = new OneBufferWrites();
+        private final OneBufferWrites writes = new OneBufferWrites(this::encode);
 
         @Override
         public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
             if (promise.isVoid() && !tunnel && acceptOutboundMessage(msg)) {
-                writes.write(ctx, msg, this::encode);
+                writes.write(ctx, msg);
                 return;
             }
             writes.writeHeld(ctx);

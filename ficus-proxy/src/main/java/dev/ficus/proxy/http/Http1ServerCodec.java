@@ -48,13 +48,13 @@ public final class Http1ServerCodec extends CombinedChannelDuplexHandler<Http1Re
     }
 
     private final class ResponseEncoder extends HttpResponseEncoder {
-        private final OneBufferWrites writes = new OneBufferWrites();
+        private final OneBufferWrites writes = new OneBufferWrites(this::encode);
         private byte method;
 
         @Override
         public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
             if (promise.isVoid() && acceptOutboundMessage(msg)) {
-                writes.write(ctx, msg, this::encode);
+                writes.write(ctx, msg);
                 return;
             }
             writes.writeHeld(ctx);

@@ -32,15 +32,20 @@ final class OneBufferWrites {
         void encode(ChannelHandlerContext ctx, Object msg, List<Object> out) throws Exception;
     }
 
+    private final Encoder encoder;
     private final List<Object> out = new ArrayList<>(4);
     /** An encoded head and what was copied behind it, not yet written; this writer's own buffer. */
     private ByteBuf held;
+
+    OneBufferWrites(Encoder encoder) {
+        this.encoder = encoder;
+    }
 
     /**
      * Encodes {@code msg} (which the encoder accepts) and writes or holds the result; the caller
      * checked that the promise is the void one.
      */
-    void write(ChannelHandlerContext ctx, Object msg, Encoder encoder) {
+    void write(ChannelHandlerContext ctx, Object msg) {
         boolean head = msg instanceof HttpMessage;
         try {
             encoder.encode(ctx, msg, out);
