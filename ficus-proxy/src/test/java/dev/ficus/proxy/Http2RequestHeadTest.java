@@ -87,6 +87,65 @@ class Http2RequestHeadTest {
         assertThat(p.stats().prometheus()).contains("ficus_listener_response_flags_total{listener=\"main\",flag=\"DPE\"} 4");
     }
 
+    /** Request heads as large as HTTP/1.1 allows (60 KiB, Envoy's default for both) pass over HTTP/2 too. */
+    @Test
+    void largeHeadsPassAsOverHttp11() throws Exception {
+        FakeUpstream shop = FakeUpstream.start("shop");
+        closeLater.add(shop);
+        ProxySnapshot s = Snapshots.withRoutes("1", List.of(new Route("to-shop", RouteMatch.ANY, RouteAction.Forward.to("shop"))))
+                .cluster(Snapshots.cluster(shop)).build();
+        ProxyServer p = ProxyServer.builder().snapshot(s).concurrency(1).adminPort(0).build().start();
+        closeLater.add(p);
+        String big = "b".repeat(40_000);
+        String out = run(p.listenerPort("main"), "/big", List.of("-H", "x-big: " + big));
+        assertThat(out).contains(":status: 200").doesNotContain("recv GOAWAY").doesNotContain("RST_STREAM");
+        assertThat(shop.seen()).singleElement().satisfies(seen -> assertThat(seen.header("x-big")).isEqualTo(big));
+    }
+
+    /** A HEAD answered by ficus itself (a directResponse, a 503) ends with its HEADERS frame: no DATA follows. */
+    @Test
+    void aLocalReplyToHeadHasNoBody() throws Exception {
+        ProxySnapshot s = Snapshots.withRoutes("1", List.of(new Route("hello", RouteMatch.ANY, new RouteAction.DirectResponse(200, "hello")))).build();
+        ProxyServer p = ProxyServer.builder().snapshot(s).concurrency(1).adminPort(0).build().start();
+        closeLater.add(p);
+        String out = run(p.listenerPort("main"), "/", List.of("-H", ":method: HEAD"));
+        assertThat(out).contains(":status: 200").contains("content-length: 5").doesNotContain("recv DATA frame").doesNotContain("RST_STREAM");
+    }
+
+    /**
+     * An HTTP/1.1 upstream's informational response (103 Early Hints, 100 Continue) reaches an
+     * HTTP/2 client as a HEADERS frame that leaves the stream open, and the final response follows.
+     */
+    @Test
+    void informationalResponsesOfAnHttp11UpstreamReachHttp2Clients() throws Exception {
+        java.net.ServerSocket server = new java.net.ServerSocket(0, 16, java.net.InetAddress.getLoopbackAddress());
+        closeLater.add(server);
+        Thread t = Thread.ofVirtual().start(() -> {
+            for (int n = 0; n < 4; n++) {
+                try (java.net.Socket c = server.accept()) {
+                    c.setSoTimeout(10_000);
+                    var in = c.getInputStream();
+                    StringBuilder head = new StringBuilder();
+                    for (int b; head.indexOf("\r\n\r\n") < 0 && (b = in.read()) >= 0 && head.length() < 65_536; ) head.append((char) b);
+                    c.getOutputStream().write(("HTTP/1.1 103 Early Hints\r\nlink: </style.css>; rel=preload\r\n\r\n"
+                            + "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok").getBytes(StandardCharsets.US_ASCII));
+                } catch (java.io.IOException e) {
+                    return; // the test ended and closed the server
+                }
+            }
+        });
+        closeLater.add(t::interrupt);
+        ProxySnapshot s = Snapshots.withRoutes("1", List.of(new Route("hints", RouteMatch.ANY, RouteAction.Forward.to("hints"))))
+                .cluster(dev.ficus.xds.snapshot.ClusterConfig.of("hints", dev.ficus.xds.snapshot.Endpoint.of("127.0.0.1", server.getLocalPort()))).build();
+        ProxyServer p = ProxyServer.builder().snapshot(s).concurrency(1).adminPort(0).build().start();
+        closeLater.add(p);
+        String out = run(p.listenerPort("main"), "/page", List.of());
+        assertThat(out).contains(":status: 103").contains("link: </style.css>; rel=preload").contains(":status: 200")
+                .doesNotContain("RST_STREAM");
+        assertThat(out.indexOf(":status: 103")).isLessThan(out.indexOf(":status: 200"));
+        assertThat(p.stats().listener("main").responses(2)).isEqualTo(1);
+    }
+
     static String nghttp(int port, String authority, String host) throws Exception {
         Process n = new ProcessBuilder("nghttp", "-H", ":authority: " + authority, "-H", "host: " + host, "http://127.0.0.1:" + port + "/")
                 .redirectErrorStream(true).start();

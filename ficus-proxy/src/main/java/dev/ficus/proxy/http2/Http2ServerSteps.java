@@ -2,6 +2,7 @@ package dev.ficus.proxy.http2;
 
 import dev.ficus.proxy.http.ExchangeEvent;
 import dev.ficus.proxy.http.Http1HeadParser;
+import dev.ficus.proxy.http.Http1Limits;
 import dev.ficus.proxy.http.LocalReply;
 import dev.ficus.proxy.http.RequestScheme;
 import dev.ficus.proxy.http.ResponseFlag;
@@ -57,7 +58,9 @@ public final class Http2ServerSteps {
         Channel ch = p.channel();
         ch.config().setAutoRead(true); // HTTP/2 frames must always be read; streams apply backpressure
         p.addLast("h2-codec", Http2FrameCodecBuilder.forServer()
-                .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(MAX_CONCURRENT_STREAMS))
+                // the header list as large as an HTTP/1.1 head may be (Envoy's 60 KiB for both): beyond it a 431
+                .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(MAX_CONCURRENT_STREAMS)
+                        .maxHeaderListSize(Http1Limits.DEFAULT.maxHeaderSize()))
                 .validateHeaders(true)
                 // a drain's GOAWAY waits for the open streams (the builder's default, 0, cuts them); the drain timeout bounds it
                 .gracefulShutdownTimeoutMillis(-1)

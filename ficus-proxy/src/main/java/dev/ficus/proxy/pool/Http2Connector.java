@@ -183,6 +183,8 @@ final class Http2Connector {
                         // streams over a limit the server lowers later wait in the encoder instead of failing
                         // a close sends GOAWAY and waits for the open streams (the builder's default, 0, would reset them)
                         c.codec = Http2FrameCodecBuilder.forClient().validateHeaders(true).encoderEnforceMaxConcurrentStreams(true)
+                                .initialSettings(io.netty.handler.codec.http2.Http2Settings.defaultSettings()
+                                        .maxHeaderListSize(dev.ficus.proxy.http.Http1Limits.DEFAULT.maxHeaderSize())) // response heads as large as HTTP/1.1's
                                 .gracefulShutdownTimeoutMillis(-1).build();
                         ch.pipeline().addLast("h2-codec", c.codec);
                         ch.pipeline().addLast("h2-multiplex", new Http2MultiplexHandler(new RefusePush()));

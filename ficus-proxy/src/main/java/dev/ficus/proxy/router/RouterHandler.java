@@ -51,9 +51,11 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -1020,6 +1022,19 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
                 HopByHop.strip(resp.headers());
             }
         }
+        if (informational && ctx.channel() instanceof Http2StreamChannel) {
+            // HTTP/2 carries a 1xx as one HEADERS frame that does not end the stream (RFC 9113 section 8.1):
+            // the codec takes it whole, and the end an HTTP/1.1 upstream's decoder gives it is not passed on
+            if (msg instanceof HttpResponse r && !(msg instanceof LastHttpContent)) {
+                ctx.write(new DefaultFullHttpResponse(r.protocolVersion(), r.status(), Unpooled.EMPTY_BUFFER, r.headers(), EmptyHttpHeaders.INSTANCE), ctx.voidPromise());
+                return;
+            }
+            if (msg instanceof LastHttpContent && !(msg instanceof HttpResponse)) {
+                ReferenceCountUtil.release(msg);
+                informational = false;
+                return;
+            }
+        }
         if (msg instanceof HttpContent || msg instanceof HttpResponse) {
             if (msg instanceof HttpContent c && !informational) {
                 ex.responseBody(c.content());
@@ -1317,6 +1332,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         } else {
             r = LocalReply.of(ctx.alloc(), code, f, body, close);
         }
+        if (head != null && HttpMethod.HEAD.equals(head.method())) r.content().clear(); // its length stays in Content-Length; HTTP/2 sends no DATA
         if (location != null) r.headers().set(HttpHeaderNames.LOCATION, location);
         if (f != null && retryFlag != null) r.headers().set(LocalReply.X_FICUS_ERROR, ResponseFlags.names(ResponseFlags.with(ResponseFlags.of(f), retryFlag)));
         if (f == ResponseFlag.JWT) r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, JwtAuthenticator.challenge(head.headers().get(HttpHeaderNames.HOST), head.uri()));
