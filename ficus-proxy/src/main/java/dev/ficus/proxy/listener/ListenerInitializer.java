@@ -202,9 +202,14 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
         if (!added) ctx.close(); // ISTIO_MUTUAL before this proxy has a mesh certificate
     }
 
-    /** TLS is not terminated yet: a TLS route (by SNI) passes it through; without one the connection is refused. */
+    /**
+     * TLS is not terminated here: a TLS route (by SNI) passes it through; without one, a TCP
+     * listener's TCP route takes it, and so does an inbound listener's (an application's own TLS
+     * reaches the application, as Istio passes TLS that is not the mesh's through to it); elsewhere
+     * the connection is refused.
+     */
     private void addTlsPassthrough(ChannelPipeline p, String sni) {
-        p.addLast("tcp-proxy", TcpProxyHandler.tls(tcp, sni, protocol == ListenerProtocol.TCP));
+        p.addLast("tcp-proxy", TcpProxyHandler.tls(tcp, sni, protocol == ListenerProtocol.TCP || inboundTls != null));
     }
 
     private void addTcpProxy(ChannelPipeline p) { p.addLast("tcp-proxy", TcpProxyHandler.tcp(tcp)); }

@@ -250,4 +250,60 @@ class MeshMtlsTest {
         }
         assertThat(app.requestCount()).isZero();
     }
+    /**
+     * A Sidecar ingress port without a protocol (sniffed per connection) under PERMISSIVE: TLS that
+     * is not the mesh's (an application's own TLS client) passes through to the application, as
+     * Istio passes it, instead of being refused for want of a TLS route.
+     */
+    @Test
+    void anApplicationsOwnTlsOnASniffedInboundPortReachesTheApplication() throws Exception {
+        TestCerts.Leaf appCert = CA.dns("app.local");
+        KeyStore keys = KeyStore.getInstance("PKCS12");
+        keys.load(null, null);
+        keys.setKeyEntry("app", appCert.key(), new char[0], appCert.chain().toArray(new java.security.cert.Certificate[0]));
+        var kmf = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(keys, new char[0]);
+        var serverCtx = javax.net.ssl.SSLContext.getInstance("TLS");
+        serverCtx.init(kmf.getKeyManagers(), null, null);
+        var appServer = (javax.net.ssl.SSLServerSocket) serverCtx.getServerSocketFactory().createServerSocket(0, 8, java.net.InetAddress.getLoopbackAddress());
+        cleanup.add(appServer::close);
+        Thread app = Thread.ofVirtual().start(() -> {
+            try (Socket c = appServer.accept()) {
+                c.setSoTimeout(5000);
+                var in = new java.io.BufferedReader(new java.io.InputStreamReader(c.getInputStream(), StandardCharsets.UTF_8));
+                c.getOutputStream().write(("app-tls:" + in.readLine() + "\n").getBytes(StandardCharsets.UTF_8));
+                c.getOutputStream().flush();
+            } catch (IOException e) {
+                // the test failed or ended first: its assertions say why
+            }
+        });
+        cleanup.add(app::interrupt);
+        ProxySnapshot s = ProxySnapshot.builder("s1")
+                .listener(new ListenerConfig("inbound", new HostPort("127.0.0.1", 0), ListenerKind.INBOUND, ListenerProtocol.AUTO, "inbound",
+                        new dev.ficus.xds.snapshot.TcpRouteTable(List.of(new dev.ficus.xds.snapshot.TcpRoute("in", List.of(), RouteAction.Forward.to("inbound|app")))),
+                        AuthzPolicies.NONE, MtlsMode.PERMISSIVE))
+                .routeTable(new RouteTable("inbound", List.of(new VirtualHost("in", List.of("*"),
+                        List.of(new Route("in", RouteMatch.ANY, RouteAction.Forward.to("inbound|app")))))))
+                .cluster(ClusterConfig.of("inbound|app", Endpoint.of("127.0.0.1", appServer.getLocalPort())).withTls(UpstreamTls.DISABLE))
+                .build();
+        ProxyServer server = ProxyServer.builder().snapshot(s).meshTls(mesh(CA, CA.spiffe("cluster.local", "shop", "reviews"))).concurrency(1).adminPort(-1).build().start();
+        cleanup.add(server::close);
+
+        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+        trust.load(null, null);
+        trust.setCertificateEntry("root", CA.root());
+        var tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        var clientCtx = javax.net.ssl.SSLContext.getInstance("TLS");
+        clientCtx.init(null, tmf.getTrustManagers(), null);
+        try (SSLSocket c = (SSLSocket) clientCtx.getSocketFactory().createSocket("127.0.0.1", server.listenerPort("inbound"))) {
+            c.setSoTimeout(5000);
+            c.startHandshake();
+            assertThat(((java.security.cert.X509Certificate) c.getSession().getPeerCertificates()[0]).getSubjectAlternativeNames())
+                    .as("the application's own certificate").anySatisfy(san -> assertThat(san.get(1)).isEqualTo("app.local"));
+            c.getOutputStream().write("hello\n".getBytes(StandardCharsets.UTF_8));
+            c.getOutputStream().flush();
+            assertThat(new java.io.BufferedReader(new java.io.InputStreamReader(c.getInputStream(), StandardCharsets.UTF_8)).readLine()).isEqualTo("app-tls:hello");
+        }
+    }
 }
