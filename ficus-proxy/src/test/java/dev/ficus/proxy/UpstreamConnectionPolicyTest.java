@@ -3,6 +3,7 @@ package dev.ficus.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.ficus.proxy.http.ResponseFlag;
 import dev.ficus.testing.FakeUpstream;
 import dev.ficus.testing.TcpEchoServer;
 import dev.ficus.xds.snapshot.ClusterConfig;
@@ -103,6 +104,45 @@ class UpstreamConnectionPolicyTest {
             assertThat(idleMs).isBetween(300L, 5_000L);
         }
         await().atMost(Duration.ofSeconds(5)).until(() -> p.stats().cluster("echo").connectionsActive() == 0);
+    }
+
+    /**
+     * {@code tcp.maxConnections} holds for TCP routes as for HTTP pools: a connection over the limit
+     * is closed at once and counted with the flag UO; once one ends, the next is served.
+     */
+    @Test
+    void tcpConnectionsOverMaxConnectionsAreRefusedWithUo() throws Exception {
+        TcpEchoServer echo = later(TcpEchoServer.start("echo"));
+        ConnectionPoolLimits d = ConnectionPoolLimits.DEFAULT;
+        ConnectionPoolLimits two = new ConnectionPoolLimits(2, d.maxPendingRequests(), d.maxRequests(), d.maxRequestsPerConnection(), d.maxRetries(),
+                d.idleTimeout(), d.tcpIdleTimeout(), d.maxConnectionDuration(), d.keepalive());
+        ProxyServer p = proxy(tcpSnapshot(echo.port(), two));
+        int port = p.listenerPort("main");
+        List<Socket> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < 2; i++) {
+                Socket s = new Socket("127.0.0.1", port);
+                open.add(s);
+                s.setSoTimeout(10_000);
+                s.getOutputStream().write(("hello " + i + "\n").getBytes(StandardCharsets.UTF_8));
+                assertThat(line(new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8)))).isEqualTo("echo:hello " + i);
+            }
+            try (Socket third = new Socket("127.0.0.1", port)) {
+                third.setSoTimeout(10_000);
+                assertThat(third.getInputStream().read()).as("over the limit: closed").isEqualTo(-1);
+            }
+            assertThat(p.stats().listener("main").responses(ResponseFlag.UO)).isEqualTo(1);
+            assertThat(echo.connectionCount()).isEqualTo(2);
+            open.removeFirst().close();
+            await().atMost(Duration.ofSeconds(5)).until(() -> p.stats().cluster("echo").connectionsActive() == 1);
+            try (Socket again = new Socket("127.0.0.1", port)) {
+                again.setSoTimeout(10_000);
+                again.getOutputStream().write("again\n".getBytes(StandardCharsets.UTF_8));
+                assertThat(line(new BufferedReader(new InputStreamReader(again.getInputStream(), StandardCharsets.UTF_8)))).isEqualTo("echo:again");
+            }
+        } finally {
+            for (Socket s : open) s.close();
+        }
     }
 
     @Test

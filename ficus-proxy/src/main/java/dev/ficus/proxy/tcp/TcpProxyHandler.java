@@ -114,6 +114,10 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
             refuse(ctx, ResponseFlag.UH);
             return;
         }
+        if (!ep.breakers().tryAcquireConnection()) { // connectionPool.tcp.maxConnections: Envoy's overflow, UO
+            refuse(ctx, ResponseFlag.UO);
+            return;
+        }
         cluster = c;
         endpoint = ep;
         ep.requestStarted();
@@ -224,6 +228,7 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
     private void finish(ResponseFlag flag) {
         if (done) return;
         done = true;
+        endpoint.breakers().releaseConnection();
         endpoint.requestFinished();
         cluster.stats().response(0, flag);
         if (flag != null) config.stats().response(0, flag);
