@@ -10,6 +10,7 @@ import dev.ficus.proxy.http.Deadline;
 import dev.ficus.proxy.http.ExchangeEvent;
 import dev.ficus.proxy.http.HopByHop;
 import dev.ficus.proxy.http.LocalReply;
+import dev.ficus.proxy.http.PathNormalization;
 import dev.ficus.proxy.http.ResponseFlag;
 import dev.ficus.proxy.http.ResponseFlags;
 import dev.ficus.proxy.lb.EndpointRef;
@@ -318,6 +319,9 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     private void begin(HttpRequest req) {
         RuntimeSnapshot snap = config.snapshots().current();
         AbsoluteForm.normalize(req);
+        // Istio's BASE path normalization: routing, policies, telemetry and the upstream see one path
+        String target = req.uri(), normalized = PathNormalization.base(target);
+        if (normalized != null && normalized != target) req.setUri(normalized);
         HttpHeaders h = req.headers();
         head = req;
         method = req.method();
@@ -359,6 +363,10 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
                 return;
             }
             h.set(HttpHeaderNames.HOST, authority);
+        }
+        if (normalized == null) { // %00 in the path
+            localReply(400, ResponseFlag.DPE, null, null);
+            return;
         }
         JwtAuthenticator jwt = snap.jwt(config.listener()); // jwt stage: Istio's RequestAuthentication runs before RBAC
         JwtAuthenticator.Outcome authn = jwt == null ? JwtAuthenticator.Outcome.NONE : jwt.authenticate(req.uri(), h);
