@@ -56,7 +56,11 @@ public final class RequestView implements RequestAttributes {
                 default -> null;
             };
         }
-        return request.headers().get(lowerCaseName);
+        String first = request.headers().get(lowerCaseName);
+        if (first == null) return null;
+        // a field sent more than once is matched as Envoy matches it: its values joined with ",", in order
+        java.util.List<String> all = request.headers().getAll(lowerCaseName);
+        return all.size() < 2 ? first : String.join(",", all);
     }
 
     @Override public String queryParam(String name) { return query.first(name); }

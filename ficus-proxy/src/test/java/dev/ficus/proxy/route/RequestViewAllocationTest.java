@@ -55,4 +55,20 @@ class RequestViewAllocationTest {
         HttpRequest req = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/api/items?a=1&b=2&c=3&v=2&id=7");
         assertThat(bytesPerSelect(vh, req, "q")).as("two one-char values read: two small strings").isLessThan(128.0);
     }
+
+    /** A header sent twice is matched, as Envoy matches it, against its values joined with ",". */
+    @Test
+    void aRepeatedHeaderIsMatchedAsItsValuesJoined() {
+        VirtualHost vh = new VirtualHost("v", List.of("*"), List.of(
+                new Route("second-alone", RouteMatch.ANY.withHeaders(new HeaderMatch("x-multi", new StringMatch.Exact("b"))), RouteAction.Forward.to("x")),
+                new Route("joined", RouteMatch.ANY.withHeaders(new HeaderMatch("x-multi", new StringMatch.Exact("a,b"))), RouteAction.Forward.to("x")),
+                new Route("all", RouteMatch.ANY, RouteAction.Forward.to("y"))));
+        HttpRequest twice = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
+        twice.headers().add("x-multi", "a").add("x-multi", "b");
+        RequestView view = new RequestView();
+        assertThat(vh.select(view.reset(twice, "http")).name()).isEqualTo("joined");
+        HttpRequest once = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
+        once.headers().add("x-multi", "b");
+        assertThat(vh.select(view.reset(once, "http")).name()).isEqualTo("second-alone");
+    }
 }
