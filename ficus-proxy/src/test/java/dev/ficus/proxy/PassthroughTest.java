@@ -90,6 +90,9 @@ class PassthroughTest {
         // the routes still win for the hosts they name
         HttpResponse<String> k = client.send(HttpRequest.newBuilder(URI.create("http://known.shop/")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(k.body()).isEqualTo("known");
+        // the mesh's peer metadata goes to the mesh's services, not to hosts outside it
+        assertThat(known.seen().getLast().header("x-ficus-peer")).isNotNull();
+        assertThat(outside.seen()).allSatisfy(seen -> assertThat(seen.header("x-ficus-peer")).isNull());
     }
 
     @Test

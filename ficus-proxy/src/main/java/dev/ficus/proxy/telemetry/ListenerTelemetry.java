@@ -102,9 +102,12 @@ public final class ListenerTelemetry {
         }
     }
 
-    /** The request goes upstream: a client side tells the server side who calls. */
+    /**
+     * The request goes upstream: a client side tells the server side who calls, unless the
+     * request leaves the mesh through the passthrough cluster (a host outside the registry).
+     */
     public void onUpstreamRequest(Exchange ex, HttpHeaders h) {
-        if (sourceReporter) h.set(PeerMetadata.HEADER, localHeader);
+        if (sourceReporter && !dev.ficus.proxy.cluster.Passthrough.CLUSTER.equals(ex.cluster())) h.set(PeerMetadata.HEADER, localHeader);
         for (ExchangeObserver o : observers) {
             try {
                 o.onUpstreamRequest(ex, h);
@@ -116,7 +119,7 @@ public final class ListenerTelemetry {
 
     /**
      * A response head goes to the client (from upstream or a local reply): a client side learns
-     * the server's workload (and removes the header), a server side names itself.
+     * the server's workload (and removes the header), a server side names itself to a caller that named itself.
      */
     public void onResponse(Exchange ex, HttpHeaders h) {
         if (sourceReporter) {
@@ -129,7 +132,7 @@ public final class ListenerTelemetry {
                 ex.peer(ex.upstreamPeer());
             }
             if (metrics != null && ex.countsMessages()) countMessages(ex); // a client side knows its edge once the server named itself
-        } else {
+        } else if (ex.peer() != PeerWorkload.UNKNOWN) { // a server side answers a proxy that named itself, not a client outside the mesh
             h.set(PeerMetadata.HEADER, localHeader);
         }
     }
