@@ -45,6 +45,29 @@ class Http2RequestEndTest {
         assertThat(a.seen()).hasSize(300);
     }
 
+    /**
+     * A local reply before the request body is all in (a directResponse to a large upload): the
+     * client gets the whole answer and the rest of its upload is declined with NO_ERROR (RFC 9113
+     * section 8.1), so h2load counts every request as answered, none as errored.
+     */
+    @Test
+    void anAnswerBeforeTheUploadEndsDeclinesTheRestWithoutError() throws Exception {
+        ProxySnapshot s = Snapshots.withRoutes("1", List.of(new Route("no", RouteMatch.ANY, new RouteAction.DirectResponse(200, "thanks, that is enough\n")))).build();
+        ProxyServer p = ProxyServer.builder().snapshot(s).concurrency(1).adminPort(-1).build().start();
+        try {
+            java.nio.file.Path body = java.nio.file.Files.createTempFile("upload", ".bin");
+            try {
+                java.nio.file.Files.write(body, new byte[2 * 1024 * 1024]);
+                String out = h2load(p.listenerPort("main"), "/upload", 10, "-d", body.toString());
+                assertThat(out).contains("10 succeeded, 0 failed, 0 errored").contains("10 2xx");
+            } finally {
+                java.nio.file.Files.delete(body);
+            }
+        } finally {
+            p.close();
+        }
+    }
+
     static String h2load(int port, String path, int requests, String... more) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("h2load", "-n", Integer.toString(requests), "-c", "2", "-m", "10", "-H", ":authority: shop"));
         cmd.addAll(List.of(more));

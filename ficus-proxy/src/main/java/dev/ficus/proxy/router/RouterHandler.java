@@ -70,6 +70,8 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
@@ -1358,6 +1360,12 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
             state = State.IDLE;
             closing = true;
             releaseQueue();
+            if (ctx.channel() instanceof Http2StreamChannel && !requestComplete) {
+                // a complete answer before the request's end (RFC 9113 section 8.1): the rest is declined with NO_ERROR, not CANCEL
+                ctx.write(r, ctx.voidPromise());
+                ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR)).addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
             ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
             return;
         }
