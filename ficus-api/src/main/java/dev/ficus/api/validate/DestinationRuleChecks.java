@@ -123,11 +123,14 @@ final class DestinationRuleChecks implements Check<DestinationRule> {
         }
     }
 
-    /** Connection limits: positive counts, connect timeout and keepalive intervals of at least 1ms. */
+    /** As in Istio, a limit of 0 is no limit set: the default applies (unlimited). */
+    private static final String UNSET = "0 means the default: no limit";
+
+    /** Connection limits: counts of 0 or more, connect timeout and keepalive intervals of at least 1ms. */
     static void connectionPool(Report report, String p, ConnectionPoolSettings cp) {
         var tcp = cp.tcp();
         if (tcp != null) {
-            positive(report, p + ".tcp.maxConnections", tcp.maxConnections());
+            nonNegative(report, p + ".tcp.maxConnections", tcp.maxConnections(), UNSET);
             if (tcp.connectTimeout() != null) durationAtLeast1ms(report, p + ".tcp.connectTimeout", tcp.connectTimeout(), false);
             if (tcp.maxConnectionDuration() != null) durationAtLeast1ms(report, p + ".tcp.maxConnectionDuration", tcp.maxConnectionDuration(), false);
             if (tcp.idleTimeout() != null) durationAtLeast1ms(report, p + ".tcp.idleTimeout", tcp.idleTimeout(), true);
@@ -140,11 +143,11 @@ final class DestinationRuleChecks implements Check<DestinationRule> {
         }
         var http = cp.http();
         if (http != null) {
-            positive(report, p + ".http.http1MaxPendingRequests", http.http1MaxPendingRequests());
-            positive(report, p + ".http.http2MaxRequests", http.http2MaxRequests());
+            nonNegative(report, p + ".http.http1MaxPendingRequests", http.http1MaxPendingRequests(), UNSET);
+            nonNegative(report, p + ".http.http2MaxRequests", http.http2MaxRequests(), UNSET);
             nonNegative(report, p + ".http.maxRequestsPerConnection", http.maxRequestsPerConnection(), "0 means unlimited");
-            nonNegative(report, p + ".http.maxRetries", http.maxRetries(), "0 disables retries");
-            positive(report, p + ".http.maxConcurrentStreams", http.maxConcurrentStreams());
+            nonNegative(report, p + ".http.maxRetries", http.maxRetries(), UNSET);
+            nonNegative(report, p + ".http.maxConcurrentStreams", http.maxConcurrentStreams(), UNSET);
             if (http.idleTimeout() != null) durationAtLeast1ms(report, p + ".http.idleTimeout", http.idleTimeout(), true);
         }
     }
