@@ -508,9 +508,13 @@ public final class Translator {
             if (svc.host().contains("*") || !egressAllows(egressHosts, svc.namespace(), svc.host())) continue;
             if (svc.port(port).isPresent()) found.add(svc);
         }
-        if (found.size() > 1) {
+        // TLS to a service that a tls route names is told apart by its server name: only the others are in doubt
+        List<String> undecided = found.stream().map(ServiceRegistry.Service::host)
+                .filter(h -> t.routes().stream().noneMatch(r -> !r.sniHosts().isEmpty() && r.matches(h))).sorted().toList();
+        if (found.size() > 1 && !undecided.isEmpty()) {
             note(sc, path + ".port", "services " + found.stream().map(ServiceRegistry.Service::host).sorted().toList() + " all have port " + port
-                    + ": a connection to it cannot tell them apart; give a VirtualService tcp route for it (until then: NR)");
+                    + ": a connection to it that no tls route takes by its server name (" + String.join(", ", undecided)
+                    + ") cannot tell them apart; give a VirtualService tcp route for it (until then: NR)");
         }
         if (found.size() != 1) return t;
         String host = found.getFirst().host();

@@ -97,4 +97,44 @@ class EgressSniffTranslationTest {
         assertThat(t.notes()).extracting(Diagnostic::format).singleElement().asString()
                 .contains("spec.egress[0].port").contains("[db.shop.svc.cluster.local, db2.shop.svc.cluster.local] all have port 5432");
     }
+    /** TLS services that share an egress port are told apart by the tls routes that name them: no doubt to note for those. */
+    @Test
+    void tlsServicesOnOneEgressPortAreToldApartByTheirTlsRoutes() {
+        String tls = """
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: NAME, namespace: shop}
+                spec:
+                  hosts: [NAME.example.com]
+                  location: MESH_EXTERNAL
+                  resolution: STATIC
+                  ports: [{number: 443, name: tls, protocol: TLS}]
+                  endpoints: [{address: 127.0.0.31}]
+                """;
+        String routes = """
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: NAME, namespace: shop}
+                spec:
+                  hosts: [NAME.example.com]
+                  tls: [{match: [{port: 443, sniHosts: [NAME.example.com]}], route: [{destination: {host: NAME.example.com}}]}]
+                """;
+        String sidecar = """
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: Sidecar
+                metadata: {name: frontend, namespace: shop}
+                spec:
+                  workloadSelector: {labels: {app: frontend}}
+                  egress:
+                  - {port: {number: 443, protocol: TLS, name: tls}, bind: 127.0.0.1, hosts: ["./*"]}
+                """;
+        String both = TranslatorTest.SHOP + tls.replace("NAME", "api") + tls.replace("NAME", "pay") + routes.replace("NAME", "api") + routes.replace("NAME", "pay") + sidecar;
+        assertThat(TranslatorTest.translate(both, TranslatorTest.FRONTEND).notes()).isEmpty();
+        String oneRouted = TranslatorTest.SHOP + tls.replace("NAME", "api") + tls.replace("NAME", "pay") + routes.replace("NAME", "api") + sidecar;
+        assertThat(TranslatorTest.translate(oneRouted, TranslatorTest.FRONTEND).notes()).extracting(Diagnostic::format).singleElement().asString()
+                .contains("all have port 443").contains("no tls route takes by its server name (pay.example.com)");
+    }
 }
