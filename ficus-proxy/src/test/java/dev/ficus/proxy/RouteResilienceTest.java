@@ -261,9 +261,11 @@ class RouteResilienceTest {
             HttpResponse<String> r = get(p, "/");
             assertThat((System.nanoTime() - t0) / 1_000_000).isGreaterThanOrEqualTo(190L);
             assertThat(r.statusCode()).isEqualTo(503);
-            assertThat(r.headers().firstValue("x-ficus-error")).hasValue("FI");
+            assertThat(r.headers().firstValue("x-ficus-error")).as("delayed and aborted: both, as Envoy reports them").hasValue("DI,FI");
         }
         assertThat(u.requestCount()).isZero();
+        await().atMost(Duration.ofSeconds(5)).until(() -> p.stats().listener("main").responses(ResponseFlag.FI) == 2);
+        assertThat(p.stats().listener("main").responses(ResponseFlag.DI)).isEqualTo(2);
     }
 
     // ---- mirrors

@@ -159,8 +159,9 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     private int status;
     private ResponseFlag flag;
     /**
-     * Beside {@link #flag} when a failure was not retried for want of retries: URX when the route's
-     * attempts ran out, UO when the cluster's retry budget did. Envoy sets both (e.g. {@code UT,URX}); else null.
+     * A second flag beside {@link #flag}, as Envoy sets both (e.g. {@code UT,URX}): URX when a failure
+     * was not retried because the route's attempts ran out, UO when the cluster's retry budget did,
+     * DI when a fault delay was followed by its abort; else null.
      */
     private ResponseFlag retryFlag;
     private Route route;
@@ -746,6 +747,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
             RouteFault fault = policies.fault();
             if (fault.aborts() && draw(fault.abortPerMillion())) {
                 discardQueuedBody();
+                retryFlag = ResponseFlag.DI; // delayed, then aborted: both flags, as Envoy's fault filter sets them (DI,FI)
                 localReply(fault.abortStatus(), ResponseFlag.FI, null, null, fault.abortGrpcStatus());
                 return;
             }
