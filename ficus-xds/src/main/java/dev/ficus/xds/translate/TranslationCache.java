@@ -260,7 +260,8 @@ public final class TranslationCache {
      */
     record ConfigIndex(ConfigSet config, ServiceRegistry registry, List<Resource<DestinationRule>> destinationRules,
                        List<Resource<VirtualService>> virtualServices,
-                       Map<String, HostRule<Resource<VirtualService>>> meshVsByHost, List<HostRule<Resource<VirtualService>>> meshVsWildcards,
+                       Map<String, List<HostRule<Resource<VirtualService>>>> meshVsByHost, List<HostRule<Resource<VirtualService>>> meshVsWildcards,
+                       List<List<HostRule<Resource<VirtualService>>>> meshVsShared,
                        Map<String, List<HostRule<Resource<DestinationRule>>>> drByHost, List<HostRule<Resource<DestinationRule>>> drWildcards,
                        Set<String> rulesVaryByProxy, MessageDigest resourcesDigest, long serial) {
         private static final java.util.concurrent.atomic.AtomicLong SERIALS = new java.util.concurrent.atomic.AtomicLong();
@@ -284,8 +285,9 @@ public final class TranslationCache {
             List<Resource<VirtualService>> virtualServices = config.all(Kind.VIRTUAL_SERVICE, VirtualService.class);
             // Indexes by host: looking rules up per service stays linear in the config's size
             // (5000 services with hundreds of rules would otherwise cost millions of scans).
-            Map<String, HostRule<Resource<VirtualService>>> meshVsByHost = new HashMap<>();
+            Map<String, List<HostRule<Resource<VirtualService>>>> meshVsByHost = new HashMap<>();
             List<HostRule<Resource<VirtualService>>> meshVsWildcards = new ArrayList<>();
+            Map<String, List<HostRule<Resource<VirtualService>>>> meshVsClaims = new java.util.LinkedHashMap<>(); // every host, wildcards too
             Map<String, List<HostRule<Resource<DestinationRule>>>> drByHost = new HashMap<>();
             List<HostRule<Resource<DestinationRule>>> drWildcards = new ArrayList<>();
             for (int i = 0; i < virtualServices.size(); i++) {
@@ -294,10 +296,15 @@ public final class TranslationCache {
                 for (String h : vs.spec().hosts()) {
                     String host = Hosts.fqdn(h, vs.namespace());
                     HostRule<Resource<VirtualService>> r = new HostRule<>(host, vs, i);
+                    List<HostRule<Resource<VirtualService>>> claims = meshVsClaims.computeIfAbsent(host, k -> new ArrayList<>(1));
+                    if (!claims.isEmpty() && claims.getLast().rule() == vs) continue; // the same host twice in one resource
+                    claims.add(r);
                     if (host.startsWith("*.")) meshVsWildcards.add(r);
-                    else meshVsByHost.putIfAbsent(host, r);
+                    else meshVsByHost.computeIfAbsent(host, k -> new ArrayList<>(1)).add(r);
                 }
             }
+            List<List<HostRule<Resource<VirtualService>>>> meshVsShared = new ArrayList<>();
+            for (var claims : meshVsClaims.values()) if (claims.size() > 1) meshVsShared.add(List.copyOf(claims));
             for (int i = 0; i < destinationRules.size(); i++) {
                 Resource<DestinationRule> dr = destinationRules.get(i);
                 if (dr.spec().host() == null) continue;
@@ -314,7 +321,7 @@ public final class TranslationCache {
                 }
             }
             return new ConfigIndex(config, ServiceRegistry.of(config, earlier), destinationRules, virtualServices,
-                    meshVsByHost, meshVsWildcards, drByHost, drWildcards, vary, digest(config), SERIALS.incrementAndGet());
+                    meshVsByHost, meshVsWildcards, meshVsShared, drByHost, drWildcards, vary, digest(config), SERIALS.incrementAndGet());
         }
 
         private static MessageDigest digest(ConfigSet config) {

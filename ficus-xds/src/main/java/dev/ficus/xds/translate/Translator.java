@@ -98,7 +98,7 @@ public final class Translator {
 
     // Indexes by host (see TranslationCache.ConfigIndex), shared by the translations of one config through a cache.
     private final TranslationCache.ConfigIndex index;
-    private final Map<String, HostRule<Resource<VirtualService>>> meshVsByHost;
+    private final Map<String, List<HostRule<Resource<VirtualService>>>> meshVsByHost;
     private final List<HostRule<Resource<VirtualService>>> meshVsWildcards;
     private final Map<String, List<HostRule<Resource<DestinationRule>>>> drByHost;
     private final List<HostRule<Resource<DestinationRule>>> drWildcards;
@@ -143,6 +143,7 @@ public final class Translator {
     }
 
     private Translation run() {
+        noteMeshConflicts();
         gatewayListeners();
         Optional<Resource<Sidecar>> sidecar = sidecarFor();
         egressProxy = sidecar.flatMap(this::egressProxy).orElse(null); // before the outbound tables, which end with it
@@ -269,22 +270,73 @@ public final class Translator {
         }
     }
 
+    /**
+     * The virtual hosts of a gateway server: one per VirtualService bound to the gateway, with the
+     * hosts the server takes. VirtualServices that claim the same host are merged there, as Istio
+     * merges them on gateways: that host gets one virtual host with their routes one after the
+     * other, in {@link #mergeOrder} (each keeps its other hosts in its own virtual host).
+     */
     private List<VirtualHost> gatewayVirtualHosts(Resource<Gateway> gw, Server server, int port) {
-        List<VirtualHost> out = new ArrayList<>();
+        Map<String, List<Resource<VirtualService>>> claims = new LinkedHashMap<>(); // host -> the VirtualServices that claim it, read order
+        Map<Resource<VirtualService>, List<String>> hostsOf = new LinkedHashMap<>();
         for (Resource<VirtualService> vs : virtualServices) {
             if (!bindsTo(vs, gw)) continue;
-            List<String> domains = new ArrayList<>();
+            List<String> hosts = new ArrayList<>();
             for (String h : vs.spec().hosts()) {
                 String host = Hosts.fqdn(h, vs.namespace()); // a short name is the service in the VirtualService's namespace, as in Istio
-                if (!serverCovers(server, gw.namespace(), vs.namespace(), host)) continue;
-                domains.add(host);
-                if (!host.equals("*")) domains.add(host + ":" + port);
+                if (!serverCovers(server, gw.namespace(), vs.namespace(), host) || hosts.contains(host)) continue;
+                hosts.add(host);
+                claims.computeIfAbsent(host, k -> new ArrayList<>()).add(vs);
+            }
+            if (!hosts.isEmpty()) hostsOf.put(vs, hosts);
+        }
+        Map<Resource<VirtualService>, List<Route>> routes = new HashMap<>();
+        List<VirtualHost> out = new ArrayList<>();
+        Set<String> merged = new HashSet<>();
+        for (var e : hostsOf.entrySet()) {
+            Resource<VirtualService> vs = e.getKey();
+            List<String> domains = new ArrayList<>();
+            for (String host : e.getValue()) {
+                List<Resource<VirtualService>> by = claims.get(host);
+                if (by.size() == 1) {
+                    domains.add(host);
+                    if (!host.equals("*")) domains.add(host + ":" + port);
+                    continue;
+                }
+                if (!merged.add(host)) continue; // merged where its first claimant stands
+                List<Resource<VirtualService>> ordered = new ArrayList<>(by);
+                ordered.sort(this::mergeOrder);
+                List<Route> all = new ArrayList<>();
+                for (Resource<VirtualService> v : ordered) all.addAll(routes.computeIfAbsent(v, x -> httpRoutes(x, port, gw)));
+                List<String> d = host.equals("*") ? List.of(host) : List.of(host, host + ":" + port);
+                out.add(new VirtualHost(host + ":" + port, d, List.copyOf(all)));
             }
             if (domains.isEmpty()) continue;
-            List<Route> routes = httpRoutes(vs, port, gw);
-            out.add(new VirtualHost(vs.namespace() + "/" + vs.name() + ":" + port, domains, routes));
+            out.add(new VirtualHost(vs.namespace() + "/" + vs.name() + ":" + port, domains, routes.computeIfAbsent(vs, x -> httpRoutes(x, port, gw))));
         }
         return out;
+    }
+
+    /**
+     * The order in which VirtualServices merged on a gateway host give their routes: Istio's, by
+     * {@code metadata.creationTimestamp} (oldest first; one without a timestamp after those with
+     * one), then, as files carry no timestamps of their own, in the order ficus read them (file
+     * order, as everywhere ficus picks "the first").
+     */
+    private int mergeOrder(Resource<VirtualService> a, Resource<VirtualService> b) {
+        java.time.Instant ta = createdAt(a), tb = createdAt(b);
+        int byTime = ta == null ? (tb == null ? 0 : 1) : tb == null ? -1 : ta.compareTo(tb);
+        return byTime != 0 ? byTime : Integer.compare(virtualServices.indexOf(a), virtualServices.indexOf(b));
+    }
+
+    private static java.time.Instant createdAt(Resource<?> r) {
+        String t = r.metadata() == null ? null : r.metadata().creationTimestamp();
+        if (t == null) return null;
+        try {
+            return java.time.OffsetDateTime.parse(t).toInstant();
+        } catch (java.time.format.DateTimeParseException e) {
+            return null; // not RFC 3339: as if none were given
+        }
     }
 
     /**
@@ -707,6 +759,24 @@ public final class Translator {
         }
     }
 
+    /**
+     * Notes every mesh VirtualService that claims a host an earlier one claims already (Istio's
+     * analyzer: IST0109): sidecars take the first one's routes for that host and none of the
+     * later one's, where a gateway would merge them.
+     */
+    private void noteMeshConflicts() {
+        for (List<HostRule<Resource<VirtualService>>> claims : index.meshVsShared()) {
+            Resource<VirtualService> first = claims.getFirst().rule();
+            for (HostRule<Resource<VirtualService>> later : claims.subList(1, claims.size())) {
+                Resource<VirtualService> vs = later.rule();
+                note(vs, "spec.hosts", "host " + later.host() + " is claimed for sidecars (mesh) by VirtualServices " + first.namespace() + "/" + first.name()
+                        + " and " + vs.namespace() + "/" + vs.name() + "; Istio does not merge them for sidecars (IST0109): the first read, "
+                        + first.namespace() + "/" + first.name() + ", routes the host and this one's routes for it are not applied; merge them into one"
+                        + " VirtualService (on a gateway they would be merged)");
+            }
+        }
+    }
+
     /** Whether the proxy's namespace is {@code namespace}; a fact of the piece being computed. */
     private boolean inNamespace(String namespace) {
         boolean is = who.namespace().equals(namespace);
@@ -742,9 +812,14 @@ public final class Translator {
         return false;
     }
 
+    /**
+     * The mesh VirtualService for a host: Istio's sidecars take one per host, not a merge (unlike
+     * gateways); the first one read wins, exact host or wildcard. The others are noted by
+     * {@link #noteMeshConflicts}.
+     */
     private Optional<Resource<VirtualService>> meshVirtualServiceFor(String fqdn) {
-        // Istio serves one VirtualService per host; the first one read wins (exact host or wildcard).
-        HostRule<Resource<VirtualService>> best = meshVsByHost.get(fqdn);
+        List<HostRule<Resource<VirtualService>>> exact = meshVsByHost.get(fqdn);
+        HostRule<Resource<VirtualService>> best = exact == null ? null : exact.getFirst();
         for (HostRule<Resource<VirtualService>> w : meshVsWildcards) {
             if (best != null && w.order() >= best.order()) break; // in config order: nothing earlier remains
             if (Hosts.covers(w.host(), fqdn)) {
