@@ -24,7 +24,13 @@ final class DestinationRuleChecks implements Check<DestinationRule> {
     public void check(Resource<DestinationRule> r, ConfigSet all, Report report) {
         DestinationRule dr = r.spec();
         if (dr.host() != null) VirtualServiceChecks.hostProblem(report, "spec.host", dr.host());
-        VirtualServiceChecks.exportTo(report, "spec.exportTo", dr.exportTo());
+        VirtualServiceChecks.exportTo(report, "spec.exportTo", dr.exportTo(), r.namespace(), false);
+        if (dr.workloadSelector() != null && !dr.exportTo().isEmpty()
+                && !dr.exportTo().stream().allMatch(e -> e.equals(".") || e.equals(r.namespace()))) {
+            // as Istio: a rule for some workloads of its namespace means nothing to another namespace's proxies
+            report.error("spec.exportTo", "a DestinationRule with a workloadSelector applies to workloads of its own namespace only:"
+                    + " export it to '.' alone, or leave exportTo out");
+        }
         if (dr.trafficPolicy() != null) trafficPolicy(report, "spec.trafficPolicy", dr.trafficPolicy());
         Map<String, Integer> names = new HashMap<>();
         for (int i = 0; i < dr.subsets().size(); i++) {

@@ -88,6 +88,6 @@ final class ServiceEntryChecks implements Check<ServiceEntry> {
                 }
             }
         }
-        VirtualServiceChecks.exportTo(report, "spec.exportTo", se.exportTo());
+        VirtualServiceChecks.exportTo(report, "spec.exportTo", se.exportTo(), r.namespace(), true);
     }
 }

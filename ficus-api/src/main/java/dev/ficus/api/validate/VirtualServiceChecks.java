@@ -79,7 +79,7 @@ final class VirtualServiceChecks implements Check<VirtualService> {
         for (int i = 0; i < vs.gateways().size(); i++) {
             gatewayRef(r, all, report, "spec.gateways[" + i + "]", vs.gateways().get(i));
         }
-        exportTo(report, "spec.exportTo", vs.exportTo());
+        exportTo(report, "spec.exportTo", vs.exportTo(), r.namespace(), false);
         if (vs.http().isEmpty() && vs.tls().isEmpty() && vs.tcp().isEmpty()) {
             report.error("spec", "a VirtualService needs at least one of http, tls or tcp routes");
         }
@@ -379,15 +379,34 @@ final class VirtualServiceChecks implements Check<VirtualService> {
                 + "; accepted: a DNS name (reviews, reviews.prod.svc.cluster.local), '*' or '*.example.com'"));
     }
 
-    static void exportTo(Report report, String p, List<String> exportTo) {
+    /**
+     * {@code exportTo} as Istio validates it: each entry {@code .}, {@code *} or a namespace name
+     * (DNS label), no entry twice ({@code .} and the resource's own namespace are the same entry),
+     * {@code *} alone; {@code ~} (exported to no namespace) only on a ServiceEntry
+     * ({@code noneAllowed}), and alone.
+     */
+    static void exportTo(Report report, String p, List<String> exportTo, String namespace, boolean noneAllowed) {
+        java.util.Set<String> seen = new java.util.HashSet<>();
         for (int i = 0; i < exportTo.size(); i++) {
             String e = exportTo.get(i);
-            if (!e.equals(".") && !e.equals("*") && !e.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")) {
-                report.error(p + "[" + i + "]", "'" + e + "' is not a namespace; use '.', '*' or a namespace name");
+            String at = p + "[" + i + "]";
+            if (e.equals("~")) {
+                if (!noneAllowed) report.error(at, "'~' (exported to no namespace) is allowed only on a ServiceEntry; use '.', '*' or namespace names");
+            } else if (!e.equals(".") && !e.equals("*") && !e.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")) {
+                report.error(at, "'" + e + "' is not a namespace; use '.', '*'" + (noneAllowed ? ", '~'" : "") + " or a namespace name");
+                continue;
+            }
+            if (!seen.add(e.equals(".") ? namespace : e)) {
+                report.error(at, e.equals(".") || e.equals(namespace)
+                        ? "'.' and '" + namespace + "' both name this resource's own namespace; keep one"
+                        : "'" + e + "' is listed twice");
             }
         }
         if (exportTo.contains("*") && exportTo.size() > 1) {
             report.error(p, "'*' exports to every namespace and cannot be combined with other entries");
+        }
+        if (exportTo.contains("~") && exportTo.size() > 1) {
+            report.error(p, "'~' exports to no namespace and cannot be combined with other entries");
         }
     }
 

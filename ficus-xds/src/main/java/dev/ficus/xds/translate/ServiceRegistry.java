@@ -19,7 +19,8 @@ import java.util.Optional;
  * The services a configuration declares and their instances, as Istio derives them without
  * Kubernetes: each ServiceEntry host is a service; its instances are the ServiceEntry's inline
  * {@code endpoints}, the WorkloadEntries of its namespace that its {@code workloadSelector} selects,
- * or, for {@code resolution: DNS} without endpoints, the host itself.
+ * or, for {@code resolution: DNS} without endpoints, the host itself. A proxy sees the
+ * {@link #visibleFrom view} of its namespace: the entries exported to it.
  */
 public final class ServiceRegistry {
 
@@ -62,8 +63,13 @@ public final class ServiceRegistry {
     // over for the very same resource object (the entries of an unchanged file).
     private final Map<Resource<ServiceEntry>, List<Service>> declared = new IdentityHashMap<>();
     private List<Service> services; // byHost's values, once asked for
+    /** The configuration's ServiceEntries when some are not exported everywhere (the views read them), else null. */
+    private final ConfigSet restricted;
+    /** The registry each namespace's proxies see, made on first use when {@link #restricted}. */
+    private final Map<String, ServiceRegistry> views = new java.util.concurrent.ConcurrentHashMap<>();
 
-    private ServiceRegistry() {
+    private ServiceRegistry(ConfigSet restricted) {
+        this.restricted = restricted;
     }
 
     public static ServiceRegistry of(ConfigSet config) {
@@ -77,9 +83,32 @@ public final class ServiceRegistry {
      * whoever compares them (the translation cache) mostly compares references.
      */
     static ServiceRegistry of(ConfigSet config, ServiceRegistry earlier) {
-        ServiceRegistry r = new ServiceRegistry();
+        List<Resource<ServiceEntry>> entries = config.all(Kind.SERVICE_ENTRY, ServiceEntry.class);
+        boolean restricted = entries.stream().anyMatch(se -> !ExportTo.everywhere(se.spec().exportTo()));
+        return of(config, entries, earlier, restricted ? config : null);
+    }
+
+    /**
+     * The services a proxy of {@code namespace} sees: those of the ServiceEntries exported to its
+     * namespace ({@code exportTo}), merged as the registry merges them. This registry itself when
+     * every entry is exported everywhere; each service equal to one of this registry's is that
+     * very object.
+     */
+    public ServiceRegistry visibleFrom(String namespace) {
+        if (restricted == null) return this;
+        return views.computeIfAbsent(namespace, ns -> of(restricted, restricted.all(Kind.SERVICE_ENTRY, ServiceEntry.class).stream()
+                .filter(se -> ExportTo.visible(se.spec().exportTo(), se.namespace(), ns)).toList(), this, null));
+    }
+
+    /** Whether proxies of different namespaces may see different services: some ServiceEntry is not exported everywhere. */
+    public boolean variesByNamespace() {
+        return restricted != null;
+    }
+
+    private static ServiceRegistry of(ConfigSet config, List<Resource<ServiceEntry>> entries, ServiceRegistry earlier, ConfigSet restricted) {
+        ServiceRegistry r = new ServiceRegistry(restricted);
         List<Resource<WorkloadEntry>> workloads = null; // read when an entry selects some
-        for (Resource<ServiceEntry> se : config.all(Kind.SERVICE_ENTRY, ServiceEntry.class)) {
+        for (Resource<ServiceEntry> se : entries) {
             boolean selects = se.spec().workloadSelector() != null;
             List<Service> own = selects || earlier == null ? null : earlier.declared.get(se);
             if (own == null) {

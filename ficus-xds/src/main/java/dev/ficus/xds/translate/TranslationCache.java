@@ -189,8 +189,8 @@ public final class TranslationCache {
     /** Whether a fact reads the configuration alone, not the proxy it is translated for ({@code index}: the configuration's). */
     static boolean configOnly(Fact f, ConfigIndex index) {
         return switch (f) {
-            case ServiceIs x -> true;
-            case VirtualServiceIs x -> true;
+            case ServiceIs x -> !index.servicesVaryByNamespace(); // a proxy sees the ServiceEntries exported to its namespace
+            case VirtualServiceIs x -> !index.virtualServicesVaryByNamespace();
             case RolloutsAre x -> true;
             case RuleIs x -> index.ruleSameForEveryProxy(x.host());
             case NamespaceIs x -> false;
@@ -263,13 +263,15 @@ public final class TranslationCache {
                        Map<String, List<HostRule<Resource<VirtualService>>>> meshVsByHost, List<HostRule<Resource<VirtualService>>> meshVsWildcards,
                        List<List<HostRule<Resource<VirtualService>>>> meshVsShared,
                        Map<String, List<HostRule<Resource<DestinationRule>>>> drByHost, List<HostRule<Resource<DestinationRule>>> drWildcards,
-                       Set<String> rulesVaryByProxy, MessageDigest resourcesDigest, long serial) {
+                       Set<String> rulesVaryByProxy, boolean servicesVaryByNamespace, boolean virtualServicesVaryByNamespace,
+                       MessageDigest resourcesDigest, long serial) {
         private static final java.util.concurrent.atomic.AtomicLong SERIALS = new java.util.concurrent.atomic.AtomicLong();
 
         /**
          * Whether the DestinationRule that applies to {@code host} is the same for every proxy: no
-         * rule for it is limited to some workloads, nor in competition with another (whose
-         * namespace would decide); wildcard rules make every host depend on the proxy.
+         * rule for it is limited to some workloads or namespaces ({@code exportTo}), nor in
+         * competition with another (whose namespace would decide); wildcard rules make every host
+         * depend on the proxy.
          */
         boolean ruleSameForEveryProxy(String host) {
             return rulesVaryByProxy != null && (rulesVaryByProxy.isEmpty() || !rulesVaryByProxy.contains(host));
@@ -317,11 +319,15 @@ public final class TranslationCache {
             if (drWildcards.isEmpty()) {
                 vary = new HashSet<>();
                 for (var e : drByHost.entrySet()) {
-                    if (e.getValue().size() > 1 || e.getValue().getFirst().rule().spec().workloadSelector() != null) vary.add(e.getKey());
+                    DestinationRule only = e.getValue().getFirst().rule().spec();
+                    if (e.getValue().size() > 1 || only.workloadSelector() != null || !ExportTo.everywhere(only.exportTo())) vary.add(e.getKey());
                 }
             }
-            return new ConfigIndex(config, ServiceRegistry.of(config, earlier), destinationRules, virtualServices,
-                    meshVsByHost, meshVsWildcards, meshVsShared, drByHost, drWildcards, vary, digest(config), SERIALS.incrementAndGet());
+            ServiceRegistry registry = ServiceRegistry.of(config, earlier);
+            boolean vsVary = virtualServices.stream().anyMatch(vs -> !ExportTo.everywhere(vs.spec().exportTo()));
+            return new ConfigIndex(config, registry, destinationRules, virtualServices,
+                    meshVsByHost, meshVsWildcards, meshVsShared, drByHost, drWildcards, vary, registry.variesByNamespace(), vsVary,
+                    digest(config), SERIALS.incrementAndGet());
         }
 
         private static MessageDigest digest(ConfigSet config) {

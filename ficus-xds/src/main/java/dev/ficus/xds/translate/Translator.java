@@ -116,9 +116,11 @@ public final class Translator {
         this.index = cache == null ? TranslationCache.ConfigIndex.of(config) : cache.index(config);
         // sized for the clusters of the last translation: thousands of them are put here, growing the map costs
         this.clusters = LinkedHashMap.newLinkedHashMap(cache == null ? 16 : cache.clustersHint());
-        this.registry = index.registry();
+        this.registry = index.registry().visibleFrom(who.namespace()); // the ServiceEntries exported to the proxy's namespace
         this.destinationRules = index.destinationRules();
-        this.virtualServices = index.virtualServices();
+        this.virtualServices = index.virtualServicesVaryByNamespace()
+                ? index.virtualServices().stream().filter(this::visible).toList() // those exported to the proxy's namespace
+                : index.virtualServices();
         this.meshVsByHost = index.meshVsByHost();
         this.meshVsWildcards = index.meshVsWildcards();
         this.drByHost = index.drByHost();
@@ -765,7 +767,9 @@ public final class Translator {
      * later one's, where a gateway would merge them.
      */
     private void noteMeshConflicts() {
-        for (List<HostRule<Resource<VirtualService>>> claims : index.meshVsShared()) {
+        for (List<HostRule<Resource<VirtualService>>> shared : index.meshVsShared()) {
+            List<HostRule<Resource<VirtualService>>> claims = shared.stream().filter(c -> visible(c.rule())).toList(); // those this proxy sees
+            if (claims.size() < 2) continue;
             Resource<VirtualService> first = claims.getFirst().rule();
             for (HostRule<Resource<VirtualService>> later : claims.subList(1, claims.size())) {
                 Resource<VirtualService> vs = later.rule();
@@ -818,16 +822,26 @@ public final class Translator {
      * {@link #noteMeshConflicts}.
      */
     private Optional<Resource<VirtualService>> meshVirtualServiceFor(String fqdn) {
-        List<HostRule<Resource<VirtualService>>> exact = meshVsByHost.get(fqdn);
-        HostRule<Resource<VirtualService>> best = exact == null ? null : exact.getFirst();
+        HostRule<Resource<VirtualService>> best = null;
+        for (HostRule<Resource<VirtualService>> e : meshVsByHost.getOrDefault(fqdn, List.of())) {
+            if (visible(e.rule())) {
+                best = e;
+                break;
+            }
+        }
         for (HostRule<Resource<VirtualService>> w : meshVsWildcards) {
             if (best != null && w.order() >= best.order()) break; // in config order: nothing earlier remains
-            if (Hosts.covers(w.host(), fqdn)) {
+            if (Hosts.covers(w.host(), fqdn) && visible(w.rule())) {
                 best = w;
                 break;
             }
         }
         return Optional.ofNullable(best).map(HostRule::rule);
+    }
+
+    /** Whether a VirtualService is exported to the proxy's namespace ({@code exportTo}). */
+    private boolean visible(Resource<VirtualService> vs) {
+        return ExportTo.visible(vs.spec().exportTo(), vs.namespace(), who.namespace());
     }
 
     /** The authorities a service answers to, as Envoy virtual host domains. */
@@ -1099,8 +1113,10 @@ public final class Translator {
     }
 
     /**
-     * The DestinationRule for a host, as Istio picks it: an exact host match over a wildcard, and
-     * among equals the proxy's own namespace, then the service's, then the first read.
+     * The DestinationRule for a host, among those exported to the proxy's namespace
+     * ({@code exportTo}): an exact host match over a wildcard, and among equals the proxy's own
+     * namespace, then the service's (the namespace of the ServiceEntry the proxy sees), then the
+     * first read.
      */
     private Optional<Resource<DestinationRule>> destinationRuleFor(String host) {
         Resource<DestinationRule> best = null;
@@ -1111,6 +1127,7 @@ public final class Translator {
         for (List<HostRule<Resource<DestinationRule>>> candidates : List.of(exact, drWildcards)) {
             for (HostRule<Resource<DestinationRule>> c : candidates) {
                 Resource<DestinationRule> dr = c.rule();
+                if (!ExportTo.visible(dr.spec().exportTo(), dr.namespace(), who.namespace())) continue; // not exported to the proxy's namespace
                 if (dr.spec().workloadSelector() != null && !who.labels().entrySet().containsAll(dr.spec().workloadSelector().matchLabels().entrySet())) continue;
                 if (!Hosts.covers(c.host(), host)) continue;
                 int score = (c.host().equals(host) ? 4 : 0) + (dr.namespace().equals(who.namespace()) ? 2 : dr.namespace().equals(serviceNs) ? 1 : 0);

@@ -15,7 +15,8 @@ import java.util.Random;
  * random edits of it: services in three namespaces, DestinationRules with subsets (some for one
  * workload only), VirtualServices with weights, header, source-label and source-namespace matches,
  * mirrors and destinations that do not exist, services that share an address, a Sidecar that
- * narrows one namespace's egress, a parallel-run Rollout. Shared by the tests that hold cached
+ * narrows one namespace's egress, a parallel-run Rollout; some of each kind exported to their own
+ * namespace or to one other ({@code exportTo}). Shared by the tests that hold cached
  * work (translation, sync deltas) to what a full computation gives.
  */
 public final class RandomMesh {
@@ -54,9 +55,20 @@ public final class RandomMesh {
 
     static String host(int i) { return "svc-" + i + "." + ns(i) + ".svc.cluster.local"; }
 
+    /**
+     * A service of one port with a VirtualService, both exported to the first identity's namespace
+     * (shop), so that an edit of it changes one virtual host there; one is added if none is.
+     */
     public int withVirtualService() {
-        if (virtualServices.isEmpty()) virtualServices.put(0, virtualService(0));
-        return virtualServices.keySet().iterator().next();
+        for (int i : virtualServices.keySet()) if (exportedToShop(i) && i % 4 != 0) return i;
+        virtualServices.put(1, virtualService(1));
+        return 1;
+    }
+
+    /** Whether service {@code i} and its VirtualService are exported to shop (see {@link #services} and {@link #virtualService}). */
+    private static boolean exportedToShop(int i) {
+        boolean own = ns(i).equals("shop");
+        return (own || i % 7 != 5) && i % 7 != 3 && (own || i % 5 != 2);
     }
 
     public void writeAll(Path dir) throws IOException {
@@ -151,7 +163,9 @@ public final class RandomMesh {
                     .append(i % 4 == 0 ? ", {number: 8443, name: grpc, protocol: GRPC}" : "").append("]\n")
                     .append("  endpoints:\n")
                     .append("  - {address: 127.0.").append(i).append('.').append(endpoints.get(i)).append(", labels: {version: v1}}\n")
-                    .append("  - {address: 127.0.").append(i).append(".250, labels: {version: v2}}\n");
+                    .append("  - {address: 127.0.").append(i).append(".250, labels: {version: v2}}\n")
+                    // some services are seen by their own namespace only, or by pay's proxies only (exportTo)
+                    .append(i % 7 == 5 ? "  exportTo: [\".\"]\n" : i % 7 == 3 ? "  exportTo: [pay]\n" : "");
         }
         return b.toString();
     }
@@ -169,7 +183,7 @@ public final class RandomMesh {
         String where = random.nextInt(4) == 0 ? "shop" : ns(i);
         return "---\napiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
                 + "metadata: {name: svc-" + i + "-" + random.nextInt(3) + ", namespace: " + where + "}\n"
-                + "spec:\n  host: " + host(i) + "\n" + selector
+                + "spec:\n  host: " + host(i) + "\n" + selector + (i % 4 == 1 ? "  exportTo: [\".\"]\n" : "")
                 + "  trafficPolicy: {loadBalancer: {simple: " + lb + "}}\n"
                 + "  subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]\n";
     }
@@ -180,6 +194,7 @@ public final class RandomMesh {
         StringBuilder b = new StringBuilder("apiVersion: networking.istio.io/v1\nkind: VirtualService\n")
                 .append("metadata: {name: svc-").append(i).append(", namespace: ").append(ns(i)).append("}\n")
                 .append("spec:\n  hosts: [").append(host(i)).append(random.nextInt(5) == 0 ? ", legacy-" + i + ".example.com" : "").append("]\n")
+                .append(i % 5 == 2 ? "  exportTo: [\".\"]\n" : "")
                 .append("  http:\n");
         if (random.nextBoolean()) {
             b.append("  - name: canaries\n    match: [{sourceLabels: {track: canary}}, {headers: {x-canary: {exact: \"1\"}}}]\n")
