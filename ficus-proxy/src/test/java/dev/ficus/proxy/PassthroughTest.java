@@ -191,4 +191,66 @@ class PassthroughTest {
         assertThat(r.statusCode()).isEqualTo(404);
         assertThat(outside.requestCount()).isZero();
     }
+
+    /**
+     * Istio's egress-control pair, YAML to sockets: a wildcard ServiceEntry with resolution NONE
+     * and the VirtualService for the same wildcard host. The VirtualService's routes apply to the
+     * service's hosts (a 403 for /blocked, which the ServiceEntry used to hide); what it forwards
+     * to the service goes to the host and port the request names, through the passthrough cluster,
+     * even with REGISTRY_ONLY (the host is in the registry): 127.0.0.1, a host of *.0.0.1, reaches
+     * the upstream; b.wild.test, which does not resolve, gets 503 DF.
+     */
+    @Test
+    void aWildcardServiceWithResolutionNoneTakesItsVirtualServiceRoutesAndForwardsToTheRequestedHost() throws Exception {
+        FakeUpstream outside = later(FakeUpstream.start("outside"));
+        String yaml = """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: wild, namespace: default}
+                spec:
+                  hosts: ["*.wild.test", "*.0.0.1"]
+                  location: MESH_EXTERNAL
+                  resolution: NONE
+                  ports: [{number: %d, name: http, protocol: HTTP}]
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: wild, namespace: default}
+                spec:
+                  hosts: ["*.wild.test", "*.0.0.1"]
+                  http:
+                  - match: [{uri: {prefix: /blocked}}]
+                    directResponse: {status: 403}
+                  - route: [{destination: {host: "*.wild.test"}}]
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: Sidecar
+                metadata: {name: default, namespace: default}
+                spec:
+                  outboundTrafficPolicy: {mode: REGISTRY_ONLY}
+                """.formatted(outside.port());
+        var r = dev.ficus.api.validate.Validator.loadAndValidateString("egress.yaml", yaml);
+        assertThat(r.diagnostics().stream().filter(dev.ficus.api.config.Diagnostic::isError).map(dev.ficus.api.config.Diagnostic::format)).isEmpty();
+        var t = dev.ficus.xds.translate.Translator.translate(dev.ficus.api.validate.Validator.effective(r.config()),
+                new dev.ficus.xds.translate.ProxyIdentity("client", "default", java.util.Map.of("app", "client"), null),
+                dev.ficus.xds.translate.TranslateOptions.DEFAULTS.withOutboundPort(0));
+        assertThat(t.notes()).isEmpty();
+        ProxyServer p = later(ProxyServer.builder().snapshot(t.snapshot()).concurrency(1).adminPort(-1).build().start());
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .proxy(ProxySelector.of(new InetSocketAddress("127.0.0.1", p.listenerPort("outbound")))).build();
+
+        HttpResponse<String> blocked = client.send(HttpRequest.newBuilder(URI.create("http://a.wild.test:" + outside.port() + "/blocked")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(blocked.statusCode()).isEqualTo(403);
+        HttpResponse<String> forwarded = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + outside.port() + "/api")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(forwarded.statusCode()).isEqualTo(200);
+        assertThat(forwarded.body()).startsWith("outside");
+        HttpResponse<String> unresolved = client.send(HttpRequest.newBuilder(URI.create("http://b.wild.test:" + outside.port() + "/ok")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(unresolved.statusCode()).isEqualTo(503);
+        assertThat(unresolved.headers().firstValue("x-ficus-error")).hasValue("DF");
+        assertThat(p.stats().cluster(Passthrough.CLUSTER).requests()).isEqualTo(1); // counted once connected, as a cluster's request
+        assertThat(outside.requestCount()).isEqualTo(1);
+    }
 }

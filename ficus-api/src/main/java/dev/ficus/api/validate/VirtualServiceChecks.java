@@ -248,8 +248,8 @@ final class VirtualServiceChecks implements Check<VirtualService> {
 
     static void destination(Resource<?> r, ConfigSet all, Report report, String p, Destination d) {
         if (d == null || d.host() == null) return;
-        if (d.host().contains("*")) {
-            report.error(p + ".host", "a destination must name one service, not a wildcard ('" + d.host() + "')");
+        if (d.host().equals("*")) { // as Istio: '*.example.com' names a wildcard ServiceEntry's service, '*' none
+            report.error(p + ".host", "a destination must name a service, not '*'");
         } else {
             hostProblem(report, p + ".host", d.host());
         }

@@ -29,7 +29,8 @@ import java.util.concurrent.RejectedExecutionException;
  * Istio's {@code PassthroughCluster}: where an outbound listener in ALLOW_ANY mode sends a request
  * for a host none of its routes name — to that host and port itself, in plaintext, as an app
  * without the mesh would have. An app that uses the proxy as its HTTP_PROXY keeps reaching the
- * hosts outside the registry (external APIs, systems not onboarded yet).
+ * hosts outside the registry (external APIs, systems not onboarded yet). A route that forwards to
+ * {@value #CLUSTER} (a wildcard ServiceEntry with {@code resolution: NONE}) comes here too.
  *
  * <p>Names are resolved on a thread of its own, never an event loop, and kept for
  * {@link #DNS_TTL} (the JVM's own default); a name that does not resolve is remembered for
@@ -41,7 +42,7 @@ import java.util.concurrent.RejectedExecutionException;
  */
 public final class Passthrough implements AutoCloseable {
     /** The cluster name in statistics, access logs and metrics, as Istio's. */
-    public static final String CLUSTER = "PassthroughCluster";
+    public static final String CLUSTER = dev.ficus.xds.snapshot.ClusterConfig.PASSTHROUGH;
     static final int MAX_DESTINATIONS = 1024;
     static final Duration DNS_TTL = Duration.ofSeconds(30);
     static final Duration NEGATIVE_TTL = Duration.ofSeconds(5);

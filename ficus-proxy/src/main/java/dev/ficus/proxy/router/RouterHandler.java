@@ -130,6 +130,8 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
 
     private final RouterConfig config;
     private final RequestView view = new RequestView();
+    /** The request whose passthrough host is being resolved, else null. */
+    private HttpRequest resolving;
     /** {@code http} or {@code https}: whether TLS was terminated on this connection; found at its first request. */
     private String connectionScheme;
     private ChannelHandlerContext ctx;
@@ -415,8 +417,24 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
             localReply(502, ResponseFlag.NR, null, null);
             return;
         }
+        if (policy != OutboundPolicy.ALLOW_ANY) {
+            localReply(404, ResponseFlag.NR, null, null);
+            return;
+        }
+        route = PASSTHROUGH_ROUTE;
+        ex.route(PASSTHROUGH_ROUTE.name());
+        passthrough(req, authority, connect);
+    }
+
+    /**
+     * Sends the request (or a CONNECT's tunnel) to the host and port its authority names, through
+     * the passthrough cluster, with the policies of {@link #route}: for a host no route names
+     * (Istio's {@code allow_any}), or a route that forwards to {@link Passthrough#CLUSTER} (a
+     * wildcard ServiceEntry with resolution NONE: the request's original destination).
+     */
+    private void passthrough(HttpRequest req, String authority, boolean connect) {
         int colon = authority == null ? -1 : authority.lastIndexOf(':');
-        if (policy != OutboundPolicy.ALLOW_ANY || authority == null || authority.isEmpty() || (colon > 0 && authority.indexOf(']') > colon)) {
+        if (authority == null || authority.isEmpty() || (colon > 0 && authority.indexOf(']') > colon)) {
             localReply(404, ResponseFlag.NR, null, null);
             return;
         }
@@ -433,9 +451,8 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
             localReply(400, null, null, null);
             return;
         }
-        route = PASSTHROUGH_ROUTE;
-        ex.route(PASSTHROUGH_ROUTE.name());
         state = State.CONNECTING; // resolving: the body queues as while connecting
+        resolving = req;
         int p = port;
         config.passthrough().resolve(host).whenComplete((address, failure) ->
                 ctx.executor().execute(() -> resolved(req, address, failure, p, connect)));
@@ -443,7 +460,8 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
 
     /** The passthrough host's name resolved (or not): the exchange continues as for a one-endpoint cluster. */
     private void resolved(HttpRequest req, java.net.InetAddress address, Throwable failure, int port, boolean connect) {
-        if (closing || state != State.CONNECTING || head != req || route != PASSTHROUGH_ROUTE) return; // the client went away meanwhile (counted DC)
+        if (closing || state != State.CONNECTING || head != req || resolving != req) return; // the client went away meanwhile (counted DC)
+        resolving = null;
         if (failure != null) {
             discardQueuedBody();
             localReply(503, ResponseFlag.DF, null, null);
@@ -480,6 +498,10 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     private void tunnel(RuntimeSnapshot snap, RouteAction.Forward f) {
         String name = f.clusters().size() == 1 ? f.clusters().getFirst().cluster() : f.pick(ThreadLocalRandom.current().nextInt(f.totalWeight()));
         ClusterRuntime c = snap.cluster(name);
+        if (c == null && name.equals(Passthrough.CLUSTER)) { // the original destination: the CONNECT's authority
+            passthrough(head, head.headers().get(HttpHeaderNames.HOST), true);
+            return;
+        }
         if (c == null) {
             localReply(503, ResponseFlag.UH, null, null);
             return;
@@ -545,6 +567,10 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         destination = dest;
         String name = dest.cluster();
         ClusterRuntime c = snap.cluster(name);
+        if (c == null && name.equals(Passthrough.CLUSTER)) { // the original destination: the host and port the request names
+            passthrough(req, req.headers().get(HttpHeaderNames.HOST), false);
+            return;
+        }
         cluster = c;
         c.stats().request();
         ex.cluster(name, snap.service(name));

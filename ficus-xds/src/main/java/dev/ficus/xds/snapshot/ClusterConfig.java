@@ -18,6 +18,13 @@ public record ClusterConfig(String name, List<Endpoint> endpoints, LbPolicy lbPo
     /** Istio's default connect timeout. */
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
+    /**
+     * Istio's {@code PassthroughCluster}: a route that forwards here sends the request to the host
+     * and port it names itself (its original destination), as for a host outside the registry. It
+     * is no cluster of the snapshot: the proxy resolves the request's authority.
+     */
+    public static final String PASSTHROUGH = "PassthroughCluster";
+
     public ClusterConfig {
         Objects.requireNonNull(name, "name");
         endpoints = List.copyOf(Objects.requireNonNull(endpoints, "endpoints"));

@@ -30,7 +30,7 @@ public record ProxySnapshot(String version, List<ListenerConfig> listeners, Map<
                 for (Route r : vh.routes()) {
                     if (r.action() instanceof RouteAction.Forward f) {
                         for (WeightedCluster wc : f.clusters()) {
-                            if (!clusters.containsKey(wc.cluster())) problems.add("route " + t.name() + "/" + vh.name() + "/" + r.name() + " uses unknown cluster " + wc.cluster());
+                            if (!clusters.containsKey(wc.cluster()) && !wc.cluster().equals(ClusterConfig.PASSTHROUGH)) problems.add("route " + t.name() + "/" + vh.name() + "/" + r.name() + " uses unknown cluster " + wc.cluster());
                         }
                     }
                     RouteParallelRun pr = r.policies().parallelRun();

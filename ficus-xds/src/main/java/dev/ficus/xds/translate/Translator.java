@@ -642,7 +642,9 @@ public final class Translator {
         List<VirtualHost> out = new ArrayList<>();
         Set<String> covered = new HashSet<>();
         for (ServiceRegistry.Service svc : registry.services()) {
-            if (svc.host().contains("*")) continue;
+            // a wildcard service is served by a virtual host of its own only when a VirtualService routes it;
+            // else its hosts go the way of hosts outside the registry (the passthrough, for resolution NONE)
+            if (svc.host().contains("*") && meshVirtualServiceFor(svc.host()).isEmpty()) continue;
             if (egressHosts != null && !egressAllows(egressHosts, svc.namespace(), svc.host())) continue;
             if (cache == null) {
                 Optional<Resource<VirtualService>> vs = meshVirtualServiceFor(svc.host());
@@ -687,7 +689,7 @@ public final class Translator {
                 routes.addAll(http);
             } else { // as in Istio, a VirtualService without an HTTP route for the port (only tcp routes, say) leaves the service its default route
                 routes.add(new Route("default", RouteMatch.ANY,
-                        RouteAction.Forward.to(cluster(svc.host(), p.number(), null, null, null)), Duration.ZERO, HeaderMutations.NONE, HeaderMutations.NONE,
+                        RouteAction.Forward.to(httpDestination(svc.host(), p.number(), null, null, null)), Duration.ZERO, HeaderMutations.NONE, HeaderMutations.NONE,
                         RoutePolicies.ISTIO_DEFAULT));
             }
             out.add(new VirtualHost(svc.host() + ":" + p.number(), domains(svc, p.number(), p.number() == defaultPort), List.copyOf(routes)));
@@ -960,7 +962,7 @@ public final class Translator {
             String host = Hosts.fqdn(dest.host(), vs.namespace());
             Integer destPort = dest.port() != null ? dest.port().number() : null;
             if (destPort == null) destPort = onlyPort(host);
-            String cluster = cluster(host, destPort == null ? port : destPort, dest.subset(), vs, path + ".route[" + d + "].destination");
+            String cluster = httpDestination(host, destPort == null ? port : destPort, dest.subset(), vs, path + ".route[" + d + "].destination");
             int weight = route.size() == 1 && rd.weight() == null ? 100 : rd.weightOrZero();
             Headers dh = rd.headers(); // applied after the route's edits when this destination is picked
             targets.add(new WeightedCluster(cluster, weight, mutations(dh == null ? null : dh.request()), mutations(dh == null ? null : dh.response())));
@@ -1037,6 +1039,23 @@ public final class Translator {
     }
 
     // ---- clusters ----
+
+    /**
+     * Where an HTTP route to a destination forwards: its {@link #cluster}, except for a wildcard
+     * service with {@code resolution: NONE} and no endpoints, which Istio sends to each request's
+     * original destination: here the passthrough to the host and port the request names (where
+     * the proxy sends that host when no route names it), so that the service's VirtualService adds
+     * its routes and changes nothing else.
+     */
+    private String httpDestination(String host, int port, String subset, Resource<?> from, String path) {
+        if (host.startsWith("*") && subset == null) {
+            Optional<ServiceRegistry.Service> svc = service(host);
+            if (svc.isPresent() && svc.get().resolution() == dev.ficus.api.networking.ServiceEntry.Resolution.NONE && svc.get().instances().isEmpty()) {
+                return ClusterConfig.PASSTHROUGH;
+            }
+        }
+        return cluster(host, port, subset, from, path);
+    }
 
     /**
      * The cluster for a destination, created on first use with its endpoints and traffic policy.
