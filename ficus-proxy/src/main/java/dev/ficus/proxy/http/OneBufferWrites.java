@@ -11,11 +11,12 @@ import java.util.List;
 /**
  * Writes what one of ficus's HTTP/1.1 encoders (Netty's request or response encoder underneath)
  * makes of a message in as few buffers as it can: the encoded head is held until the message's
- * end, and the body pieces and chunk framing that follow are copied into it while they are small
- * ({@value #COPY_LIMIT} bytes or less), so that a head and a small body go out as one buffer, one
- * write and one entry of the channel's outbound buffer, instead of a head, a body and an empty
- * last piece. Larger pieces are written as they are, after what is held. Netty's encoder still
- * decides every byte; only how its output is handed on changes.
+ * end, and the body pieces and chunk framing that follow are copied into the room left in its
+ * buffer while they fit (never into a new, larger one: that would cost what it saves), so that a
+ * head and a small body go out as one buffer, one write and one entry of the channel's outbound
+ * buffer; empty pieces (the end of a message without a body) are not written at all. Other pieces
+ * are written as they are, after what is held. Netty's encoder still decides every byte; only how
+ * its output is handed on changes.
  *
  * <p>Only writes with the void promise are held (the router forwards that way); a write with a
  * promise of its own goes out as Netty writes it, after what is held. What is held is written at
@@ -23,9 +24,6 @@ import java.util.List;
  * encoder, on its channel's event loop.
  */
 final class OneBufferWrites {
-    /** Body pieces up to this size are copied behind the head rather than written apart. */
-    static final int COPY_LIMIT = 8 * 1024;
-
     /** Netty's {@code encode}: what a message becomes, added to {@code out}. */
     @FunctionalInterface
     interface Encoder {
@@ -76,9 +74,9 @@ final class OneBufferWrites {
             held = b;
             return;
         }
-        if (held != null && n <= COPY_LIMIT) {
+        if (held != null && n <= held.maxFastWritableBytes()) { // room left in the head's buffer: a copy, no new buffer
             try {
-                held.ensureWritable(n).writeBytes(b, b.readerIndex(), n);
+                held.writeBytes(b, b.readerIndex(), n);
             } finally {
                 b.release();
             }
