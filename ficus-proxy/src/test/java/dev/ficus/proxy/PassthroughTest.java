@@ -253,4 +253,45 @@ class PassthroughTest {
         assertThat(p.stats().cluster(Passthrough.CLUSTER).requests()).isEqualTo(1); // counted once connected, as a cluster's request
         assertThat(outside.requestCount()).isEqualTo(1);
     }
+    /**
+     * As in Istio's sidecar, a service answers on the ports it declares: svcm declares 80 and 8080,
+     * so Host svcm:8080 reaches its 8080 endpoint and svcm its 80 one, while svcm:81 names no
+     * service and is passed through (here: 503 DF, the name does not resolve) instead of being
+     * served by svcm's port 80. A CONNECT to svcm:81 likewise.
+     */
+    @Test
+    void aPortTheServiceDoesNotDeclareIsNotServedByAnotherOfItsPorts() throws Exception {
+        FakeUpstream on80 = later(FakeUpstream.start("svcm-80"));
+        FakeUpstream on8080 = later(FakeUpstream.start("svcm-8080"));
+        String yaml = """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: svcm, namespace: default}
+                spec:
+                  hosts: [svcm.example.internal]
+                  location: MESH_EXTERNAL
+                  resolution: STATIC
+                  ports: [{number: 80, name: http, protocol: HTTP}, {number: 8080, name: http-alt, protocol: HTTP}]
+                  endpoints: [{address: 127.0.0.1, ports: {http: %d, http-alt: %d}}]
+                """.formatted(on80.port(), on8080.port());
+        var r = dev.ficus.api.validate.Validator.loadAndValidateString("svcm.yaml", yaml);
+        assertThat(r.diagnostics().stream().filter(dev.ficus.api.config.Diagnostic::isError).map(dev.ficus.api.config.Diagnostic::format)).isEmpty();
+        var t = dev.ficus.xds.translate.Translator.translate(dev.ficus.api.validate.Validator.effective(r.config()),
+                new dev.ficus.xds.translate.ProxyIdentity("client", "default", java.util.Map.of("app", "client"), null),
+                dev.ficus.xds.translate.TranslateOptions.DEFAULTS.withOutboundPort(0));
+        ProxyServer p = later(ProxyServer.builder().snapshot(t.snapshot()).concurrency(1).adminPort(-1).build().start());
+        int port = p.listenerPort("outbound");
+        for (String[] hostAndBody : new String[][] {{"svcm.example.internal", "svcm-80"}, {"svcm.example.internal:80", "svcm-80"}, {"svcm.example.internal:8080", "svcm-8080"}}) {
+            String answer = dev.ficus.testing.RawHttp.exchange(port, "GET /x HTTP/1.1\r\nHost: " + hostAndBody[0] + "\r\nConnection: close\r\n\r\n", Duration.ofSeconds(5));
+            assertThat(dev.ficus.testing.RawHttp.status(answer)).as(hostAndBody[0]).isEqualTo(200);
+            assertThat(answer).as(hostAndBody[0]).endsWith(hostAndBody[1]);
+        }
+        String undeclared = dev.ficus.testing.RawHttp.exchange(port, "GET /x HTTP/1.1\r\nHost: svcm.example.internal:81\r\nConnection: close\r\n\r\n", Duration.ofSeconds(10));
+        assertThat(dev.ficus.testing.RawHttp.status(undeclared)).isEqualTo(503);
+        assertThat(undeclared).containsIgnoringCase("x-ficus-error: DF");
+        String tunnel = dev.ficus.testing.RawHttp.exchange(port, "CONNECT svcm.example.internal:81 HTTP/1.1\r\nHost: svcm.example.internal:81\r\n\r\n", Duration.ofSeconds(10));
+        assertThat(dev.ficus.testing.RawHttp.status(tunnel)).isEqualTo(503);
+        assertThat(on80.requestCount()).isEqualTo(2);
+        assertThat(on8080.requestCount()).isEqualTo(1);
+    }
 }

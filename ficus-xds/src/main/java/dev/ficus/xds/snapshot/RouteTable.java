@@ -11,11 +11,16 @@ import java.util.Objects;
  * The virtual hosts one listener routes with. The domain index is built here, once per snapshot;
  * selection follows Envoy: exact domain, then the longest {@code *.suffix}, then the longest
  * {@code prefix.*}, then {@code *}. An authority with a port is first looked up as given, then
- * without its port, so {@code reviews} and {@code reviews:9080} both serve {@code Host: reviews:9080}.
+ * without its port, so {@code reviews} and {@code reviews:9080} both serve {@code Host: reviews:9080}
+ * (a gateway's hosts serve every port, as Istio's {@code host:*} domains do) — unless the table
+ * routes {@linkplain #declaredPortsOnly() declared ports only}, as a sidecar's outbound table
+ * does: there a service answers only on the ports its domains name, and {@code Host: reviews:81}
+ * names no service when reviews declares 9080 alone.
  */
 public final class RouteTable {
     private final String name;
     private final List<VirtualHost> virtualHosts;
+    private final boolean declaredPortsOnly;
     // Built by the constructor, which refuses a domain claimed twice. A table made by replacing()
     // claims the domains of a table already checked, and builds it on its first select() (the
     // control plane, which makes such tables by the thousand, never selects): two threads may both
@@ -70,16 +75,26 @@ public final class RouteTable {
     }
 
     public RouteTable(String name, List<VirtualHost> virtualHosts) {
+        this(name, virtualHosts, false);
+    }
+
+    /** @param declaredPortsOnly an authority's port is never dropped to find its host (see the class comment) */
+    public RouteTable(String name, List<VirtualHost> virtualHosts, boolean declaredPortsOnly) {
         this.name = Objects.requireNonNull(name, "name");
         this.virtualHosts = List.copyOf(Objects.requireNonNull(virtualHosts, "virtualHosts"));
+        this.declaredPortsOnly = declaredPortsOnly;
         this.index = Index.of(name, this.virtualHosts);
     }
 
-    private RouteTable(String name, List<VirtualHost> virtualHosts, Index index) {
+    private RouteTable(String name, List<VirtualHost> virtualHosts, boolean declaredPortsOnly, Index index) {
         this.name = name;
         this.virtualHosts = virtualHosts;
+        this.declaredPortsOnly = declaredPortsOnly;
         this.index = index;
     }
+
+    /** Whether an authority's port must be one its host's domains name (a sidecar's outbound table), rather than any. */
+    public boolean declaredPortsOnly() { return declaredPortsOnly; }
 
     /**
      * This table with the virtual host at each position {@code at[i]} replaced by {@code with[i]},
@@ -98,7 +113,7 @@ public final class RouteTable {
             }
             hosts[at[i]] = now;
         }
-        return new RouteTable(name, List.of(hosts), null);
+        return new RouteTable(name, List.of(hosts), declaredPortsOnly, null);
     }
 
     public String name() { return name; }
@@ -120,17 +135,17 @@ public final class RouteTable {
         if (authority == null) return i.any();
         Hit h = last;
         if (h != null && h.authority.equals(authority)) return h.host;
-        VirtualHost vh = lookupAuthority(i, authority);
+        VirtualHost vh = lookupAuthority(i, authority, declaredPortsOnly);
         last = new Hit(authority, vh);
         return vh;
     }
 
-    private static VirtualHost lookupAuthority(Index i, String authority) {
+    private static VirtualHost lookupAuthority(Index i, String authority, boolean declaredPortsOnly) {
         String a = lowerCase(authority);
         VirtualHost vh = lookup(i, a);
         if (vh != null) return vh;
         int colon = a.lastIndexOf(':');
-        if (colon > 0 && a.indexOf(']') < colon) {
+        if (!declaredPortsOnly && colon > 0 && a.indexOf(']') < colon) {
             vh = lookup(i, a.substring(0, colon));
             if (vh != null) return vh;
         }
@@ -160,7 +175,9 @@ public final class RouteTable {
         return s;
     }
 
-    @Override public boolean equals(Object o) { return o instanceof RouteTable t && t.name.equals(name) && t.virtualHosts.equals(virtualHosts); }
-    @Override public int hashCode() { return Objects.hash(name, virtualHosts); }
-    @Override public String toString() { return "RouteTable[" + name + ", " + virtualHosts + "]"; }
+    @Override public boolean equals(Object o) {
+        return o instanceof RouteTable t && t.name.equals(name) && t.declaredPortsOnly == declaredPortsOnly && t.virtualHosts.equals(virtualHosts);
+    }
+    @Override public int hashCode() { return Objects.hash(name, virtualHosts, declaredPortsOnly); }
+    @Override public String toString() { return "RouteTable[" + name + (declaredPortsOnly ? ", declared ports only" : "") + ", " + virtualHosts + "]"; }
 }

@@ -60,6 +60,7 @@ public final class SnapshotJson {
         b.append("],\"routeTables\":[");
         sep(b, new TreeMap<>(s.routeTables()).values(), t -> {
             b.append("{\"name\":"); str(b, t.name());
+            if (t.declaredPortsOnly()) b.append(",\"declaredPortsOnly\":true");
             b.append(",\"virtualHosts\":[");
             sep(b, t.virtualHosts(), vh -> {
                 b.append("{\"name\":"); str(b, vh.name());

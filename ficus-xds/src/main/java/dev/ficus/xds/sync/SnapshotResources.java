@@ -276,7 +276,7 @@ public final class SnapshotResources {
                 names[i] = name;
                 out[i] = host(name, vh);
             }
-            TableIndex index = new TableIndex(t.name(), Arrays.asList(names));
+            TableIndex index = new TableIndex(t.name(), Arrays.asList(names), t.declaredPortsOnly() ? Boolean.TRUE : null);
             return new Table(names, out, resource(ResourceType.ROUTE_TABLE, t.name(), index));
         }
 
@@ -342,7 +342,7 @@ public final class SnapshotResources {
                 if (vh == null) throw new IllegalArgumentException("route table " + t.name() + " names virtual host " + name + ", which the proxy does not hold");
                 vhs.add(vh);
             }
-            tables.put(t.name(), new RouteTable(t.name(), vhs));
+            tables.put(t.name(), new RouteTable(t.name(), vhs, Boolean.TRUE.equals(t.declaredPortsOnly())));
         }
         listeners.sort((a, b) -> Integer.compare(a.order(), b.order()));
         return new ProxySnapshot(version, listeners.stream().map(OrderedListener::listener).toList(), tables, clusters);
@@ -352,8 +352,11 @@ public final class SnapshotResources {
     public record OrderedListener(int order, ListenerConfig listener) {
     }
 
-    /** A route table on the wire: its name and its virtual hosts' resource names, in order. */
-    public record TableIndex(String name, List<String> virtualHosts) {
+    /**
+     * A route table on the wire: its name, its virtual hosts' resource names, in order, and
+     * whether it routes declared ports only (null: no, as tables encoded before the field read).
+     */
+    public record TableIndex(String name, List<String> virtualHosts, Boolean declaredPortsOnly) {
         public TableIndex {
             virtualHosts = List.copyOf(virtualHosts);
         }

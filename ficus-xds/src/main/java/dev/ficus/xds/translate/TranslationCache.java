@@ -96,7 +96,7 @@ public final class TranslationCache {
             return t;
         }
         int[] slots = new int[raw.size()];
-        RouteTable t = new RouteTable(name, Translator.dedupe(raw, slots));
+        RouteTable t = new RouteTable(name, Translator.dedupe(raw, slots), true); // a sidecar's: a service answers on its declared ports
         remember(new TableMemo(name, List.copyOf(raw), slots, t));
         return t;
     }

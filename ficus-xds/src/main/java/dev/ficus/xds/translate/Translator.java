@@ -672,7 +672,8 @@ public final class Translator {
             if (!domains.isEmpty()) out.add(new VirtualHost(vs.namespace() + "/" + vs.name(), domains, httpRoutes(vs, 80, null)));
         }
         if (egressProxy != null) out.add(egressProxy); // hosts outside the registry: to the egress proxy, not passed through
-        return cache == null ? new RouteTable(name, dedupeDomains(out)) : cache.table(name, out);
+        // as in Istio's sidecar, a service answers on the ports it declares: Host reviews:81 names no service when reviews has 9080 alone
+        return cache == null ? new RouteTable(name, dedupeDomains(out), true) : cache.table(name, out);
     }
 
     /** A service's outbound virtual hosts, one per port, with the mesh VirtualService for its host, if any. */

@@ -451,7 +451,7 @@ abstract class WireType {
          * accessors' values in order. {@code RouteTable} is a class because it keeps a domain index.
          */
         static final Map<Class<?>, List<String>> RECORD_LIKE = Map.of(
-                dev.ficus.xds.snapshot.RouteTable.class, List.of("name", "virtualHosts"));
+                dev.ficus.xds.snapshot.RouteTable.class, List.of("name", "virtualHosts", "declaredPortsOnly"));
 
         private static final ClassValue<RecordShape> SHAPES = new ClassValue<>() {
             @Override protected RecordShape computeValue(Class<?> c) { return new RecordShape(c); }

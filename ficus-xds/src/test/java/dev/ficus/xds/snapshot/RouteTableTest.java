@@ -49,6 +49,34 @@ class RouteTableTest {
         }
     }
 
+    /**
+     * A sidecar's outbound table routes the ports its domains name: {@code svcm:81} is no host
+     * when svcm declares 80 and 8080 (Istio's sidecar has no route for it), while a gateway's table
+     * serves its hosts on any port. The choice survives the wire and a route edit.
+     */
+    @Test
+    void aTableOfDeclaredPortsDoesNotDropAnAuthoritysPort() {
+        List<VirtualHost> hosts = List.of(vh("svcm:80", "svcm", "svcm:80"), vh("svcm:8080", "svcm:8080"));
+        RouteTable sidecar = new RouteTable("outbound", hosts, true), gateway = new RouteTable("gw", hosts);
+        assertThat(sidecar.select("svcm").name()).isEqualTo("svcm:80");
+        assertThat(sidecar.select("svcm:8080").name()).isEqualTo("svcm:8080");
+        assertThat(sidecar.select("svcm:81")).as("a port svcm does not declare").isNull();
+        assertThat(gateway.select("svcm:81").name()).as("a gateway's host, any port").isEqualTo("svcm:80");
+        RouteTable edited = sidecar.replacing(new int[] {1}, new VirtualHost[] {vh("svcm:8080", "svcm:8080")});
+        assertThat(edited.declaredPortsOnly()).isTrue();
+        assertThat(edited.select("svcm:81")).isNull();
+        RouteTable decoded = dev.ficus.xds.wire.SnapshotCodec.decode(dev.ficus.xds.wire.SnapshotCodec.encode(sidecar), RouteTable.class);
+        assertThat(decoded).isEqualTo(sidecar);
+        assertThat(decoded.select("svcm:81")).isNull();
+        ProxySnapshot snap = ProxySnapshot.builder("1").routeTable(sidecar).routeTable(gateway).cluster(ClusterConfig.of("c", Endpoint.of("127.0.0.1", 1))).build();
+        java.util.Map<dev.ficus.xds.sync.ResourceKey, Object> parts = new java.util.HashMap<>();
+        dev.ficus.xds.sync.SnapshotResources.split(snap).forEach((k, w) -> parts.put(k, dev.ficus.xds.sync.SnapshotResources.decode(w)));
+        ProxySnapshot synced = dev.ficus.xds.sync.SnapshotResources.assemble("1", parts);
+        assertThat(synced.routeTables().get("outbound").declaredPortsOnly()).isTrue();
+        assertThat(synced.routeTables().get("gw").declaredPortsOnly()).isFalse();
+        assertThat(SnapshotJson.write(snap)).contains("\"declaredPortsOnly\":true");
+    }
+
     @Test
     void noCatchAllMeansNoHost() {
         RouteTable t = new RouteTable("t", List.of(vh("a", "a.com")));
