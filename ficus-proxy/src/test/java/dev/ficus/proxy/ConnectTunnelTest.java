@@ -135,13 +135,8 @@ class ConnectTunnelTest {
                   - match: [{port: 5432}]
                     route: [{destination: {host: db-new, port: {number: 5432}}}]
                 """.formatted(db.port(), admin.port(), dbNew.port());
-        var r = dev.ficus.api.validate.Validator.loadAndValidateString("shop.yaml", yaml);
-        assertThat(r.diagnostics().stream().filter(dev.ficus.api.config.Diagnostic::isError).map(dev.ficus.api.config.Diagnostic::format)).isEmpty();
-        var t = dev.ficus.xds.translate.Translator.translate(dev.ficus.api.validate.Validator.effective(r.config()),
-                new dev.ficus.xds.translate.ProxyIdentity("web", "shop", java.util.Map.of("app", "web"), null),
-                dev.ficus.xds.translate.TranslateOptions.DEFAULTS.withOutboundPort(0));
-        assertThat(t.notes()).isEmpty();
-        ProxyServer p = proxy(t.snapshot());
+        ProxySnapshot snapshot = Snapshots.fromYaml(yaml, "web", "shop");
+        ProxyServer p = proxy(snapshot);
         int port = p.listenerPort("outbound");
 
         for (String authority : List.of("db:5432", "db.shop:5432", "db.shop.svc.cluster.local:5432")) {
@@ -210,13 +205,8 @@ class ConnectTunnelTest {
                   - match: [{port: 443, sniHosts: [api.example.com]}]
                     route: [{destination: {host: egress, port: {number: 443}}}]
                 """.formatted(api.port(), apiAlt.port(), other.port(), egress.port());
-        var r = dev.ficus.api.validate.Validator.loadAndValidateString("egress.yaml", yaml);
-        assertThat(r.diagnostics().stream().filter(dev.ficus.api.config.Diagnostic::isError).map(dev.ficus.api.config.Diagnostic::format)).isEmpty();
-        var t = dev.ficus.xds.translate.Translator.translate(dev.ficus.api.validate.Validator.effective(r.config()),
-                new dev.ficus.xds.translate.ProxyIdentity("web", "shop", java.util.Map.of("app", "web"), null),
-                dev.ficus.xds.translate.TranslateOptions.DEFAULTS.withOutboundPort(0));
-        assertThat(t.notes()).isEmpty();
-        ProxyServer p = proxy(t.snapshot());
+        ProxySnapshot snapshot = Snapshots.fromYaml(yaml, "web", "shop");
+        ProxyServer p = proxy(snapshot);
         int port = p.listenerPort("outbound");
 
         for (String authority : List.of("api.example.com:443", "API.Example.com:443")) {

@@ -229,13 +229,8 @@ class PassthroughTest {
                 spec:
                   outboundTrafficPolicy: {mode: REGISTRY_ONLY}
                 """.formatted(outside.port());
-        var r = dev.ficus.api.validate.Validator.loadAndValidateString("egress.yaml", yaml);
-        assertThat(r.diagnostics().stream().filter(dev.ficus.api.config.Diagnostic::isError).map(dev.ficus.api.config.Diagnostic::format)).isEmpty();
-        var t = dev.ficus.xds.translate.Translator.translate(dev.ficus.api.validate.Validator.effective(r.config()),
-                new dev.ficus.xds.translate.ProxyIdentity("client", "default", java.util.Map.of("app", "client"), null),
-                dev.ficus.xds.translate.TranslateOptions.DEFAULTS.withOutboundPort(0));
-        assertThat(t.notes()).isEmpty();
-        ProxyServer p = later(ProxyServer.builder().snapshot(t.snapshot()).concurrency(1).adminPort(-1).build().start());
+        ProxySnapshot snapshot = Snapshots.fromYaml(yaml, "client", "default");
+        ProxyServer p = later(ProxyServer.builder().snapshot(snapshot).concurrency(1).adminPort(-1).build().start());
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .proxy(ProxySelector.of(new InetSocketAddress("127.0.0.1", p.listenerPort("outbound")))).build();
 
@@ -274,12 +269,8 @@ class PassthroughTest {
                   ports: [{number: 80, name: http, protocol: HTTP}, {number: 8080, name: http-alt, protocol: HTTP}]
                   endpoints: [{address: 127.0.0.1, ports: {http: %d, http-alt: %d}}]
                 """.formatted(on80.port(), on8080.port());
-        var r = dev.ficus.api.validate.Validator.loadAndValidateString("svcm.yaml", yaml);
-        assertThat(r.diagnostics().stream().filter(dev.ficus.api.config.Diagnostic::isError).map(dev.ficus.api.config.Diagnostic::format)).isEmpty();
-        var t = dev.ficus.xds.translate.Translator.translate(dev.ficus.api.validate.Validator.effective(r.config()),
-                new dev.ficus.xds.translate.ProxyIdentity("client", "default", java.util.Map.of("app", "client"), null),
-                dev.ficus.xds.translate.TranslateOptions.DEFAULTS.withOutboundPort(0));
-        ProxyServer p = later(ProxyServer.builder().snapshot(t.snapshot()).concurrency(1).adminPort(-1).build().start());
+        ProxySnapshot snapshot = Snapshots.fromYaml(yaml, "client", "default");
+        ProxyServer p = later(ProxyServer.builder().snapshot(snapshot).concurrency(1).adminPort(-1).build().start());
         int port = p.listenerPort("outbound");
         for (String[] hostAndBody : new String[][] {{"svcm.example.internal", "svcm-80"}, {"svcm.example.internal:80", "svcm-80"}, {"svcm.example.internal:8080", "svcm-8080"}}) {
             String answer = dev.ficus.testing.RawHttp.exchange(port, "GET /x HTTP/1.1\r\nHost: " + hostAndBody[0] + "\r\nConnection: close\r\n\r\n", Duration.ofSeconds(5));

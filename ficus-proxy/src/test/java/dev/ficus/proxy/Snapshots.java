@@ -38,4 +38,20 @@ final class Snapshots {
     static ProxySnapshot forwardAll(String version, FakeUpstream u) {
         return withRoutes(version, List.of(new Route("all", RouteMatch.ANY, RouteAction.Forward.to(u.name()))), cluster(u)).build();
     }
+
+    /**
+     * The snapshot ficus makes of Istio YAML for workload {@code app} (label {@code app=NAME}) in
+     * {@code namespace}, with an outbound listener on an ephemeral port; the YAML must validate
+     * without errors and translate without notes.
+     */
+    static ProxySnapshot fromYaml(String yaml, String app, String namespace) {
+        var r = dev.ficus.api.validate.Validator.loadAndValidateString(app + ".yaml", yaml);
+        org.assertj.core.api.Assertions.assertThat(r.diagnostics().stream().filter(dev.ficus.api.config.Diagnostic::isError)
+                .map(dev.ficus.api.config.Diagnostic::format)).isEmpty();
+        var t = dev.ficus.xds.translate.Translator.translate(dev.ficus.api.validate.Validator.effective(r.config()),
+                new dev.ficus.xds.translate.ProxyIdentity(app, namespace, java.util.Map.of("app", app), null),
+                dev.ficus.xds.translate.TranslateOptions.DEFAULTS.withOutboundPort(0));
+        org.assertj.core.api.Assertions.assertThat(t.notes()).isEmpty();
+        return t.snapshot();
+    }
 }

@@ -63,14 +63,12 @@ public final class Http1ServerCodec extends CombinedChannelDuplexHandler<Http1Re
 
         @Override
         public void flush(ChannelHandlerContext ctx) {
-            writes.writeHeld(ctx);
-            ctx.flush();
+            writes.flush(ctx);
         }
 
         @Override
         public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
-            writes.writeHeld(ctx);
-            ctx.close(promise);
+            writes.close(ctx, promise);
         }
 
         @Override

@@ -86,6 +86,18 @@ final class OneBufferWrites {
         ctx.write(b, ctx.voidPromise());
     }
 
+    /** The encoder's flush: what is held goes first. */
+    void flush(ChannelHandlerContext ctx) {
+        writeHeld(ctx);
+        ctx.flush();
+    }
+
+    /** The encoder's close: what is held is written first, as any write before a close is. */
+    void close(ChannelHandlerContext ctx, io.netty.channel.ChannelPromise promise) {
+        writeHeld(ctx);
+        ctx.close(promise);
+    }
+
     /** Writes what is held, if anything; before a flush, a close, or a write that is not held. */
     void writeHeld(ChannelHandlerContext ctx) {
         ByteBuf h = held;
