@@ -21,6 +21,15 @@ final class ExportTo {
         return false;
     }
 
+    /** Whether {@code exportTo} keeps a resource of namespace {@code own} to that namespace alone ({@code .} or its name). */
+    static boolean ownOnly(List<String> exportTo, String own) {
+        if (exportTo.isEmpty()) return false;
+        for (String e : exportTo) {
+            if (!e.equals(".") && !e.equals(own)) return false;
+        }
+        return true;
+    }
+
     /** Whether {@code exportTo} shows the resource to every namespace (empty, or {@code *}). */
     static boolean everywhere(List<String> exportTo) {
         return exportTo.isEmpty() || exportTo.contains("*");

@@ -270,8 +270,9 @@ public final class TranslationCache {
         /**
          * Whether the DestinationRule that applies to {@code host} is the same for every proxy: no
          * rule for it is limited to some workloads or namespaces ({@code exportTo}), nor in
-         * competition with another (whose namespace would decide); wildcard rules make every host
-         * depend on the proxy.
+         * competition with another (whose namespace would decide), nor of a namespace other than
+         * the root or the service's (it applies to that namespace's proxies only); wildcard rules
+         * make every host depend on the proxy.
          */
         boolean ruleSameForEveryProxy(String host) {
             return rulesVaryByProxy != null && (rulesVaryByProxy.isEmpty() || !rulesVaryByProxy.contains(host));
@@ -315,15 +316,21 @@ public final class TranslationCache {
                 if (host.contains("*")) drWildcards.add(r);
                 else drByHost.computeIfAbsent(host, k -> new ArrayList<>()).add(r);
             }
+            ServiceRegistry registry = ServiceRegistry.of(config, earlier);
             Set<String> vary = null; // with wildcard rules, any host may be covered by several
             if (drWildcards.isEmpty()) {
                 vary = new HashSet<>();
                 for (var e : drByHost.entrySet()) {
-                    DestinationRule only = e.getValue().getFirst().rule().spec();
-                    if (e.getValue().size() > 1 || only.workloadSelector() != null || !ExportTo.everywhere(only.exportTo())) vary.add(e.getKey());
+                    Resource<DestinationRule> only = e.getValue().getFirst().rule();
+                    // one rule applies everywhere when exported everywhere from the root namespace or the service's own
+                    // (the one every proxy sees: the registry is the same for all); from a third namespace, to its proxies only
+                    boolean fromEverywhere = only.namespace().equals(Translator.ROOT_NAMESPACE)
+                            || (!registry.variesByNamespace() && registry.find(e.getKey()).map(s -> s.namespace().equals(only.namespace())).orElse(false));
+                    if (e.getValue().size() > 1 || only.spec().workloadSelector() != null || !ExportTo.everywhere(only.spec().exportTo()) || !fromEverywhere) {
+                        vary.add(e.getKey());
+                    }
                 }
             }
-            ServiceRegistry registry = ServiceRegistry.of(config, earlier);
             boolean vsVary = virtualServices.stream().anyMatch(vs -> !ExportTo.everywhere(vs.spec().exportTo()));
             return new ConfigIndex(config, registry, destinationRules, virtualServices,
                     meshVsByHost, meshVsWildcards, meshVsShared, drByHost, drWildcards, vary, registry.variesByNamespace(), vsVary,

@@ -1133,32 +1133,61 @@ public final class Translator {
     }
 
     /**
-     * The DestinationRule for a host, among those exported to the proxy's namespace
-     * ({@code exportTo}): an exact host match over a wildcard, and among equals the proxy's own
-     * namespace, then the service's (the namespace of the ServiceEntry the proxy sees), then the
-     * first read.
+     * The DestinationRule for a host, looked up as Istio does: first among the rules the proxy's
+     * own namespace keeps for itself, then among those the service's namespace (that of the
+     * ServiceEntry the proxy sees) exports to the proxy's, then among those the root namespace
+     * ({@value #ROOT_NAMESPACE}) exports to it; a rule of any other namespace never applies. In
+     * each namespace the most specific host wins (the exact host, else the longest wildcard
+     * covering it), and among rules for that host one selecting the proxy (workloadSelector,
+     * own namespace only) over one for all, then the first read.
      */
     private Optional<Resource<DestinationRule>> destinationRuleFor(String host) {
-        Resource<DestinationRule> best = null;
-        int bestScore = -1;
-        int bestOrder = Integer.MAX_VALUE;
+        String proxyNs = who.namespace();
+        Resource<DestinationRule> rule = ruleOfNamespace(host, proxyNs, true);
+        if (rule != null) return Optional.of(rule);
         String serviceNs = registry.find(host).map(ServiceRegistry.Service::namespace).orElse("");
-        List<HostRule<Resource<DestinationRule>>> exact = drByHost.getOrDefault(host, List.of());
-        for (List<HostRule<Resource<DestinationRule>>> candidates : List.of(exact, drWildcards)) {
+        if (!serviceNs.isEmpty() && !serviceNs.equals(proxyNs)) rule = ruleOfNamespace(host, serviceNs, false);
+        if (rule == null && !proxyNs.equals(ROOT_NAMESPACE) && !serviceNs.equals(ROOT_NAMESPACE)) rule = ruleOfNamespace(host, ROOT_NAMESPACE, false);
+        return Optional.ofNullable(rule);
+    }
+
+    /**
+     * The rule namespace {@code ns} gives {@code host}: with {@code local}, among those it keeps
+     * for its own proxies; else among those it exports beyond itself (none with a workloadSelector),
+     * where the most specific host is chosen first and applies only if exported to the proxy's
+     * namespace, as in Istio (a less specific one exported there does not stand in).
+     */
+    private Resource<DestinationRule> ruleOfNamespace(String host, String ns, boolean local) {
+        HostRule<Resource<DestinationRule>> best = null;
+        for (List<HostRule<Resource<DestinationRule>>> candidates : List.of(drByHost.getOrDefault(host, List.of()), drWildcards)) {
             for (HostRule<Resource<DestinationRule>> c : candidates) {
                 Resource<DestinationRule> dr = c.rule();
-                if (!ExportTo.visible(dr.spec().exportTo(), dr.namespace(), who.namespace())) continue; // not exported to the proxy's namespace
-                if (dr.spec().workloadSelector() != null && !who.labels().entrySet().containsAll(dr.spec().workloadSelector().matchLabels().entrySet())) continue;
-                if (!Hosts.covers(c.host(), host)) continue;
-                int score = (c.host().equals(host) ? 4 : 0) + (dr.namespace().equals(who.namespace()) ? 2 : dr.namespace().equals(serviceNs) ? 1 : 0);
-                if (score > bestScore || (score == bestScore && c.order() < bestOrder)) { // among equals, the first read
-                    best = dr;
-                    bestScore = score;
-                    bestOrder = c.order();
-                }
+                if (!dr.namespace().equals(ns) || !Hosts.covers(c.host(), host)) continue;
+                if (local ? !ExportTo.visible(dr.spec().exportTo(), ns, ns) || (dr.spec().workloadSelector() != null && !selectsProxy(dr))
+                        : dr.spec().workloadSelector() != null || ExportTo.ownOnly(dr.spec().exportTo(), ns)) continue;
+                if (best == null || c.host().length() > best.host().length()
+                        || (c.host().equals(best.host()) && local && selectsAndAll(dr, best.rule()))) best = c;
+            }
+            if (best != null) break; // an exact host over any wildcard
+        }
+        if (best == null || local) return best == null ? null : best.rule();
+        for (List<HostRule<Resource<DestinationRule>>> candidates : List.of(drByHost.getOrDefault(host, List.of()), drWildcards)) {
+            for (HostRule<Resource<DestinationRule>> c : candidates) { // in read order: the first exported to the proxy
+                Resource<DestinationRule> dr = c.rule();
+                if (dr.namespace().equals(ns) && c.host().equals(best.host()) && dr.spec().workloadSelector() == null
+                        && ExportTo.visible(dr.spec().exportTo(), ns, who.namespace())) return dr;
             }
         }
-        return Optional.ofNullable(best);
+        return null;
+    }
+
+    private boolean selectsProxy(Resource<DestinationRule> dr) {
+        return who.labels().entrySet().containsAll(dr.spec().workloadSelector().matchLabels().entrySet());
+    }
+
+    /** Whether {@code dr} selects the proxy by labels where {@code other} (read earlier, for the same host) is for every workload. */
+    private static boolean selectsAndAll(Resource<DestinationRule> dr, Resource<DestinationRule> other) {
+        return dr.spec().workloadSelector() != null && other.spec().workloadSelector() == null;
     }
 
     // ---- helpers ----
