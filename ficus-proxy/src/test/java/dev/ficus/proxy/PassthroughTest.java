@@ -285,4 +285,65 @@ class PassthroughTest {
         assertThat(on80.requestCount()).isEqualTo(2);
         assertThat(on8080.requestCount()).isEqualTo(1);
     }
+    /**
+     * The same egress pair with {@code tls[]} routes, as an app with HTTPS_PROXY meets it: a
+     * CONNECT to a host of the wildcard service takes the VirtualService's TLS route (matched by
+     * the tunnel's host, as by SNI) and is tunnelled to the host and port it names, as Istio sends
+     * it to the original destination (it used to get 503 UH: the service has no endpoints). A host
+     * no TLS route matches takes the service's own route, to the host it names as well; a name
+     * that does not resolve gets 503 DF either way.
+     */
+    @Test
+    void aConnectTakesTheTlsRouteOfAWildcardServiceWithResolutionNoneToTheHostItNames() throws Exception {
+        TcpEchoServer echo = later(TcpEchoServer.start("echo"));
+        String yaml = """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: wild, namespace: default}
+                spec:
+                  hosts: ["*.wild.test", "*.0.0.1"]
+                  location: MESH_EXTERNAL
+                  resolution: NONE
+                  ports: [{number: %d, name: tls, protocol: TLS}]
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: wild, namespace: default}
+                spec:
+                  hosts: ["*.wild.test", "*.0.0.1"]
+                  tls:
+                  - match: [{sniHosts: ["*.0.0.1", "b.wild.test"]}]
+                    route: [{destination: {host: "*.wild.test"}}]
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: Sidecar
+                metadata: {name: default, namespace: default}
+                spec:
+                  outboundTrafficPolicy: {mode: REGISTRY_ONLY}
+                """.formatted(echo.port());
+        ProxySnapshot snapshot = Snapshots.fromYaml(yaml, "client", "default");
+        ProxyServer p = later(ProxyServer.builder().snapshot(snapshot).concurrency(1).adminPort(-1).build().start());
+        try (Socket s = new Socket("127.0.0.1", p.listenerPort("outbound"))) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+            String authority = "127.0.0.1:" + echo.port();
+            out.write(("CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            assertThat(in.readLine()).isEqualTo("HTTP/1.1 200 Connection Established");
+            for (String l; (l = in.readLine()) != null && !l.isEmpty(); ) { /* headers */ }
+            out.write("through\n".getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            assertThat(in.readLine()).isEqualTo("echo:through");
+        }
+        assertThat(echo.connectionCount()).isEqualTo(1);
+        int port = p.listenerPort("outbound");
+        String unrouted = dev.ficus.testing.RawHttp.exchange(port, "CONNECT a.wild.test:" + echo.port() + " HTTP/1.1\r\nHost: a.wild.test:" + echo.port() + "\r\n\r\n", Duration.ofSeconds(10));
+        assertThat(dev.ficus.testing.RawHttp.status(unrouted)).as("no tls route: the service's own, to the host named too").isEqualTo(503);
+        assertThat(unrouted).containsIgnoringCase("x-ficus-error: DF");
+        String unresolved = dev.ficus.testing.RawHttp.exchange(port, "CONNECT b.wild.test:" + echo.port() + " HTTP/1.1\r\nHost: b.wild.test:" + echo.port() + "\r\n\r\n", Duration.ofSeconds(10));
+        assertThat(dev.ficus.testing.RawHttp.status(unresolved)).isEqualTo(503);
+        assertThat(unresolved).containsIgnoringCase("x-ficus-error: DF");
+        assertThat(echo.connectionCount()).isEqualTo(1);
+    }
 }

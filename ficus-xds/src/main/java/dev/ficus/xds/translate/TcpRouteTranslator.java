@@ -36,10 +36,13 @@ final class TcpRouteTranslator {
 
     private final List<Resource<VirtualService>> virtualServices;
     private final Clusters clusters;
+    /** Where a CONNECT route forwards: {@link #clusters}, or the passthrough to the tunnel's authority (Translator's {@code httpDestination}). */
+    private final Clusters tunnelDestinations;
 
-    TcpRouteTranslator(List<Resource<VirtualService>> virtualServices, Clusters clusters) {
+    TcpRouteTranslator(List<Resource<VirtualService>> virtualServices, Clusters clusters, Clusters tunnelDestinations) {
         this.virtualServices = virtualServices;
         this.clusters = clusters;
+        this.tunnelDestinations = tunnelDestinations;
     }
 
     /** The routes for {@code port}: of VirtualServices bound to {@code gateway}, or to {@code mesh} when it is null. */
@@ -51,7 +54,7 @@ final class TcpRouteTranslator {
             for (int i = 0; i < vs.spec().tls().size(); i++) {
                 TLSRoute r = vs.spec().tls().get(i);
                 String path = "spec.tls[" + i + "]";
-                RouteAction.Forward action = action(vs, path, r.route(), port);
+                RouteAction.Forward action = action(vs, path, r.route(), port, clusters);
                 if (action == null) continue;
                 for (TLSMatchAttributes m : r.match()) {
                     if (m.port() != null && m.port() != port) continue;
@@ -59,18 +62,18 @@ final class TcpRouteTranslator {
                     tls.add(new TcpRoute(vs.name() + "." + path, m.sniHosts(), action));
                 }
             }
-            tcpRoutes(vs, port, gateway, tcp);
+            tcpRoutes(vs, port, gateway, tcp, clusters);
         }
         tls.addAll(tcp);
         return new TcpRouteTable(tls);
     }
 
     /** Adds the {@code tcp[]} routes of {@code vs} that apply to {@code port} (bound to {@code gateway}, or to {@code mesh} when null) to {@code out}, in order. */
-    private void tcpRoutes(Resource<VirtualService> vs, int port, Resource<Gateway> gateway, List<TcpRoute> out) {
+    private void tcpRoutes(Resource<VirtualService> vs, int port, Resource<Gateway> gateway, List<TcpRoute> out, Clusters destinations) {
         for (int i = 0; i < vs.spec().tcp().size(); i++) {
             TCPRoute r = vs.spec().tcp().get(i);
             String path = "spec.tcp[" + i + "]";
-            RouteAction.Forward action = action(vs, path, r.route(), port);
+            RouteAction.Forward action = action(vs, path, r.route(), port, destinations);
             if (action == null) continue;
             boolean applies = r.match().isEmpty();
             for (L4MatchAttributes m : r.match()) {
@@ -100,14 +103,14 @@ final class TcpRouteTranslator {
                 if ((m.port() == null || m.port() == port) && (m.gateways().isEmpty() || bound(m.gateways(), vs.namespace(), null))) applying.add(m);
             }
             if (applying.isEmpty()) continue;
-            RouteAction.Forward action = action(vs, path, r.route(), port);
+            RouteAction.Forward action = action(vs, path, r.route(), port, tunnelDestinations);
             if (action == null) continue;
             for (TLSMatchAttributes m : applying) {
                 out.add(new Route(vs.name() + "." + path, connectTo(m.sniHosts()), action, Duration.ZERO, HeaderMutations.NONE, HeaderMutations.NONE, RoutePolicies.NONE));
             }
         }
         List<TcpRoute> tcp = new ArrayList<>();
-        tcpRoutes(vs, port, null, tcp);
+        tcpRoutes(vs, port, null, tcp, tunnelDestinations);
         for (TcpRoute t : tcp) out.add(new Route(t.name(), CONNECT, t.action(), Duration.ZERO, HeaderMutations.NONE, HeaderMutations.NONE, RoutePolicies.NONE));
         return out;
     }
@@ -140,7 +143,7 @@ final class TcpRouteTranslator {
         return CONNECT.withHeaders(new HeaderMatch("host", new StringMatch.Regex(re.toString())));
     }
 
-    private RouteAction.Forward action(Resource<VirtualService> vs, String path, List<RouteDestination> route, int port) {
+    private RouteAction.Forward action(Resource<VirtualService> vs, String path, List<RouteDestination> route, int port, Clusters clusters) {
         List<WeightedCluster> targets = new ArrayList<>();
         for (int d = 0; d < route.size(); d++) {
             RouteDestination rd = route.get(d);

@@ -125,7 +125,7 @@ public final class Translator {
         this.meshVsWildcards = index.meshVsWildcards();
         this.drByHost = index.drByHost();
         this.drWildcards = index.drWildcards();
-        this.tcpRoutes = new TcpRouteTranslator(virtualServices, this::cluster);
+        this.tcpRoutes = new TcpRouteTranslator(virtualServices, this::listenerDestination, this::httpDestination);
         this.parallelRuns = new ParallelRunTranslator(config, this::cluster, this::note, this::onlyPort);
         this.fallbacks = new FallbackTranslator(config, this::cluster, this::onlyPort);
     }
@@ -1042,20 +1042,36 @@ public final class Translator {
     // ---- clusters ----
 
     /**
-     * Where an HTTP route to a destination forwards: its {@link #cluster}, except for a wildcard
-     * service with {@code resolution: NONE} and no endpoints, which Istio sends to each request's
-     * original destination: here the passthrough to the host and port the request names (where
-     * the proxy sends that host when no route names it), so that the service's VirtualService adds
-     * its routes and changes nothing else.
+     * Where an HTTP route (or a CONNECT tunnel's route) to a destination forwards: its
+     * {@link #cluster}, except for a wildcard service with {@code resolution: NONE} and no
+     * endpoints, which Istio sends to each request's original destination: here the passthrough to
+     * the host and port the request (or the CONNECT) names, where the proxy sends that host when no
+     * route names it, so that the service's VirtualService adds its routes and changes nothing else.
      */
     private String httpDestination(String host, int port, String subset, Resource<?> from, String path) {
-        if (host.startsWith("*") && subset == null) {
-            Optional<ServiceRegistry.Service> svc = service(host);
-            if (svc.isPresent() && svc.get().resolution() == dev.ficus.api.networking.ServiceEntry.Resolution.NONE && svc.get().instances().isEmpty()) {
-                return ClusterConfig.PASSTHROUGH;
-            }
+        if (subset == null && originalDestinationOnly(host)) return ClusterConfig.PASSTHROUGH;
+        return cluster(host, port, subset, from, path);
+    }
+
+    /**
+     * Where a route of a TCP listener port forwards: its {@link #cluster}. A wildcard service with
+     * {@code resolution: NONE} has no endpoints, and a connection to the port names no host to pass
+     * through to (the proxy does not read the original destination address), so such a route is
+     * noted: its connections get UH.
+     */
+    private String listenerDestination(String host, int port, String subset, Resource<?> from, String path) {
+        if (from != null && originalDestinationOnly(host)) {
+            note(from, path + ".host", host + " has resolution NONE and no endpoints: the proxy passes its HTTP requests and CONNECT tunnels"
+                    + " to the host they name, but a connection to TCP port " + port + " names none; its connections get UH");
         }
         return cluster(host, port, subset, from, path);
+    }
+
+    /** Whether {@code host} is a wildcard service with {@code resolution: NONE} and no endpoints: reached at each request's original destination. */
+    private boolean originalDestinationOnly(String host) {
+        if (!host.startsWith("*")) return false;
+        Optional<ServiceRegistry.Service> svc = service(host);
+        return svc.isPresent() && svc.get().resolution() == dev.ficus.api.networking.ServiceEntry.Resolution.NONE && svc.get().instances().isEmpty();
     }
 
     /**

@@ -82,4 +82,48 @@ class WildcardServiceTranslationTest {
                 .containsExactly(new WeightedCluster("outbound|80||*.wild.test", 100));
         assertThat(t.snapshot().clusters().get("outbound|80||*.wild.test").endpoints()).hasSize(1);
     }
+    /**
+     * On a Sidecar's TCP egress port a connection names no host (the proxy does not read the
+     * original destination address), so a {@code tls[]} route to the wildcard service cannot pass
+     * it on: the translator says so, while the same route reached by CONNECT goes to the
+     * passthrough.
+     */
+    @Test
+    void aTlsRouteToTheWildcardServiceOnATcpPortIsNotedAndItsConnectRouteGoesToThePassthrough() {
+        String yaml = """
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: wild, namespace: default}
+                spec:
+                  hosts: ["*.wild.test"]
+                  location: MESH_EXTERNAL
+                  resolution: NONE
+                  ports: [{number: 9443, name: tls, protocol: TLS}]
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: wild, namespace: default}
+                spec:
+                  hosts: ["*.wild.test"]
+                  tls:
+                  - match: [{sniHosts: ["*.wild.test"]}]
+                    route: [{destination: {host: "*.wild.test"}}]
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: Sidecar
+                metadata: {name: default, namespace: default}
+                spec:
+                  egress:
+                  - port: {number: 9443, protocol: TLS, name: tls}
+                    hosts: ["./*"]
+                  - hosts: ["./*"]
+                """;
+        Translation t = TranslatorTest.translate(yaml, CLIENT);
+        assertThat(t.notes()).anySatisfy(n -> assertThat(n.format()).contains("spec.tls[0].route[0].destination.host", "names none", "UH"));
+        VirtualHost vh = t.snapshot().routeTables().get("outbound").select("a.wild.test:9443");
+        assertThat(vh).isNotNull();
+        assertThat(((RouteAction.Forward) vh.select(new Req("CONNECT", "/", Map.of("host", "a.wild.test:9443"))).action()).clusters())
+                .containsExactly(new WeightedCluster(ClusterConfig.PASSTHROUGH, 100));
+    }
 }
