@@ -287,6 +287,23 @@ class RouteResilienceTest {
     }
 
     @Test
+    void aBodyTooLargeToCopyReachesThePrimaryAndItsSkippedMirrorIsCounted() throws Exception {
+        FakeUpstream a = upstream("a");
+        FakeUpstream m = upstream("m");
+        RoutePolicies pol = new RoutePolicies(RouteRetry.NONE, null, List.of(new RouteMirror("m", RouteFault.MILLION)), null);
+        ProxyServer p = proxy(Snapshots.withRoutes("1", List.of(route("a", pol)), Snapshots.cluster(a), Snapshots.cluster(m)).build());
+        assertThat(post(p, "/large", 200 * 1024).body()).isEqualTo("a");
+        assertThat(post(p, "/small", 1024).body()).isEqualTo("a");
+        await().atMost(Duration.ofSeconds(5)).until(() -> m.requestCount() == 1);
+        assertThat(m.seen()).singleElement().satisfies(s -> assertThat(s.bodyBytes()).isEqualTo(1024));
+        assertThat(a.seen()).extracting(s -> s.bodyBytes()).containsExactly(200 * 1024L, 1024L);
+        assertThat(p.stats().cluster("m").mirrorsSkipped()).isEqualTo(1);
+        assertThat(p.stats().cluster("a").mirrorsSkipped()).isZero();
+        assertThat(p.stats().prometheus()).contains("ficus_cluster_mirror_skipped_total{cluster=\"m\"} 1\n")
+                .doesNotContain("ficus_cluster_mirror_skipped_total{cluster=\"a\"}");
+    }
+
+    @Test
     void aDeadMirrorDoesNotAffectThePrimary() throws Exception {
         FakeUpstream a = upstream("a");
         ClusterConfig dead = ClusterConfig.of("dead", Endpoint.of("127.0.0.1", ClosedPort.find()));

@@ -982,13 +982,16 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
                 parallel.start(pools, snap, head, replay, timeout, ctx.executor());
             }
         }
-        if (!keepBody) return; // the body was too large to keep: Istio would stream it, ficus skips the copy
         List<RouteMirror> mirrors = policies.mirrors();
         for (int i = 0, n = mirrors.size(); i < n; i++) {
             RouteMirror m = mirrors.get(i);
             if (!draw(m.perMillion())) continue;
             ClusterRuntime c = snap.cluster(m.cluster());
             if (c == null) continue;
+            if (!keepBody) { // the body was too large to keep: Istio would stream it, ficus skips the copy and counts it
+                c.stats().mirrorSkipped();
+                continue;
+            }
             ByteBuf copy = replay != null && replay.isReadable() ? replay.retainedDuplicate() : null;
             MirrorExchange.start(pools, c, head, copy, timeout);
         }

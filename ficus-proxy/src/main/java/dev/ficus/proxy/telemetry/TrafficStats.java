@@ -25,6 +25,7 @@ public final class TrafficStats {
     // clusters only: outlier ejections, changed on the detector thread
     private final java.util.concurrent.atomic.AtomicInteger ejectionsActive = new java.util.concurrent.atomic.AtomicInteger();
     private final LongAdder ejectionsTotal = new LongAdder();
+    private final LongAdder mirrorsSkipped = new LongAdder();
     /** Clusters only: what the circuit breakers hold now (connections, pending, requests, retries), read when scraped. */
     private volatile java.util.function.IntSupplier[] breakers;
 
@@ -86,6 +87,11 @@ public final class TrafficStats {
     public long ejectionsActive() { return ejectionsActive.get(); }
 
     public long ejectionsTotal() { return ejectionsTotal.sum(); }
+
+    /** Counts a mirror copy not sent to this cluster: the request's body was larger than the proxy keeps for a copy. */
+    public void mirrorSkipped() { mirrorsSkipped.increment(); }
+
+    public long mirrorsSkipped() { return mirrorsSkipped.sum(); }
 
     /** Lets a scrape read the cluster's circuit-breaker counts; set once by the cluster manager. */
     public void breakers(java.util.function.IntSupplier connections, java.util.function.IntSupplier pending,
