@@ -36,7 +36,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The HTTP/2 part of a downstream pipeline: {@code h2-codec → h2-drain → h2-multiplex}, and for
+ * The HTTP/2 part of a downstream pipeline: {@code h2-codec → h2-drain → h2-multiplex → h2-errors}, and for
  * each stream a child channel running {@code h2-to-http → h2-clean → router}, so that routing,
  * timeouts and upstream pools are the HTTP/1.1 ones, unchanged. Netty's codec answers protocol
  * errors (bad frames, flow-control violations) with stream or connection errors per RFC 9113.
@@ -76,6 +76,7 @@ public final class Http2ServerSteps {
                 sp.addLast("router", new RouterHandler(router));
             }
         }));
+        p.addLast("h2-errors", new AnsweredErrors());
     }
 
     /**
@@ -124,9 +125,18 @@ public final class Http2ServerSteps {
             ctx.fireUserEventTriggered(evt);
         }
 
+    }
+
+    /**
+     * The end of the connection's pipeline: an exception that gets here was already answered by the
+     * codec (GOAWAY) or by the multiplexer (a stream error resets its stream with the codec's
+     * error code); nothing is left to do. It must come after the multiplexer, which acts on stream
+     * errors: one swallowed before it left its stream open and unanswered.
+     */
+    private static final class AnsweredErrors extends ChannelInboundHandlerAdapter {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            // the codec already answered it (RST_STREAM or GOAWAY); nothing is left to do here
+            // answered already
         }
     }
 

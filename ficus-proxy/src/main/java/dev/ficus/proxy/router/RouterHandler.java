@@ -188,6 +188,8 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     private ByteBuf replay;
     private ScheduledFuture<?> timer;
     private RuntimeSnapshot mirrorsTo;
+    /** The codec found the HTTP/2 request malformed (a stream error): the stream's end counts as DPE, not DC. */
+    private boolean malformed;
     /** The parallel run this exchange was sampled for, until stable's answer ended or the exchange did. */
     private ParallelRunExchange parallel;
     /** The request's {@code Origin} when the route's CORS policy allows it: responses get CORS headers. */
@@ -305,7 +307,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         tryDeadline.cancel();
         if (waiting() || state == State.FORWARDING) {
             if (state == State.CONNECTING && endpoint != null) pools.pool(endpoint).cancelWait(this); // cluster policy: leave the pending queue
-            flag = ResponseFlag.DC;
+            flag = malformed ? ResponseFlag.DPE : ResponseFlag.DC;
             abortUpstream();
             record(responseStarted ? status : 0);
         }
@@ -316,6 +318,12 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (ctx.channel() instanceof Http2StreamChannel && io.netty.handler.codec.http2.Http2CodecUtil.getEmbeddedHttp2Exception(cause) != null) {
+            // a stream error of the codec (a body that does not add up to its content-length, say): the multiplexer
+            // resets the stream with its error code (PROTOCOL_ERROR) right after; closing here would send CANCEL first
+            malformed = true;
+            return;
+        }
         ctx.close();
     }
 
