@@ -218,8 +218,8 @@ public final class TranslationCache {
     record ServiceIs(String host, ServiceRegistry.Service service) implements Fact {
     }
 
-    /** The DestinationRule that applies to a host for this proxy (null: none). */
-    record RuleIs(String host, Resource<DestinationRule> rule) implements Fact {
+    /** The DestinationRules that apply to a host for this proxy, merged in this order (empty: none). */
+    record RuleIs(String host, List<Resource<DestinationRule>> rules) implements Fact {
     }
 
     /** The mesh VirtualService serving a host (null: none). */
@@ -241,8 +241,17 @@ public final class TranslationCache {
     /**
      * The same value: one object, or equal ones (resources of an unchanged file are the same
      * object; a resource read again from an unchanged document of a changed file is the same
-     * document, see {@link Resource#sameDocument}).
+     * document, see {@link Resource#sameDocument}), element by element.
      */
+    static boolean sameAll(List<?> a, List<?> b) {
+        if (a.size() != b.size()) return false;
+        for (int i = 0; i < a.size(); i++) {
+            if (!same(a.get(i), b.get(i))) return false;
+        }
+        return true;
+    }
+
+    /** The same value: one object, or equal ones (see {@link #sameAll}). */
     static boolean same(Object a, Object b) {
         if (a == b) return true;
         if (a instanceof Resource<?> r && b instanceof Resource<?> o) return r.sameDocument(o);

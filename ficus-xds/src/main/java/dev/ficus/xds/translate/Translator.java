@@ -737,7 +737,7 @@ public final class Translator {
             if (configHeld && TranslationCache.configOnly(f, index)) continue;
             boolean ok = switch (f) {
                 case TranslationCache.ServiceIs x -> TranslationCache.same(registry.find(x.host()).orElse(null), x.service());
-                case TranslationCache.RuleIs x -> TranslationCache.same(destinationRuleFor(x.host()).orElse(null), x.rule());
+                case TranslationCache.RuleIs x -> TranslationCache.sameAll(destinationRulesFor(x.host()), x.rules());
                 case TranslationCache.VirtualServiceIs x -> TranslationCache.same(meshVirtualServiceFor(x.host()).orElse(null), x.virtualService());
                 case TranslationCache.NamespaceIs x -> who.namespace().equals(x.namespace()) == x.is();
                 case TranslationCache.LabelsInclude x -> who.labels().entrySet().containsAll(x.labels().entrySet()) == x.does();
@@ -1100,12 +1100,26 @@ public final class Translator {
 
     private ClusterConfig newCluster(String name, String host, int port, String subset, Resource<?> from, String path) {
         Optional<ServiceRegistry.Service> svc = service(host);
-        Optional<Resource<DestinationRule>> dr = destinationRuleFor(host);
-        if (recording != null) recording.facts.add(new TranslationCache.RuleIs(host, dr.orElse(null)));
-        TrafficPolicy base = dr.map(d -> d.spec().trafficPolicy()).orElse(null);
+        List<Resource<DestinationRule>> drs = destinationRulesFor(host);
+        if (recording != null) recording.facts.add(new TranslationCache.RuleIs(host, drs));
+        // merged as Istio merges the rules of one namespace for one host: the first top-level policy, the first subset of a name
+        Resource<DestinationRule> policyRule = null, subsetRule = null;
+        for (Resource<DestinationRule> d : drs) {
+            if (d.spec().trafficPolicy() != null) {
+                policyRule = d;
+                break;
+            }
+        }
+        TrafficPolicy base = policyRule == null ? null : policyRule.spec().trafficPolicy();
         Subset sub = null;
         if (subset != null) {
-            sub = dr.flatMap(d -> d.spec().subset(subset)).orElse(null);
+            for (Resource<DestinationRule> d : drs) {
+                sub = d.spec().subset(subset).orElse(null);
+                if (sub != null) {
+                    subsetRule = d;
+                    break;
+                }
+            }
             if (sub == null && from != null) note(from, path + ".subset", "subset '" + subset + "' of " + host + " is defined by no DestinationRule; requests get 503 UH");
         }
         List<Endpoint> endpoints = new ArrayList<>();
@@ -1123,10 +1137,10 @@ public final class Translator {
             }
         }
         ClusterConfig c = ClusterConfig.of(name).withEndpoints(endpoints);
-        c = applyPolicy(c, dr.orElse(null), "spec.trafficPolicy", base, port);
+        c = applyPolicy(c, policyRule, "spec.trafficPolicy", base, port);
         if (sub != null && sub.trafficPolicy() != null) {
-            int idx = dr.get().spec().subsets().indexOf(sub);
-            c = applyPolicy(c, dr.get(), "spec.subsets[" + idx + "].trafficPolicy", sub.trafficPolicy(), port);
+            int idx = subsetRule.spec().subsets().indexOf(sub);
+            c = applyPolicy(c, subsetRule, "spec.subsets[" + idx + "].trafficPolicy", sub.trafficPolicy(), port);
         }
         String portProtocol = svc.flatMap(x -> x.port(port)).map(ServiceRegistry.Port::protocol).orElse("");
         if (c.upstreamProtocol() != UpstreamProtocol.CLIENT // protocols: useClientProtocol wins over the port and h2UpgradePolicy
@@ -1149,61 +1163,68 @@ public final class Translator {
     }
 
     /**
-     * The DestinationRule for a host, looked up as Istio does: first among the rules the proxy's
+     * The DestinationRules for a host, looked up as Istio does: first among the rules the proxy's
      * own namespace keeps for itself, then among those the service's namespace (that of the
      * ServiceEntry the proxy sees) exports to the proxy's, then among those the root namespace
      * ({@value #ROOT_NAMESPACE}) exports to it; a rule of any other namespace never applies. In
      * each namespace the most specific host wins (the exact host, else the longest wildcard
-     * covering it), and among rules for that host one selecting the proxy (workloadSelector,
-     * own namespace only) over one for all, then the first read.
+     * covering it), and the rules for that host are merged as Istio merges them, in read order:
+     * those whose workloadSelector selects the proxy (own namespace only) if any, else those for
+     * every workload. Empty: none.
      */
-    private Optional<Resource<DestinationRule>> destinationRuleFor(String host) {
+    private List<Resource<DestinationRule>> destinationRulesFor(String host) {
         String proxyNs = who.namespace();
-        Resource<DestinationRule> rule = ruleOfNamespace(host, proxyNs, true);
-        if (rule != null) return Optional.of(rule);
+        List<Resource<DestinationRule>> rules = rulesOfNamespace(host, proxyNs, true);
+        if (!rules.isEmpty()) return rules;
         String serviceNs = registry.find(host).map(ServiceRegistry.Service::namespace).orElse("");
-        if (!serviceNs.isEmpty() && !serviceNs.equals(proxyNs)) rule = ruleOfNamespace(host, serviceNs, false);
-        if (rule == null && !proxyNs.equals(ROOT_NAMESPACE) && !serviceNs.equals(ROOT_NAMESPACE)) rule = ruleOfNamespace(host, ROOT_NAMESPACE, false);
-        return Optional.ofNullable(rule);
+        if (!serviceNs.isEmpty() && !serviceNs.equals(proxyNs)) rules = rulesOfNamespace(host, serviceNs, false);
+        if (rules.isEmpty() && !proxyNs.equals(ROOT_NAMESPACE) && !serviceNs.equals(ROOT_NAMESPACE)) rules = rulesOfNamespace(host, ROOT_NAMESPACE, false);
+        return rules;
     }
 
     /**
-     * The rule namespace {@code ns} gives {@code host}: with {@code local}, among those it keeps
+     * The rules namespace {@code ns} gives {@code host}: with {@code local}, among those it keeps
      * for its own proxies; else among those it exports beyond itself (none with a workloadSelector),
-     * where the most specific host is chosen first and applies only if exported to the proxy's
-     * namespace, as in Istio (a less specific one exported there does not stand in).
+     * where the most specific host is chosen first and its rules apply only where exported to the
+     * proxy's namespace, as in Istio (a less specific one exported there does not stand in).
      */
-    private Resource<DestinationRule> ruleOfNamespace(String host, String ns, boolean local) {
-        HostRule<Resource<DestinationRule>> best = null;
-        for (List<HostRule<Resource<DestinationRule>>> candidates : List.of(drByHost.getOrDefault(host, List.of()), drWildcards)) {
+    private List<Resource<DestinationRule>> rulesOfNamespace(String host, String ns, boolean local) {
+        String best = null; // the most specific host of the namespace's rules covering host
+        boolean selecting = false; // whether a rule for best selects the proxy by labels
+        List<List<HostRule<Resource<DestinationRule>>>> lists = List.of(drByHost.getOrDefault(host, List.of()), drWildcards);
+        for (List<HostRule<Resource<DestinationRule>>> candidates : lists) {
             for (HostRule<Resource<DestinationRule>> c : candidates) {
-                Resource<DestinationRule> dr = c.rule();
-                if (!dr.namespace().equals(ns) || !Hosts.covers(c.host(), host)) continue;
-                if (local ? !ExportTo.visible(dr.spec().exportTo(), ns, ns) || (dr.spec().workloadSelector() != null && !selectsProxy(dr))
-                        : dr.spec().workloadSelector() != null || ExportTo.ownOnly(dr.spec().exportTo(), ns)) continue;
-                if (best == null || c.host().length() > best.host().length()
-                        || (c.host().equals(best.host()) && local && selectsAndAll(dr, best.rule()))) best = c;
+                if (!considered(c, host, ns, local)) continue;
+                if (best == null || c.host().length() > best.length()) {
+                    best = c.host();
+                    selecting = false;
+                }
+                if (c.host().equals(best) && c.rule().spec().workloadSelector() != null) selecting = true;
             }
             if (best != null) break; // an exact host over any wildcard
         }
-        if (best == null || local) return best == null ? null : best.rule();
-        for (List<HostRule<Resource<DestinationRule>>> candidates : List.of(drByHost.getOrDefault(host, List.of()), drWildcards)) {
-            for (HostRule<Resource<DestinationRule>> c : candidates) { // in read order: the first exported to the proxy
+        if (best == null) return List.of();
+        List<Resource<DestinationRule>> out = new ArrayList<>(1);
+        for (List<HostRule<Resource<DestinationRule>>> candidates : lists) {
+            for (HostRule<Resource<DestinationRule>> c : candidates) { // in read order
+                if (!c.host().equals(best) || !considered(c, host, ns, local)) continue;
                 Resource<DestinationRule> dr = c.rule();
-                if (dr.namespace().equals(ns) && c.host().equals(best.host()) && dr.spec().workloadSelector() == null
-                        && ExportTo.visible(dr.spec().exportTo(), ns, who.namespace())) return dr;
+                if (local ? (dr.spec().workloadSelector() != null) == selecting : ExportTo.visible(dr.spec().exportTo(), ns, who.namespace())) out.add(dr);
             }
         }
-        return null;
+        return out;
+    }
+
+    /** Whether rule {@code c} of the config takes part in namespace {@code ns}'s lookup for {@code host} (see {@link #rulesOfNamespace}). */
+    private boolean considered(HostRule<Resource<DestinationRule>> c, String host, String ns, boolean local) {
+        Resource<DestinationRule> dr = c.rule();
+        if (!dr.namespace().equals(ns) || !Hosts.covers(c.host(), host)) return false;
+        return local ? ExportTo.visible(dr.spec().exportTo(), ns, ns) && (dr.spec().workloadSelector() == null || selectsProxy(dr))
+                : dr.spec().workloadSelector() == null && !ExportTo.ownOnly(dr.spec().exportTo(), ns);
     }
 
     private boolean selectsProxy(Resource<DestinationRule> dr) {
         return who.labels().entrySet().containsAll(dr.spec().workloadSelector().matchLabels().entrySet());
-    }
-
-    /** Whether {@code dr} selects the proxy by labels where {@code other} (read earlier, for the same host) is for every workload. */
-    private static boolean selectsAndAll(Resource<DestinationRule> dr, Resource<DestinationRule> other) {
-        return dr.spec().workloadSelector() != null && other.spec().workloadSelector() == null;
     }
 
     // ---- helpers ----

@@ -114,4 +114,52 @@ class DestinationRulePrecedenceTest {
                     .isEqualTo(who == IN_THIRD ? 3 : NONE);
         }
     }
+    /**
+     * Istio merges the rules of one namespace for one host: the subsets of all (the first of a
+     * name wins) and the first top-level traffic policy. A subset defined by the second rule used
+     * to be unknown (503 UH).
+     */
+    @Test
+    void rulesOfOneNamespaceForOneHostAreMergedAsIstioMergesThem() {
+        String service = """
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: api, namespace: other}
+                spec:
+                  hosts: [api.other.svc.cluster.local]
+                  location: MESH_INTERNAL
+                  resolution: STATIC
+                  ports: [{number: 8080, name: http, protocol: HTTP}]
+                  endpoints: [{address: 127.0.0.1, labels: {version: v1}}, {address: 127.0.0.2, labels: {version: v2}}, {address: 127.0.0.3, labels: {version: v3}}]
+                """;
+        String first = "---\napiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: api-v1, namespace: other}\n"
+                + "spec:\n  host: api\n  subsets: [{name: v1, labels: {version: v1}}]\n";
+        String second = rule("api-more", "other", "api", 6, "  subsets: [{name: v1, labels: {version: v3}}, {name: v2, labels: {version: v2}, "
+                + "trafficPolicy: {connectionPool: {tcp: {maxConnections: 2}}}}]\n");
+        String third = rule("api-late", "other", "api", 4, "  subsets: [{name: v3, labels: {version: v3}}]\n");
+        var clusters = TranslatorTest.translate(service + first + second + third + """
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: api, namespace: other}
+                spec:
+                  hosts: [api]
+                  http:
+                  - match: [{headers: {v: {exact: "2"}}}]
+                    route: [{destination: {host: api, subset: v2}}]
+                  - match: [{headers: {v: {exact: "3"}}}]
+                    route: [{destination: {host: api, subset: v3}}]
+                  - route: [{destination: {host: api, subset: v1}}]
+                """, IN_DEFAULT).snapshot().clusters();
+        ClusterConfig v1 = clusters.get("outbound|8080|v1|api.other.svc.cluster.local");
+        ClusterConfig v2 = clusters.get("outbound|8080|v2|api.other.svc.cluster.local");
+        ClusterConfig v3 = clusters.get("outbound|8080|v3|api.other.svc.cluster.local");
+        assertThat(v1.endpoints()).as("the first v1 wins").extracting(e -> e.address().host()).containsExactly("127.0.0.1");
+        assertThat(v2.endpoints()).as("a subset of the second rule").extracting(e -> e.address().host()).containsExactly("127.0.0.2");
+        assertThat(v3.endpoints()).extracting(e -> e.address().host()).containsExactly("127.0.0.3");
+        assertThat(v1.limits().maxConnections()).as("the first top-level policy: the second rule's").isEqualTo(6);
+        assertThat(v3.limits().maxConnections()).isEqualTo(6);
+        assertThat(v2.limits().maxConnections()).as("its subset's own policy").isEqualTo(2);
+    }
 }
