@@ -39,10 +39,15 @@ final class TcpRouteTranslator {
     /** Where a CONNECT route forwards: {@link #clusters}, or the passthrough to the tunnel's authority (Translator's {@code httpDestination}). */
     private final Clusters tunnelDestinations;
 
-    TcpRouteTranslator(List<Resource<VirtualService>> virtualServices, Clusters clusters, Clusters tunnelDestinations) {
+    /** The only port of a service (null: none, or several); Translator's {@code onlyPort}. */
+    private final java.util.function.Function<String, Integer> onlyPort;
+
+    TcpRouteTranslator(List<Resource<VirtualService>> virtualServices, Clusters clusters, Clusters tunnelDestinations,
+                       java.util.function.Function<String, Integer> onlyPort) {
         this.virtualServices = virtualServices;
         this.clusters = clusters;
         this.tunnelDestinations = tunnelDestinations;
+        this.onlyPort = onlyPort;
     }
 
     /** The routes for {@code port}: of VirtualServices bound to {@code gateway}, or to {@code mesh} when it is null. */
@@ -54,11 +59,12 @@ final class TcpRouteTranslator {
             for (int i = 0; i < vs.spec().tls().size(); i++) {
                 TLSRoute r = vs.spec().tls().get(i);
                 String path = "spec.tls[" + i + "]";
-                RouteAction.Forward action = action(vs, path, r.route(), port, clusters);
-                if (action == null) continue;
+                RouteAction.Forward action = null;
                 for (TLSMatchAttributes m : r.match()) {
                     if (m.port() != null && m.port() != port) continue;
                     if (!m.gateways().isEmpty() && !bound(m.gateways(), vs.namespace(), gateway)) continue;
+                    if (action == null) action = action(vs, path, r.route(), port, clusters); // for a port the route serves only
+                    if (action == null) break;
                     tls.add(new TcpRoute(vs.name() + "." + path, m.sniHosts(), action));
                 }
             }
@@ -73,15 +79,15 @@ final class TcpRouteTranslator {
         for (int i = 0; i < vs.spec().tcp().size(); i++) {
             TCPRoute r = vs.spec().tcp().get(i);
             String path = "spec.tcp[" + i + "]";
-            RouteAction.Forward action = action(vs, path, r.route(), port, destinations);
-            if (action == null) continue;
             boolean applies = r.match().isEmpty();
             for (L4MatchAttributes m : r.match()) {
                 boolean portOk = m.port() == null || m.port() == port;
                 boolean gatewayOk = m.gateways().isEmpty() || bound(m.gateways(), vs.namespace(), gateway);
                 if (portOk && gatewayOk) applies = true;
             }
-            if (applies) out.add(new TcpRoute(vs.name() + "." + path, List.of(), action));
+            if (!applies) continue; // its destinations are not looked at (nor noted) for a port it does not serve
+            RouteAction.Forward action = action(vs, path, r.route(), port, destinations);
+            if (action != null) out.add(new TcpRoute(vs.name() + "." + path, List.of(), action));
         }
     }
 
@@ -149,6 +155,7 @@ final class TcpRouteTranslator {
             RouteDestination rd = route.get(d);
             String host = Hosts.fqdn(rd.destination().host(), vs.namespace());
             Integer destPort = rd.destination().port() != null ? rd.destination().port().number() : null;
+            if (destPort == null) destPort = onlyPort.apply(host); // as Istio: a service's only port, else the listener's
             String cluster = clusters.cluster(host, destPort == null ? port : destPort, rd.destination().subset(), vs, path + ".route[" + d + "].destination");
             int weight = route.size() == 1 && rd.weight() == null ? 100 : rd.weightOrZero();
             targets.add(new WeightedCluster(cluster, weight));

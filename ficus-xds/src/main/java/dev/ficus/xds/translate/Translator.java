@@ -125,7 +125,7 @@ public final class Translator {
         this.meshVsWildcards = index.meshVsWildcards();
         this.drByHost = index.drByHost();
         this.drWildcards = index.drWildcards();
-        this.tcpRoutes = new TcpRouteTranslator(virtualServices, this::listenerDestination, this::httpDestination);
+        this.tcpRoutes = new TcpRouteTranslator(virtualServices, this::listenerDestination, this::httpDestination, this::onlyPort);
         this.parallelRuns = new ParallelRunTranslator(config, this::cluster, this::note, this::onlyPort);
         this.fallbacks = new FallbackTranslator(config, this::cluster, this::onlyPort);
     }

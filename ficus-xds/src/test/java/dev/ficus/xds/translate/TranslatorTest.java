@@ -253,6 +253,61 @@ class TranslatorTest {
         assertThat(sidecar.listeners()).extracting(ListenerConfig::name).containsExactly("outbound");
     }
 
+    /**
+     * A tcp or tls route whose destination names no port goes to the service's only port, as in
+     * Istio (GetDestinationCluster), not to the listener's: a gateway on 21302 sent connections to
+     * echo's endpoint on 21302, which on one host was the gateway itself, looping until the proxy
+     * ran out of file descriptors.
+     */
+    @Test
+    void aTcpOrTlsRouteWithoutAPortGoesToTheServicesOnlyPort() {
+        String yaml = """
+                apiVersion: networking.istio.io/v1
+                kind: Gateway
+                metadata: {name: edge, namespace: default}
+                spec:
+                  selector: {istio: ingressgateway}
+                  servers:
+                  - port: {number: 21302, name: tcp, protocol: TCP}
+                    hosts: ["*"]
+                  - port: {number: 21443, name: tls, protocol: TLS}
+                    hosts: ["*"]
+                    tls: {mode: PASSTHROUGH}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: echo, namespace: default}
+                spec:
+                  hosts: [echo.default.svc.cluster.local]
+                  location: MESH_INTERNAL
+                  resolution: STATIC
+                  ports: [{number: 9000, name: tcp, protocol: TCP}]
+                  endpoints: [{address: 127.0.0.1, ports: {tcp: 21020}}]
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: echo, namespace: default}
+                spec:
+                  hosts: ["*"]
+                  gateways: [edge]
+                  tls:
+                  - match: [{sniHosts: [echo.example.com]}]
+                    route: [{destination: {host: echo}}]
+                  tcp:
+                  - route: [{destination: {host: echo}}]
+                """;
+        Translation t = translate(yaml, new ProxyIdentity("gw", "default", Map.of("istio", "ingressgateway"), null));
+        assertThat(t.notes()).isEmpty();
+        ProxySnapshot s = t.snapshot();
+        String cluster = "outbound|9000||echo.default.svc.cluster.local";
+        for (String listener : List.of("gateway:21302", "gateway:21443")) {
+            ListenerConfig l = s.listeners().stream().filter(x -> x.name().equals(listener)).findFirst().orElseThrow();
+            assertThat(l.tcpRoutes().routes()).as(listener).isNotEmpty().allSatisfy(r -> assertThat(((RouteAction.Forward) r.action()).clusters()).extracting(WeightedCluster::cluster).containsExactly(cluster));
+        }
+        assertThat(s.clusters().get(cluster).endpoints()).extracting(e -> e.address().port()).containsExactly(21020);
+        assertThat(s.clusters().keySet()).noneMatch(c -> c.startsWith("outbound|21302|") || c.startsWith("outbound|21443|"));
+    }
+
     @Test
     void aVirtualServiceWhoseHostsNoServerOfItsGatewayTakesIsNoted() {
         // the server takes only hosts of namespace shop: a VirtualService of another namespace got
