@@ -352,7 +352,7 @@ public final class ProxyServer implements AutoCloseable {
                 : new RouterConfig(l.name(), holder, stats.listener(l.name()), pools, in.tls());
         // upstream TLS of TCP routes as the pools have it; an inbound listener's identity is its workload's (destination_principal)
         TcpProxyConfig tc = new TcpProxyConfig(l.name(), holder, stats.listener(l.name()), transport.socketChannel(), in == null ? meshTls : in.tls()); // protocols
-        return new ServerBootstrap()
+        io.netty.channel.ChannelFuture f = new ServerBootstrap()
                 .group(workers)
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 4096)
@@ -362,7 +362,19 @@ public final class ProxyServer implements AutoCloseable {
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childHandler(new ListenerInitializer(l.protocol(), rc, tc, limits, tracker, detectTimeout, httpDetectTimeout, in,
                         () -> serverTls.listener(l.name()))) // protocols
-                .bind(l.bind().host(), l.bind().port()).sync().channel();
+                .bind(l.bind().host(), l.bind().port()).await();
+        if (!f.isSuccess()) { // "Address already in use", say: one line naming the listener; an update is refused whole
+            throw new ListenerBindException("listener " + l.name() + " cannot bind " + l.bind().host() + ":" + l.bind().port() + ": "
+                    + String.valueOf(f.cause().getMessage()).replaceFirst("^bind\\(\\.\\.\\) failed with error\\(-?\\d+\\): ", ""), f.cause());
+        }
+        return f.channel();
+    }
+
+    /** A listener of a snapshot cannot be bound (its address is in use, say): the snapshot is refused, nothing changed. */
+    public static final class ListenerBindException extends IllegalStateException {
+        ListenerBindException(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     /** The port a listener is bound to (useful when the snapshot asked for port 0). */

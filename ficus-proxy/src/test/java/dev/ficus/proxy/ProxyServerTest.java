@@ -1,6 +1,7 @@
 package dev.ficus.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.ficus.proxy.http.ResponseFlag;
@@ -14,6 +15,10 @@ import dev.ficus.xds.snapshot.Endpoint;
 import dev.ficus.xds.snapshot.HeaderMatch;
 import dev.ficus.xds.snapshot.HeaderMutations;
 import dev.ficus.xds.snapshot.HealthStatus;
+import dev.ficus.xds.snapshot.HostPort;
+import dev.ficus.xds.snapshot.ListenerConfig;
+import dev.ficus.xds.snapshot.ListenerKind;
+import dev.ficus.xds.snapshot.ListenerProtocol;
 import dev.ficus.xds.snapshot.ProxySnapshot;
 import dev.ficus.xds.snapshot.Route;
 import dev.ficus.xds.snapshot.RouteAction;
@@ -323,6 +328,29 @@ class ProxyServerTest {
         assertThat(a.requestCount()).isPositive();
         assertThat(b.requestCount()).isPositive();
         assertThat(p.snapshot().version()).isEqualTo("a");
+    }
+
+    /**
+     * An update whose new listener cannot bind (its port is taken) is refused whole, with one line
+     * that names the listener and the address; the old snapshot keeps serving and a later update
+     * applies.
+     */
+    @Test
+    void anUpdateWhoseListenerCannotBindIsRefusedAndTheNextOneApplies() throws Exception {
+        FakeUpstream a = upstream("a"), b = upstream("b");
+        ProxySnapshot toA = Snapshots.forwardAll("a", a);
+        ProxyServer p = proxy(toA);
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            ProxySnapshot clash = Snapshots.withRoutes("clash", List.of(new Route("r", RouteMatch.ANY, RouteAction.Forward.to("b"))), Snapshots.cluster(b))
+                    .listener(new ListenerConfig("extra", new HostPort("127.0.0.1", taken.getLocalPort()), ListenerKind.OUTBOUND, ListenerProtocol.HTTP, "main"))
+                    .build();
+            assertThatThrownBy(() -> p.update(clash)).isInstanceOf(ProxyServer.ListenerBindException.class)
+                    .hasMessage("listener extra cannot bind 127.0.0.1:" + taken.getLocalPort() + ": Address already in use");
+            assertThat(p.snapshot().version()).isEqualTo("a");
+            assertThat(get(p, "/still").body()).isEqualTo("a");
+        }
+        p.update(Snapshots.forwardAll("b", b));
+        assertThat(get(p, "/next").body()).isEqualTo("b");
     }
 
     @Test

@@ -94,7 +94,7 @@ public final class ConfigWatcher implements AutoCloseable {
                 next = look();
             } catch (InterruptedException | ClosedWatchServiceException e) {
                 return; // closed
-            } catch (RuntimeException e) {
+            } catch (Exception e) { // a checked one too: Netty rethrows a bind failure undeclared
                 // A failure to read or apply must not stop the watch; the callback logs its own errors.
                 next = events == null ? periodMillis : Math.max(periodMillis, FALLBACK_MILLIS);
             }

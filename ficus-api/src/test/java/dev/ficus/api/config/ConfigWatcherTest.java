@@ -38,6 +38,34 @@ class ConfigWatcherTest {
             watcher.close();
         }
     }
+    /**
+     * A change whose handling throws, even a checked exception thrown undeclared (as Netty's
+     * {@code sync()} rethrows a failed bind), does not end the watch: the next change is taken.
+     * A failed bind on reload used to kill the watch thread, and no edit was applied again.
+     */
+    @Test
+    void aChangeWhoseHandlingThrowsDoesNotEndTheWatch(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("mesh.yaml");
+        Files.writeString(f, "a: 1\n");
+        AtomicInteger changes = new AtomicInteger();
+        ConfigWatcher watcher = new ConfigWatcher(List.of(dir.toString()), 200, () -> {
+            if (changes.incrementAndGet() == 1) throwUndeclared(new java.io.IOException("bind(..) failed: Address already in use"));
+        });
+        try {
+            Files.writeString(f, "a: 2\n");
+            await().atMost(Duration.ofSeconds(5)).until(() -> changes.get() == 1);
+            Files.writeString(f, "a: 3\n");
+            await().atMost(Duration.ofSeconds(5)).until(() -> changes.get() == 2);
+        } finally {
+            watcher.close();
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> void throwUndeclared(Throwable t) throws E {
+        throw (E) t;
+    }
+
     @Test
     void theFileSystemTellsOfAChangeLongBeforeAPeriodEnds(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("mesh.yaml");
