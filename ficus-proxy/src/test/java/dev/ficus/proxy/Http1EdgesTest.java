@@ -244,6 +244,52 @@ class Http1EdgesTest {
         assertThat(accessLogLines().getFirst()).contains("\"response_code\":502").contains("\"response_flags\":\"UPE\"");
     }
 
+    /**
+     * {@code Upgrade: h2c} is not forwarded (Envoy strips it too): the upstream gets a plain
+     * HTTP/1.1 request, without Upgrade, HTTP2-Settings or Connection: upgrade, so a 101 it sends
+     * anyway is refused (502 UPE) and never turns the connection into HTTP/2 past the routes and
+     * policies (h2c smuggling). Beside h2c, another protocol asked for is still forwarded alone.
+     */
+    @Test
+    void anH2cUpgradeIsNotForwardedSoNoConnectionSwitchesToIt() throws Exception {
+        List<String> heads = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        startBackend(s -> {
+            InputStream in = s.getInputStream();
+            OutputStream out = s.getOutputStream();
+            for (String head; !(head = readHead(in)).isEmpty(); ) {
+                heads.add(head.toLowerCase(java.util.Locale.ROOT));
+                write(out, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: " + (head.contains("echo/1") ? "echo/1" : "h2c") + "\r\n\r\n");
+                if (head.contains("echo/1")) {
+                    byte[] buf = new byte[1024];
+                    for (int r; (r = in.read(buf)) > 0; ) {
+                        out.write(buf, 0, r);
+                        out.flush();
+                    }
+                }
+            }
+        });
+        startProxy();
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), proxy.listenerPort("main"))) {
+            s.setSoTimeout(10_000);
+            InputStream in = s.getInputStream();
+            write(s.getOutputStream(), "GET /smuggle HTTP/1.1\r\nHost: app\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                    + "HTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n");
+            String head = readHead(in);
+            assertThat(head).startsWith("HTTP/1.1 502 Bad Gateway\r\n");
+            assertThat(head.toLowerCase(java.util.Locale.ROOT)).contains("x-ficus-error: upe\r\n");
+        }
+        assertThat(heads).first().satisfies(h -> assertThat(h).startsWith("get /smuggle ").doesNotContain("upgrade").doesNotContain("http2-settings"));
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), proxy.listenerPort("main"))) {
+            s.setSoTimeout(10_000);
+            InputStream in = s.getInputStream();
+            write(s.getOutputStream(), "GET /both HTTP/1.1\r\nHost: app\r\nConnection: Upgrade\r\nUpgrade: h2c, echo/1\r\n\r\n");
+            assertThat(readHead(in)).startsWith("HTTP/1.1 101 Switching Protocols\r\n");
+            write(s.getOutputStream(), "ping\n");
+            assertThat(readExactly(in, 5)).isEqualTo("ping\n");
+        }
+        assertThat(heads.getLast()).startsWith("get /both ").contains("upgrade: echo/1\r\n").doesNotContain("h2c");
+    }
+
     // ---- a request body that breaks framing after its head was forwarded
 
     static final String CHUNKED_HEAD = "POST /upload HTTP/1.1\r\nHost: app\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n";

@@ -899,11 +899,33 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     /**
      * The {@code Upgrade} an HTTP/1.1 client asked for (WebSocket, ...), when it can be forwarded:
      * both hops must be HTTP/1.1 connections. Otherwise null, and the field is dropped as before.
+     * {@code h2c} is never forwarded (Envoy strips it too): a 101 to it would turn the connection
+     * into HTTP/2 that the upstream reads past every route and policy (h2c smuggling); the request
+     * goes on as a plain HTTP/1.1 one.
      */
     private String requestedUpgrade(HttpHeaders h) {
         if (ctx.channel() instanceof Http2StreamChannel || cluster.config().upstreamProtocol() == UpstreamProtocol.HTTP2) return null;
         if (!h.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)) return null;
-        return h.get(HttpHeaderNames.UPGRADE);
+        String asked = h.get(HttpHeaderNames.UPGRADE);
+        return asked == null || !containsToken(asked, "h2c") ? asked : withoutToken(asked, "h2c");
+    }
+
+    /** Whether the comma-separated list {@code list} has {@code token} (any case, spaces around). */
+    static boolean containsToken(String list, String token) {
+        for (String t : list.split(",")) if (t.strip().equalsIgnoreCase(token)) return true;
+        return false;
+    }
+
+    /** {@code list} without {@code token}; null when nothing is left. */
+    static String withoutToken(String list, String token) {
+        StringBuilder out = new StringBuilder();
+        for (String t : list.split(",")) {
+            String v = t.strip();
+            if (v.isEmpty() || v.equalsIgnoreCase(token)) continue;
+            if (!out.isEmpty()) out.append(", ");
+            out.append(v);
+        }
+        return out.isEmpty() ? null : out.toString();
     }
 
     private static void apply(HeaderMutations m, HttpHeaders h) {
