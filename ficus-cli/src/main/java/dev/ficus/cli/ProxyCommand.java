@@ -235,11 +235,19 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
         } finally {
             watcher.close();
         }
-        log.info("drained; exiting");
+        logDrained(server);
         server.close();
         accessLog.close();
         if (tracer != null) tracer.close(); // sends the spans still queued
         return 0;
+    }
+
+    /** Whether the drain let every exchange finish, or the drain timeout cut some (their connections were closed). */
+    private void logDrained(ProxyServer server) {
+        int cut = server.cutByDrain();
+        if (cut == 0) log.info("drained; exiting");
+        else log.warn("drain timeout (" + drainTimeout.toSeconds() + "s) passed with " + cut + " connection" + (cut == 1 ? "" : "s")
+                + " still busy; closed " + (cut == 1 ? "it" : "them") + "; exiting");
     }
 
     private String readyLine(ProxyServer server, ProxySnapshot s, String who) {
@@ -377,7 +385,7 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
             certs.forEach(CertificateClient::close);
         }
         if (server[0] != null) {
-            log.info("drained; exiting");
+            logDrained(server[0]);
             server[0].close();
         }
         accessLog.close();

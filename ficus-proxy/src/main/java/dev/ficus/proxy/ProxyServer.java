@@ -407,6 +407,14 @@ public final class ProxyServer implements AutoCloseable {
 
     public Transport transport() { return transport; }
 
+    private volatile int cutByDrain;
+
+    /** How long a drain that timed out waits for the connections it cut to close. */
+    private static final Duration CUT_GRACE = Duration.ofMillis(500);
+
+    /** Connections still open when the drain timeout passed, closed then (0: every exchange finished); read once the drain completed. */
+    public int cutByDrain() { return cutByDrain; }
+
     /**
      * Stops accepting, lets every connection finish its current exchange (answering with
      * {@code Connection: close}), and completes when none is left or the drain timeout passed.
@@ -423,11 +431,21 @@ public final class ProxyServer implements AutoCloseable {
         CompletableFuture<Void> f = drained;
         Runnable[] check = new Runnable[1];
         check[0] = () -> {
-            if (tracker.open() == 0 || System.nanoTime() - deadline > 0) {
-                tracker.closeAll();
-                pools.closeIdle();
-                f.complete(null);
-                if (onDrained != null) onDrained.run();
+            int open = tracker.open();
+            if (open == 0 || System.nanoTime() - deadline > 0) {
+                cutByDrain = open;
+                java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+                Runnable finish = () -> {
+                    if (!once.compareAndSet(false, true)) return;
+                    pools.closeIdle();
+                    f.complete(null);
+                    if (onDrained != null) onDrained.run();
+                };
+                // the exchanges still open are cut: their connections (and so their upstream ones) close before the
+                // hook runs, which usually stops the event loops (a close still under way would find them gone), or
+                // at most CUT_GRACE later (an HTTP/2 connection's graceful close may wait on its streams)
+                tracker.closeAll().addListener(closed -> workers.next().schedule(finish, open == 0 ? 0 : 50, TimeUnit.MILLISECONDS));
+                if (open > 0) workers.next().schedule(finish, CUT_GRACE.toMillis(), TimeUnit.MILLISECONDS);
             } else {
                 workers.next().schedule(check[0], 20, TimeUnit.MILLISECONDS);
             }

@@ -125,4 +125,36 @@ class DrainTest {
         }
         return false;
     }
+    /**
+     * A drain whose timeout passes cuts what is still in flight: an HTTP/1.1 connection and an
+     * HTTP/2 one (whose graceful close would otherwise wait for its stream) both close at once,
+     * and the proxy says how many it cut. Here the upstream never answers.
+     */
+    @Test
+    void aDrainTimeoutCutsWhatIsInFlightHttp2TooAndCountsIt() throws Exception {
+        java.net.ServerSocket hole = new java.net.ServerSocket(0, 50, InetAddress.getLoopbackAddress()); // accepts (backlog), never answers
+        closeLater.add(hole);
+        ProxyServer p = ProxyServer.builder()
+                .snapshot(Snapshots.withRoutes("1", List.of(new dev.ficus.xds.snapshot.Route("all", dev.ficus.xds.snapshot.RouteMatch.ANY,
+                        dev.ficus.xds.snapshot.RouteAction.Forward.to("hole"))), dev.ficus.xds.snapshot.ClusterConfig.of("hole",
+                        dev.ficus.xds.snapshot.Endpoint.of("127.0.0.1", hole.getLocalPort()))).build())
+                .concurrency(1).adminPort(-1).drainTimeout(Duration.ofMillis(500)).build().start();
+        closeLater.add(p);
+        Socket s = new Socket(InetAddress.getLoopbackAddress(), p.listenerPort("main"));
+        s.setSoTimeout(10_000);
+        closeLater.add(s);
+        s.getOutputStream().write("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        s.getOutputStream().flush();
+        Process h2 = new ProcessBuilder("curl", "-s", "-o", "/dev/null", "-m", "30", "--http2-prior-knowledge", "-H", "Host: x",
+                "http://127.0.0.1:" + p.listenerPort("main") + "/slow-h2").redirectErrorStream(true).start();
+        closeLater.add(h2::destroy);
+        await().atMost(Duration.ofSeconds(10)).until(() -> p.stats().listener("main").requests() == 2);
+
+        long t0 = System.nanoTime();
+        p.drain().get(10, TimeUnit.SECONDS);
+        assertThat(p.cutByDrain()).isEqualTo(2);
+        assertThat(s.getInputStream().read()).as("the HTTP/1.1 connection was closed").isEqualTo(-1);
+        assertThat(h2.waitFor(5, TimeUnit.SECONDS)).as("the HTTP/2 connection was closed too").isTrue();
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(4));
+    }
 }
