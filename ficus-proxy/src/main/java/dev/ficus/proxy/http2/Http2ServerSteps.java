@@ -18,7 +18,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http2.Http2Error;
@@ -210,7 +209,7 @@ public final class Http2ServerSteps {
                 sawRequest = true;
                 String scheme = scheme(m.headers());
                 if (scheme != null) ctx.channel().attr(RequestScheme.KEY).set(scheme); // the router matches :scheme
-                strip(m);
+                ExtensionHeaders.strip(m.headers());
             }
             ctx.fireChannelRead(msg);
         }
@@ -237,15 +236,6 @@ public final class Http2ServerSteps {
             if (h.contains(name, RequestScheme.HTTP, false)) return RequestScheme.HTTP;
             if (h.contains(name, RequestScheme.HTTPS, false)) return RequestScheme.HTTPS;
             return h.get(name);
-        }
-
-        private static void strip(HttpMessage m) {
-            var h = m.headers();
-            h.remove(HttpConversionUtil.ExtensionHeaderNames.STREAM_ID.text());
-            h.remove(HttpConversionUtil.ExtensionHeaderNames.SCHEME.text());
-            h.remove(HttpConversionUtil.ExtensionHeaderNames.PATH.text());
-            h.remove(HttpConversionUtil.ExtensionHeaderNames.STREAM_DEPENDENCY_ID.text());
-            h.remove(HttpConversionUtil.ExtensionHeaderNames.STREAM_WEIGHT.text());
         }
     }
 }

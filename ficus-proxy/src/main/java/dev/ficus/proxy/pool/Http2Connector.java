@@ -25,7 +25,6 @@ import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2SettingsFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
-import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -279,7 +278,7 @@ final class Http2Connector {
                     @Override
                     protected void initChannel(Http2StreamChannel ch) {
                         ch.config().setAutoRead(false);
-                        ch.pipeline().addLast("h2-to-http", new Http2StreamFrameToHttpObjectCodec(false));
+                        ch.pipeline().addLast("h2-to-http", new UpstreamStreamCodec());
                         ch.pipeline().addLast("grpc-te", new GrpcTe());
                         ch.pipeline().addLast("connection", conn);
                     }
