@@ -32,8 +32,8 @@ import java.util.ArrayList;
 /**
  * The HTTP/2 side of an {@link EndpointPool}: multiplexed connections to the endpoint, owned by
  * the pool's event loop, and one child stream channel per exchange. A stream channel runs
- * {@code h2-to-http → grpc-te → connection}, so the router leasing it sees the same
- * {@link UpstreamConnection} and HTTP/1.1 message objects as on an HTTP/1.1 connection.
+ * {@code h2-to-http → h2-end-stream → grpc-te → connection}, so the router leasing it sees the
+ * same {@link UpstreamConnection} and HTTP/1.1 message objects as on an HTTP/1.1 connection.
  *
  * <p>Streams per connection follow Envoy's HTTP/2 pool: a connection carries at most the
  * cluster's {@code maxConcurrentStreams} and the server's SETTINGS_MAX_CONCURRENT_STREAMS at once.
@@ -279,6 +279,7 @@ final class Http2Connector {
                     protected void initChannel(Http2StreamChannel ch) {
                         ch.config().setAutoRead(false);
                         ch.pipeline().addLast("h2-to-http", new UpstreamStreamCodec());
+                        ch.pipeline().addLast("h2-end-stream", new EndStreamHandler());
                         ch.pipeline().addLast("grpc-te", new GrpcTe());
                         ch.pipeline().addLast("connection", conn);
                     }
