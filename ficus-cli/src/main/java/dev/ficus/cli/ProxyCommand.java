@@ -253,8 +253,8 @@ final class ProxyCommand implements java.util.concurrent.Callable<Integer> {
     private String readyLine(ProxyServer server, ProxySnapshot s, String who) {
         StringBuilder ready = new StringBuilder("ready: version " + s.version() + " as " + who);
         for (ListenerConfig l : s.listeners()) {
-            if (l.protocol() == dev.ficus.xds.snapshot.ListenerProtocol.TCP) continue;
             ready.append("; ").append(l.name()).append(" on ").append(l.bind().host()).append(':').append(server.listenerPort(l.name()));
+            if (l.protocol() == dev.ficus.xds.snapshot.ListenerProtocol.TCP) ready.append(" (TCP)");
         }
         if (adminPort >= 0) ready.append("; admin on http://").append(adminAddress).append(':').append(server.adminPort());
         if (metricsPort >= 0) ready.append("; metrics on http://").append(adminAddress).append(':').append(server.metricsPort()).append("/stats/prometheus");
