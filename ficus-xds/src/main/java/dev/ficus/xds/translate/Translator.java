@@ -467,8 +467,12 @@ public final class Translator {
             Optional<HostPort> app = defaultEndpoint(sc, path, in.defaultEndpoint(), port);
             if (app.isEmpty()) continue;
             String cluster = "inbound|" + port + "||";
-            // the app behind this proxy: always plaintext, whatever its labels say about mTLS
-            clusters.put(cluster, ClusterConfig.of(cluster, new Endpoint(app.get(), 1, who.labels(), HealthStatus.HEALTHY)).withTls(UpstreamTls.DISABLE));
+            // the app behind this proxy: always plaintext, whatever its labels say about mTLS; spoken to as Istio's
+            // inbound cluster does: HTTP/2 for an HTTP2 or GRPC port, the client's own protocol on a sniffed one
+            ClusterConfig app0 = ClusterConfig.of(cluster, new Endpoint(app.get(), 1, who.labels(), HealthStatus.HEALTHY)).withTls(UpstreamTls.DISABLE);
+            if (sniffed) app0 = app0.withUpstreamProtocol(UpstreamProtocol.CLIENT);
+            else if (protocol.equals("HTTP2") || protocol.equals("GRPC")) app0 = app0.withUpstreamProtocol(UpstreamProtocol.HTTP2);
+            clusters.put(cluster, app0);
             String table = "inbound:" + port;
             if (isOpaque(protocol)) { // protocols: bytes to the app
                 String bindTo = in.bind() != null ? in.bind() : options.inboundBind();

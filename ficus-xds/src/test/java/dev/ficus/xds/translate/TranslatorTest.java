@@ -393,6 +393,34 @@ class TranslatorTest {
         assertThat(s.routeTables().get("egress:9080").select("reviews:9080")).isNotNull();
     }
 
+    /**
+     * The app behind a Sidecar ingress port is spoken to as Istio's inbound cluster speaks to it:
+     * HTTP/2 (h2c) for a GRPC or HTTP2 port, the client's own protocol on a sniffed port, HTTP/1.1
+     * for an HTTP one. Every gRPC call to a GRPC ingress port used to fail with 502 UPE: the
+     * proxy spoke HTTP/1.1 to a gRPC server.
+     */
+    @Test
+    void aSidecarIngressPortSpeaksToTheAppInTheProtocolItsPortSays() {
+        String yaml = SHOP + """
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: Sidecar
+                metadata: {name: frontend, namespace: shop}
+                spec:
+                  workloadSelector: {labels: {app: frontend}}
+                  ingress:
+                  - {port: {number: 15006, protocol: GRPC, name: grpc}, defaultEndpoint: 127.0.0.1:8080}
+                  - {port: {number: 15007, protocol: HTTP2, name: http2}, defaultEndpoint: 127.0.0.1:8081}
+                  - {port: {number: 15008, name: any}, defaultEndpoint: 127.0.0.1:8082}
+                  - {port: {number: 15009, protocol: HTTP, name: http}, defaultEndpoint: 127.0.0.1:8083}
+                """;
+        var clusters = translate(yaml, FRONTEND).snapshot().clusters();
+        assertThat(clusters.get("inbound|15006||").upstreamProtocol()).isEqualTo(dev.ficus.xds.snapshot.UpstreamProtocol.HTTP2);
+        assertThat(clusters.get("inbound|15007||").upstreamProtocol()).isEqualTo(dev.ficus.xds.snapshot.UpstreamProtocol.HTTP2);
+        assertThat(clusters.get("inbound|15008||").upstreamProtocol()).isEqualTo(dev.ficus.xds.snapshot.UpstreamProtocol.CLIENT);
+        assertThat(clusters.get("inbound|15009||").upstreamProtocol()).isEqualTo(dev.ficus.xds.snapshot.UpstreamProtocol.HTTP1);
+    }
+
     @Test
     void aSidecarIngressPortWithoutAProtocolIsSniffedAsIstioDoes() {
         // Istio reads only port.protocol of an ingress port: without it, HTTP or else opaque TCP,
