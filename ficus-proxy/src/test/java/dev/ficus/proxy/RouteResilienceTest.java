@@ -101,6 +101,26 @@ class RouteResilienceTest {
         assertThat(p.stats().listener("main").responses(ResponseFlag.UF)).isZero();
     }
 
+    /**
+     * A retry goes to an endpoint no earlier attempt of the request went to (Istio's retry policy:
+     * Envoy's previous_hosts predicate, 5 reselections). Two endpoints always answer 503, one
+     * answers 200, RANDOM picks: with 3 retries about 1 request in 400 still fails; when a retry
+     * only avoided the last endpoint, about 1 in 12 did (26 of 300 expected here).
+     */
+    @Test
+    void aRetryGoesToAnEndpointNoEarlierAttemptTried() throws Exception {
+        FakeUpstream good = upstream("good");
+        FakeUpstream bad1 = upstream("bad1").failWith(503);
+        FakeUpstream bad2 = upstream("bad2").failWith(503);
+        ClusterConfig c = ClusterConfig.of("c", Endpoint.of(good.host(), good.port()), Endpoint.of(bad1.host(), bad1.port()), Endpoint.of(bad2.host(), bad2.port()))
+                .withLbPolicy(LbPolicy.RANDOM);
+        ProxyServer p = proxy(Snapshots.withRoutes("1", List.of(route("c", retries(3, RouteRetry.ON_5XX, Duration.ZERO))), c).build());
+        int failed = 0;
+        for (int i = 0; i < 300; i++) if (get(p, "/" + i).statusCode() != 200) failed++;
+        assertThat(failed).isLessThanOrEqualTo(6);
+        assertThat(good.requestCount()).isEqualTo(300 - failed);
+    }
+
     @Test
     void aPostQueuedWhileConnectingIsReplayedOnAnotherEndpoint() throws Exception {
         FakeUpstream good = upstream("good");

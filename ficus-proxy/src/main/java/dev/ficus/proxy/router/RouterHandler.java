@@ -184,6 +184,11 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     private boolean retryHeld;
     private int retriesDone;
     private EndpointRef lastEndpoint;
+    /** The endpoints of the exchange's attempts before the last one, once it retried; null until a retry needs them. */
+    private EndpointRef[] triedEndpoints;
+    private int tried;
+    /** How often a retry picks again when it picked an endpoint already tried (Istio's host_selection_retry_max_attempts). */
+    static final int HOST_RESELECTIONS = 5;
     private boolean keepBody;
     private ByteBuf replay;
     private ScheduledFuture<?> timer;
@@ -689,17 +694,37 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         return true;
     }
 
+    /** Whether an earlier attempt of this exchange went to {@code ep}. */
+    private boolean triedBefore(EndpointRef ep) {
+        if (ep == lastEndpoint) return true;
+        for (int i = 0; i < tried; i++) if (triedEndpoints[i] == ep) return true;
+        return false;
+    }
+
+    /** Records the endpoint of this attempt; the one before it joins the tried ones (allocated on the first retry only). */
+    private void remember(EndpointRef ep) {
+        EndpointRef before = lastEndpoint;
+        lastEndpoint = ep;
+        if (before == null || before == ep) return;
+        for (int i = 0; i < tried; i++) if (triedEndpoints[i] == before) return;
+        if (triedEndpoints == null) triedEndpoints = new EndpointRef[4];
+        else if (tried == triedEndpoints.length) triedEndpoints = java.util.Arrays.copyOf(triedEndpoints, tried * 2);
+        triedEndpoints[tried++] = before;
+    }
+
     /**
-     * Picks an endpoint (another one than the last attempt's when the cluster has one, as Istio's
-     * default {@code previous_hosts} predicate) and leases or opens a connection to it.
+     * Picks an endpoint (for a retry, one that no earlier attempt of the exchange went to, picking
+     * again up to {@value #HOST_RESELECTIONS} times, as Istio's retry policy has Envoy do: the
+     * {@code previous_hosts} predicate with {@code host_selection_retry_max_attempts: 5}) and leases
+     * or opens a connection to it.
      *
      * @param resumed called from a callback rather than from the request head: flush and read on
      */
     private void attempt(boolean resumed) {
         PickContext keys = pick.reset(head, remoteIp, remotePeer); // cluster policy: hash keys
         EndpointRef ep = cluster.picker().pick(keys);
-        if (retriesDone > 0 && ep == lastEndpoint) {
-            for (int i = 0; i < 3 && ep == lastEndpoint; i++) ep = cluster.picker().pick(keys);
+        if (retriesDone > 0) {
+            for (int i = 0; i < HOST_RESELECTIONS && ep != null && triedBefore(ep); i++) ep = cluster.picker().pick(keys);
         }
         if (ep == null) {
             if (fallBack()) return;
@@ -714,7 +739,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
             return;
         }
         endpoint = ep;
-        lastEndpoint = ep;
+        remember(ep);
         ep.requestStarted();
         ex.upstreamHost(ep.endpoint().address());
         ex.upstreamPeer(ep.endpoint().workload());
@@ -1495,6 +1520,10 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         }
         retryHeld = false;
         lastEndpoint = null;
+        if (tried > 0) {
+            java.util.Arrays.fill(triedEndpoints, 0, tried, null);
+            tried = 0;
+        }
         mirrorsTo = null;
         if (parallel != null) { // the exchange ended before stable's answer did
             parallel.stableFailed();
