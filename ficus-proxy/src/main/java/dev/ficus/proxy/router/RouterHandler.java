@@ -900,8 +900,10 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         if (!h.contains(X_FORWARDED_PROTO)) h.set(X_FORWARDED_PROTO, requestScheme());
         if (!h.contains(X_REQUEST_ID)) h.set(X_REQUEST_ID, RequestIds.next());
         if (config.inbound() != null) forwardClientCert(h);
+        // Envoy's order, as Istio configures it: the destination's edits (weighted cluster level), then the route's,
+        // which so win where both touch one field
+        if (destination != null) apply(destination.requestHeaders(), h);
         apply(route.requestHeaders(), h);
-        if (destination != null) apply(destination.requestHeaders(), h); // Istio: the destination's edits follow the route's
         tel.onUpstreamRequest(ex, h);
     }
 
@@ -1306,8 +1308,8 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
             if (http10) keepAlive = false;
             else h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }
+        if (destination != null) apply(destination.responseHeaders(), h); // then the route's, as for the request
         apply(route.responseHeaders(), h);
-        if (destination != null) apply(destination.responseHeaders(), h);
         if (corsOrigin != null) corsHeaders(h, false);
         if (pick.setCookie() != null) h.add(HttpHeaderNames.SET_COOKIE, pick.setCookie()); // cluster policy: generated affinity cookie
         resp.setProtocolVersion(HttpVersion.HTTP_1_1);
@@ -1433,8 +1435,8 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         if (f != null && retryFlag != null) r.headers().set(LocalReply.X_FICUS_ERROR, ResponseFlags.names(ResponseFlags.with(ResponseFlags.of(f), retryFlag)));
         if (f == ResponseFlag.JWT) r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, JwtAuthenticator.challenge(head.headers().get(HttpHeaderNames.HOST), head.uri()));
         if (corsOrigin != null) corsHeaders(r.headers(), corsPreflight);
-        if (route != null && f == null) apply(route.responseHeaders(), r.headers());
         if (destination != null && f == null) apply(destination.responseHeaders(), r.headers());
+        if (route != null && f == null) apply(route.responseHeaders(), r.headers());
         if (tel != null) {
             tel.onResponse(ex, r.headers());
             ex.responseBody(r.content().readableBytes());

@@ -6,8 +6,8 @@ import java.util.Objects;
  * One destination of a route and its share of the traffic (a VirtualService route destination).
  *
  * @param requestHeaders  edits of the requests sent to this destination (the destination's own
- *                        {@code headers.request}), applied after the route's when it is picked
- * @param responseHeaders edits of the responses from it, applied after the route's
+ *                        {@code headers.request}), applied when it is picked, before the route's (Envoy's order)
+ * @param responseHeaders edits of the responses from it, applied before the route's
  */
 public record WeightedCluster(String cluster, int weight, HeaderMutations requestHeaders, HeaderMutations responseHeaders) {
     public WeightedCluster {

@@ -969,7 +969,7 @@ public final class Translator {
             if (destPort == null) destPort = onlyPort(host);
             String cluster = httpDestination(host, destPort == null ? port : destPort, dest.subset(), vs, path + ".route[" + d + "].destination");
             int weight = route.size() == 1 && rd.weight() == null ? 100 : rd.weightOrZero();
-            Headers dh = rd.headers(); // applied after the route's edits when this destination is picked
+            Headers dh = rd.headers(); // applied when this destination is picked, before the route's edits (Envoy's order)
             targets.add(new WeightedCluster(cluster, weight, mutations(dh == null ? null : dh.request()), mutations(dh == null ? null : dh.response())));
         }
         if (targets.stream().allMatch(t -> t.weight() == 0)) return null;
