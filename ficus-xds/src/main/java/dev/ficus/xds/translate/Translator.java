@@ -22,6 +22,7 @@ import dev.ficus.api.networking.Subset;
 import dev.ficus.api.networking.TrafficPolicy;
 import dev.ficus.api.networking.VirtualService;
 import dev.ficus.xds.snapshot.ClusterConfig;
+import dev.ficus.xds.snapshot.LbPolicy;
 import dev.ficus.xds.snapshot.Endpoint;
 import dev.ficus.xds.snapshot.HeaderMatch;
 import dev.ficus.xds.snapshot.HeaderMutations;
@@ -1140,7 +1141,8 @@ public final class Translator {
                 endpoints.add(new Endpoint(new HostPort(inst.address(), inst.portFor(p)), inst.weight(), inst.labels(), HealthStatus.HEALTHY, inst.workload()));
             }
         }
-        ClusterConfig c = ClusterConfig.of(name).withEndpoints(endpoints);
+        // Istio's default load balancer (no DestinationRule, or one that names none) is LEAST_REQUEST
+        ClusterConfig c = ClusterConfig.of(name).withEndpoints(endpoints).withLbPolicy(LbPolicy.LEAST_REQUEST);
         c = applyPolicy(c, policyRule, "spec.trafficPolicy", base, port);
         if (sub != null && sub.trafficPolicy() != null) {
             int idx = subsetRule.spec().subsets().indexOf(sub);

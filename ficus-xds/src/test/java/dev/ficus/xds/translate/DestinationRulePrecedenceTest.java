@@ -162,4 +162,15 @@ class DestinationRulePrecedenceTest {
         assertThat(v3.limits().maxConnections()).isEqualTo(6);
         assertThat(v2.limits().maxConnections()).as("its subset's own policy").isEqualTo(2);
     }
+    /** Istio's default load balancer is LEAST_REQUEST: without a rule, or with one that names no algorithm. */
+    @Test
+    void theDefaultLoadBalancerIsLeastRequestAsIstios() {
+        java.util.function.Function<String, dev.ficus.xds.snapshot.LbPolicy> lb = yaml ->
+                TranslatorTest.translate(yaml, IN_DEFAULT).snapshot().clusters().get(CLUSTER).lbPolicy();
+        assertThat(lb.apply(SERVICE)).isEqualTo(dev.ficus.xds.snapshot.LbPolicy.LEAST_REQUEST);
+        assertThat(lb.apply(SERVICE + rule("api", "other", "api", 5, null))).isEqualTo(dev.ficus.xds.snapshot.LbPolicy.LEAST_REQUEST);
+        String roundRobin = "---\napiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: api, namespace: other}\n"
+                + "spec:\n  host: api\n  trafficPolicy: {loadBalancer: {simple: ROUND_ROBIN}}\n";
+        assertThat(lb.apply(SERVICE + roundRobin)).isEqualTo(dev.ficus.xds.snapshot.LbPolicy.ROUND_ROBIN);
+    }
 }
