@@ -155,6 +155,28 @@ class Http2RequestHeadTest {
     }
 
     /** {@code nghttp -v} with the given options: the frames it sent and received. */
+    /**
+     * The server offers 1 MiB windows (SETTINGS_INITIAL_WINDOW_SIZE, and the connection's grown to
+     * match once bytes are consumed): with HTTP/2's 64 KiB an upload waited for a WINDOW_UPDATE
+     * every 32 KiB. A 200 KiB upload passes with the connection's window raised to 1 MiB.
+     */
+    @Test
+    void uploadsGetOneMebibyteWindows() throws Exception {
+        FakeUpstream shop = FakeUpstream.start("shop");
+        closeLater.add(shop);
+        ProxySnapshot s = Snapshots.withRoutes("1", List.of(new Route("to-shop", RouteMatch.ANY, RouteAction.Forward.to("shop"))))
+                .cluster(Snapshots.cluster(shop)).build();
+        ProxyServer p = ProxyServer.builder().snapshot(s).concurrency(1).adminPort(0).build().start();
+        closeLater.add(p);
+        java.nio.file.Path body = java.nio.file.Files.createTempFile("upload", ".bin");
+        closeLater.add(() -> java.nio.file.Files.deleteIfExists(body));
+        java.nio.file.Files.write(body, new byte[200 * 1024]);
+        String out = run(p.listenerPort("main"), "/up", List.of("-d", body.toString()));
+        assertThat(out).contains("SETTINGS_INITIAL_WINDOW_SIZE(0x04):1048576").contains(":status: 200")
+                .contains("recv WINDOW_UPDATE frame <length=4, flags=0x00, stream_id=0>\n          (window_size_increment=");
+        assertThat(shop.seen()).singleElement().satisfies(seen -> assertThat(seen.bodyBytes()).isEqualTo(200 * 1024));
+    }
+
     static String run(int port, String path, List<String> options) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("nghttp", "-v", "-t", "10"));
         cmd.addAll(options);
