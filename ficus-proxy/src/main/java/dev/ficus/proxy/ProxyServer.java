@@ -276,6 +276,7 @@ public final class ProxyServer implements AutoCloseable {
             if (serverTls.files().isEmpty()) return;
             try {
                 if (reloadTlsFiles()) tlsInfo.accept("TLS certificate files changed: new connections get the new certificates");
+                else if (tlsProblem != null) tlsInfo.accept("TLS certificate files are valid again: the certificates served did not change");
                 tlsProblem = null;
             } catch (RuntimeException e) {
                 if (!String.valueOf(e.getMessage()).equals(tlsProblem)) {

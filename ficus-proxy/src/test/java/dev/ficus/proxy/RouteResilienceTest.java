@@ -143,7 +143,19 @@ class RouteResilienceTest {
         assertThat(r.headers().firstValue("x-received-bytes")).hasValue("5000");
         assertThat(u.requestCount("/fail-times/2/post")).isEqualTo(3);
         assertThat(u.seen()).allSatisfy(s -> assertThat(s.bodyBytes()).isEqualTo(5000));
+        assertThat(p.stats().cluster("u").retries()).isEqualTo(2);
+        assertThat(p.stats().prometheus()).contains("ficus_cluster_retries_total{cluster=\"u\"} 2\n");
         assertThat(get(p, "/after").statusCode()).as("the connection and the proxy stay usable").isEqualTo(200);
+    }
+
+    /** A body larger than the 64 KiB kept for a replay is streamed: its request is not retried (Envoy's retry buffer is 1 MiB). */
+    @Test
+    void aBodyTooLargeToReplayIsNotRetried() throws Exception {
+        FakeUpstream u = upstream("u");
+        ProxyServer p = proxy(Snapshots.withRoutes("1", List.of(route("u", retries(3, RouteRetry.ON_5XX, Duration.ZERO))), Snapshots.cluster(u)).build());
+        assertThat(post(p, "/fail-times/1/large", 100 * 1024).statusCode()).isEqualTo(503);
+        assertThat(u.requestCount("/fail-times/1/large")).isEqualTo(1);
+        assertThat(p.stats().cluster("u").retries()).isZero();
     }
 
     @Test

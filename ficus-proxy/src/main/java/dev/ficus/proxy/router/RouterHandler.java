@@ -868,6 +868,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         if (!budget.tryAcquireRetry()) return ResponseFlag.UO;
         retryHeld = true;
         retriesDone++;
+        cluster.stats().retried();
         return null;
     }
 

@@ -55,6 +55,8 @@ public final class StatsRegistry {
         sorted.forEach((n, s) -> line(b, "ficus_cluster_outlier_ejections_active", "cluster", n, null, null, s.ejectionsActive()));
         b.append("# HELP ficus_cluster_outlier_ejections_total Ejections by outlier detection.\n# TYPE ficus_cluster_outlier_ejections_total counter\n");
         sorted.forEach((n, s) -> line(b, "ficus_cluster_outlier_ejections_total", "cluster", n, null, null, s.ejectionsTotal()));
+        b.append("# HELP ficus_cluster_retries_total Retry attempts sent to the cluster (Envoy's upstream_rq_retry).\n# TYPE ficus_cluster_retries_total counter\n");
+        sorted.forEach((n, s) -> line(b, "ficus_cluster_retries_total", "cluster", n, null, null, s.retries()));
         b.append("# HELP ficus_cluster_mirror_skipped_total Mirror copies not sent to the cluster: the request body was larger than the 64 KiB kept for a copy.\n")
                 .append("# TYPE ficus_cluster_mirror_skipped_total counter\n");
         sorted.forEach((n, s) -> {

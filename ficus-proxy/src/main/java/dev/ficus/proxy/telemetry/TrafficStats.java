@@ -26,6 +26,7 @@ public final class TrafficStats {
     private final java.util.concurrent.atomic.AtomicInteger ejectionsActive = new java.util.concurrent.atomic.AtomicInteger();
     private final LongAdder ejectionsTotal = new LongAdder();
     private final LongAdder mirrorsSkipped = new LongAdder();
+    private final LongAdder retries = new LongAdder();
     /** Clusters only: what the circuit breakers hold now (connections, pending, requests, retries), read when scraped. */
     private volatile java.util.function.IntSupplier[] breakers;
 
@@ -92,6 +93,11 @@ public final class TrafficStats {
     public void mirrorSkipped() { mirrorsSkipped.increment(); }
 
     public long mirrorsSkipped() { return mirrorsSkipped.sum(); }
+
+    /** Counts a retry attempt sent to this cluster (Envoy's upstream_rq_retry). */
+    public void retried() { retries.increment(); }
+
+    public long retries() { return retries.sum(); }
 
     /** Lets a scrape read the cluster's circuit-breaker counts; set once by the cluster manager. */
     public void breakers(java.util.function.IntSupplier connections, java.util.function.IntSupplier pending,
