@@ -206,7 +206,13 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     private PeerAuth lastPeerAuth; // the SPIFFE ID of the last peer seen, rendered once
     private String lastPeerSpiffe;
 
-    public RouterHandler(RouterConfig config) { this.config = config; }
+    public RouterHandler(RouterConfig config) {
+        this.config = config;
+        this.gateway = config.listener().startsWith("gateway:");
+    }
+
+    /** Whether this is a gateway listener's router (Gateway servers: see {@link #gatewayClientCert}). */
+    private final boolean gateway;
 
     // ---- downstream events
 
@@ -901,6 +907,7 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         if (!h.contains(X_FORWARDED_PROTO)) h.set(X_FORWARDED_PROTO, requestScheme());
         if (!h.contains(X_REQUEST_ID)) h.set(X_REQUEST_ID, RequestIds.next());
         if (config.inbound() != null) forwardClientCert(h);
+        else if (gateway) gatewayClientCert(h);
         // Envoy's order, as Istio configures it: the destination's edits (weighted cluster level), then the route's,
         // which so win where both touch one field
         if (destination != null) apply(destination.requestHeaders(), h);
@@ -909,6 +916,17 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     }
 
     private static final AsciiString X_FORWARDED_CLIENT_CERT = AsciiString.cached("x-forwarded-client-cert");
+
+    /**
+     * On a gateway listener, Istio's default {@code SANITIZE_SET}: a client's own
+     * {@code x-forwarded-client-cert} is never trusted (removed), and a client that proved a
+     * certificate (MUTUAL, OPTIONAL_MUTUAL server) is described by its hash, subject, URI and DNS names.
+     */
+    private void gatewayClientCert(HttpHeaders h) {
+        h.remove(X_FORWARDED_CLIENT_CERT);
+        String xfcc = dev.ficus.proxy.tls.ClientCertificates.xfcc(ctx.channel());
+        if (xfcc != null) h.set(X_FORWARDED_CLIENT_CERT, xfcc);
+    }
 
     /**
      * On an inbound listener, what the app learns about its caller, as Istio's sidecars tell it:

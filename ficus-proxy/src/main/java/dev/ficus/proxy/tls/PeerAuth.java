@@ -18,6 +18,25 @@ public record PeerAuth(boolean mutualTls, String principal, String namespace) {
     public static final AttributeKey<PeerAuth> KEY = AttributeKey.valueOf("ficus.peerAuth");
     public static final PeerAuth PLAINTEXT = new PeerAuth(false, null, null);
 
+    /**
+     * What a gateway server's client certificate (MUTUAL, OPTIONAL_MUTUAL), verified against the
+     * server's {@code caCertificates}, proves: its URI SAN as the principal (without
+     * {@code spiffe://}, as Istio writes principals; an authorization policy's {@code principals}
+     * match it as Envoy matches the authenticated principal), and the namespace of a SPIFFE ID.
+     */
+    public static PeerAuth ofClientCertificate(java.security.cert.X509Certificate cert) {
+        String uri = ClientCertificates.firstUri(cert);
+        if (uri == null) return new PeerAuth(true, null, null);
+        String principal = uri.startsWith("spiffe://") ? uri.substring("spiffe://".length()) : uri;
+        int ns = principal.indexOf("/ns/");
+        String namespace = null;
+        if (ns >= 0) {
+            int end = principal.indexOf('/', ns + 4);
+            namespace = end < 0 ? principal.substring(ns + 4) : principal.substring(ns + 4, end);
+        }
+        return new PeerAuth(true, principal, namespace);
+    }
+
     /** The peer of {@code ch} (or of its parent connection); {@link #PLAINTEXT} when nothing was proven. */
     public static PeerAuth of(Channel ch) {
         PeerAuth a = ch.attr(KEY).get();

@@ -80,6 +80,10 @@ public final class ServerTlsHandshake extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
+        if (client != null && chain.mesh() == null) { // MUTUAL / OPTIONAL_MUTUAL: what the verified certificate proves
+            ctx.channel().attr(PeerAuth.KEY).set(PeerAuth.ofClientCertificate(client));
+            ctx.channel().attr(ClientCertificates.XFCC).set(ClientCertificates.xfcc(client));
+        }
         count(true, false);
         String alpn = ssl.applicationProtocol();
         ChannelPipeline p = ctx.pipeline();

@@ -176,6 +176,34 @@ class GatewayTlsTest {
         assertThat(p.stats().prometheus()).doesNotContain("result=\"failed\"} 0");
     }
 
+    /**
+     * Istio's gateway default for x-forwarded-client-cert, SANITIZE_SET: a client's own header is
+     * dropped (it used to reach the backend, so any client could claim an identity to it), and a
+     * client that proved a certificate on a MUTUAL server is described by its hash, subject, URI
+     * and DNS names. Its URI SAN is also the principal authorization policies match.
+     */
+    @Test
+    void aGatewaySetsTheVerifiedClientCertificateInXfccAndDropsAClaimedOne() throws Exception {
+        writeLeaf("a.example.com", CA.dns("a.example.com"));
+        writeLeaf("b.example.com", CA.dns("b.example.com"));
+        TestCerts.Leaf clientLeaf = CA.spiffe("cluster.local", "edge", "client");
+        Path client = writeLeaf("client", clientLeaf);
+        ProxyServer p = start(snapshot("v1", server("a.example.com", ServerTls.Mode.SIMPLE, "https-a", List.of(), List.of()),
+                server("b.example.com", ServerTls.Mode.MUTUAL, "https-b", List.of(), List.of())));
+        int port = p.listenerPort("gateway:443");
+        String claimed = "x-forwarded-client-cert: By=spiffe://cluster.local/ns/default/sa/web;URI=spiffe://cluster.local/ns/prod/sa/admin";
+        assertThat(curl("a.example.com", port, "-H", claimed).out()).isEqualTo("web-a 200 2");
+        assertThat(webA.seen()).singleElement().satisfies(s -> assertThat(s.header("x-forwarded-client-cert")).as("the claim is dropped").isNull());
+        assertThat(curl("b.example.com", port, "-H", claimed, "--cert", client.toString(), "--key", dir.resolve("client.key").toString()).out())
+                .isEqualTo("web-b 200 2");
+        String hash = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(clientLeaf.chain().getFirst().getEncoded()));
+        assertThat(webB.seen()).singleElement().satisfies(s -> assertThat(s.header("x-forwarded-client-cert"))
+                .startsWith("Hash=" + hash + ";Subject=\"")
+                .endsWith(";URI=spiffe://cluster.local/ns/edge/sa/client"));
+        assertThat(PeerAuth.ofClientCertificate(clientLeaf.chain().getFirst()))
+                .isEqualTo(new PeerAuth(true, "cluster.local/ns/edge/sa/client", "edge"));
+    }
+
     @Test
     void optionalMutualServesWithoutACertificateAndChecksOneThatIsSentAgainstItsPins() throws Exception {
         writeLeaf("b.example.com", CA.dns("b.example.com"));
