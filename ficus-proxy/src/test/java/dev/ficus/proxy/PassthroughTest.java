@@ -193,6 +193,38 @@ class PassthroughTest {
     }
 
     /**
+     * Istio's egress-control pair for {@code *.wild.test} and {@code *.0.0.1} (127.0.0.1 is one of
+     * its hosts): a wildcard ServiceEntry with resolution NONE and one port of {@code protocol},
+     * the VirtualService for the same hosts with {@code routes} (its route lists, indented as in
+     * its spec), and a REGISTRY_ONLY Sidecar.
+     */
+    static String wildcardPair(int port, String protocol, String routes) {
+        return """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: wild, namespace: default}
+                spec:
+                  hosts: ["*.wild.test", "*.0.0.1"]
+                  location: MESH_EXTERNAL
+                  resolution: NONE
+                  ports: [{number: %d, name: %s, protocol: %s}]
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: wild, namespace: default}
+                spec:
+                  hosts: ["*.wild.test", "*.0.0.1"]
+                """.formatted(port, protocol.toLowerCase(java.util.Locale.ROOT), protocol) + routes + """
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: Sidecar
+                metadata: {name: default, namespace: default}
+                spec:
+                  outboundTrafficPolicy: {mode: REGISTRY_ONLY}
+                """;
+    }
+
+    /**
      * Istio's egress-control pair, YAML to sockets: a wildcard ServiceEntry with resolution NONE
      * and the VirtualService for the same wildcard host. The VirtualService's routes apply to the
      * service's hosts (a 403 for /blocked, which the ServiceEntry used to hide); what it forwards
@@ -203,32 +235,12 @@ class PassthroughTest {
     @Test
     void aWildcardServiceWithResolutionNoneTakesItsVirtualServiceRoutesAndForwardsToTheRequestedHost() throws Exception {
         FakeUpstream outside = later(FakeUpstream.start("outside"));
-        String yaml = """
-                apiVersion: networking.istio.io/v1
-                kind: ServiceEntry
-                metadata: {name: wild, namespace: default}
-                spec:
-                  hosts: ["*.wild.test", "*.0.0.1"]
-                  location: MESH_EXTERNAL
-                  resolution: NONE
-                  ports: [{number: %d, name: http, protocol: HTTP}]
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: VirtualService
-                metadata: {name: wild, namespace: default}
-                spec:
-                  hosts: ["*.wild.test", "*.0.0.1"]
+        String yaml = wildcardPair(outside.port(), "HTTP", """
                   http:
                   - match: [{uri: {prefix: /blocked}}]
                     directResponse: {status: 403}
                   - route: [{destination: {host: "*.wild.test"}}]
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: Sidecar
-                metadata: {name: default, namespace: default}
-                spec:
-                  outboundTrafficPolicy: {mode: REGISTRY_ONLY}
-                """.formatted(outside.port());
+                """);
         ProxySnapshot snapshot = Snapshots.fromYaml(yaml, "client", "default");
         ProxyServer p = later(ProxyServer.builder().snapshot(snapshot).concurrency(1).adminPort(-1).build().start());
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -296,31 +308,11 @@ class PassthroughTest {
     @Test
     void aConnectTakesTheTlsRouteOfAWildcardServiceWithResolutionNoneToTheHostItNames() throws Exception {
         TcpEchoServer echo = later(TcpEchoServer.start("echo"));
-        String yaml = """
-                apiVersion: networking.istio.io/v1
-                kind: ServiceEntry
-                metadata: {name: wild, namespace: default}
-                spec:
-                  hosts: ["*.wild.test", "*.0.0.1"]
-                  location: MESH_EXTERNAL
-                  resolution: NONE
-                  ports: [{number: %d, name: tls, protocol: TLS}]
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: VirtualService
-                metadata: {name: wild, namespace: default}
-                spec:
-                  hosts: ["*.wild.test", "*.0.0.1"]
+        String yaml = wildcardPair(echo.port(), "TLS", """
                   tls:
                   - match: [{sniHosts: ["*.0.0.1", "b.wild.test"]}]
                     route: [{destination: {host: "*.wild.test"}}]
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: Sidecar
-                metadata: {name: default, namespace: default}
-                spec:
-                  outboundTrafficPolicy: {mode: REGISTRY_ONLY}
-                """.formatted(echo.port());
+                """);
         ProxySnapshot snapshot = Snapshots.fromYaml(yaml, "client", "default");
         ProxyServer p = later(ProxyServer.builder().snapshot(snapshot).concurrency(1).adminPort(-1).build().start());
         try (Socket s = new Socket("127.0.0.1", p.listenerPort("outbound"))) {
