@@ -154,7 +154,6 @@ class Http2RequestHeadTest {
         return new String(n.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
     }
 
-    /** {@code nghttp -v} with the given options: the frames it sent and received. */
     /**
      * The server offers 1 MiB windows (SETTINGS_INITIAL_WINDOW_SIZE, and the connection's grown to
      * match once bytes are consumed): with HTTP/2's 64 KiB an upload waited for a WINDOW_UPDATE
@@ -177,6 +176,7 @@ class Http2RequestHeadTest {
         assertThat(shop.seen()).singleElement().satisfies(seen -> assertThat(seen.bodyBytes()).isEqualTo(200 * 1024));
     }
 
+    /** {@code nghttp -v} with the given options: the frames it sent and received. */
     static String run(int port, String path, List<String> options) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("nghttp", "-v", "-t", "10"));
         cmd.addAll(options);

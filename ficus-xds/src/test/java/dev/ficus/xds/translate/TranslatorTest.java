@@ -302,7 +302,7 @@ class TranslatorTest {
         String cluster = "outbound|9000||echo.default.svc.cluster.local";
         for (String listener : List.of("gateway:21302", "gateway:21443")) {
             ListenerConfig l = s.listeners().stream().filter(x -> x.name().equals(listener)).findFirst().orElseThrow();
-            assertThat(l.tcpRoutes().routes()).as(listener).isNotEmpty().allSatisfy(r -> assertThat(((RouteAction.Forward) r.action()).clusters()).extracting(WeightedCluster::cluster).containsExactly(cluster));
+            assertThat(l.tcpRoutes().routes()).as(listener).isNotEmpty().allSatisfy(r -> assertThat(r.action().clusters()).extracting(WeightedCluster::cluster).containsExactly(cluster));
         }
         assertThat(s.clusters().get(cluster).endpoints()).extracting(e -> e.address().port()).containsExactly(21020);
         assertThat(s.clusters().keySet()).noneMatch(c -> c.startsWith("outbound|21302|") || c.startsWith("outbound|21443|"));
