@@ -121,6 +121,23 @@ class RouteResilienceTest {
         assertThat(good.requestCount()).isEqualTo(300 - failed);
     }
 
+    /**
+     * Once every endpoint was tried, a retry still avoids the one that just failed: beside a dead
+     * endpoint, a live one that fails twice gets every other attempt and answers within the
+     * attempts (Envoy would take whichever endpoint it picked last, half the time the dead one).
+     */
+    @Test
+    void onceEveryEndpointWasTriedARetryAvoidsTheLastOne() throws Exception {
+        FakeUpstream live = upstream("live");
+        ClusterConfig c = ClusterConfig.of("c", Endpoint.of("127.0.0.1", ClosedPort.find()), Endpoint.of(live.host(), live.port()))
+                .withLbPolicy(LbPolicy.RANDOM);
+        ProxyServer p = proxy(Snapshots.withRoutes("1", List.of(route("c", retries(6, RouteRetry.ON_5XX | RouteRetry.ON_CONNECT_FAILURE, Duration.ZERO))), c).build());
+        for (int i = 0; i < 20; i++) {
+            assertThat(get(p, "/fail-times/2/k" + i).statusCode()).as("request " + i).isEqualTo(200);
+            assertThat(live.requestCount("/fail-times/2/k" + i)).isEqualTo(3);
+        }
+    }
+
     @Test
     void aPostQueuedWhileConnectingIsReplayedOnAnotherEndpoint() throws Exception {
         FakeUpstream good = upstream("good");

@@ -721,8 +721,8 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
     /**
      * Picks an endpoint (for a retry, one that no earlier attempt of the exchange went to, picking
      * again up to {@value #HOST_RESELECTIONS} times, as Istio's retry policy has Envoy do: the
-     * {@code previous_hosts} predicate with {@code host_selection_retry_max_attempts: 5}) and leases
-     * or opens a connection to it.
+     * {@code previous_hosts} predicate with {@code host_selection_retry_max_attempts: 5}; once every
+     * endpoint was tried, another than the last attempt's) and leases or opens a connection to it.
      *
      * @param resumed called from a callback rather than from the request head: flush and read on
      */
@@ -731,6 +731,9 @@ public final class RouterHandler extends ChannelDuplexHandler implements Upstrea
         EndpointRef ep = cluster.picker().pick(keys);
         if (retriesDone > 0) {
             for (int i = 0; i < HOST_RESELECTIONS && ep != null && triedBefore(ep); i++) ep = cluster.picker().pick(keys);
+            // every endpoint tried (two of them, say): at least not the one that just failed, where Envoy
+            // takes whichever it picked last, so that a live endpoint beside a dead one gets every other attempt
+            for (int i = 0; i < HOST_RESELECTIONS && ep != null && ep == lastEndpoint; i++) ep = cluster.picker().pick(keys);
         }
         if (ep == null) {
             if (fallBack()) return;
