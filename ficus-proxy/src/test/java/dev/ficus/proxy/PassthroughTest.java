@@ -107,16 +107,12 @@ class PassthroughTest {
         assertThat(outside.seen().getLast().bodyBytes()).isEqualTo(body.length);
     }
 
-    @Test
-    void allowAnyTunnelsConnectToAHostOutsideTheRoutes() throws Exception {
-        FakeUpstream known = later(FakeUpstream.start("known"));
-        TcpEchoServer echo = later(TcpEchoServer.start("echo"));
-        ProxyServer p = proxy(OutboundPolicy.ALLOW_ANY, known);
-        try (Socket s = new Socket("127.0.0.1", p.listenerPort("main"))) {
+    /** Opens a CONNECT tunnel to {@code authority} (a {@link TcpEchoServer}) through the listener on {@code port}; a line goes through and back. */
+    static void tunnelThrough(int port, String authority) throws Exception {
+        try (Socket s = new Socket("127.0.0.1", port)) {
             s.setSoTimeout(10_000);
             OutputStream out = s.getOutputStream();
             BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
-            String authority = "localhost:" + echo.port();
             out.write(("CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
             assertThat(in.readLine()).isEqualTo("HTTP/1.1 200 Connection Established");
@@ -125,6 +121,14 @@ class PassthroughTest {
             out.flush();
             assertThat(in.readLine()).isEqualTo("echo:through");
         }
+    }
+
+    @Test
+    void allowAnyTunnelsConnectToAHostOutsideTheRoutes() throws Exception {
+        FakeUpstream known = later(FakeUpstream.start("known"));
+        TcpEchoServer echo = later(TcpEchoServer.start("echo"));
+        ProxyServer p = proxy(OutboundPolicy.ALLOW_ANY, known);
+        tunnelThrough(p.listenerPort("main"), "localhost:" + echo.port());
         assertThat(echo.connectionCount()).isEqualTo(1);
     }
 
@@ -315,19 +319,7 @@ class PassthroughTest {
                 """);
         ProxySnapshot snapshot = Snapshots.fromYaml(yaml, "client", "default");
         ProxyServer p = later(ProxyServer.builder().snapshot(snapshot).concurrency(1).adminPort(-1).build().start());
-        try (Socket s = new Socket("127.0.0.1", p.listenerPort("outbound"))) {
-            s.setSoTimeout(10_000);
-            OutputStream out = s.getOutputStream();
-            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
-            String authority = "127.0.0.1:" + echo.port();
-            out.write(("CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            assertThat(in.readLine()).isEqualTo("HTTP/1.1 200 Connection Established");
-            for (String l; (l = in.readLine()) != null && !l.isEmpty(); ) { /* headers */ }
-            out.write("through\n".getBytes(StandardCharsets.UTF_8));
-            out.flush();
-            assertThat(in.readLine()).isEqualTo("echo:through");
-        }
+        tunnelThrough(p.listenerPort("outbound"), "127.0.0.1:" + echo.port());
         assertThat(echo.connectionCount()).isEqualTo(1);
         int port = p.listenerPort("outbound");
         String unrouted = dev.ficus.testing.RawHttp.exchange(port, "CONNECT a.wild.test:" + echo.port() + " HTTP/1.1\r\nHost: a.wild.test:" + echo.port() + "\r\n\r\n", Duration.ofSeconds(10));
